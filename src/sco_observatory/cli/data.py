@@ -1,0 +1,76 @@
+"""`sco import`, `sco data list`, `sco data show`: bring files in and look at what the store holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sco_observatory.cli.output import Format, emit
+from sco_observatory.cli.parsing import parse_years
+from sco_observatory.groups import resolve_group
+from sco_observatory.ingest import FORMATS, import_file
+from sco_observatory.store import open_store
+from sco_observatory.store.queries import catalog, indicator_values
+
+data_app = typer.Typer(help="Look at what the store holds.", no_args_is_help=True)
+
+
+def import_command(
+    paths: list[Path] = typer.Argument(..., help="Files to import (each one all or nothing)."),
+    fmt: str = typer.Option("auto", "--format", "-f", help="auto, or one of the formats listed below."),
+) -> None:
+    """Import bulk data files into the store (transactional, idempotent).
+
+    Formats: see `sco data formats`.
+
+    Example: sco import ny.gdp.mktp.cd.csv dots_focus_reporters_1990_2020.csv
+    """
+    with open_store() as store:
+        for path in paths:
+            result = import_file(store, path, fmt)
+            typer.echo(f"{path.name}: {result.summary()} ({result.seconds:.1f} s)")
+
+
+@data_app.command("list")
+def list_command(fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json.")) -> None:
+    """List sources in the store: datasets, years, countries covered, licence.
+
+    Example: sco data list --format csv
+    """
+    with open_store() as store:
+        emit(catalog(store), fmt, title="Sources in the store")
+
+
+@data_app.command("show")
+def show_command(
+    code: str = typer.Argument(..., help="Indicator code, e.g. NY.GDP.MKTP.CD or MS.MIL.XPND.CD."),
+    countries: Optional[str] = typer.Option(None, "--countries", "-c", help="Group expression, e.g. CA5 or SCO@2012 or KAZ,RUS."),
+    years: Optional[str] = typer.Option(None, "--years", "-y", help="Year or range A-B."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only this source id (see `sco data list`)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+) -> None:
+    """Show an indicator's values with their source.
+
+    Example: sco data show MS.MIL.XPND.CD --countries SCO@2012 --years 2010-2012
+    """
+    isos = resolve_group(countries).iso3 if countries else None
+    with open_store() as store:
+        emit(indicator_values(store, code, isos, parse_years(years) if years else None, source), fmt, title=code.upper())
+
+
+@data_app.command("formats")
+def formats_command(fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json.")) -> None:
+    """List the file formats `sco import` reads.
+
+    Example: sco data formats
+    """
+    import polars as pl
+
+    emit(pl.DataFrame({"format": list(FORMATS), "description": [f.description for f in FORMATS.values()]}), fmt)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_command)
+    app.add_typer(data_app, name="data")

@@ -1,0 +1,25 @@
+"""`sco members EXPR`: who is in a group (organisation as of a date, alias, list, with changes)."""
+
+from __future__ import annotations
+
+import typer
+
+from sco_observatory.cli.output import Format, emit
+from sco_observatory.groups import resolve_group, group_frame
+
+
+def members_command(
+    expression: str = typer.Argument(..., help="Group expression: SCO, SCO@2012, SCO:observer@2012-12-31, SCO@2016+IND+PAK, CA5, KAZ,KGZ."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+) -> None:
+    """List the members of a group expression with status, dates and source.
+
+    Example: sco members SCO:member,observer@2012
+    """
+    group = resolve_group(expression)
+    dates = ", ".join(d.isoformat() for d in group.as_of)
+    emit(group_frame(group), fmt, title=f"{expression}" + (f" (as of {dates})" if dates else ""))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("members")(members_command)

@@ -1,0 +1,53 @@
+"""One way to print a result: a rich table, CSV or JSON, chosen by every listing command's --format.
+
+CSV and JSON keep the library's column names (`iso3`, `year`, `value`, `source`, ...), so output
+can be piped into other tools; the table is for people.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if abs(value) >= 1e4:
+            return f"{value:,.0f}"
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}"
+    return str(value)
+
+
+def emit(frame: pl.DataFrame, fmt: str | Format = Format.table, title: str | None = None,
+         caption: str | None = None) -> None:
+    """Print a frame in the chosen format on stdout."""
+    fmt = Format(fmt)
+    if fmt is Format.csv:
+        sys.stdout.write(frame.write_csv())
+        return
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table(title=title, caption=caption, show_lines=False)
+    for name, dtype in frame.schema.items():
+        table.add_column(name, justify="right" if dtype.is_numeric() else "left", overflow="fold")
+    for row in frame.iter_rows():
+        table.add_row(*(_cell(v) for v in row))
+    Console().print(table)
+    if frame.height == 0:
+        Console(stderr=True).print("(no rows)")

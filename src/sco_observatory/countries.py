@@ -1,0 +1,182 @@
+"""One resolver for country names and codes, used by every command, importer and connector.
+
+Inside the project every country is an ISO 3166 alpha-3 code. Names and codes as the World Bank,
+IMF, UN and SIPRI write them ("Kyrgyz Republic", "Iran, Islamic Rep.", "Afghanistan, Islamic Rep.
+of"), ISO2, ISO3 and M49 numeric codes are converted here, once, at the edge. The matching itself is
+country_converter's (its curated regular expressions); this module adds what it lacks: historical
+entities (SUN, YUG, CSK, ...) that must not be mapped onto their successors, statistical aggregates
+("World", "Euro Area", income groups) that must never pass for countries, and suggestions for typos.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Literal
+
+from sco_observatory.errors import AggregateNotCountryError, UnknownCountryError
+
+Kind = Literal["country", "historical", "aggregate"]
+
+
+@dataclass(frozen=True)
+class Country:
+    """A resolved entity. `iso3` is the ISO alpha-3 (or ISO 3166-3 / World Bank aggregate) code."""
+
+    iso3: str
+    name: str
+    kind: Kind = "country"
+
+    @property
+    def is_country(self) -> bool:
+        return self.kind != "aggregate"
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).strip().casefold().split())
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with resources.files("sco_observatory.data").joinpath(name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@lru_cache(maxsize=1)
+def _historical() -> dict[str, Country]:
+    """Exact (case-insensitive) names and codes of former states, from ISO 3166-3."""
+    table: dict[str, Country] = {}
+    for row in _read_csv("historical_entities.csv"):
+        entity = Country(row["code"], row["name"], "historical")
+        for key in [row["code"], row["name"], *row["aliases"].split(";")]:
+            if key:
+                table[_norm(key)] = entity
+    return table
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, Country]:
+    """Exact publisher spellings country_converter misses (e.g. the IMF's "..., Kingdom of the Netherlands")."""
+    table: dict[str, Country] = {}
+    for row in _read_csv("country_aliases.csv"):
+        entity = Country(row["code"], row["name"].split(",")[0], row["kind"])
+        table[_norm(row["name"])] = entity
+        table.setdefault(_norm(row["code"]), entity)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _aggregates() -> dict[str, Country]:
+    """World Bank aggregate codes and names, and the IMF's aggregate partner names."""
+    table: dict[str, Country] = {}
+    for row in _read_csv("aggregates.csv"):
+        entity = Country(row["code"] or "", row["name"], "aggregate")
+        table[_norm(row["name"])] = entity
+        if row["code"]:
+            table.setdefault(_norm(row["code"]), Country(row["code"], row["name"], "aggregate"))
+    return table
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    logging.getLogger("country_converter").setLevel(logging.CRITICAL)
+    import country_converter as coco  # imported lazily: it costs ~0.4 s
+
+    return coco.CountryConverter()
+
+
+@lru_cache(maxsize=1)
+def _iso3_names() -> dict[str, str]:
+    data = _converter().data
+    return dict(zip(data["ISO3"], data["name_short"]))
+
+
+@lru_cache(maxsize=1)
+def _known_labels() -> dict[str, str]:
+    """Every name and code we know, for suggestions: label -> ISO3."""
+    data = _converter().data
+    labels: dict[str, str] = {}
+    for col in ("name_short", "name_official", "ISO3", "ISO2"):
+        for label, iso3 in zip(data[col], data["ISO3"]):
+            if isinstance(label, str):
+                labels[label] = iso3
+    for entity in _historical().values():
+        labels[entity.name] = entity.iso3
+    return labels
+
+
+def _is_numeric_code(text: str) -> bool:
+    return text.isdigit() and len(text) <= 3
+
+
+@lru_cache(maxsize=4096)
+def lookup(text: str) -> Country | None:
+    """Resolve a name or code to a Country (aggregates included), or None if nothing matches."""
+    if text is None:
+        return None
+    key = _norm(text)
+    if not key:
+        return None
+    if key in _historical():
+        return _historical()[key]
+    if key in _aggregates():
+        return _aggregates()[key]
+    if key in _aliases():
+        return _aliases()[key]
+    raw = str(text).strip()
+    cc = _converter()
+    if _is_numeric_code(raw):
+        iso3 = cc.convert(str(int(raw)), src="ISOnumeric", to="ISO3", not_found=None)
+    else:
+        iso3 = cc.convert(raw, to="ISO3", not_found=None)
+    if not isinstance(iso3, str) or iso3 not in _iso3_names():
+        return None
+    return Country(iso3, _iso3_names()[iso3], "country")
+
+
+def suggestions(text: str, n: int = 3) -> list[str]:
+    """The closest known names or codes to a string that did not resolve."""
+    labels = _known_labels()
+    by_fold = {label.casefold(): label for label in labels}
+    close = difflib.get_close_matches(_norm(text), list(by_fold), n=n, cutoff=0.6)
+    return [f"{by_fold[c]} ({labels[by_fold[c]]})" for c in close]
+
+
+def resolve(text: str, *, allow_aggregate: bool = False) -> Country:
+    """Resolve one user-supplied name or code; raise a one-line error with suggestions otherwise."""
+    found = lookup(text)
+    if found is None:
+        close = suggestions(str(text))
+        hint = ("did you mean " + ", ".join(close) + "?") if close else (
+            "use an English name, an ISO2/ISO3 code or an M49 number, e.g. KAZ or Kazakhstan"
+        )
+        raise UnknownCountryError(f"unknown country '{text}'", hint)
+    if found.kind == "aggregate" and not allow_aggregate:
+        raise AggregateNotCountryError(
+            f"'{text}' is an aggregate ({found.name}), not a country",
+            "name the countries, or use a group expression such as CA5 or SCO@2012",
+        )
+    return found
+
+
+def resolve_many(values: Iterable[str]) -> dict[str, Country | None]:
+    """Map each distinct value to its Country (None when unknown); importers call this once per file."""
+    return {value: lookup(value) for value in set(values) if value is not None}
+
+
+def name_of(iso3: str) -> str:
+    """English short name of an ISO3 (or historical/aggregate) code; the code itself if unknown."""
+    found = lookup(iso3)
+    return found.name if found else iso3
+
+
+def iso3_to_numeric(iso3: str) -> int | None:
+    """ISO 3166 numeric (M49) code of a country, for APIs such as UN Comtrade."""
+    value = _converter().convert(iso3, src="ISO3", to="ISOnumeric", not_found=None)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,221 @@
+"""Group expressions: one parser for every command, metric and endpoint that takes countries.
+
+Grammar (whitespace ignored):
+
+    expr  := term (('+' | '-') term)*          union / difference, left to right
+    term  := item (',' item)*                   a list is a union
+    item  := ALIAS                              CA5 = Central Asia (KAZ KGZ TJK TKM UZB)
+           | ORG [':' STATUS (',' STATUS)*] ['@' DATE]
+                                                members (or the given statuses) of an organisation as of
+                                                DATE; 'YYYY' means 31 December; no date means today
+           | COUNTRY                            any name or code the country resolver knows
+
+Examples: `CA5`, `KAZ,KGZ,Tajikistan`, `SCO@2012`, `SCO@2017-06-09`, `SCO:observer@2012-12-31`,
+`SCO:member,observer@2016`, `SCO@2016+IND+PAK`, `SCO@2024-BLR`.
+
+Names that contain ',' or '-' ("Korea, Rep.", "Guinea-Bissau") are rejoined when the pieces alone
+do not resolve. Organisation tokens resolve through the knowledge base (`sco_observatory.kb`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sco_observatory import countries
+from sco_observatory.dates import parse_as_of
+from sco_observatory.errors import GroupExpressionError, ObservatoryError
+
+ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "CA5": ("Central Asia", ("KAZ", "KGZ", "TJK", "TKM", "UZB")),
+}
+
+STATUSES = ("member", "observer", "dialogue_partner", "associate", "applicant", "suspended")
+
+_DATE_IN_EXPR = re.compile(r"@(\d{4}-\d{2}-\d{2}|\d{4})")
+_SPLIT = re.compile(r"([+,\-])")
+_PROTECT = "\x00"
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """One country of a resolved group, with how it got there."""
+
+    iso3: str
+    name: str
+    status: str | None = None
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+    via: str = ""  # the expression item that brought it in
+
+
+@dataclass
+class Group:
+    """A resolved group expression: its members in order, and the as-of dates it used."""
+
+    expression: str
+    members: list[GroupMember] = field(default_factory=list)
+    as_of: list[dt.date] = field(default_factory=list)
+
+    @property
+    def iso3(self) -> list[str]:
+        return [m.iso3 for m in self.members]
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __contains__(self, iso3: str) -> bool:
+        return iso3 in self.iso3
+
+
+def _kb():
+    try:
+        from sco_observatory.kb import queries
+    except ImportError:
+        return None
+    return queries
+
+
+def _org_token(token: str) -> tuple[str, list[str], str | None] | None:
+    """Split 'ORG:status,status@date' into parts if ORG is an organisation; None otherwise."""
+    head, _, date = token.partition("@")
+    org, _, statuses = head.partition(":")
+    org = org.strip()
+    kb = _kb()
+    looks_like_org = bool(date or statuses)
+    if kb is None:
+        if looks_like_org:
+            raise GroupExpressionError(
+                f"'{token}' names an organisation, but the knowledge base is not available",
+                "install the full sco-observatory package, or list the countries (e.g. KAZ,KGZ,TJK)",
+            )
+        return None
+    if not kb.is_organisation(org):
+        if looks_like_org:
+            kb.organisation(org)  # raises UnknownOrganisationError with suggestions
+        return None
+    wanted = [s.strip().lower() for s in statuses.split(",")] if statuses else ["member"]
+    for status in wanted:
+        if status not in STATUSES:
+            raise GroupExpressionError(
+                f"unknown status '{status}' in '{token}'", f"use one or more of: {', '.join(STATUSES)}"
+            )
+    return org, wanted, (date or None)
+
+
+def _item_members(token: str) -> tuple[list[GroupMember], dt.date | None]:
+    alias = ALIASES.get(token.upper())
+    if alias:
+        label, codes = alias
+        return [GroupMember(c, countries.name_of(c), via=f"{token.upper()} ({label})") for c in codes], None
+    org = _org_token(token)
+    if org:
+        name, statuses, date = org
+        as_of = parse_as_of(date)
+        frame = _kb().members_as_of(name, as_of, statuses)
+        members = [
+            GroupMember(r["iso3"], r["name"], r["status"], r["since"], r["until"], r["source"], via=token)
+            for r in frame.iter_rows(named=True)
+        ]
+        return members, as_of
+    country = countries.resolve(token)
+    return [GroupMember(country.iso3, country.name, via=token)], None
+
+
+def _resolves(token: str) -> bool:
+    try:
+        _item_members(token)
+    except ObservatoryError:
+        return False
+    return True
+
+
+def _pieces(expression: str) -> list[str]:
+    """Split into items and operators, keeping dates and 'ORG:a,b' status lists whole."""
+    protected = _DATE_IN_EXPR.sub(lambda m: "@" + m.group(1).replace("-", _PROTECT), expression)
+    raw = [p.strip() for p in _SPLIT.split(protected)]
+    raw = [p.replace(_PROTECT, "-") for p in raw]
+    out: list[str] = []
+    for piece in raw:
+        # 'SCO:member' ',' 'observer@2016' -> one item
+        if (len(out) >= 2 and out[-1] == "," and ":" in out[-2] and "@" not in out[-2]
+                and piece.split("@")[0].strip().lower() in STATUSES):
+            out[-2:] = [out[-2] + "," + piece]
+            continue
+        out.append(piece)
+    return out
+
+
+def _rejoin_names(pieces: list[str]) -> list[str]:
+    """Rejoin 'Korea' ',' 'Rep.' or 'Guinea' '-' 'Bissau' when the right piece alone does not resolve."""
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        while (i + 2 < len(pieces) and pieces[i + 1] in {",", "-"} and not _resolves(pieces[i + 2])
+               and countries.lookup(piece + pieces[i + 1] + (" " if pieces[i + 1] == "," else "") + pieces[i + 2])):
+            piece = piece + pieces[i + 1] + (" " if pieces[i + 1] == "," else "") + pieces[i + 2]
+            i += 2
+        out.append(piece)
+        i += 1
+    return out
+
+
+def resolve_group(expression: str) -> Group:
+    """Resolve a group expression to its member countries (raises a one-line error if it cannot)."""
+    text = (expression or "").strip()
+    if not text:
+        raise GroupExpressionError("empty group expression", "write e.g. CA5, SCO@2012 or KAZ,KGZ,TJK")
+    pieces = _rejoin_names(_pieces(text))
+    group = Group(text)
+    current: dict[str, GroupMember] = {}
+    op = "+"
+    expect_item = True
+    for piece in pieces:
+        if expect_item:
+            if piece in {"+", "-", ","} or not piece:
+                raise GroupExpressionError(
+                    f"malformed group expression '{text}': an operator where a country or group was expected",
+                    "write e.g. SCO@2016+IND+PAK or KAZ,KGZ",
+                )
+            members, as_of = _item_members(piece)
+            if as_of and as_of not in group.as_of:
+                group.as_of.append(as_of)
+            if op in {"+", ","}:
+                for m in members:
+                    current.setdefault(m.iso3, m)
+            else:
+                missing = [m.iso3 for m in members if m.iso3 not in current]
+                if missing and len(members) == 1:
+                    raise GroupExpressionError(
+                        f"cannot remove {missing[0]} in '{text}': it is not in the group",
+                        f"the group before the removal is {', '.join(current) or 'empty'}",
+                    )
+                for m in members:
+                    current.pop(m.iso3, None)
+            expect_item = False
+        else:
+            if piece not in {"+", "-", ","}:
+                raise GroupExpressionError(f"malformed group expression '{text}' near '{piece}'",
+                                           "join items with ',', '+' or '-'")
+            op = piece
+            expect_item = True
+    if expect_item:
+        raise GroupExpressionError(f"group expression '{text}' ends with an operator", "remove the trailing operator")
+    group.members = list(current.values())
+    if not group.members:
+        raise GroupExpressionError(f"group expression '{text}' has no members", "check the date and statuses")
+    return group
+
+
+def group_frame(group: Group):
+    """The members as a frame with the columns `sco members` prints: iso3,name,status,since,until,source."""
+    import polars as pl
+
+    return pl.DataFrame(
+        [{"iso3": m.iso3, "name": m.name, "status": m.status, "since": m.since, "until": m.until,
+          "source": m.source} for m in group.members],
+        schema={c: pl.String for c in ("iso3", "name", "status", "since", "until", "source")},
+    )

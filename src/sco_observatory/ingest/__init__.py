@@ -1,0 +1,79 @@
+"""Readers of the standard bulk formats, all feeding the one transactional import path.
+
+`FORMATS` maps a format name to (detector, planner). `import_file` detects the format where that
+is unambiguous, builds the reader's plan and runs it through `base.run_import`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sco_observatory.errors import ImportFormatError
+from sco_observatory.ingest import wdi
+from sco_observatory.ingest.base import ImportPlan, run_import
+from sco_observatory.store.db import ImportResult, Store
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    description: str
+    detect: Callable[[Path], bool]
+    plan: Callable[..., ImportPlan]
+
+
+FORMATS: dict[str, Format] = {}
+
+
+def register(fmt: Format) -> None:
+    FORMATS[fmt.name] = fmt
+
+
+register(Format("wdi-long", "World Bank WDI tidy CSV: Country Name,Country Code,Year,Value (file named after the code)",
+                wdi.looks_like_long, wdi.plan_long))
+register(Format("worldbank-bulk", "World Bank bulk download API_<code>_DS2_en_csv_v2_*.csv (wide, with preamble)",
+                wdi.looks_like_bulk, wdi.plan_bulk))
+
+
+def _load_optional_readers() -> None:
+    """Readers written as separate modules register themselves here (kept importable one by one)."""
+    import importlib
+
+    for module in ("imf_dots", "baci", "comtrade", "sipri", "cow_nmc", "undesa", "generic"):
+        try:
+            mod = importlib.import_module(f"sco_observatory.ingest.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"sco_observatory.ingest.{module}":
+                continue
+            raise
+        for fmt in getattr(mod, "FORMATS", []):
+            register(fmt)
+
+
+_load_optional_readers()
+
+
+def detect_format(path: Path) -> str:
+    matches = [f.name for f in FORMATS.values() if f.detect(path)]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(sorted(FORMATS))
+    if not matches:
+        raise ImportFormatError(f"{path.name}: format not recognised", f"pass --format, one of: {names}")
+    raise ImportFormatError(f"{path.name}: ambiguous format ({', '.join(matches)})", "pass --format to choose")
+
+
+def import_file(store: Store, path: str | Path, fmt: str = "auto", **options) -> ImportResult:
+    """Import one file into the store (all or nothing; re-importing the same file changes nothing)."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFormatError(f"{path}: no such file", "check the path")
+    if path.is_dir():
+        raise ImportFormatError(f"{path}: is a directory", "import the files in it one at a time")
+    name = detect_format(path) if fmt == "auto" else fmt
+    if name not in FORMATS:
+        raise ImportFormatError(f"unknown format '{fmt}'", f"use one of: auto, {', '.join(sorted(FORMATS))}")
+    plan = FORMATS[name].plan(path, **options)
+    return run_import(store, plan)

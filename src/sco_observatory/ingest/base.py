@@ -1,0 +1,199 @@
+"""The one import path every reader uses: stage, map codes, validate, swap in atomically.
+
+A reader describes its file as a DuckDB SELECT over `read_csv(...)` producing the target table's
+columns plus `_line` (the line in the file, for error messages). `run_import` then
+1. materialises that SELECT into a staging table (DuckDB streams the file; memory stays bounded),
+2. maps publisher names/codes to ISO3 through the one resolver, once per distinct value,
+3. runs the validations (types, ranges, codes, conflicting duplicates) and raises a one-line
+   `ImportFormatError` naming file, line and problem at the first failure,
+4. replaces the source's rows in the same transaction — all or nothing, idempotent by sha256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+
+from sco_observatory.countries import resolve_many
+from sco_observatory.errors import ImportFormatError
+from sco_observatory.store.db import ImportResult, SourceMeta, Store
+from sco_observatory.store.schema import COLUMNS, KEYS, VALUE_COLUMN
+
+MIN_YEAR, MAX_YEAR = 1800, dt.date.today().year + 1
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sql_string(text: str | Path) -> str:
+    """A SQL string literal (file paths go into read_csv by value)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+@dataclass
+class CodeColumn:
+    """A staged column holding publisher names or codes to be mapped to ISO3.
+
+    `keep_world`: the aggregate World (WLD) is kept (trade partner totals); other aggregates are
+    dropped and counted. Unknown names are an error naming the first line they occur on.
+    """
+
+    column: str
+    keep_world: bool = False
+
+
+@dataclass
+class ImportPlan:
+    path: Path
+    meta: SourceMeta
+    select_sql: str  # SELECT producing the table's columns (minus source_id) and _line
+    code_columns: list[CodeColumn] = field(default_factory=list)
+    checks: list[tuple[str, str]] = field(default_factory=list)  # (SQL condition that is an ERROR, message)
+    hint: str = "fix the file or choose another --format"
+    drop_where: list[tuple[str, str]] = field(default_factory=list)  # (condition, reason) rows to skip and count
+
+
+def _fail(plan: ImportPlan, line: int | None, problem: str) -> None:
+    where = f"{plan.path.name}:{line}" if line is not None else plan.path.name
+    raise ImportFormatError(f"{where}: {problem}", plan.hint)
+
+
+def _duckdb_problem(exc: Exception) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    detail = next((ln for ln in lines if ln.lower().startswith("line")), "")
+    first = lines[0] if lines else type(exc).__name__
+    return f"{first}{' (' + detail + ')' if detail and detail not in first else ''}"
+
+
+def _map_codes(store: Store, staging: str, plan: ImportPlan, skipped: dict[str, int]) -> None:
+    con = store.con
+    for spec in plan.code_columns:
+        col = spec.column
+        values = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {staging} WHERE {col} IS NOT NULL").fetchall()]
+        mapping = resolve_many(values)
+        unknown = sorted(v for v, c in mapping.items() if c is None)
+        if unknown:
+            line = con.execute(f"SELECT min(_line) FROM {staging} WHERE {col} = ?", [unknown[0]]).fetchone()[0]
+            more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+            _fail(plan, line, f"unknown country '{unknown[0]}' in column {col}{more}")
+        rows = []
+        for value, country in mapping.items():
+            if country.kind == "aggregate" and not (spec.keep_world and country.iso3 == "WLD"):
+                rows.append((value, None))
+            else:
+                rows.append((value, country.iso3))
+        con.execute(f"CREATE TEMP TABLE _map_{col} (raw VARCHAR, iso3 VARCHAR)")
+        if rows:
+            con.executemany(f"INSERT INTO _map_{col} VALUES (?, ?)", rows)
+        dropped = con.execute(
+            f"SELECT count(*) FROM {staging} s JOIN _map_{col} m ON s.{col} = m.raw WHERE m.iso3 IS NULL"
+        ).fetchone()[0]
+        if dropped:
+            skipped[f"rows with an aggregate in {col}"] = dropped
+        con.execute(
+            f"""UPDATE {staging} SET {col} = m.iso3 FROM _map_{col} m WHERE {staging}.{col} = m.raw"""
+        )
+        con.execute(f"DELETE FROM {staging} WHERE {col} IS NULL")
+        con.execute(f"DROP TABLE _map_{col}")
+
+
+def _validate(store: Store, staging: str, plan: ImportPlan) -> None:
+    con = store.con
+    table = plan.meta.table_name
+    value = VALUE_COLUMN[table]
+    standard = [
+        ("year IS NULL", "missing year"),
+        (f"year < {MIN_YEAR} OR year > {MAX_YEAR}", f"impossible year (expected {MIN_YEAR}-{MAX_YEAR})"),
+        (f"{value} IS NULL", f"missing {value}"),
+        (f"isnan({value}) OR isinf({value})", f"{value} is not a finite number"),
+    ]
+    if table in ("trade", "migration"):
+        standard.append((f"{value} < 0", f"negative {value} (trade values and migrant stocks cannot be negative)"))
+    for condition, message in standard + plan.checks:
+        row = con.execute(f"SELECT min(_line) FROM {staging} WHERE {condition}").fetchone()
+        if row and row[0] is not None:
+            _fail(plan, row[0], message)
+    keys = ", ".join(KEYS[table])
+    conflict = con.execute(
+        f"""SELECT {keys}, min(_line) AS first, max(_line) AS last FROM {staging}
+            GROUP BY {keys} HAVING count(DISTINCT {value}) > 1 ORDER BY first LIMIT 1"""
+    ).fetchone()
+    if conflict:
+        key_text = ", ".join(str(v) for v in conflict[:-2])
+        _fail(plan, conflict[-1], f"duplicate key ({key_text}) with conflicting values (first at line {conflict[-2]})")
+
+
+def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], None] | None = None) -> ImportResult:
+    """Stage, map, validate and swap in the rows of one file (all or nothing)."""
+    started = time.perf_counter()
+    plan.meta.sha256 = plan.meta.sha256 or sha256_of(plan.path)
+    plan.meta.file_name = plan.meta.file_name or plan.path.name
+    table = plan.meta.table_name
+    cols = [c for c in COLUMNS[table] if c != "source_id"]
+    staging = store.staging_name()
+    skipped: dict[str, int] = {}
+    previous = store.con.execute(
+        "SELECT sha256, rows FROM source WHERE source_id = ?", [plan.meta.source_id]
+    ).fetchone()
+    if previous and previous[0] == plan.meta.sha256:
+        return ImportResult(plan.meta.source_id, table, "unchanged", previous[1], seconds=time.perf_counter() - started)
+    with store.transaction() as con:
+        try:
+            con.execute(f"CREATE TEMP TABLE {staging} AS {plan.select_sql}")
+        except (duckdb.Error, ValueError) as exc:
+            _fail(plan, None, f"cannot be read as {plan.meta.format}: {_duckdb_problem(exc)}")
+        for condition, reason in plan.drop_where:
+            n = con.execute(f"SELECT count(*) FROM {staging} WHERE {condition}").fetchone()[0]
+            if n:
+                skipped[reason] = skipped.get(reason, 0) + n
+                con.execute(f"DELETE FROM {staging} WHERE {condition}")
+        _map_codes(store, staging, plan, skipped)
+        _validate(store, staging, plan)
+        con.execute(f"CREATE TEMP TABLE {staging}_dedup AS SELECT DISTINCT {', '.join(cols)} FROM {staging}")
+        if con.execute(f"SELECT count(*) FROM {staging}_dedup").fetchone()[0] == 0:
+            _fail(plan, None, "no data rows after validation")
+        result = store.replace_source(plan.meta, f"{staging}_dedup")
+        if before_commit is not None:
+            before_commit()
+        con.execute(f"DROP TABLE {staging}")
+        con.execute(f"DROP TABLE {staging}_dedup")
+    result.skipped = skipped
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def first_line(path: Path, *, encoding: str = "utf-8-sig") -> str:
+    """The first line of a text file (format detection), or '' for an unreadable/binary file."""
+    try:
+        with open(path, encoding=encoding, errors="strict") as fh:
+            return fh.readline().strip()
+    except (UnicodeDecodeError, OSError):
+        return ""
+
+
+def header_columns(path: Path) -> list[str]:
+    import csv
+
+    line = first_line(path)
+    return next(csv.reader([line])) if line else []
+
+
+def require_columns(path: Path, columns: Iterable[str], fmt: str) -> None:
+    have = set(header_columns(path))
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise ImportFormatError(
+            f"{path.name}:1: not a {fmt} file: missing column(s) {', '.join(missing)}",
+            "check the file, or pass the right --format (sco import --help lists them)",
+        )
