@@ -1,0 +1,475 @@
+"""The knowledge-base ledger: pydantic models, the loader and the checks run on every load.
+
+The ledger is a set of human-edited YAML files in ``kb/data/`` (sources, organisations, memberships,
+bodies, documents, projects, criteria). ``load_ledger()`` reads them, validates every entry and the
+references between files, and returns a :class:`Ledger`. A broken ledger raises
+:class:`~sco_observatory.errors.KnowledgeBaseError` whose message names the file and the entry.
+
+Dates are written ``"YYYY-MM-DD"`` (day precision) or ``"YYYY"`` (year precision). A year-only date is
+stored as 1 January of that year with ``precision="year"``; see docs/kb.md for the as-of rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pycountry
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+from sco_observatory.errors import BadDateError, KnowledgeBaseError
+
+Precision = Literal["day", "year"]
+Status = Literal["member", "observer", "dialogue_partner", "associate", "applicant", "suspended"]
+STATUSES: tuple[str, ...] = ("member", "observer", "dialogue_partner", "associate", "applicant", "suspended")
+SourceKind = Literal[
+    "treaty", "declaration", "official_statement", "report", "dataset", "news", "encyclopedia"
+]
+
+FILES = (
+    "sources.yaml",
+    "organisations.yaml",
+    "memberships.yaml",
+    "bodies.yaml",
+    "documents.yaml",
+    "projects.yaml",
+    "criteria.yaml",
+)
+
+# Codes that are not (or no longer) ISO 3166-1 but are used on purpose. ISO 3166-3 codes of former
+# states (SUN, YUG, CSK, DDR) come from pycountry.historic_countries.
+EXTRA_CODES = {"XKX": "Kosovo"}
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True, order=True)
+class KBDate:
+    """A ledger date: the first day it stands for, and its precision."""
+
+    value: dt.date
+    precision: Precision = "day"
+
+    def iso(self) -> str:
+        """'YYYY-MM-DD', or 'YYYY' for a year-only date."""
+        return str(self.value.year) if self.precision == "year" else self.value.isoformat()
+
+
+def parse_kb_date(raw: Any) -> KBDate | None:
+    """Parse a ledger date ("YYYY-MM-DD", "YYYY", a YAML date or an int year); None stays None."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, dt.datetime):
+        return KBDate(raw.date(), "day")
+    if isinstance(raw, dt.date):
+        return KBDate(raw, "day")
+    if isinstance(raw, int) and 1000 <= raw <= 9999:
+        return KBDate(dt.date(raw, 1, 1), "year")
+    text = str(raw).strip()
+    try:
+        if _DAY.match(text):
+            return KBDate(dt.date.fromisoformat(text), "day")
+        if _YEAR.match(text):
+            return KBDate(dt.date(int(text), 1, 1), "year")
+    except ValueError:
+        pass
+    raise BadDateError(
+        f"'{raw}' is not a date", "write YYYY-MM-DD (a day) or YYYY (a year), e.g. 2017-06-09"
+    )
+
+
+def parse_user_date(raw: Any) -> dt.date:
+    """A date given by a user or a caller: a date, 'YYYY-MM-DD', or 'YYYY' (read as 31 December)."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = str(raw).strip()
+    if _YEAR.match(text):
+        return dt.date(int(text), 12, 31)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadDateError(
+            f"'{raw}' is not a date", "write YYYY-MM-DD or YYYY (a year means 31 December), e.g. 2012-12-31"
+        ) from None
+
+
+def _date_field(value: Any) -> KBDate | None:
+    try:
+        return parse_kb_date(value)
+    except BadDateError as exc:
+        raise ValueError(exc.message) from None
+
+
+Day = Annotated[KBDate, BeforeValidator(_date_field)]
+MaybeDay = Annotated[KBDate | None, BeforeValidator(_date_field)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Source(_Entry):
+    id: str
+    title: str
+    publisher: str
+    date: Day
+    url: str | None = None
+    kind: SourceKind
+    citation: str | None = None
+    note: str | None = None
+
+
+
+class Organisation(_Entry):
+    id: str
+    name: str
+    aliases: list[str] = []
+    kind: str
+    founded: MaybeDay = None
+    dissolved: MaybeDay = None
+    predecessor: str | None = None
+    successor: str | None = None
+    source: str
+    extra_sources: list[str] = []
+    note: str | None = None
+
+
+
+class Membership(_Entry):
+    org: str
+    iso3: str
+    status: Status
+    start: Day
+    start_attested: bool = False
+    end: MaybeDay = None
+    source: str
+    extra_sources: list[str] = []
+    note: str | None = None
+    entry: int = 0  # position in memberships.yaml (1-based), for messages
+
+
+    def active_on(self, day: dt.date) -> bool:
+        """start <= day < end (end None = ongoing); a year-only date counts from 1 January."""
+        return self.start.value <= day and (self.end is None or day < self.end.value)
+
+
+class Body(_Entry):
+    id: str
+    org: str
+    name: str
+    kind: str
+    seat: str | None = None
+    seat_iso3: str | None = None
+    start: MaybeDay = None
+    end: MaybeDay = None
+    source: str
+    extra_sources: list[str] = []
+    note: str | None = None
+
+
+
+class Document(_Entry):
+    id: str
+    org: str
+    title: str
+    kind: str
+    date: Day
+    in_force: MaybeDay = None
+    place: str | None = None
+    source: str
+    extra_sources: list[str] = []
+    note: str | None = None
+
+
+
+class Project(_Entry):
+    id: str
+    name: str
+    kind: str
+    participants: list[str]
+    start: MaybeDay = None
+    end: MaybeDay = None
+    status: Literal["planned", "under_construction", "operating", "closed"]
+    capacity: str | None = None
+    investment_usd: float | None = None
+    source: str
+    extra_sources: list[str] = []
+    note: str | None = None
+
+
+
+class Criterion(_Entry):
+    id: str
+    org: str
+    adopted: Day
+    text: str
+    check: str
+    source: str
+
+
+
+@dataclass
+class Ledger:
+    """The validated ledger. Lists keep file order; ``orgs`` maps canonical id -> Organisation."""
+
+    sources: dict[str, Source]
+    orgs: dict[str, Organisation]
+    memberships: list[Membership]
+    bodies: list[Body]
+    documents: list[Document]
+    projects: list[Project]
+    criteria: list[Criterion]
+    directory: str = ""
+    _tokens: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for org in self.orgs.values():
+            for token in [org.id, org.name, *org.aliases]:
+                self._tokens.setdefault(token.casefold(), org.id)
+
+    def org_id(self, token: str) -> str | None:
+        """Canonical id of an organisation id, name or alias (case-insensitive), or None."""
+        return self._tokens.get(str(token).strip().casefold())
+
+    def tokens(self) -> list[str]:
+        return sorted({o.id for o in self.orgs.values()} | {a for o in self.orgs.values() for a in o.aliases})
+
+
+# ------------------------------------------------------------------------------------------ codes
+
+
+@lru_cache(maxsize=1)
+def _known_codes() -> dict[str, str]:
+    codes = {c.alpha_3: c.name for c in pycountry.countries}
+    codes.update({c.alpha_3: c.name for c in pycountry.historic_countries if c.alpha_3 not in codes})
+    codes.update(EXTRA_CODES)
+    return codes
+
+
+def is_known_code(iso3: str) -> bool:
+    """True for an ISO 3166-1 alpha-3 code, an ISO 3166-3 former-state code (SUN...) or XKX."""
+    return iso3 in _known_codes()
+
+
+def code_name(iso3: str) -> str:
+    """English name of a code: the project's resolver first, pycountry as fallback."""
+    try:
+        from sco_observatory.countries import name_of
+
+        name = name_of(iso3)
+        if name and name != iso3:
+            return name
+    except Exception:  # the resolver is optional here; the ledger must load without it
+        pass
+    return _known_codes().get(iso3, iso3)
+
+
+# ----------------------------------------------------------------------------------------- loader
+
+
+def default_directory() -> Path:
+    return Path(str(resources.files("sco_observatory.kb").joinpath("data")))
+
+
+class _Problems:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def fail(self, file: str, entry: int | None, label: str, problem: str) -> None:
+        where = f"{file}" + (f", entry {entry}" if entry is not None else "") + (f" ({label})" if label else "")
+        raise KnowledgeBaseError(
+            f"knowledge base: {where}: {problem}",
+            f"fix {self.directory / file} and reload (see docs/kb.md for the ledger format)",
+        )
+
+
+def _read(directory: Path, name: str, problems: _Problems) -> list[dict[str, Any]]:
+    path = directory / name
+    if not path.exists():
+        problems.fail(name, None, "", "file is missing")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        problems.fail(name, None, "", f"not valid YAML: {exc}".replace("\n", " "))
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        problems.fail(name, None, "", "must be a YAML list of mappings")
+    return data
+
+
+def _label(row: dict[str, Any]) -> str:
+    if "id" in row:
+        return str(row["id"])
+    parts = [str(row.get(k)) for k in ("org", "iso3", "status", "start") if row.get(k) is not None]
+    return " ".join(parts)
+
+
+def _build(model: type[_Entry], rows: list[dict[str, Any]], file: str, problems: _Problems, **extra: Any) -> list:
+    out = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            out.append(model(**row, **({"entry": i} if model is Membership else {}), **extra))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"]) or "entry"
+            problems.fail(file, i, _label(row), f"{loc}: {first['msg']}")
+    return out
+
+
+def load_ledger(directory: str | Path | None = None) -> Ledger:
+    """Read and validate the ledger in `directory` (default: the package's kb/data)."""
+    if directory is None:
+        return _default_ledger()
+    return _load(Path(directory))
+
+
+@lru_cache(maxsize=1)
+def _default_ledger() -> Ledger:
+    return _load(default_directory())
+
+
+def _expand_memberships(rows: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    out = []
+    for i, row in enumerate(rows, start=1):
+        codes = row.get("iso3")
+        for code in codes if isinstance(codes, list) else [codes]:
+            out.append((i, {**row, "iso3": code}))
+    return out
+
+
+def _load(directory: Path) -> Ledger:
+    p = _Problems(directory)
+    raw = {name: _read(directory, name, p) for name in FILES}
+
+    sources = _build(Source, raw["sources.yaml"], "sources.yaml", p)
+    orgs = _build(Organisation, raw["organisations.yaml"], "organisations.yaml", p)
+    memberships: list[Membership] = []
+    for i, row in _expand_memberships(raw["memberships.yaml"]):
+        try:
+            memberships.append(Membership(**{**row, "entry": i}))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(x) for x in first["loc"]) or "entry"
+            p.fail("memberships.yaml", i, _label(row), f"{loc}: {first['msg']}")
+    bodies = _build(Body, raw["bodies.yaml"], "bodies.yaml", p)
+    documents = _build(Document, raw["documents.yaml"], "documents.yaml", p)
+    projects = _build(Project, raw["projects.yaml"], "projects.yaml", p)
+    criteria = _build(Criterion, raw["criteria.yaml"], "criteria.yaml", p)
+
+    # unique ids
+    for file, items in [
+        ("sources.yaml", sources), ("organisations.yaml", orgs), ("bodies.yaml", bodies),
+        ("documents.yaml", documents), ("projects.yaml", projects), ("criteria.yaml", criteria),
+    ]:
+        seen: set[str] = set()
+        for i, item in enumerate(items, start=1):
+            key = item.id.casefold()
+            if key in seen:
+                p.fail(file, i, item.id, "duplicate id")
+            seen.add(key)
+
+    source_ids = {s.id for s in sources}
+    org_by_id = {o.id: o for o in orgs}
+    used: set[str] = set()
+    # sources used by code rather than by a ledger fact
+    used.add("cow_igo_v3")
+
+    def need_source(file: str, i: int, label: str, sid: str) -> None:
+        if sid not in source_ids:
+            p.fail(file, i, label, f"unknown source id '{sid}' (not in sources.yaml)")
+        used.add(sid)
+
+    def need_org(file: str, i: int, label: str, oid: str | None, what: str = "org") -> None:
+        if oid is not None and oid not in org_by_id:
+            p.fail(file, i, label, f"unknown organisation id '{oid}' in {what} (ids are case-sensitive in the ledger)")
+
+    def need_code(file: str, i: int, label: str, code: str | None) -> None:
+        if code is not None and not is_known_code(code):
+            p.fail(file, i, label, f"'{code}' is not an ISO 3166 alpha-3 code (nor a listed historical code)")
+
+    def need_order(file: str, i: int, label: str, a: KBDate | None, b: KBDate | None, strict: bool) -> None:
+        if a is not None and b is not None and (a.value >= b.value if strict else a.value > b.value):
+            p.fail(file, i, label, f"start {a.iso()} is not before end {b.iso()}")
+
+    for i, o in enumerate(orgs, start=1):
+        need_source("organisations.yaml", i, o.id, o.source)
+        for sid in o.extra_sources:
+            need_source("organisations.yaml", i, o.id, sid)
+        need_org("organisations.yaml", i, o.id, o.predecessor, "predecessor")
+        need_org("organisations.yaml", i, o.id, o.successor, "successor")
+        need_order("organisations.yaml", i, o.id, o.founded, o.dissolved, strict=False)
+
+    for m in memberships:
+        label = f"{m.org} {m.iso3} {m.status} {m.start.iso()}"
+        need_org("memberships.yaml", m.entry, label, m.org)
+        need_code("memberships.yaml", m.entry, label, m.iso3)
+        need_source("memberships.yaml", m.entry, label, m.source)
+        for sid in m.extra_sources:
+            need_source("memberships.yaml", m.entry, label, sid)
+        need_order("memberships.yaml", m.entry, label, m.start, m.end, strict=True)
+        org = org_by_id[m.org]
+        if org.founded is not None and m.start.value < org.founded.value and not m.start_attested:
+            p.fail("memberships.yaml", m.entry, label,
+                   f"starts before {m.org} was founded ({org.founded.iso()})")
+        if org.dissolved is not None and (m.end is None or m.end.value > org.dissolved.value):
+            p.fail("memberships.yaml", m.entry, label,
+                   f"{m.org} was dissolved on {org.dissolved.iso()}: the entry needs an end on or before it")
+
+    # no overlapping statuses for one country in one organisation
+    by_pair: dict[tuple[str, str], list[Membership]] = {}
+    for m in memberships:
+        by_pair.setdefault((m.org, m.iso3), []).append(m)
+    for (org_id, code), rows in by_pair.items():
+        rows.sort(key=lambda m: m.start.value)
+        for a, b in zip(rows, rows[1:]):
+            if a.end is None or a.end.value > b.start.value:
+                p.fail("memberships.yaml", b.entry, f"{org_id} {code} {b.status} {b.start.iso()}",
+                       f"overlaps entry {a.entry} ({a.status} from {a.start.iso()} to "
+                       f"{a.end.iso() if a.end else 'ongoing'}); one status at a time per country and organisation")
+
+    for file, items in [("bodies.yaml", bodies), ("documents.yaml", documents)]:
+        for i, item in enumerate(items, start=1):
+            need_org(file, i, item.id, item.org)
+            need_source(file, i, item.id, item.source)
+            for sid in item.extra_sources:
+                need_source(file, i, item.id, sid)
+    for i, b in enumerate(bodies, start=1):
+        need_code("bodies.yaml", i, b.id, b.seat_iso3)
+        need_order("bodies.yaml", i, b.id, b.start, b.end, strict=True)
+    for i, d in enumerate(documents, start=1):
+        need_order("documents.yaml", i, d.id, d.date, d.in_force, strict=False)
+    for i, pr in enumerate(projects, start=1):
+        need_source("projects.yaml", i, pr.id, pr.source)
+        for sid in pr.extra_sources:
+            need_source("projects.yaml", i, pr.id, sid)
+        for code in pr.participants:
+            need_code("projects.yaml", i, pr.id, code)
+        need_order("projects.yaml", i, pr.id, pr.start, pr.end, strict=True)
+    for i, c in enumerate(criteria, start=1):
+        need_org("criteria.yaml", i, c.id, c.org)
+        need_source("criteria.yaml", i, c.id, c.source)
+
+    for i, s in enumerate(sources, start=1):
+        if s.id not in used:
+            p.fail("sources.yaml", i, s.id, "source is not cited by any entry (every source must be used)")
+
+    return Ledger(
+        sources={s.id: s for s in sources},
+        orgs=org_by_id,
+        memberships=memberships,
+        bodies=bodies,
+        documents=documents,
+        projects=projects,
+        criteria=criteria,
+        directory=str(directory),
+    )
