@@ -1,0 +1,411 @@
+"""Library API over the knowledge-base ledger: as-of membership, histories, timelines, overlaps.
+
+Every function reads the validated ledger (``model.load_ledger()``, cached) unless a ``ledger`` is
+passed, and returns a polars DataFrame (or plain data for the graph). Dates in the output are ISO
+strings; a year-only ledger date is shown as 'YYYY'.
+
+As-of rule (docs/kb.md): a status is active on day D when ``start <= D < end`` (end null = ongoing).
+A year-only date stands for 1 January of that year, so 'SCO observers on 2012-12-31' includes
+Afghanistan (observer from "2012"). A year given *by a caller* ('2012') means 31 December of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import Any, Sequence
+
+import polars as pl
+
+from sco_observatory.errors import BadDateError, KnowledgeBaseError, UnknownCountryError, UnknownOrganisationError
+from sco_observatory.kb.model import (
+    STATUSES,
+    Ledger,
+    Membership,
+    Organisation,
+    code_name,
+    is_known_code,
+    load_ledger,
+    parse_user_date,
+)
+
+__all__ = [
+    "is_organisation",
+    "organisation",
+    "members_as_of",
+    "history",
+    "organisations",
+    "timeline",
+    "overlap",
+    "bodies",
+    "documents",
+    "projects",
+    "criteria",
+    "sources",
+    "membership_graph",
+    "resolve_country",
+]
+
+STATUS_LABEL = {
+    "member": "member",
+    "observer": "observer",
+    "dialogue_partner": "dialogue partner",
+    "associate": "associate member",
+    "applicant": "applicant",
+    "suspended": "suspended",
+}
+
+
+def _l(ledger: Ledger | None) -> Ledger:
+    return ledger if ledger is not None else load_ledger()
+
+
+def _iso(d) -> str | None:
+    return d.iso() if d is not None else None
+
+
+# ---------------------------------------------------------------------------------- organisations
+
+
+def is_organisation(token: str, *, ledger: Ledger | None = None) -> bool:
+    """True if `token` is an organisation id, name or alias (case-insensitive)."""
+    return _l(ledger).org_id(token) is not None
+
+
+def organisation(token: str, *, ledger: Ledger | None = None) -> Organisation:
+    """The organisation for an id, name or alias; UnknownOrganisationError with suggestions otherwise."""
+    lg = _l(ledger)
+    oid = lg.org_id(token)
+    if oid is None:
+        pool = lg.tokens()
+        by_fold = {t.casefold(): t for t in pool}
+        close = difflib.get_close_matches(str(token).casefold(), list(by_fold), n=3, cutoff=0.5)
+        names = [by_fold[c] for c in close]
+        hint = ("did you mean " + ", ".join(names) + "?") if names else (
+            "known organisations: " + ", ".join(sorted(lg.orgs))
+        )
+        raise UnknownOrganisationError(f"unknown organisation '{token}'", hint)
+    return lg.orgs[oid]
+
+
+def resolve_country(token: str) -> tuple[str, str]:
+    """(iso3, name) for a country name or code, via the project resolver; historical codes allowed."""
+    text = str(token).strip()
+    if is_known_code(text.upper()) and len(text) == 3:
+        return text.upper(), code_name(text.upper())
+    try:
+        from sco_observatory.countries import resolve
+    except ImportError:  # pragma: no cover - the resolver ships with the package
+        raise UnknownCountryError(f"unknown country '{token}'", "use an ISO3 code such as KAZ") from None
+    found = resolve(text)
+    return found.iso3, found.name
+
+
+def _check_statuses(statuses: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(statuses, str):
+        statuses = [statuses]
+    out = []
+    for s in statuses:
+        key = str(s).strip().lower().replace(" ", "_").replace("-", "_")
+        if key not in STATUSES:
+            close = difflib.get_close_matches(key, STATUSES, n=2)
+            raise KnowledgeBaseError(
+                f"unknown status '{s}'",
+                ("did you mean " + ", ".join(close) + "?") if close else "statuses: " + ", ".join(STATUSES),
+            )
+        out.append(key)
+    return tuple(out)
+
+
+def _check_exists(org: Organisation, day: dt.date) -> None:
+    if org.founded is not None and day < org.founded.value:
+        raise BadDateError(
+            f"{org.id} did not exist on {day.isoformat()}: founded {org.founded.iso()}",
+            f"ask for a date from {org.founded.iso()} on"
+            + (f", or query its predecessor {org.predecessor}" if org.predecessor else ""),
+        )
+    if org.dissolved is not None and day >= org.dissolved.value:
+        raise BadDateError(
+            f"{org.id} no longer existed on {day.isoformat()}: dissolved {org.dissolved.iso()}",
+            f"ask for a date before {org.dissolved.iso()}"
+            + (f", or query its successor {org.successor}" if org.successor else ""),
+        )
+
+
+_MEMBER_SCHEMA = {
+    "iso3": pl.Utf8, "name": pl.Utf8, "status": pl.Utf8, "since": pl.Utf8, "until": pl.Utf8, "source": pl.Utf8,
+}
+
+
+def members_as_of(
+    org: str,
+    as_of: dt.date | str,
+    statuses: Sequence[str] = ("member",),
+    *,
+    ledger: Ledger | None = None,
+) -> pl.DataFrame:
+    """Countries holding one of `statuses` in `org` on `as_of`.
+
+    Columns ``iso3, name, status, since, until, source``; ``until`` is null while ongoing. Raises
+    BadDateError when the organisation did not exist on that date (before founding or after
+    dissolution) and UnknownOrganisationError for an unknown id.
+    """
+    lg = _l(ledger)
+    o = organisation(org, ledger=lg)
+    day = parse_user_date(as_of)
+    wanted = _check_statuses(statuses)
+    _check_exists(o, day)
+    rows = [
+        {
+            "iso3": m.iso3,
+            "name": code_name(m.iso3),
+            "status": m.status,
+            "since": m.start.iso(),
+            "until": _iso(m.end),
+            "source": m.source,
+        }
+        for m in lg.memberships
+        if m.org == o.id and m.status in wanted and m.active_on(day)
+    ]
+    df = pl.DataFrame(rows, schema=_MEMBER_SCHEMA)
+    order = {s: i for i, s in enumerate(wanted)}
+    return (
+        df.with_columns(pl.col("status").replace_strict(order, default=99).alias("_o"))
+        .sort(["_o", "iso3"])
+        .drop("_o")
+    )
+
+
+def _membership_frame(rows: list[Membership]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "org": m.org,
+                "iso3": m.iso3,
+                "name": code_name(m.iso3),
+                "status": m.status,
+                "since": m.start.iso(),
+                "until": _iso(m.end),
+                "since_is_attested_only": m.start_attested,
+                "source": m.source,
+                "note": m.note,
+                "_start": m.start.value,
+            }
+            for m in rows
+        ],
+        schema={
+            "org": pl.Utf8, "iso3": pl.Utf8, "name": pl.Utf8, "status": pl.Utf8, "since": pl.Utf8,
+            "until": pl.Utf8, "since_is_attested_only": pl.Boolean, "source": pl.Utf8, "note": pl.Utf8,
+            "_start": pl.Date,
+        },
+    )
+
+
+def history(iso3: str, *, ledger: Ledger | None = None) -> pl.DataFrame:
+    """Every membership of a country in date order: ``org, org_name, status, since, until, source, note``."""
+    lg = _l(ledger)
+    code, _ = resolve_country(iso3)
+    rows = [m for m in lg.memberships if m.iso3 == code]
+    df = _membership_frame(rows).sort(["_start", "org"]).drop("_start")
+    names = {o.id: o.name for o in lg.orgs.values()}
+    return df.with_columns(pl.col("org").replace_strict(names, default=None).alias("org_name")).select(
+        "org", "org_name", "status", "since", "until", "since_is_attested_only", "source", "note"
+    )
+
+
+def organisations(*, ledger: Ledger | None = None) -> pl.DataFrame:
+    """One row per organisation: ``id, name, kind, founded, dissolved, predecessor, successor, aliases, source``."""
+    lg = _l(ledger)
+    return pl.DataFrame(
+        [
+            {
+                "id": o.id,
+                "name": o.name,
+                "kind": o.kind,
+                "founded": _iso(o.founded),
+                "dissolved": _iso(o.dissolved),
+                "predecessor": o.predecessor,
+                "successor": o.successor,
+                "aliases": "; ".join(o.aliases),
+                "source": o.source,
+            }
+            for o in lg.orgs.values()
+        ],
+        schema={k: pl.Utf8 for k in
+                ["id", "name", "kind", "founded", "dissolved", "predecessor", "successor", "aliases", "source"]},
+    )
+
+
+def timeline(org: str, *, ledger: Ledger | None = None) -> pl.DataFrame:
+    """All status changes of an organisation in date order: ``date, iso3, name, event, status, source``."""
+    lg = _l(ledger)
+    o = organisation(org, ledger=lg)
+    rows = [m for m in lg.memberships if m.org == o.id]
+    by_country: dict[str, list[Membership]] = {}
+    for m in rows:
+        by_country.setdefault(m.iso3, []).append(m)
+    events: list[dict[str, Any]] = []
+    if o.founded is not None:
+        events.append({"_d": o.founded.value, "_k": 0, "date": o.founded.iso(), "iso3": None, "name": None,
+                       "event": f"{o.id} founded", "status": None, "source": o.source})
+    for code, ms in by_country.items():
+        ms.sort(key=lambda m: m.start.value)
+        for i, m in enumerate(ms):
+            prev = ms[i - 1] if i > 0 and ms[i - 1].end is not None and ms[i - 1].end.value == m.start.value else None
+            label = STATUS_LABEL[m.status]
+            if prev is None:
+                event = ("joined as " + label) if m.status != "suspended" else "suspended"
+                if m.start_attested:
+                    event += " (attested on this date; joined earlier)"
+            elif m.status == "suspended":
+                event = f"suspended (was {STATUS_LABEL[prev.status]})"
+            elif prev.status == "suspended":
+                event = f"restored as {label}"
+            else:
+                event = f"became {label} (was {STATUS_LABEL[prev.status]})"
+            events.append({"_d": m.start.value, "_k": 1, "date": m.start.iso(), "iso3": code,
+                           "name": code_name(code), "event": event, "status": m.status, "source": m.source})
+            nxt = ms[i + 1] if i + 1 < len(ms) else None
+            if m.end is not None and not (nxt is not None and nxt.start.value == m.end.value):
+                if o.dissolved is not None and m.end.value == o.dissolved.value:
+                    event = f"{label} until {o.id} ended"
+                else:
+                    event = f"left ({label})"
+                events.append({"_d": m.end.value, "_k": 2, "date": m.end.iso(), "iso3": code,
+                               "name": code_name(code), "event": event, "status": None, "source": m.source})
+    if o.dissolved is not None:
+        successor = f" (succeeded by {o.successor})" if o.successor else ""
+        events.append({"_d": o.dissolved.value, "_k": 3, "date": o.dissolved.iso(), "iso3": None, "name": None,
+                       "event": f"{o.id} dissolved{successor}", "status": None, "source": o.source})
+    schema = {"_d": pl.Date, "_k": pl.Int64, "date": pl.Utf8, "iso3": pl.Utf8, "name": pl.Utf8,
+              "event": pl.Utf8, "status": pl.Utf8, "source": pl.Utf8}
+    return pl.DataFrame(events, schema=schema).sort(["_d", "_k", "iso3"], nulls_last=False).drop("_d", "_k")
+
+
+def overlap(
+    as_of: dt.date | str | None = None,
+    countries: list[str] | None = None,
+    *,
+    orgs: list[str] | None = None,
+    ledger: Ledger | None = None,
+) -> pl.DataFrame:
+    """Country x organisation matrix of statuses on `as_of` (default today), wide: one column per org.
+
+    Rows: the given countries (names or codes), or every country holding some status that day.
+    Columns: ``iso3, name`` then one column per organisation that existed that day (or `orgs`), holding
+    the status or null.
+    """
+    lg = _l(ledger)
+    day = parse_user_date(as_of) if as_of is not None else dt.date.today()
+    if orgs:
+        org_ids = [organisation(t, ledger=lg).id for t in orgs]
+    else:
+        org_ids = [
+            o.id for o in lg.orgs.values()
+            if (o.founded is None or o.founded.value <= day) and (o.dissolved is None or day < o.dissolved.value)
+        ]
+    active = [m for m in lg.memberships if m.org in org_ids and m.active_on(day)]
+    if countries:
+        codes = []
+        for c in countries:
+            code, _ = resolve_country(c)
+            if code not in codes:
+                codes.append(code)
+    else:
+        codes = sorted({m.iso3 for m in active})
+    cell = {(m.iso3, m.org): m.status for m in active}
+    used_orgs = [oid for oid in org_ids if orgs or any(m.org == oid for m in active)]
+    data = {"iso3": codes, "name": [code_name(c) for c in codes]}
+    for oid in used_orgs:
+        data[oid] = [cell.get((c, oid)) for c in codes]
+    schema = {"iso3": pl.Utf8, "name": pl.Utf8, **{oid: pl.Utf8 for oid in used_orgs}}
+    return pl.DataFrame(data, schema=schema)
+
+
+# ----------------------------------------------------------------------------------- other tables
+
+
+def bodies(*, ledger: Ledger | None = None) -> pl.DataFrame:
+    """SCO bodies with seats and dates: ``id, org, name, kind, seat, seat_iso3, start, end, source, note``."""
+    return pl.DataFrame(
+        [
+            {"id": b.id, "org": b.org, "name": b.name, "kind": b.kind, "seat": b.seat, "seat_iso3": b.seat_iso3,
+             "start": _iso(b.start), "end": _iso(b.end), "source": b.source, "note": b.note}
+            for b in _l(ledger).bodies
+        ],
+        schema={k: pl.Utf8 for k in ["id", "org", "name", "kind", "seat", "seat_iso3", "start", "end", "source", "note"]},
+    )
+
+
+def documents(*, ledger: Ledger | None = None) -> pl.DataFrame:
+    """Basic documents in date order: ``id, org, title, kind, date, in_force, place, source``."""
+    docs = sorted(_l(ledger).documents, key=lambda d: d.date.value)
+    return pl.DataFrame(
+        [
+            {"id": d.id, "org": d.org, "title": d.title, "kind": d.kind, "date": d.date.iso(),
+             "in_force": _iso(d.in_force), "place": d.place, "source": d.source}
+            for d in docs
+        ],
+        schema={k: pl.Utf8 for k in ["id", "org", "title", "kind", "date", "in_force", "place", "source"]},
+    )
+
+
+def projects(*, ledger: Ledger | None = None) -> pl.DataFrame:
+    """Projects: ``id, name, kind, participants (';'-joined iso3), start, end, status, capacity, investment_usd, source, note``."""
+    return pl.DataFrame(
+        [
+            {"id": p.id, "name": p.name, "kind": p.kind, "participants": ";".join(p.participants),
+             "start": _iso(p.start), "end": _iso(p.end), "status": p.status, "capacity": p.capacity,
+             "investment_usd": p.investment_usd, "source": p.source, "note": p.note}
+            for p in _l(ledger).projects
+        ],
+        schema={"id": pl.Utf8, "name": pl.Utf8, "kind": pl.Utf8, "participants": pl.Utf8, "start": pl.Utf8,
+                "end": pl.Utf8, "status": pl.Utf8, "capacity": pl.Utf8, "investment_usd": pl.Float64,
+                "source": pl.Utf8, "note": pl.Utf8},
+    )
+
+
+def criteria(org: str = "SCO", *, ledger: Ledger | None = None) -> pl.DataFrame:
+    """Admission criteria of an organisation: ``id, org, adopted, criterion, check, source``."""
+    lg = _l(ledger)
+    oid = organisation(org, ledger=lg).id
+    return pl.DataFrame(
+        [
+            {"id": c.id, "org": c.org, "adopted": c.adopted.iso(), "criterion": c.text, "check": c.check,
+             "source": c.source}
+            for c in lg.criteria if c.org == oid
+        ],
+        schema={k: pl.Utf8 for k in ["id", "org", "adopted", "criterion", "check", "source"]},
+    )
+
+
+def sources(*, ledger: Ledger | None = None) -> pl.DataFrame:
+    """The ledger's sources: ``id, title, publisher, date, kind, url, citation``."""
+    return pl.DataFrame(
+        [
+            {"id": s.id, "title": s.title, "publisher": s.publisher, "date": s.date.iso(), "kind": s.kind,
+             "url": s.url, "citation": s.citation}
+            for s in _l(ledger).sources.values()
+        ],
+        schema={k: pl.Utf8 for k in ["id", "title", "publisher", "date", "kind", "url", "citation"]},
+    )
+
+
+def membership_graph(as_of: dt.date | str | None = None, *, ledger: Ledger | None = None) -> dict[str, Any]:
+    """Countries and organisations as nodes, active statuses as edges, as JSON-able plain data.
+
+    ``{"as_of": "YYYY-MM-DD", "nodes": [{"id", "type": "country"|"organisation", "label"}],
+    "edges": [{"source": iso3, "target": org, "status", "since", "source_id"}]}``.
+    """
+    lg = _l(ledger)
+    day = parse_user_date(as_of) if as_of is not None else dt.date.today()
+    active = [m for m in lg.memberships if m.active_on(day)]
+    org_ids = sorted({m.org for m in active})
+    codes = sorted({m.iso3 for m in active})
+    nodes = [{"id": oid, "type": "organisation", "label": lg.orgs[oid].name} for oid in org_ids]
+    nodes += [{"id": c, "type": "country", "label": code_name(c)} for c in codes]
+    edges = [
+        {"source": m.iso3, "target": m.org, "status": m.status, "since": m.start.iso(), "source_id": m.source}
+        for m in sorted(active, key=lambda m: (m.org, m.iso3))
+    ]
+    return {"as_of": day.isoformat(), "nodes": nodes, "edges": edges}
