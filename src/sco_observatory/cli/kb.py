@@ -1,0 +1,157 @@
+"""Knowledge-base commands: history, orgs, timeline, overlap, bodies, documents, projects, criteria,
+sources, graph, igo-check. Each delegates to `sco_observatory.kb` and prints with `emit`."""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Optional
+
+import polars as pl
+import typer
+
+from sco_observatory.cli.output import Format, emit
+from sco_observatory.kb import graph as kb_graph
+from sco_observatory import kb
+
+FMT_HELP = "table, csv or json."
+
+
+def history_command(
+    country: str = typer.Argument(..., help="Country name or code, e.g. UZB or Uzbekistan."),
+    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+) -> None:
+    """Every membership of a country in every organisation, in date order, with sources.
+
+    Example: sco history Uzbekistan
+    """
+    iso3, name = kb.resolve_country(country)
+    emit(kb.history(iso3), fmt, title=f"{name} ({iso3}): memberships")
+
+
+def orgs_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+    """The organisations in the knowledge base, with founding and dissolution dates and successors.
+
+    Example: sco orgs --format csv
+    """
+    emit(kb.organisations(), fmt, title="Organisations")
+
+
+def timeline_command(
+    org: str = typer.Argument(..., help="Organisation id, name or alias, e.g. SCO, CSTO, EurAsEC."),
+    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+) -> None:
+    """All status changes of an organisation in date order (joined, upgraded, suspended, left).
+
+    Example: sco timeline CSTO
+    """
+    o = kb.organisation(org)
+    emit(kb.timeline(o.id), fmt, title=f"{o.name}: timeline")
+
+
+def overlap_command(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date YYYY-MM-DD or year YYYY (= 31 December); default today."),
+    countries: Optional[str] = typer.Option(None, "--countries", help="Comma-separated country codes or names; default every country with a status."),
+    orgs: Optional[str] = typer.Option(None, "--orgs", help="Comma-separated organisation ids; default every organisation existing that day."),
+    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+) -> None:
+    """Country x organisation matrix of statuses on a date.
+
+    Example: sco overlap --as-of 2014-12-31 --countries KAZ,KGZ,TJK,UZB,TKM
+    """
+    clist = [c.strip() for c in countries.split(",") if c.strip()] if countries else None
+    olist = [o.strip() for o in orgs.split(",") if o.strip()] if orgs else None
+    frame = kb.overlap(as_of, clist, orgs=olist)
+    emit(frame, fmt, title="Overlapping memberships" + (f" on {as_of}" if as_of else " today"))
+
+
+def bodies_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+    """SCO bodies with seats and dates (RATS in Bishkek, then Tashkent).
+
+    Example: sco bodies
+    """
+    emit(kb.bodies(), fmt, title="SCO bodies")
+
+
+def documents_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+    """Basic SCO documents (charter, conventions, declarations) with dates.
+
+    Example: sco documents --format json
+    """
+    emit(kb.documents(), fmt, title="SCO documents")
+
+
+def projects_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+    """Pipelines, railways, roads, corridors, power links and bases, with participants and dates.
+
+    Example: sco projects --format csv
+    """
+    emit(kb.projects(), fmt, title="Projects")
+
+
+def criteria_command(
+    org: str = typer.Option("SCO", "--org", help="Organisation whose admission criteria to list."),
+    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+) -> None:
+    """The SCO's 2010 criteria for admitting new members.
+
+    Example: sco criteria
+    """
+    emit(kb.criteria(org), fmt, title=f"{kb.organisation(org).id} admission criteria")
+
+
+def sources_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+    """The sources the knowledge base cites.
+
+    Example: sco sources --format csv
+    """
+    emit(kb.sources(), fmt, title="Knowledge-base sources")
+
+
+class GraphFormat(str, enum.Enum):
+    json = "json"
+    graphml = "graphml"
+
+
+def graph_command(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date YYYY-MM-DD or year YYYY; default today."),
+    fmt: GraphFormat = typer.Option(GraphFormat.json, "--format", help="json or graphml."),
+) -> None:
+    """Membership network on a date: countries and organisations as nodes, statuses as edges.
+
+    Example: sco graph --as-of 2012-12-31 --format graphml > sco2012.graphml
+    """
+    data = kb.membership_graph(as_of)
+    if fmt is GraphFormat.json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(kb_graph.to_graphml(data))
+
+
+def igo_check_command(
+    path: str = typer.Argument(..., help="COW IGO v3 file igo_year_format3_eurasian_regional_igos_all_states.csv."),
+    disagreements: bool = typer.Option(False, "--disagreements", help="Only rows where the ledger and COW disagree."),
+    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+) -> None:
+    """Compare the ledger with the Correlates of War IGO data (to 2014), with an explanation per row.
+
+    Example: sco igo-check ../shared/data/cow_igo/igo_year_format3_eurasian_regional_igos_all_states.csv --disagreements
+    """
+    frame = kb.igo_crosscheck(path)
+    if disagreements:
+        frame = frame.filter(pl.col("agree") == False)  # noqa: E712 (polars expression)
+    emit(frame, fmt, title="Ledger vs COW IGO v3")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("history")(history_command)
+    app.command("orgs")(orgs_command)
+    app.command("timeline")(timeline_command)
+    app.command("overlap")(overlap_command)
+    app.command("bodies")(bodies_command)
+    app.command("documents")(documents_command)
+    app.command("projects")(projects_command)
+    app.command("criteria")(criteria_command)
+    app.command("sources")(sources_command)
+    app.command("graph")(graph_command)
+    app.command("igo-check")(igo_check_command)
