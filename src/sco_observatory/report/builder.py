@@ -1,0 +1,127 @@
+"""Build the self-contained HTML report: sections from library calls, inline charts, footnoted sources.
+
+Nothing here computes a metric: each section asks the knowledge base or the metrics engine and only
+arranges the answer. Where the store lacks data, the section says so and names the command that
+fills it. Plotly's JavaScript is inlined once, so the file opens offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+
+from sco_observatory import __version__
+from sco_observatory.dates import parse_as_of
+from sco_observatory.groups import Group, resolve_group
+from sco_observatory.report.footnotes import Footnotes
+from sco_observatory.store import Store, open_store
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    body: str
+    summary: str = ""
+
+
+@dataclass
+class Context:
+    """What every section builder gets: the store, the date, the group and the footnotes."""
+
+    store: Store
+    as_of: dt.date
+    group: Group
+    group_expr: str
+    notes: Footnotes = field(default_factory=Footnotes)
+    chart_count: int = 0
+
+    def chart_id(self, stem: str) -> str:
+        self.chart_count += 1
+        return f"chart-{stem}-{self.chart_count}"
+
+
+def _register_sources(ctx: Context) -> None:
+    """Make every store and ledger source citable by its id."""
+    from sco_observatory.kb import queries as kb
+
+    for row in kb.sources().iter_rows(named=True):
+        text = f"{row['citation'] or row['publisher']}: {row['title']}" + (f" ({row['date']})" if row["date"] else "")
+        ctx.notes.register(row["id"], text, row["url"])
+    for row in ctx.store.sources().iter_rows(named=True):
+        text = f"{row['citation'] or row['publisher']}: {row['title']}"
+        if row["file_name"]:
+            text += f" — file {row['file_name']}"
+        if row["sha256"] and not str(row["sha256"]).startswith("embedded"):
+            text += f", sha256 {str(row['sha256'])[:12]}…"
+        text += f", retrieved {row['retrieved']:%Y-%m-%d}" if row["retrieved"] else ""
+        ctx.notes.register(row["source_id"], text, row["url"])
+
+
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def _section_builders() -> list[Callable[[Context], Section]]:
+    from sco_observatory.report import sections
+
+    return sections.ALL
+
+
+def build_report(
+    out: str | Path = "sco-report.html",
+    *,
+    as_of: str | dt.date | None = None,
+    group: str | None = None,
+    store: Store | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Write the report and return its path. `group` defaults to the SCO's members on `as_of`."""
+    started = time.perf_counter()
+    day = parse_as_of(as_of)
+    expr = group or f"SCO@{day.isoformat()}"
+    resolved = resolve_group(expr)
+    own_store = store is None
+    store = store or open_store()
+    try:
+        ctx = Context(store, day, resolved, expr)
+        _register_sources(ctx)
+        built: list[Section] = []
+        for builder in _section_builders():
+            if progress:
+                progress(builder.__name__)
+            built.append(builder(ctx))
+        env = jinja2.Environment(
+            loader=jinja2.FunctionLoader(
+                lambda name: resources.files("sco_observatory.report").joinpath("templates", name).read_text("utf-8")
+            ),
+            autoescape=False,
+        )
+        page = env.get_template("report.html.j2").render(
+            sections=built,
+            notes=ctx.notes.ordered(),
+            as_of=day.isoformat(),
+            group_expr=expr,
+            group=resolved,
+            version=__version__,
+            generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            plotly_js=_plotly_js(),
+            build_seconds=f"{time.perf_counter() - started:.1f}",
+        )
+    finally:
+        if own_store:
+            store.close()
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(target.suffix + ".part")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(target)
+    return target

@@ -1,0 +1,67 @@
+"""Small HTML helpers for the report: tables from frames, notes, number formatting."""
+
+from __future__ import annotations
+
+import html
+from typing import Callable, Sequence
+
+import polars as pl
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def fmt_number(value, digits: int | None = None) -> str:
+    if value is None:
+        return '<span class="na">n/a</span>'
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:
+            return '<span class="na">n/a</span>'
+        if digits is not None:
+            return f"{value:,.{digits}f}"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        if abs(value) >= 10:
+            return f"{value:,.1f}"
+        return f"{value:,.3g}" if value else "0"
+    return esc(value)
+
+
+def table(
+    frame: pl.DataFrame,
+    *,
+    caption: str = "",
+    table_id: str | None = None,
+    cell: Callable[[str, object, dict], str] | None = None,
+    columns: Sequence[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """An HTML table of a frame; `cell(column, value, row)` may return custom HTML for a cell."""
+    columns = list(columns or frame.columns)
+    headers = headers or {}
+    out = [f'<table class="data"{f" id={esc(table_id)!r}" if table_id else ""}>'.replace("'", '"')]
+    if caption:
+        out.append(f"<caption>{caption}</caption>")
+    out.append("<thead><tr>" + "".join(f"<th>{esc(headers.get(c, c))}</th>" for c in columns) + "</tr></thead><tbody>")
+    for row in frame.iter_rows(named=True):
+        cells = []
+        for c in columns:
+            value = row.get(c)
+            custom = cell(c, value, row) if cell else None
+            numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+            content = custom if custom is not None else (fmt_number(value) if numeric else esc(value))
+            cells.append(f'<td class="{"num" if numeric else "txt"}" data-col="{esc(c)}">{content}</td>')
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def note(text: str, command: str | None = None) -> str:
+    """A plain note for missing data, with the command that fills it."""
+    cmd = f" <code>{esc(command)}</code>" if command else ""
+    return f'<p class="missing">{text}{cmd}</p>'
