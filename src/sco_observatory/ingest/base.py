@@ -101,8 +101,10 @@ def _map_codes(store: Store, staging: str, plan: ImportPlan, skipped: dict[str, 
         ).fetchone()[0]
         if dropped:
             skipped[f"rows with an aggregate in {col}"] = dropped
+        # Only rows whose value changes are rewritten (most files already hold ISO3 codes).
         con.execute(
-            f"""UPDATE {staging} SET {col} = m.iso3 FROM _map_{col} m WHERE {staging}.{col} = m.raw"""
+            f"""UPDATE {staging} SET {col} = m.iso3 FROM _map_{col} m
+                WHERE {staging}.{col} = m.raw AND m.iso3 IS DISTINCT FROM m.raw"""
         )
         con.execute(f"DELETE FROM {staging} WHERE {col} IS NULL")
         con.execute(f"DROP TABLE _map_{col}")
@@ -125,9 +127,11 @@ def _validate(store: Store, staging: str, plan: ImportPlan) -> None:
         if row and row[0] is not None:
             _fail(plan, row[0], message)
     keys = ", ".join(KEYS[table])
+    # Conflicting = same key, any other column different (value, unit, valuation or estimate flag).
+    others = ", ".join(c for c in COLUMNS[table] if c not in KEYS[table] and c != "source_id")
     conflict = con.execute(
         f"""SELECT {keys}, min(_line) AS first, max(_line) AS last FROM {staging}
-            GROUP BY {keys} HAVING count(DISTINCT {value}) > 1 ORDER BY first LIMIT 1"""
+            GROUP BY {keys} HAVING count(DISTINCT ({others})) > 1 ORDER BY first LIMIT 1"""
     ).fetchone()
     if conflict:
         key_text = ", ".join(str(v) for v in conflict[:-2])
@@ -161,8 +165,12 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
         _map_codes(store, staging, plan, skipped)
         _validate(store, staging, plan)
         con.execute(f"CREATE TEMP TABLE {staging}_dedup AS SELECT DISTINCT {', '.join(cols)} FROM {staging}")
-        if con.execute(f"SELECT count(*) FROM {staging}_dedup").fetchone()[0] == 0:
+        staged = con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
+        kept = con.execute(f"SELECT count(*) FROM {staging}_dedup").fetchone()[0]
+        if kept == 0:
             _fail(plan, None, "no data rows after validation")
+        if staged > kept:
+            skipped["identical duplicate rows"] = staged - kept
         result = store.replace_source(plan.meta, f"{staging}_dedup")
         if before_commit is not None:
             before_commit()
@@ -171,6 +179,11 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
     result.skipped = skipped
     result.seconds = time.perf_counter() - started
     return result
+
+
+def package_data(name: str) -> Path:
+    """Path of a CSV shipped in `sco_observatory/data` (code tables read by DuckDB inside a plan)."""
+    return Path(__file__).resolve().parent.parent / "data" / name
 
 
 def first_line(path: Path, *, encoding: str = "utf-8-sig") -> str:
