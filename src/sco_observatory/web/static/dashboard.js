@@ -27,7 +27,7 @@ function renderTable(el, payload, opts = {}) {
   for (const r of rows) {
     html += "<tr>" + cols.map((c) => {
       const v = r[c];
-      if (opts.link === c && v) return `<td><a class="iso" data-iso="${esc(v)}">${esc(v)}</a></td>`;
+      if (opts.link === c && v) return `<td data-col="${esc(c)}"><a class="iso" data-iso="${esc(v)}">${esc(v)}</a></td>`;
       return `<td class="${typeof v === "number" ? "num" : ""}" data-col="${esc(c)}">${fmt(v, c, opts.blankNull)}</td>`;
     }).join("") + "</tr>";
   }

@@ -1,0 +1,136 @@
+"""Headless Chromium (Debian's, driven by Playwright) on the generated report and the served dashboard.
+
+Checks that sections and key numbers are there, that changing the date changes the members table,
+that the pages log no console errors, and saves screenshots under test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = os.environ.get("SCO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"chromium not found at {CHROMIUM}: .ci/run must install Debian's chromium package")
+        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium to run the browser tests)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser):
+    page = browser.new_page(viewport={"width": 1320, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory):
+    from sco_observatory.report import build_report
+    from sco_observatory.store import open_store
+
+    home = tmp_path_factory.mktemp("report")
+    with open_store(home / "store.duckdb") as store:
+        return build_report(home / "sco-report.html", as_of="2024-12-31", store=store)
+
+
+def test_report_opens_offline_with_sections_and_numbers(browser, report_file):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, errors = _page(browser)
+    page.route("http*://**", lambda route: route.abort())  # offline: any network request fails
+    page.goto(report_file.resolve().as_uri())
+    page.wait_for_selector("#glance")
+    for section in ["glance", "architecture", "projects", "sources"]:
+        assert page.locator(f"section#{section}").count() == 1, section
+    members = page.locator("#sco-member td[data-col=iso3]").all_inner_texts()
+    assert {"CHN", "RUS", "IND", "PAK", "IRN", "BLR"} <= set(members) and len(members) == 10
+    assert page.locator("#footnotes li").count() > 5
+    assert page.locator(".js-plotly-plot").count() >= 2  # timeline and network rendered by inline plotly
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    assert errors == []
+
+
+class _Server:
+    def __init__(self, store_path: str):
+        import uvicorn
+
+        from sco_observatory.web.app import create_app
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(create_app(store_path), host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.time() + 20
+        while not self.server.started and time.time() < deadline:
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory):
+    with _Server(str(tmp_path_factory.mktemp("dash") / "store.duckdb")) as url:
+        yield url
+
+
+def test_dashboard_date_change_updates_members(browser, dashboard_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, errors = _page(browser)
+    page.goto(f"{dashboard_url}/?org=SCO&date=2012-12-31&statuses=member&year=2012&indicator=defence")
+    page.wait_for_selector("body[data-ready='1']")
+    before = set(page.locator("#members td[data-col=iso3]").all_inner_texts())
+    assert before == {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"}
+    assert "CHN" in page.locator("#power").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-2012.png"), full_page=True)
+
+    page.fill("#date", "2024-12-31")
+    page.dispatch_event("#date", "change")
+    page.wait_for_function("document.querySelectorAll('#members td[data-col=iso3]').length === 10")
+    after = set(page.locator("#members td[data-col=iso3]").all_inner_texts())
+    assert after - before == {"IND", "PAK", "IRN", "BLR"}
+    assert "date=2024-12-31" in page.url  # the state lives in the URL
+    page.screenshot(path=str(ARTIFACTS / "dashboard-2024.png"), full_page=True)
+
+    # a shared URL reproduces the view, including a what-if
+    page.goto(f"{dashboard_url}/?org=SCO&date=2016-12-31&statuses=member&add=IND,PAK&year=2013&indicator=population")
+    page.wait_for_selector("body[data-ready='1']")
+    assert "SCO@2016-12-31+IND+PAK" in page.locator("#expr").inner_text()
+    assert {"IND", "PAK"} <= set(page.locator("#members td[data-col=iso3]").all_inner_texts())
+    assert errors == []
+
+
+def test_dashboard_shows_bad_input_as_a_message(browser, dashboard_url):
+    page, errors = _page(browser)
+    page.goto(f"{dashboard_url}/?org=SCO&date=2012-12-31&add=Narnia")
+    page.wait_for_selector("body[data-ready='1']")
+    assert "unknown country 'Narnia'" in page.locator("#members .error").inner_text()
+    # the failed API call is logged by the browser as a 404 resource error; nothing else may be
+    assert all("404" in e for e in errors), errors
