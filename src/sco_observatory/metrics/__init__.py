@@ -1,0 +1,183 @@
+"""Metrics: pure, vectorised functions over the store's relations (DuckDB SQL / polars expressions).
+
+Modules (each function's docstring gives its formula and the METHODS.md section it implements):
+
+- `power`       — shares of group totals, pairwise ratios, HHI and Ray–Singer CON, CINC (METHODS §5)
+- `trade`       — WITS/UNCTAD trade indicators on bilateral flows (METHODS §4)
+- `siei`        — "SIEI-style" integration indices (METHODS §1.3–1.4; *not* the EDB's formulas)
+- `convergence` — σ and β convergence, EAEU Treaty Art. 63 criteria (METHODS §6, §1.4)
+- `composite`   — min–max normalisation and equal-weight composites (METHODS §2.2, §3.3)
+- `claims`      — the 2014 report's quantitative statements, recomputed
+
+Shared conventions, implemented here once:
+
+- Indicators are named by code (any code in the store) or by an alias (`ALIASES`).
+- Where several sources hold one indicator, **one** source is used for the whole call: the source
+  covering most of the requested countries, ties broken by `SOURCE_PRIORITY`; `source=` overrides.
+  Values are never mixed across sources within one computation; the chosen source is a column.
+- Missing is missing: a country without a value keeps its row with `value = null`, is left out of
+  shares and concentration, and is counted in `n_missing`. Nothing is ever filled with zero.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import polars as pl
+
+from sco_observatory.errors import DataMissingError, ObservatoryError
+
+ALIASES: dict[str, str] = {
+    "gdp": "NY.GDP.MKTP.CD",
+    "gdp_pc": "NY.GDP.PCAP.CD",
+    "population": "SP.POP.TOTL",
+    "area": "AG.LND.TOTL.K2",
+    "defence": "MS.MIL.XPND.CD",
+    "defense": "MS.MIL.XPND.CD",
+    "armed_forces": "MS.MIL.TOTL.P1",
+}
+"""User-facing indicator aliases -> store codes (issue 4, item 7)."""
+
+SOURCE_PRIORITY: tuple[str, ...] = (
+    "wdi:", "worldbank:", "wb:", "sipri:", "imf", "cow", "undesa", "embedded:",
+)
+"""Tie-break order of source-id prefixes when two sources cover equally many countries.
+
+Primary statistical releases (WDI, SIPRI, IMF, COW, UN DESA) come before figures quoted in the 2014
+report (`embedded:*`); the report's own numbers are used where they are the only ones, or on request
+(`source="embedded:iiss-mb2013"`), e.g. to check the report's claims against itself.
+"""
+
+DEFAULT_POWER_INDICATORS = ("gdp", "population", "area", "defence", "armed_forces")
+
+
+class InsufficientGroupError(ObservatoryError):
+    """A group metric asked for fewer than two countries."""
+
+
+def indicator_code(name: str) -> str:
+    """Alias or code -> store code (upper case)."""
+    key = name.strip()
+    return ALIASES.get(key.lower(), key.upper())
+
+
+def require_group(countries: Sequence[str], minimum: int = 2, what: str = "this metric") -> list[str]:
+    """De-duplicated ISO3 list; raises if shorter than `minimum`."""
+    out = list(dict.fromkeys(c.upper() for c in countries))
+    if len(out) < minimum:
+        raise InsufficientGroupError(
+            f"{what} needs a group of at least {minimum} countries; got {len(out)} ({', '.join(out) or 'none'})",
+            "pass a group expression with more members, e.g. SCO@2012 or KAZ,KGZ,TJK",
+        )
+    return out
+
+
+def _priority(source_id: str) -> int:
+    for i, prefix in enumerate(SOURCE_PRIORITY):
+        if source_id.startswith(prefix):
+            return i
+    return len(SOURCE_PRIORITY)
+
+
+def _in_list(values: Iterable[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def choose_source(store, code: str, countries: Sequence[str], years: tuple[int, int], source: str | None = None) -> str:
+    """The one source used for `code` over `countries` and `years` (see module docstring).
+
+    `source` may be a full source id or a prefix ending before ':' (e.g. 'sipri' or 'wdi').
+    """
+    rows = store.con.execute(
+        f"""SELECT source_id, count(DISTINCT iso3) AS n FROM indicator
+            WHERE code = ? AND year BETWEEN ? AND ? AND iso3 IN ({_in_list(countries)})
+            GROUP BY source_id""",
+        [code, years[0], years[1]],
+    ).fetchall()
+    if source:
+        matching = [r for r in rows if r[0] == source or r[0].startswith(source.rstrip(":") + ":")]
+        if not matching:
+            held = store.con.execute("SELECT DISTINCT source_id FROM indicator WHERE code = ? ORDER BY 1", [code]).fetchall()
+            raise DataMissingError(
+                f"source '{source}' holds no {code} for {', '.join(countries)} in {_years_text(years)}",
+                "sources holding " + code + ": " + (", ".join(r[0] for r in held) or "none")
+                + "; `sco data list` shows what is in the store",
+            )
+        rows = matching
+    if not rows:
+        _raise_missing(store, code, countries, years)
+    rows.sort(key=lambda r: (-r[1], _priority(r[0]), r[0]))
+    return rows[0][0]
+
+
+def _years_text(years: tuple[int, int]) -> str:
+    return str(years[0]) if years[0] == years[1] else f"{years[0]}-{years[1]}"
+
+
+def _raise_missing(store, code: str, countries: Sequence[str], years: tuple[int, int]) -> None:
+    span = store.con.execute(
+        "SELECT min(year), max(year), count(*) FROM indicator WHERE code = ?", [code]
+    ).fetchone()
+    if not span[2]:
+        raise DataMissingError(
+            f"the store holds no indicator {code}",
+            f"import it, e.g. `sco import {code.lower()}.csv` (WDI long CSV) or `sco fetch worldbank --indicators {code}`; "
+            "`sco data list` shows what is there",
+        )
+    raise DataMissingError(
+        f"no {code} values for {', '.join(countries)} in {_years_text(years)} "
+        f"({len(countries)} of {len(countries)} values missing)",
+        f"the store holds {code} for {span[0]}-{span[1]}; pick a year in that span or import a source that covers it",
+    )
+
+
+def values(store, indicator: str, countries: Sequence[str], year: int, *, source: str | None = None,
+           nearest: int = 0) -> pl.DataFrame:
+    """One value per country: columns iso3, year, code, value, unit, source.
+
+    Every requested country has a row; a country without a value in the chosen source has
+    `value = null` (and `year = null`). With `nearest > 0`, a country lacking `year` takes its
+    value from the closest year within ±nearest (ties: the earlier year); the `year` column shows
+    the year actually used.
+    """
+    code = indicator_code(indicator)
+    isos = list(dict.fromkeys(c.upper() for c in countries))
+    window = (year - nearest, year + nearest)
+    src = choose_source(store, code, isos, window, source)
+    found = store.con.execute(
+        f"""SELECT iso3, year, code, value, unit, source_id AS source FROM indicator
+            WHERE code = ? AND source_id = ? AND year BETWEEN ? AND ? AND iso3 IN ({_in_list(isos)})
+            QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY abs(year - ?), year) = 1""",
+        [code, src, window[0], window[1], year],
+    ).pl()
+    wanted = pl.DataFrame({"iso3": isos, "_order": list(range(len(isos)))})
+    out = (wanted.join(found, on="iso3", how="left").sort("_order").drop("_order")
+           .with_columns(pl.lit(code).alias("code"), pl.lit(src).alias("source")))
+    return out.select("iso3", pl.col("year").cast(pl.Int64), "code", pl.col("value").cast(pl.Float64),
+                      pl.col("unit").cast(pl.String), "source")
+
+
+def series(store, indicator: str, countries: Sequence[str], years: tuple[int, int], *,
+           source: str | None = None) -> pl.DataFrame:
+    """Panel of one indicator: iso3, year, code, value, unit, source (one source, rows only where present)."""
+    code = indicator_code(indicator)
+    isos = list(dict.fromkeys(c.upper() for c in countries))
+    src = choose_source(store, code, isos, years, source)
+    return store.con.execute(
+        f"""SELECT iso3, year::BIGINT AS year, code, value, unit, source_id AS source FROM indicator
+            WHERE code = ? AND source_id = ? AND year BETWEEN ? AND ? AND iso3 IN ({_in_list(isos)})
+            ORDER BY iso3, year""",
+        [code, src, years[0], years[1]],
+    ).pl()
+
+
+def missing_note(frame: pl.DataFrame, column: str = "value") -> str:
+    """'k of n values missing (ISO3, ...)' or '' — for captions and notes."""
+    miss = frame.filter(pl.col(column).is_null())["iso3"].to_list()
+    return f"{len(miss)} of {frame.height} values missing ({', '.join(miss)})" if miss else ""
+
+
+__all__ = [
+    "ALIASES", "DEFAULT_POWER_INDICATORS", "InsufficientGroupError", "SOURCE_PRIORITY", "choose_source",
+    "indicator_code", "missing_note", "require_group", "series", "values",
+]

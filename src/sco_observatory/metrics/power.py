@@ -1,0 +1,269 @@
+"""Power balance within a group: shares, ratios, concentration and CINC (METHODS.md §5).
+
+All functions take plain ISO3 lists (group expressions are resolved by the caller) and return tidy
+polars frames with a `source` column. Evidence tags: shares, ratios and HHI are arithmetic [V];
+CINC [V] (§5.1) and its within-group recomputation, Option A [V] (§5.2); Ray–Singer CON [S] (§5.3,
+formula typography not seen in the source, standard form used); the post-2016 CINC extension is a
+documented proxy, not COW's index.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import polars as pl
+
+from sco_observatory.errors import DataMissingError
+from sco_observatory.metrics import (DEFAULT_POWER_INDICATORS, _in_list, indicator_code, require_group,
+                                     values)
+
+CON_FORMULA = "CON = sqrt((Σ S_i² − 1/N) / (1 − 1/N)), S_i = share of the group total (Ray & Singer 1973) [S]"
+HHI_FORMULA = "HHI = Σ S_i², S_i = share of the group total (fractions; ×10,000 for points)"
+
+
+def _con(hhi: float | None, n: int) -> float | None:
+    if hhi is None or n < 2:
+        return None
+    return math.sqrt(max(hhi - 1 / n, 0.0) / (1 - 1 / n))
+
+
+def shares(store, countries: Sequence[str], indicator: str, year: int, *, source: str | None = None,
+           nearest: int = 0) -> pl.DataFrame:
+    """Each member's share of the group total (METHODS §5; arithmetic).
+
+    `share_i = v_i / Σ_{j∈G, v_j present} v_j`; `rank` 1 = largest. Columns:
+    iso3, year, code, value, unit, share, rank, source, n_missing. Countries without a value keep a
+    row with nulls and are excluded from the total (never counted as zero); `n_missing` says how many.
+    """
+    isos = require_group(countries, 2, "a power share")
+    frame = values(store, indicator, isos, year, source=source, nearest=nearest)
+    if frame["value"].is_null().all():
+        raise DataMissingError(
+            f"no {frame['code'][0]} values for {', '.join(isos)} in {year} ({len(isos)} of {len(isos)} missing)",
+            "pick another year, or import a source that covers it (`sco data list` shows what is there)",
+        )
+    n_missing = int(frame["value"].is_null().sum())
+    return frame.with_columns(
+        (pl.col("value") / pl.col("value").sum()).alias("share"),
+        pl.col("value").rank(method="min", descending=True).cast(pl.Int64).alias("rank"),
+        pl.lit(n_missing).alias("n_missing"),
+    ).select("iso3", "year", "code", "value", "unit", "share", "rank", "source", "n_missing")
+
+
+def concentration(share_frame: pl.DataFrame, share_column: str = "share") -> pl.DataFrame:
+    """HHI and Ray–Singer CON of a share frame (METHODS §5.3 [S]).
+
+    `HHI = Σ S_i²`; `CON = sqrt((HHI − 1/N)/(1 − 1/N))`, N = countries with a value.
+    Note `CON² = (HHI − 1/N)/(1 − 1/N)` — CON is the square root of the *normalised HHI*, not
+    UNCTAD's normalised sqrt(HHI) (§4.6); the two are different numbers. Columns: code, year, n,
+    n_missing, group_total, hhi, con, largest, largest_share, source, formula.
+    """
+    present = share_frame.filter(pl.col(share_column).is_not_null())
+    n = present.height
+    hhi = float((present[share_column] ** 2).sum()) if n else None
+    top = present.sort(share_column, descending=True).head(1)
+    return pl.DataFrame({
+        "code": [share_frame["code"][0]],
+        "year": [int(present["year"].max()) if n else None],
+        "n": [n],
+        "n_missing": [share_frame.height - n],
+        "group_total": [float(present["value"].sum()) if n else None],
+        "hhi": [hhi],
+        "con": [_con(hhi, n)],
+        "largest": [top["iso3"][0] if n else None],
+        "largest_share": [float(top[share_column][0]) if n else None],
+        "source": [share_frame["source"][0]],
+        "formula": [HHI_FORMULA + "; " + CON_FORMULA],
+    })
+
+
+def power_balance(store, countries: Sequence[str], year: int, indicators: Sequence[str] = DEFAULT_POWER_INDICATORS,
+                  *, source: str | None = None, nearest: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Shares and concentration for several indicators (GDP, population, area, defence, armed forces).
+
+    Returns (shares long frame with an `indicator` column, concentration frame one row per indicator).
+    An indicator the store lacks for that year yields a concentration row with `note` saying so
+    instead of failing the whole table.
+    """
+    share_frames, conc_frames = [], []
+    for name in indicators:  # a handful of indicators, not rows: each computation is vectorised
+        try:
+            s = shares(store, countries, name, year, source=source, nearest=nearest)
+        except DataMissingError as exc:
+            conc_frames.append(pl.DataFrame({"indicator": [name], "code": [indicator_code(name)], "note": [exc.message]}))
+            continue
+        share_frames.append(s.with_columns(pl.lit(name).alias("indicator")))
+        conc_frames.append(concentration(s).with_columns(pl.lit(name).alias("indicator"), pl.lit("").alias("note")))
+    shares_long = pl.concat(share_frames, how="diagonal") if share_frames else pl.DataFrame()
+    return shares_long, pl.concat(conc_frames, how="diagonal")
+
+
+def ratio(store, a: str, b: str, indicator: str, year: int, *, source: str | None = None) -> pl.DataFrame:
+    """`value = v_a / v_b` for one indicator and year, from one source (arithmetic).
+
+    Columns: iso3_a, iso3_b, year, code, value_a, value_b, value, source, formula.
+    """
+    frame = values(store, indicator, [a, b], year, source=source)
+    missing = frame.filter(pl.col("value").is_null())["iso3"].to_list()
+    if missing:
+        raise DataMissingError(
+            f"{frame['code'][0]} {year} is missing for {', '.join(missing)} in source {frame['source'][0]} "
+            f"({len(missing)} of 2 values missing)",
+            "pick another year or --source (`sco data show " + frame["code"][0] + "` lists what is there)",
+        )
+    va, vb = float(frame["value"][0]), float(frame["value"][1])
+    return pl.DataFrame({
+        "iso3_a": [a.upper()], "iso3_b": [b.upper()], "year": [year], "code": [frame["code"][0]],
+        "value_a": [va], "value_b": [vb], "value": [va / vb if vb else None],
+        "source": [frame["source"][0]], "formula": ["value_a / value_b"],
+    })
+
+
+def pairwise_ratios(store, countries: Sequence[str], indicator: str, year: int, *,
+                    source: str | None = None) -> pl.DataFrame:
+    """All ordered pairs (a ≠ b) of the group: `ratio = v_a / v_b` (a cross join, no loop).
+
+    Columns: iso3_a, iso3_b, year, code, value_a, value_b, ratio, source. Pairs with a missing
+    value have `ratio = null`.
+    """
+    isos = require_group(countries, 2, "pairwise ratios")
+    frame = values(store, indicator, isos, year, source=source).select("iso3", "value", "code", "source")
+    a = frame.rename({"iso3": "iso3_a", "value": "value_a"})
+    b = frame.select(pl.col("iso3").alias("iso3_b"), pl.col("value").alias("value_b"))
+    return (a.join(b, how="cross").filter(pl.col("iso3_a") != pl.col("iso3_b"))
+            .with_columns((pl.col("value_a") / pl.col("value_b")).alias("ratio"), pl.lit(year).alias("year"))
+            .select("iso3_a", "iso3_b", "year", "code", "value_a", "value_b", "ratio", "source"))
+
+
+def world_share(store, countries: Sequence[str], indicator: str, year: int, *, source: str | None = None,
+                world: str = "WLD") -> pl.DataFrame:
+    """The group's total and its share of the world value (`WLD` row of the same source).
+
+    `group_total = Σ_{i∈G} v_i` (present values only), `world_share = group_total / v_WLD`.
+    Columns: code, year, n, n_missing, group_total, world, world_share, source.
+    """
+    isos = list(dict.fromkeys(c.upper() for c in countries))
+    frame = values(store, indicator, isos, year, source=source)
+    src = frame["source"][0]
+    w = values(store, indicator, [world], year, source=src)["value"][0]
+    total = frame["value"].sum()
+    n_missing = int(frame["value"].is_null().sum())
+    return pl.DataFrame({
+        "code": [frame["code"][0]], "year": [year], "n": [frame.height - n_missing], "n_missing": [n_missing],
+        "group_total": [float(total) if frame.height > n_missing else None], "world": [w],
+        "world_share": [float(total) / w if (w and frame.height > n_missing) else None], "source": [src],
+    })
+
+
+# -- CINC (COW National Material Capabilities) ---------------------------------------------------
+
+NMC_COMPONENTS = ("MILEX", "MILPER", "IRST", "PEC", "TPOP", "UPOP")
+NMC_CODES = {c: f"COW.NMC.{c}" for c in NMC_COMPONENTS}
+
+PROXY_CODES: dict[str, tuple[str, ...]] = {
+    # component -> candidate store codes, in order; definitions differ from NMC (METHODS §5.2)
+    "MILEX": ("MS.MIL.XPND.CD",),       # SIPRI (via WDI or SIPRI import), current US$
+    "MILPER": ("MS.MIL.TOTL.P1",),      # IISS via WDI, persons
+    "IRST": ("WSA.STEEL.CRUDE",),       # worldsteel crude steel — not in the shared data; usually absent
+    "PEC": ("EG.USE.PCAP.KG.OE*POP",),  # energy use; not in the shared data; usually absent
+    "TPOP": ("SP.POP.TOTL",),
+    "UPOP": ("SP.URB.TOTL",),           # national urban definitions, not NMC's cities >= 100,000
+}
+
+
+def _cinc_from_components(long: pl.DataFrame, group_label: str) -> pl.DataFrame:
+    """Option A of METHODS §5.2: shares within the group per component and year, then their mean.
+
+    `CINC^G_it = mean_{c available} v_cit / Σ_{s∈G} v_cst`. Components missing for a country are left
+    out of *its* mean (COW's own handling of gaps is unverified [NF]); `components` counts them.
+    """
+    return (long.filter(pl.col("value").is_not_null())
+            .with_columns((pl.col("value") / pl.col("value").sum().over(["year", "component"])).alias("cshare"))
+            .group_by(["iso3", "year"])
+            .agg(pl.col("cshare").mean().alias("cinc_group"), pl.col("component").n_unique().alias("components"),
+                 pl.col("component").sort().str.join(",").alias("component_list"),
+                 pl.col("source").unique().sort().str.join(",").alias("source"))
+            .with_columns(pl.lit(group_label).alias("system"))
+            .sort(["year", "cinc_group"], descending=[False, True]))
+
+
+def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, source: str | None = None) -> pl.DataFrame:
+    """CINC recomputed within a group from COW NMC v6 components (METHODS §5.1–5.2, Option A [V]).
+
+    `CINC^G_it = (1/6) Σ_c v_cit / Σ_{s∈G} v_cst`, c ∈ {milex, milper, irst, pec, tpop, upop};
+    with `countries=None` the system is every state in the store, which reproduces COW's published
+    `cinc`. Also returned: `cinc_published` (COW's system-wide CINC) and `cinc_option_b`
+    (`CINC_i / Σ_{s∈G} CINC_s`, Option B, an approximation — averaging and normalising do not commute).
+    Columns: iso3, year, cinc_group, components, component_list, cinc_published, cinc_option_b,
+    system, source, method. NMC ends in 2016; see `cinc_extended` for later years.
+    """
+    where_c = f"AND iso3 IN ({_in_list(countries)})" if countries else ""
+    if countries:
+        require_group(countries, 2, "a within-group CINC")
+    src_filter = "AND (source_id = ? OR source_id LIKE ?)" if source else ""
+    params = [years[0], years[1]] + ([source, source.rstrip(":") + ":%"] if source else [])
+    long = store.con.execute(
+        f"""SELECT iso3, year::BIGINT AS year, replace(code, 'COW.NMC.', '') AS component, value, source_id AS source
+            FROM indicator WHERE code IN ({_in_list(NMC_CODES.values())}) AND year BETWEEN ? AND ? {where_c} {src_filter}""",
+        params,
+    ).pl()
+    if long.height == 0:
+        raise DataMissingError(
+            f"the store holds no COW NMC components for {years[0]}-{years[1]}"
+            + (f" and {', '.join(countries)}" if countries else ""),
+            "import them: `sco import ../shared/data/cow_nmc/NMC-60-abridged.csv` (NMC v6 covers 1816-2016); "
+            "after 2016 use `cinc_extended` / `sco power ... --indicator cinc-proxy`",
+        )
+    label = "group: " + ",".join(countries) if countries else "all states in the store"
+    out = _cinc_from_components(long, label)
+    published = store.con.execute(
+        f"""SELECT iso3, year::BIGINT AS year, value AS cinc_published FROM indicator
+            WHERE code = 'COW.NMC.CINC' AND year BETWEEN ? AND ? {where_c} {src_filter}""", params,
+    ).pl()
+    out = out.join(published, on=["iso3", "year"], how="left").with_columns(
+        (pl.col("cinc_published") / pl.col("cinc_published").sum().over("year")).alias("cinc_option_b"),
+        pl.lit("COW NMC v6 components, shares within the system, mean over available components (METHODS §5.2 Option A)").alias("method"),
+    )
+    return out.select("iso3", "year", "cinc_group", "components", "component_list", "cinc_published",
+                      "cinc_option_b", "system", "source", "method")
+
+
+def cinc_extended(store, countries: Sequence[str], year: int, *, source: str | None = None) -> pl.DataFrame:
+    """Post-2016 CINC-style index from WDI/SIPRI proxies (METHODS §5.2 extension; a proxy, not COW's CINC).
+
+    Same Option A formula over whichever proxy components the store holds for every member:
+    milex ← MS.MIL.XPND.CD (SIPRI), milper ← MS.MIL.TOTL.P1, tpop ← SP.POP.TOTL,
+    upop ← SP.URB.TOTL (national urban definitions, not NMC's cities ≥ 100,000); iron & steel and
+    primary energy have no proxy in the shared data and are left out (stated in `component_list`).
+    Breaks with NMC: different definitions and sources, fewer components — compare levels across the
+    2016/2017 seam only with care. Columns as `cinc` plus `proxy_codes`.
+    """
+    isos = require_group(countries, 2, "a within-group CINC")
+    parts = []
+    for component, codes in PROXY_CODES.items():  # six components, not rows
+        for code in codes:
+            known = store.con.execute("SELECT count(*) FROM indicator WHERE code = ? AND year = ?", [code, year]).fetchone()[0]
+            if not known:
+                continue
+            try:
+                frame = values(store, code, isos, year, source=source if component == "MILEX" else None)
+            except DataMissingError:
+                continue
+            parts.append(frame.select("iso3", pl.col("year"), pl.lit(component).alias("component"), "value",
+                                      "source", pl.lit(code).alias("proxy_code")))
+            break
+    if not parts:
+        raise DataMissingError(
+            f"no CINC proxy components (MS.MIL.XPND.CD, MS.MIL.TOTL.P1, SP.POP.TOTL, SP.URB.TOTL) for {year}",
+            "import WDI population (`sco import ../shared/data/wdi/sp.pop.totl.csv`) and SIPRI military expenditure",
+        )
+    long = pl.concat(parts, how="diagonal")
+    out = _cinc_from_components(long.drop("proxy_code"), "group (proxy): " + ",".join(isos))
+    codes = long.group_by("component").agg(pl.col("proxy_code").first()).sort("component")
+    note = "; ".join(f"{c}←{p}" for c, p in codes.iter_rows())
+    return out.with_columns(
+        pl.lit(note).alias("proxy_codes"),
+        pl.lit("CINC-style proxy after NMC v6 (METHODS §5.2 extension): Option A over available proxy components; "
+               "not comparable one-to-one with COW CINC").alias("method"),
+    )
