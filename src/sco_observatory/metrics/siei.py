@@ -1,0 +1,274 @@
+"""SIEI-style integration indices — proxies after the EDB's *System of Indicators of Eurasian Integration*.
+
+**These are not the EDB's indices.** The EDB's formulas are not public (METHODS.md §1.2 [NF]); what
+is verified is the architecture (market integration: trade, labour migration, electric power,
+agriculture, education, investment; convergence: macroeconomic, monetary, fiscal, financial), the
+levels (pair, country, region) and the scaling "relative to GDP and population" [V]. Every index here
+is a documented proxy from METHODS §1.4 and says so in its `label` and `evidence` columns.
+
+Trade (§1.3 H1, selected by the hypothesis test in `trade_hypotheses`, see docs/metrics.md):
+
+    pair     TI_ij = 100 · (X_ij + X_ji) / (Y_i + Y_j)                     [H — matches the 2014 report]
+    country  TI_i  = Σ_{j∈R, j≠i} TI_ij                                    [H — aggregation proxy, §1.4]
+    group    TI_R  = 100 · Σ_{i≠j∈R} X_ij / Σ_{i∈R} Y_i                   [H — §1.4]
+
+Labour migration (§1.4): `100 · (Mig_{i→j} + Mig_{j→i}) / (P_i + P_j)` (migrant stocks, UN DESA;
+population SP.POP.TOTL), country and group analogues as for trade.
+
+Agriculture (§1.4): the trade formula restricted to HS chapters 01–24 (needs product-level trade).
+Energy, education, investment: no bilateral data in the shared sources — a `DataMissingError` says so.
+Convergence dimensions: see `convergence.py` (σ, β) — `siei(..., dimension='convergence')` runs σ and β
+on the §1.4 variable list for whatever the store holds.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+import polars as pl
+
+from sco_observatory.errors import DataMissingError, ObservatoryError
+from sco_observatory.metrics import _in_list, require_group, values
+from sco_observatory.metrics.trade import Basis, _totals_sql, flows_sql
+
+Level = Literal["pair", "country", "group"]
+LABEL = "SIEI-style (proxy; not the EDB formula)"
+DIMENSIONS = ("trade", "migration", "agriculture", "energy", "education", "investment", "convergence")
+
+CENTRAL_ASIA = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
+
+
+class UnknownDimensionError(ObservatoryError):
+    """A SIEI dimension that is not one of DIMENSIONS."""
+
+
+def _scale_frame(store, code: str, countries: Sequence[str], years: tuple[int, int], source: str | None) -> pl.DataFrame:
+    """Scale variable (GDP or population) per country-year from one source: iso3, year, y, y_source."""
+    from sco_observatory.metrics import series
+
+    s = series(store, code, countries, years, source=source)
+    return s.select("iso3", "year", pl.col("value").alias("y"), pl.col("source").alias("y_source"))
+
+
+def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Sequence[str]) -> pl.DataFrame:
+    """Unordered pairs a<b with flows f_ab, f_ba and scales y_a, y_b (a join, no loops)."""
+    isos = sorted(set(countries))
+    years = scale.select("year").unique()
+    a = pl.DataFrame({"iso3_a": isos})
+    b = pl.DataFrame({"iso3_b": isos})
+    pairs = a.join(b, how="cross").filter(pl.col("iso3_a") < pl.col("iso3_b")).join(years, how="cross")
+    fab = flows.rename({"origin": "iso3_a", "dest": "iso3_b", "value": "f_ab"})
+    fba = flows.rename({"origin": "iso3_b", "dest": "iso3_a", "value": "f_ba"})
+    ya = scale.rename({"iso3": "iso3_a", "y": "y_a", "y_source": "y_source"})
+    yb = scale.select(pl.col("iso3").alias("iso3_b"), "year", pl.col("y").alias("y_b"))
+    return (pairs.join(fab.select("iso3_a", "iso3_b", "year", "f_ab"), on=["iso3_a", "iso3_b", "year"], how="left")
+            .join(fba.select("iso3_a", "iso3_b", "year", "f_ba"), on=["iso3_a", "iso3_b", "year"], how="left")
+            .join(ya, on=["iso3_a", "year"], how="left").join(yb, on=["iso3_b", "year"], how="left"))
+
+
+def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str]) -> pl.DataFrame:
+    """Pair index `100·(f_ab+f_ba)/(y_a+y_b)` and its country / group aggregates, tidy."""
+    p = p.with_columns((100 * (pl.col("f_ab") + pl.col("f_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("value"))
+    lit = [pl.lit(v).alias(k) for k, v in meta.items()]
+    if level == "pair":
+        return p.select("iso3_a", "iso3_b", pl.col("year").cast(pl.Int64), "value", "f_ab", "f_ba", "y_a", "y_b",
+                        *lit, "y_source").sort(["year", "value"], descending=[False, True], nulls_last=True)
+    if level == "country":
+        both = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", "value", "y_source"),
+                          p.select(pl.col("iso3_b").alias("iso3"), "year", "value", "y_source")])
+        return (both.group_by(["iso3", "year"]).agg(pl.col("value").sum().alias("value"),
+                                                      pl.col("value").is_null().sum().alias("pairs_missing"),
+                                                      pl.len().alias("pairs"), pl.col("y_source").first())
+                .with_columns(pl.col("year").cast(pl.Int64), *lit,
+                              pl.lit("country: Σ_j pair index (sum over partners in the group)").alias("aggregation"))
+                .sort(["year", "value"], descending=[False, True], nulls_last=True))
+    if level == "group":
+        g = p.group_by("year").agg(
+            (pl.col("f_ab").sum() + pl.col("f_ba").sum()).alias("intra"),
+            (pl.col("f_ab").is_null().sum() + pl.col("f_ba").is_null().sum()).alias("flows_missing"),
+            pl.col("y_source").first())
+        ys = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", pl.col("y_a").alias("y")),
+                        p.select(pl.col("iso3_b").alias("iso3"), "year", pl.col("y_b").alias("y"))]).unique()
+        ysum = ys.group_by("year").agg(pl.col("y").sum().alias("y_sum"), pl.col("y").is_null().sum().alias("scale_missing"))
+        return (g.join(ysum, on="year").with_columns((100 * pl.col("intra") / pl.col("y_sum")).alias("value"),
+                                                     pl.col("year").cast(pl.Int64), *lit,
+                                                     pl.lit("group: 100·Σ_{i≠j∈R} f_ij / Σ_{i∈R} y_i").alias("aggregation"))
+                .select("year", "value", "intra", "y_sum", "flows_missing", "scale_missing", *meta.keys(), "y_source", "aggregation")
+                .sort("year"))
+    raise ObservatoryError(f"unknown level '{level}'", "use --level pair, country or group")
+
+
+def _trade_flow_frame(store, countries, years, basis, source, product_prefixes=None) -> tuple[pl.DataFrame, str, str]:
+    rel, label = flows_sql(store, years, basis, source, product_level=bool(product_prefixes))
+    if product_prefixes:
+        cond = " OR ".join(f"product LIKE '{p}%'" for p in product_prefixes)
+        sql = f"""SELECT exporter AS origin, importer AS dest, year::BIGINT AS year, sum(value) AS value,
+                         string_agg(DISTINCT valuation, '/') AS valuation
+                  FROM ({rel}) WHERE product <> 'TOTAL' AND ({cond}) GROUP BY ALL"""
+    else:
+        sql = f"SELECT exporter AS origin, importer AS dest, year::BIGINT AS year, value, valuation FROM ({_totals_sql(rel)})"
+    frame = store.con.sql(f"SELECT * FROM ({sql}) WHERE origin IN ({_in_list(countries)}) AND dest IN ({_in_list(countries)})").pl()
+    valuation = "/".join(sorted(set(frame["valuation"].drop_nulls().to_list()))) or "n/a"
+    return frame.drop("valuation"), label, valuation
+
+
+def trade_index(store, countries: Sequence[str], years: tuple[int, int], level: Level = "pair",
+                basis: Basis = "reported", *, source: str | None = None, gdp_source: str | None = None) -> pl.DataFrame:
+    """SIEI-style trade integration index [H] (METHODS §1.3 H1, §1.4): see the module docstring.
+
+    `X_ij` on one flow basis (`reported` = exporter-reported FOB, `mirror` = importer-reported CIF);
+    `Y` = GDP, current US$ (NY.GDP.MKTP.CD). In percent: 1 means mutual trade worth 1 % of the pair's
+    combined GDP. Pair rows: iso3_a, iso3_b, year, value, f_ab, f_ba, y_a, y_b, label, formula, basis,
+    valuation, evidence, source, y_source.
+    """
+    isos = require_group(countries, 2, "a SIEI-style index")
+    flows, label, valuation = _trade_flow_frame(store, isos, years, basis, source)
+    scale = _scale_frame(store, "NY.GDP.MKTP.CD", isos, years, gdp_source)
+    meta = {"label": LABEL, "dimension": "trade", "formula": "100·(X_ij + X_ji)/(Y_i + Y_j) (METHODS §1.3 H1)",
+            "basis": basis, "valuation": valuation,
+            "evidence": "[H] hypothesis H1, consistent with the 2014 report's statement; EDB formula not public",
+            "source": label}
+    return _levels(_pairs_from_flows(flows, scale, isos), level, meta)
+
+
+def agriculture_index(store, countries, years, level: Level = "pair", basis: Basis = "reported", *,
+                      source=None, gdp_source=None) -> pl.DataFrame:
+    """SIEI-style agriculture index [H] (METHODS §1.4): the trade index on HS chapters 01–24 over GDP."""
+    isos = require_group(countries, 2, "a SIEI-style index")
+    flows, label, valuation = _trade_flow_frame(store, isos, years, basis, source,
+                                                product_prefixes=[f"{c:02d}" for c in range(1, 25)])
+    scale = _scale_frame(store, "NY.GDP.MKTP.CD", isos, years, gdp_source)
+    meta = {"label": LABEL, "dimension": "agriculture", "formula": "100·(A_ij + A_ji)/(Y_i + Y_j), A = trade in HS 01-24",
+            "basis": basis, "valuation": valuation, "evidence": "[H] proxy after METHODS §1.4", "source": label}
+    return _levels(_pairs_from_flows(flows, scale, isos), level, meta)
+
+
+def migration_index(store, countries: Sequence[str], year: int, level: Level = "pair", *,
+                    source: str | None = None, population_source: str | None = None) -> pl.DataFrame:
+    """SIEI-style labour-migration index [H] (METHODS §1.4): `100·(Mig_{i→j} + Mig_{j→i}) / (P_i + P_j)`.
+
+    `Mig_{i→j}` = migrant stock born in i living in j (UN DESA, `migration` table); `P` = SP.POP.TOTL
+    of the same year. Stocks, not flows: the index measures accumulated labour-market linkage.
+    """
+    isos = require_group(countries, 2, "a SIEI-style index")
+    src = f"AND (source_id = '{source}' OR source_id LIKE '{source}:%')" if source else ""
+    flows = store.con.sql(f"""SELECT origin, destination AS dest, year::BIGINT AS year, stock AS value, source_id
+                              FROM migration WHERE year = {int(year)} {src}
+                                AND origin IN ({_in_list(isos)}) AND destination IN ({_in_list(isos)})""").pl()
+    if flows.height == 0:
+        span = store.con.execute("SELECT string_agg(DISTINCT year::VARCHAR, ', ' ORDER BY year::VARCHAR) FROM migration").fetchone()[0]
+        raise DataMissingError(
+            f"no bilateral migrant stocks for {', '.join(isos)} in {year}",
+            (f"the store holds migrant stocks for {span}" if span else
+             "import UN DESA: `sco import ../shared/data/migration/UN_MigrantStockByOriginAndDestination_2019_clean.csv`"),
+        )
+    label = ",".join(sorted(set(flows["source_id"].to_list())))
+    scale = _scale_frame(store, "SP.POP.TOTL", isos, (year, year), population_source)
+    meta = {"label": LABEL, "dimension": "migration", "formula": "100·(Mig_ij + Mig_ji)/(P_i + P_j) (METHODS §1.4)",
+            "basis": "stocks", "valuation": "persons", "evidence": "[H] proxy after METHODS §1.4", "source": label}
+    return _levels(_pairs_from_flows(flows.drop("source_id"), scale, isos), level, meta)
+
+
+def trade_hypotheses(store, countries: Sequence[str] = CENTRAL_ASIA + ("RUS",), year: int = 2012, *,
+                     source: str | None = None, gdp_source: str | None = None) -> pl.DataFrame:
+    """The METHODS §1.3 test: H1–H3 for every pair, to see which reading of "trade integration index"
+    matches the report ("no pair of countries in Central Asia ... exceeds 1; the highest ... Kazakhstan
+    and Russia").
+
+    H1 `100·(X_ij + X_ji)/(Y_i + Y_j)` (exporter-reported FOB flows);
+    H2 `100·min(T_ij/Y_i, T_ij/Y_j)`, `T_ij` = reporter i's exports + imports with j (`h2_reporter_a`,
+        `h2_reporter_b`) and the mirror average (`h2_mirror_avg`);
+    H3 `100·T_ij/Y_i` directional (`h3_a`, `h3_b`, T from the mirror average).
+    Columns: iso3_a, iso3_b, year, central_asian_pair, with_central_asia, h1, h2_*, h3_*.
+    """
+    isos = require_group(countries, 2, "the hypothesis test")
+    rel_x, label = flows_sql(store, (year, year), "reported", source)
+    rel_m, _ = flows_sql(store, (year, year), "mirror", source)
+    f = store.con.sql(f"""
+        WITH x AS (SELECT exporter, importer, value FROM ({_totals_sql(rel_x)})),
+             m AS (SELECT exporter, importer, value FROM ({_totals_sql(rel_m)}))
+        SELECT coalesce(x.exporter, m.exporter) AS origin, coalesce(x.importer, m.importer) AS dest,
+               x.value AS x_rep, m.value AS x_mir
+        FROM x FULL JOIN m ON x.exporter = m.exporter AND x.importer = m.importer
+        WHERE coalesce(x.exporter, m.exporter) IN ({_in_list(isos)}) AND coalesce(x.importer, m.importer) IN ({_in_list(isos)})""").pl()
+    gdp = values(store, "NY.GDP.MKTP.CD", isos, year, source=gdp_source)
+    a = pl.DataFrame({"iso3_a": sorted(isos)})
+    pairs = a.join(a.rename({"iso3_a": "iso3_b"}), how="cross").filter(pl.col("iso3_a") < pl.col("iso3_b"))
+
+    def fl(o, d, col, name):
+        return f.select(pl.col("origin").alias(o), pl.col("dest").alias(d), pl.col(col).alias(name))
+
+    p = (pairs.join(fl("iso3_a", "iso3_b", "x_rep", "x_ab"), on=["iso3_a", "iso3_b"], how="left")
+         .join(fl("iso3_b", "iso3_a", "x_rep", "x_ba"), on=["iso3_a", "iso3_b"], how="left")
+         .join(fl("iso3_a", "iso3_b", "x_mir", "xm_ab"), on=["iso3_a", "iso3_b"], how="left")
+         .join(fl("iso3_b", "iso3_a", "x_mir", "xm_ba"), on=["iso3_a", "iso3_b"], how="left")
+         .join(gdp.select(pl.col("iso3").alias("iso3_a"), pl.col("value").alias("y_a")), on="iso3_a", how="left")
+         .join(gdp.select(pl.col("iso3").alias("iso3_b"), pl.col("value").alias("y_b")), on="iso3_b", how="left"))
+    # reporter a's turnover with b: its exports (x_ab) + its imports from b (mirror of b's exports: xm_ba)
+    t_a = pl.col("x_ab") + pl.col("xm_ba")
+    t_b = pl.col("x_ba") + pl.col("xm_ab")
+    t_avg = (t_a + t_b) / 2
+    ymax = pl.max_horizontal("y_a", "y_b")
+    ca = list(CENTRAL_ASIA)
+    return p.with_columns(
+        pl.lit(year).alias("year"),
+        (pl.col("iso3_a").is_in(ca) & pl.col("iso3_b").is_in(ca)).alias("central_asian_pair"),
+        (pl.col("iso3_a").is_in(ca) | pl.col("iso3_b").is_in(ca)).alias("with_central_asia"),
+        (100 * (pl.col("x_ab") + pl.col("x_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("h1"),
+        (100 * t_a / ymax).alias("h2_reporter_a"),
+        (100 * t_b / ymax).alias("h2_reporter_b"),
+        (100 * t_avg / ymax).alias("h2_mirror_avg"),
+        (100 * t_avg / pl.col("y_a")).alias("h3_a"),
+        (100 * t_avg / pl.col("y_b")).alias("h3_b"),
+        pl.lit(label).alias("source"), pl.lit(gdp["source"][0]).alias("gdp_source"),
+    ).select("iso3_a", "iso3_b", "year", "central_asian_pair", "with_central_asia", "h1", "h2_reporter_a",
+             "h2_reporter_b", "h2_mirror_avg", "h3_a", "h3_b", "x_ab", "x_ba", "xm_ab", "xm_ba", "y_a", "y_b",
+             "source", "gdp_source")
+
+
+def hypothesis_verdicts(h: pl.DataFrame) -> pl.DataFrame:
+    """For each hypothesis column: (a) max over Central-Asian-only pairs < 1? (b) is KAZ–RUS the maximum
+    among pairs with a Central Asian country? -> matches = a and b. One row per hypothesis."""
+    cols = ["h1", "h2_reporter_a", "h2_reporter_b", "h2_mirror_avg", "h3_a", "h3_b"]
+    ca = h.filter(pl.col("central_asian_pair"))
+    wc = h.filter(pl.col("with_central_asia"))
+    rows = []
+    for c in cols:  # six hypothesis columns, not data rows
+        ca_max = ca[c].max()
+        top = wc.sort(c, descending=True, nulls_last=True).head(1)
+        top_pair = f"{top['iso3_a'][0]}-{top['iso3_b'][0]}" if top.height else None
+        kaz_rus = h.filter((pl.col("iso3_a") == "KAZ") & (pl.col("iso3_b") == "RUS"))[c]
+        a_ok = ca_max is not None and ca_max < 1
+        b_ok = top_pair == "KAZ-RUS"
+        rows.append({"hypothesis": c, "max_central_asian_pair": ca_max, "no_ca_pair_above_1": a_ok,
+                     "top_pair_with_central_asia": top_pair, "kaz_rus": kaz_rus[0] if kaz_rus.len() else None,
+                     "kaz_rus_highest": b_ok, "matches_report": a_ok and b_ok})
+    return pl.DataFrame(rows)
+
+
+def siei(store, dimension: str, countries: Sequence[str], years: tuple[int, int], level: Level = "pair",
+         basis: Basis = "reported", *, source: str | None = None) -> pl.DataFrame:
+    """Dispatch one SIEI-style dimension (see module docstring)."""
+    dim = dimension.lower()
+    if dim == "trade":
+        return trade_index(store, countries, years, level, basis, source=source)
+    if dim == "agriculture":
+        return agriculture_index(store, countries, years, level, basis, source=source)
+    if dim == "migration":
+        frames = []
+        years_held = [r[0] for r in store.con.execute(
+            "SELECT DISTINCT year FROM migration WHERE year BETWEEN ? AND ? ORDER BY 1", list(years)).fetchall()]
+        for y in years_held or [years[0]]:  # UN DESA stocks are 5-yearly: a handful of years
+            frames.append(migration_index(store, countries, y, level, source=source))
+        return pl.concat(frames, how="diagonal")
+    if dim == "convergence":
+        from sco_observatory.metrics.convergence import siei_convergence
+
+        return siei_convergence(store, countries, years)
+    if dim in ("energy", "education", "investment"):
+        need = {"energy": "bilateral electricity trade (Comtrade HS 2716 in kWh) and consumption",
+                "education": "inbound mobile students by origin (UNESCO UIS)",
+                "investment": "bilateral direct-investment positions (IMF CDIS or EDB MMI)"}[dim]
+        raise DataMissingError(f"the SIEI-style {dim} index needs {need}, which the store does not hold",
+                               "see METHODS.md §1.4 for the proxy formula and the data it needs")
+    raise UnknownDimensionError(f"unknown SIEI dimension '{dimension}'", f"use one of: {', '.join(DIMENSIONS)}")

@@ -1,0 +1,472 @@
+"""Standard trade indicators (WITS / UNCTAD / ESCAP definitions; METHODS.md §4), in DuckDB SQL.
+
+Every measure runs on one *flow basis*, chosen with `basis` and never mixed silently (§4.0):
+
+- `reported` — exporter-reported exports: `X_ij` = i's reported exports to j (FOB in IMF DOTS);
+- `mirror`   — partner-reported imports: `X_ij` = j's reported imports from i (CIF in IMF DOTS);
+- `best`     — reported where the exporter reports the flow, mirror otherwise; every row keeps its
+  own `basis` and `valuation`, and frames say how many flows came from each side.
+
+World totals come from the same basis: `X_i = X_{i,WLD}`, `X_{W,j} = X_{WLD,j}`, `X_W = X_{WLD,WLD}`
+(IMF DOTS publishes the "World" partner and reporter rows); a dataset without WLD rows (BACI) gets
+them as sums over all its flows, i.e. the world is the dataset's reporter set (§4.0 "World total").
+Each output states the valuation (FOB/CIF) and the source ids.
+
+Notation (METHODS): `X_ij` exports i→j; `X_i` total exports of i; `M_i = X_{W,i}` total imports of i;
+`R` a group; `k` a product.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Literal, Sequence
+
+import polars as pl
+
+from sco_observatory.errors import DataMissingError, ObservatoryError
+from sco_observatory.metrics import _in_list, require_group
+
+Basis = Literal["reported", "mirror", "best"]
+BASES = ("reported", "mirror", "best")
+DATASET_PRIORITY = ("imf-dots", "baci", "comtrade", "cow-trade")
+
+
+class BadBasisError(ObservatoryError):
+    """An unknown --flows value."""
+
+
+@lru_cache(maxsize=1)
+def _aggregate_codes() -> frozenset[str]:
+    import csv
+
+    with resources.files("sco_observatory.data").joinpath("aggregates.csv").open(encoding="utf-8") as fh:
+        return frozenset(r["code"] for r in csv.DictReader(fh) if r["code"]) | {"WLD"}
+
+
+def _dataset_filter(store, years: tuple[int, int], source: str | None, product_level: bool = False) -> tuple[str, str]:
+    """(SQL condition on trade.source_id, label) for the one dataset used.
+
+    A dataset is a source-id family (`imf-dots:*` is both DOTS files); `source` may name a family or
+    one source id. Default: the first family in `DATASET_PRIORITY` holding data for the years
+    (and, for product-level measures, rows other than TOTAL).
+    """
+    prod = "AND product <> 'TOTAL'" if product_level else ""
+    rows = store.con.execute(
+        f"""SELECT split_part(source_id, ':', 1) AS family, string_agg(DISTINCT source_id, ',' ORDER BY source_id), count(*)
+            FROM trade WHERE year BETWEEN ? AND ? {prod} GROUP BY 1""", list(years)).fetchall()
+    if source:
+        fam = [r for r in rows if r[0] == source.rstrip(":") or source in r[1].split(",")]
+        if not fam:
+            raise DataMissingError(
+                f"trade source '{source}' holds no {'product-level ' if product_level else ''}flows for {years[0]}-{years[1]}",
+                "`sco data list` shows the trade sources; import IMF DOTS with "
+                "`sco import ../shared/data/trade_imf_dots/dots_focus_reporters_1990_2020.csv`",
+            )
+        if source in fam[0][1].split(","):
+            return f"source_id = '{source}'", source
+        rows = fam
+    if not rows:
+        what = "product-level (HS/SITC) bilateral trade" if product_level else "bilateral trade"
+        raise DataMissingError(
+            f"the store holds no {what} for {years[0]}-{years[1]}",
+            ("import a product-level dataset (CEPII BACI or UN Comtrade by HS code); IMF DOTS holds totals only"
+             if product_level else
+             "import IMF DOTS: `sco import ../shared/data/trade_imf_dots/dots_focus_reporters_1990_2020.csv "
+             "../shared/data/trade_imf_dots/dots_other_reporters_to_focus_partners_1990_2020.csv`"),
+        )
+    rows.sort(key=lambda r: (DATASET_PRIORITY.index(r[0]) if r[0] in DATASET_PRIORITY else 99, -r[2]))
+    family, ids, _ = rows[0]
+    return f"split_part(source_id, ':', 1) = '{family}'", ids
+
+
+def flows_sql(store, years: tuple[int, int], basis: Basis = "reported", source: str | None = None,
+              product_level: bool = False) -> tuple[str, str]:
+    """SQL of the flow relation F(exporter, importer, year, product, value, valuation, basis, source)
+    on one basis, with WLD rows present (synthesised if the dataset lacks them); and the source label."""
+    if basis not in BASES:
+        raise BadBasisError(f"unknown flow basis '{basis}'", "use --flows reported, mirror or best")
+    cond, label = _dataset_filter(store, years, source, product_level)
+    y0, y1 = int(years[0]), int(years[1])
+    base = f"year BETWEEN {y0} AND {y1} AND {cond}"
+    reported = f"""SELECT reporter AS exporter, partner AS importer, year, product, value_usd AS value,
+                          coalesce(valuation, 'FOB') AS valuation, 'reported' AS basis, source_id AS source
+                   FROM trade WHERE flow = 'X' AND {base}"""
+    mirror = f"""SELECT partner AS exporter, reporter AS importer, year, product, value_usd AS value,
+                        coalesce(valuation, 'CIF') AS valuation, 'mirror' AS basis, source_id AS source
+                 FROM trade WHERE flow = 'M' AND {base}"""
+    if basis == "reported":
+        rel = reported
+    elif basis == "mirror":
+        rel = mirror
+    else:
+        rel = f"""SELECT * FROM ({reported})
+                  UNION ALL
+                  SELECT m.* FROM ({mirror}) m ANTI JOIN ({reported}) r USING (exporter, importer, year, product)"""
+    has_world = store.con.execute(f"SELECT count(*) FROM trade WHERE {base} AND partner = 'WLD'").fetchone()[0]
+    if not has_world:
+        rel = f"""WITH f AS ({rel})
+                  SELECT * FROM f
+                  UNION ALL SELECT exporter, 'WLD', year, product, sum(value), any_value(valuation), any_value(basis), any_value(source) FROM f GROUP BY ALL
+                  UNION ALL SELECT 'WLD', importer, year, product, sum(value), any_value(valuation), any_value(basis), any_value(source) FROM f GROUP BY ALL
+                  UNION ALL SELECT 'WLD', 'WLD', year, product, sum(value), any_value(valuation), any_value(basis), any_value(source) FROM f GROUP BY ALL"""
+    return rel, label
+
+
+def _totals_sql(rel: str) -> str:
+    """Flows summed over products (TOTAL rows where the dataset has them, else the sum of products)."""
+    return f"""WITH f AS ({rel}),
+               has_total AS (SELECT count(*) > 0 AS yes FROM f WHERE product = 'TOTAL')
+               SELECT exporter, importer, year, sum(value) AS value, string_agg(DISTINCT valuation, '/') AS valuation,
+                      string_agg(DISTINCT basis, '/') AS basis, string_agg(DISTINCT source, ',') AS source
+               FROM f, has_total
+               WHERE (has_total.yes AND product = 'TOTAL') OR (NOT has_total.yes)
+               GROUP BY exporter, importer, year"""
+
+
+def _basis_check(basis: str) -> None:
+    if basis not in BASES:
+        raise BadBasisError(f"unknown flow basis '{basis}'", "use --flows reported, mirror or best")
+
+
+def bilateral_flows(store, countries: Sequence[str], years: tuple[int, int], basis: Basis = "reported", *,
+                    partners: Sequence[str] | None = None, source: str | None = None) -> pl.DataFrame:
+    """Total goods flows `X_ij` for i in countries, j in partners (default: the same countries), WLD included.
+
+    Columns: exporter, importer, year, value_usd, valuation, basis, source.
+    """
+    _basis_check(basis)
+    rel, _ = flows_sql(store, years, basis, source)
+    parts = list(partners) if partners else list(countries)
+    return store.con.sql(
+        f"""SELECT exporter, importer, year::BIGINT AS year, value AS value_usd, valuation, basis, source
+            FROM ({_totals_sql(rel)})
+            WHERE (exporter IN ({_in_list(countries)}) AND importer IN ({_in_list(parts + ['WLD'])}))
+               OR (importer IN ({_in_list(countries)}) AND exporter IN ({_in_list(parts + ['WLD'])}))
+            ORDER BY year, exporter, importer""").pl()
+
+
+def _pair_frame(store, countries, years, basis, partners, source) -> pl.DataFrame:
+    """Per ordered pair (i, j), i∈countries, j∈partners, j≠i: X_ij, X_ji, X_i, M_i, X_Wj, X_W and provenance."""
+    _basis_check(basis)
+    rel, label = flows_sql(store, years, basis, source)
+    parts = list(partners) if partners else list(countries)
+    sql = f"""
+    WITH t AS ({_totals_sql(rel)}),
+    a AS (SELECT unnest([{_in_list(countries)}]) AS iso3_a),
+    b AS (SELECT unnest([{_in_list(parts)}]) AS iso3_b),
+    y AS (SELECT DISTINCT year FROM t),
+    p AS (SELECT iso3_a, iso3_b, year FROM a, b, y WHERE iso3_a <> iso3_b)
+    SELECT p.iso3_a, p.iso3_b, p.year::BIGINT AS year,
+           xab.value AS x_ab, xba.value AS x_ba,
+           xa.value AS x_a_world, ma.value AS m_a_world, xwb.value AS x_world_b, xw.value AS x_world,
+           coalesce(xab.valuation, xa.valuation) AS valuation, xba.valuation AS valuation_ba,
+           coalesce(xab.basis, xa.basis) AS basis, xba.basis AS basis_ba,
+           coalesce(xab.source, xba.source, xa.source) AS source
+    FROM p
+    LEFT JOIN t xab ON xab.exporter = p.iso3_a AND xab.importer = p.iso3_b AND xab.year = p.year
+    LEFT JOIN t xba ON xba.exporter = p.iso3_b AND xba.importer = p.iso3_a AND xba.year = p.year
+    LEFT JOIN t xa  ON xa.exporter = p.iso3_a AND xa.importer = 'WLD' AND xa.year = p.year
+    LEFT JOIN t ma  ON ma.exporter = 'WLD' AND ma.importer = p.iso3_a AND ma.year = p.year
+    LEFT JOIN t xwb ON xwb.exporter = 'WLD' AND xwb.importer = p.iso3_b AND xwb.year = p.year
+    LEFT JOIN t xw  ON xw.exporter = 'WLD' AND xw.importer = 'WLD' AND xw.year = p.year
+    ORDER BY year, iso3_a, iso3_b"""
+    return store.con.sql(sql).pl().with_columns(pl.lit(label).alias("dataset"))
+
+
+def trade_shares(store, countries: Sequence[str], years: tuple[int, int], basis: Basis = "reported", *,
+                 partners: Sequence[str] | None = None, source: str | None = None) -> pl.DataFrame:
+    """Bilateral trade shares (METHODS §4.1 [V]), one row per ordered pair (a, b):
+
+    `export_share = X_ab / X_a`, `import_share = X_ba / M_a`, `trade_share = (X_ab + X_ba)/(X_a + M_a)`
+    (M_a = world exports to a on the same basis). Columns: iso3_a, iso3_b, year, x_ab, x_ba,
+    export_share, import_share, trade_share, valuation, basis, source, formula.
+    """
+    f = _pair_frame(store, countries, years, basis, partners, source)
+    return f.with_columns(
+        (pl.col("x_ab") / pl.col("x_a_world")).alias("export_share"),
+        (pl.col("x_ba") / pl.col("m_a_world")).alias("import_share"),
+        ((pl.col("x_ab") + pl.col("x_ba")) / (pl.col("x_a_world") + pl.col("m_a_world"))).alias("trade_share"),
+        pl.lit("export_share = X_ab/X_a; import_share = X_ba/M_a; trade_share = (X_ab+X_ba)/(X_a+M_a)").alias("formula"),
+    ).select("iso3_a", "iso3_b", "year", "x_ab", "x_ba", "export_share", "import_share", "trade_share",
+             "valuation", "valuation_ba", "basis", "basis_ba", "dataset", "formula").rename({"dataset": "source"})
+
+
+def trade_intensity(store, countries: Sequence[str], years: tuple[int, int], basis: Basis = "reported", *,
+                    partners: Sequence[str] | None = None, source: str | None = None) -> pl.DataFrame:
+    """Trade intensity index, pair level (WITS; METHODS §4.2 [V]).
+
+    `TII_ab = (X_ab / X_a) / (X_{W,b} / X_W)`; > 1 means a exports more to b than b's share of world
+    imports would predict. Size-biased upper bound `X_W / X_{W,b}`. Columns: iso3_a, iso3_b, year,
+    value, x_ab, x_a_world, x_world_b, x_world, valuation, basis, source, formula.
+    """
+    f = _pair_frame(store, countries, years, basis, partners, source)
+    return f.with_columns(
+        ((pl.col("x_ab") / pl.col("x_a_world")) / (pl.col("x_world_b") / pl.col("x_world"))).alias("value"),
+        pl.lit("TII_ab = (X_ab/X_a)/(X_Wb/X_W) (WITS; METHODS §4.2)").alias("formula"),
+    ).select("iso3_a", "iso3_b", "year", "value", "x_ab", "x_a_world", "x_world_b", "x_world",
+             "valuation", "basis", pl.col("dataset").alias("source"), "formula")
+
+
+def group_indicators(store, countries: Sequence[str], years: tuple[int, int], basis: Basis = "reported", *,
+                     source: str | None = None) -> pl.DataFrame:
+    """Group-level trade integration measures, tidy (one row per year × measure):
+
+    - `intra_share_exports` `IS_R = X_RR / X_R` (METHODS §4.1 [V]), `X_RR = Σ_{i≠j∈R} X_ij`, `X_R = Σ_{i∈R} X_i`
+    - `intra_share_trade` `2·X_RR / (X_R + M_R)` (trade basis: each intra flow counted as an export and an import)
+    - `intensity_group` `TII_RR = (X_RR/X_R)/(X_{W,R}/X_W)`, `X_{W,R} = M_R` (ESCAP; §4.2 [V])
+    - `introversion_trade` Iapadre's regional trade introversion, trade basis: `IS = 2X_RR/(X_R+M_R)`,
+      `W = (X_R+M_R)/(2X_W)`, `HI = IS/W`, `HE = (1−IS)/(1−W)`, `RTII = (HI−HE)/(HI+HE)` ∈ [−1,1]
+    - `introversion_exports` the same on the export basis (`IS = X_RR/X_R`, `W = X_R/X_W`)
+
+    **Introversion is [S/R] in METHODS §4.3**: the formula follows Hamanaka (2015)'s review, its exact
+    typography in Iapadre (2006) was not verified — the `evidence` column says so.
+    Columns: year, measure, value, x_rr, x_r, m_r, x_world, pairs_with_flows, pairs_possible,
+    members_with_totals, n, valuation, basis, source, evidence, formula.
+    """
+    isos = require_group(countries, 2, "a group trade measure")
+    f = _pair_frame(store, isos, years, basis, None, source)
+    n = len(isos)
+    per_year = (f.group_by("year").agg(
+        pl.col("x_ab").sum().alias("x_rr"),
+        pl.col("x_ab").is_not_null().sum().alias("pairs_with_flows"),
+        pl.concat_list("valuation", "valuation_ba").explode(empty_as_null=True).drop_nulls().unique().sort().str.join("/").alias("valuation"),
+        pl.concat_list("basis", "basis_ba").explode(empty_as_null=True).drop_nulls().unique().sort().str.join("/").alias("basis"),
+        pl.col("dataset").first().alias("source"),
+        pl.col("x_world").first().alias("x_world"),
+    ))
+    members = (f.group_by(["year", "iso3_a"]).agg(pl.col("x_a_world").first(), pl.col("m_a_world").first())
+               .group_by("year").agg(pl.col("x_a_world").sum().alias("x_r"), pl.col("m_a_world").sum().alias("m_r"),
+                                     (pl.col("x_a_world").is_not_null() & pl.col("m_a_world").is_not_null()).sum()
+                                     .alias("members_with_totals")))
+    g = per_year.join(members, on="year").with_columns(pl.lit(n * (n - 1)).alias("pairs_possible"), pl.lit(n).alias("n"))
+    is_x = pl.col("x_rr") / pl.col("x_r")
+    is_t = 2 * pl.col("x_rr") / (pl.col("x_r") + pl.col("m_r"))
+    w_t = (pl.col("x_r") + pl.col("m_r")) / (2 * pl.col("x_world"))
+    w_x = pl.col("x_r") / pl.col("x_world")
+
+    def rtii(is_, w):
+        hi, he = is_ / w, (1 - is_) / (1 - w)
+        return (hi - he) / (hi + he)
+
+    measures = {
+        "intra_share_exports": (is_x, "IS_R = X_RR/X_R", "[V] METHODS §4.1"),
+        "intra_share_trade": (is_t, "IS_R = 2X_RR/(X_R+M_R)", "[V] METHODS §4.1"),
+        "intensity_group": (is_x / (pl.col("m_r") / pl.col("x_world")), "TII_RR = (X_RR/X_R)/(X_WR/X_W)", "[V] METHODS §4.2"),
+        "introversion_trade": (rtii(is_t, w_t), "RTII = (HI-HE)/(HI+HE), HI = IS/W, HE = (1-IS)/(1-W), trade basis",
+                               "[S/R] METHODS §4.3 — Iapadre's exact definition not verified"),
+        "introversion_exports": (rtii(is_x, w_x), "RTII on the export basis (IS = X_RR/X_R, W = X_R/X_W)",
+                                 "[S/R] METHODS §4.3 — Iapadre's exact definition not verified"),
+    }
+    frames = [g.with_columns(expr.alias("value"), pl.lit(name).alias("measure"), pl.lit(formula).alias("formula"),
+                             pl.lit(ev).alias("evidence"))
+              for name, (expr, formula, ev) in measures.items()]
+    cols = ["year", "measure", "value", "x_rr", "x_r", "m_r", "x_world", "pairs_with_flows", "pairs_possible",
+            "members_with_totals", "n", "valuation", "basis", "source", "evidence", "formula"]
+    return pl.concat(frames).select(cols).sort(["year", "measure"])
+
+
+def intra_regional_share(store, countries, years, basis: Basis = "reported", *, source=None) -> pl.DataFrame:
+    """Intra-regional trade share, export and trade bases (METHODS §4.1 [V]); see `group_indicators`."""
+    return group_indicators(store, countries, years, basis, source=source).filter(pl.col("measure").str.starts_with("intra_share"))
+
+
+def introversion(store, countries, years, basis: Basis = "reported", *, source=None) -> pl.DataFrame:
+    """Iapadre's regional trade introversion index — [S/R] (METHODS §4.3); see `group_indicators`."""
+    return group_indicators(store, countries, years, basis, source=source).filter(pl.col("measure").str.starts_with("introversion"))
+
+
+def group_intensity(store, countries, years, basis: Basis = "reported", *, source=None) -> pl.DataFrame:
+    """Group trade intensity `TII_RR` (ESCAP; METHODS §4.2 [V]); see `group_indicators`."""
+    return group_indicators(store, countries, years, basis, source=source).filter(pl.col("measure") == "intensity_group")
+
+
+def group_shares(store, countries, years, basis: Basis = "reported", *, source=None) -> pl.DataFrame:
+    """Each member's share of its trade that is with the rest of the group (METHODS §4.1 [V]).
+
+    `export_share_i = Σ_{j∈R, j≠i} X_ij / X_i`; `trade_share_i = Σ_j (X_ij + X_ji)/(X_i + M_i)`.
+    Columns: iso3, year, export_share, import_share, trade_share, partners_with_flows, valuation, basis, source.
+    """
+    isos = require_group(countries, 2, "group trade shares")
+    f = _pair_frame(store, isos, years, basis, None, source)
+    return (f.group_by(["iso3_a", "year"]).agg(
+                pl.col("x_ab").sum().alias("x_to_group"), pl.col("x_ba").sum().alias("m_from_group"),
+                pl.col("x_a_world").first(), pl.col("m_a_world").first(),
+                pl.col("x_ab").is_not_null().sum().alias("partners_with_flows"),
+                pl.col("valuation").first(), pl.col("basis").first(), pl.col("dataset").first().alias("source"))
+            .with_columns((pl.col("x_to_group") / pl.col("x_a_world")).alias("export_share"),
+                          (pl.col("m_from_group") / pl.col("m_a_world")).alias("import_share"),
+                          ((pl.col("x_to_group") + pl.col("m_from_group")) / (pl.col("x_a_world") + pl.col("m_a_world"))).alias("trade_share"))
+            .rename({"iso3_a": "iso3"})
+            .select("iso3", "year", "export_share", "import_share", "trade_share", "partners_with_flows",
+                    "valuation", "basis", "source")
+            .sort(["year", "iso3"]))
+
+
+def market_concentration(store, countries: Sequence[str], years: tuple[int, int], basis: Basis = "mirror", *,
+                         source: str | None = None) -> pl.DataFrame:
+    """Export market concentration, two labelled indices (METHODS §4.6; never compare across them):
+
+    - `hh_wits` = `Σ_j s_ij²`, `s_ij = X_ij / Σ_j X_ij` over partner economies (WITS, un-normalised [V];
+      WITS uses mirror exports, partners exclude World and aggregates — default basis here is mirror);
+    - `hh_unctad` = `(sqrt(Σ s²) − sqrt(1/N)) / (1 − sqrt(1/N))`, N = number of partner economies [S].
+    Columns: iso3, year, hh_wits, hh_unctad, n_partners, valuation, basis, source.
+    """
+    rel, label = flows_sql(store, years, basis, source)
+    aggs = _in_list(sorted(_aggregate_codes()))
+    return store.con.sql(f"""
+        WITH t AS ({_totals_sql(rel)}),
+        s AS (SELECT exporter AS iso3, year, importer, value / sum(value) OVER (PARTITION BY exporter, year) AS s,
+                     valuation, basis FROM t
+              WHERE exporter IN ({_in_list(countries)}) AND importer NOT IN ({aggs})
+                    AND regexp_matches(importer, '^[A-Z]{{3}}$') AND value > 0)
+        SELECT iso3, year::BIGINT AS year, sum(s * s) AS hh_wits,
+               (sqrt(sum(s * s)) - sqrt(1.0 / count(*))) / (1 - sqrt(1.0 / count(*))) AS hh_unctad,
+               count(*) AS n_partners, any_value(valuation) AS valuation, any_value(basis) AS basis, '{label}' AS source
+        FROM s GROUP BY iso3, year ORDER BY year, iso3""").pl()
+
+
+# -- product-level measures (need HS/SITC-level bilateral data: BACI, Comtrade) -----------------------
+
+def _product_rel(store, year: int, basis: Basis, source: str | None) -> tuple[str, str]:
+    rel, label = flows_sql(store, (year, year), basis, source, product_level=True)
+    return f"SELECT * FROM ({rel}) WHERE product <> 'TOTAL'", label
+
+
+def rca(store, countries: Sequence[str], year: int, basis: Basis = "reported", *, source: str | None = None,
+        products: Sequence[str] | None = None) -> pl.DataFrame:
+    """Balassa revealed comparative advantage (METHODS §4.5 [V]).
+
+    `RCA_ik = (x_ik / X_i) / (x_Wk / X_W)`; world = all exporters in the dataset (one reporter set for
+    numerator and denominator, §4.0). Also `rsca = (RCA−1)/(RCA+1)` [R — common normalisation, not verified].
+    Columns: iso3, year, product, value, rsca, x_ik, valuation, basis, source.
+    """
+    rel, label = _product_rel(store, year, basis, source)
+    prod = f"AND product IN ({_in_list(products)})" if products else ""
+    return store.con.sql(f"""
+        WITH f AS ({rel}), b AS (SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'),
+        xik AS (SELECT exporter, product, sum(value) AS x_ik FROM b GROUP BY ALL),
+        xi AS (SELECT exporter, sum(x_ik) AS x_i FROM xik GROUP BY ALL),
+        xwk AS (SELECT product, sum(x_ik) AS x_wk FROM xik GROUP BY ALL),
+        xw AS (SELECT sum(x_ik) AS x_w FROM xik)
+        SELECT xik.exporter AS iso3, {int(year)}::BIGINT AS year, xik.product,
+               (x_ik / x_i) / (x_wk / x_w) AS value,
+               ((x_ik / x_i) / (x_wk / x_w) - 1) / ((x_ik / x_i) / (x_wk / x_w) + 1) AS rsca,
+               x_ik, (SELECT string_agg(DISTINCT valuation, '/') FROM b) AS valuation, '{basis}' AS basis, '{label}' AS source
+        FROM xik JOIN xi USING (exporter) JOIN xwk USING (product), xw
+        WHERE xik.exporter IN ({_in_list(countries)}) {prod}
+        ORDER BY iso3, product""").pl()
+
+
+def complementarity(store, importers: Sequence[str], exporters: Sequence[str], year: int, basis: Basis = "reported",
+                    *, source: str | None = None) -> pl.DataFrame:
+    """Trade complementarity index (Michaely; WITS; METHODS §4.4 [V]), directional.
+
+    `TC_ij = 100 · (1 − Σ_k |m_ik − x_jk| / 2)`, `m_ik` = share of k in i's imports, `x_jk` = share of k
+    in j's exports (products absent on one side count as share 0 — a true zero, not missing data).
+    Columns: importer, exporter, year, value, products, valuation, basis, source, formula.
+    """
+    rel, label = _product_rel(store, year, basis, source)
+    return store.con.sql(f"""
+        WITH f AS ({rel}), b AS (SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'),
+        m AS (SELECT importer AS i, product, sum(value) AS v FROM b WHERE importer IN ({_in_list(importers)}) GROUP BY ALL),
+        ms AS (SELECT i, product, v / sum(v) OVER (PARTITION BY i) AS s FROM m),
+        x AS (SELECT exporter AS j, product, sum(value) AS v FROM b WHERE exporter IN ({_in_list(exporters)}) GROUP BY ALL),
+        xs AS (SELECT j, product, v / sum(v) OVER (PARTITION BY j) AS s FROM x),
+        pairs AS (SELECT DISTINCT i, j FROM (SELECT DISTINCT i FROM ms), (SELECT DISTINCT j FROM xs) WHERE i <> j),
+        prods AS (SELECT p.i, p.j, product FROM pairs p JOIN ms USING (i)
+                  UNION SELECT p.i, p.j, product FROM pairs p JOIN xs USING (j))
+        SELECT pr.i AS importer, pr.j AS exporter, {int(year)}::BIGINT AS year,
+               100 * (1 - sum(abs(coalesce(ms.s, 0) - coalesce(xs.s, 0))) / 2) AS value, count(*) AS products,
+               (SELECT string_agg(DISTINCT valuation, '/') FROM b) AS valuation, '{basis}' AS basis, '{label}' AS source,
+               'TC_ij = 100(1 - Σ_k |m_ik - x_jk|/2)' AS formula
+        FROM prods pr LEFT JOIN ms ON ms.i = pr.i AND ms.product = pr.product
+                      LEFT JOIN xs ON xs.j = pr.j AND xs.product = pr.product
+        GROUP BY pr.i, pr.j ORDER BY importer, exporter""").pl()
+
+
+def product_concentration(store, countries: Sequence[str], year: int, basis: Basis = "reported", *,
+                          source: str | None = None) -> pl.DataFrame:
+    """Export product concentration: WITS HH `Σ_k s_ik²` [V] and UNCTAD normalised
+    `(sqrt(Σ s²) − sqrt(1/N))/(1 − sqrt(1/N))` [S] (METHODS §4.6). UNCTAD uses N = SITC Rev.3 3-digit
+    products; here N = the number of product codes the dataset holds for the exporter — state the
+    classification (`classification` column) and do not compare across levels.
+    Columns: iso3, year, hh_wits, hh_unctad, n_products, classification, valuation, basis, source.
+    """
+    rel, label = _product_rel(store, year, basis, source)
+    return store.con.sql(f"""
+        WITH f AS ({rel}),
+        x AS (SELECT exporter AS iso3, product, sum(value) AS v FROM f WHERE importer <> 'WLD' AND exporter IN ({_in_list(countries)}) GROUP BY ALL),
+        s AS (SELECT iso3, product, v / sum(v) OVER (PARTITION BY iso3) AS s FROM x WHERE v > 0)
+        SELECT iso3, {int(year)}::BIGINT AS year, sum(s*s) AS hh_wits,
+               (sqrt(sum(s*s)) - sqrt(1.0/count(*))) / (1 - sqrt(1.0/count(*))) AS hh_unctad, count(*) AS n_products,
+               'product codes of ' || '{label}' || ' (' || max(length(product)) || '-digit)' AS classification,
+               (SELECT string_agg(DISTINCT valuation, '/') FROM f) AS valuation, '{basis}' AS basis, '{label}' AS source
+        FROM s GROUP BY iso3 ORDER BY iso3""").pl()
+
+
+def grubel_lloyd(store, countries: Sequence[str], year: int, basis: Basis = "reported", *,
+                 partners: Sequence[str] | None = None, source: str | None = None) -> pl.DataFrame:
+    """Grubel–Lloyd intra-industry trade, trade-weighted aggregate (METHODS §4.8 [V]).
+
+    `GL = Σ_k [(X_k + M_k) − |X_k − M_k|] / Σ_k (X_k + M_k)`; with `partners` the flows are bilateral
+    (`X_k = X_ij,k`, `M_k = X_ji,k`), else with the rest of the dataset's world. Aggregation bias
+    raises GL: the `products` and `classification` columns say at which level it was computed.
+    Columns: iso3, partner, year, value, products, classification, valuation, basis, source, formula.
+    """
+    rel, label = _product_rel(store, year, basis, source)
+    if partners:
+        flows = f"""SELECT a.c AS iso3, pp.p AS partner, product,
+                           sum(CASE WHEN exporter = a.c THEN value END) AS x, sum(CASE WHEN importer = a.c THEN value END) AS m
+                    FROM b, (SELECT unnest([{_in_list(countries)}]) AS c) a, (SELECT unnest([{_in_list(partners)}]) AS p) pp
+                    WHERE a.c <> pp.p AND ((exporter = a.c AND importer = pp.p) OR (importer = a.c AND exporter = pp.p))
+                    GROUP BY a.c, pp.p, product"""
+    else:
+        flows = f"""SELECT c AS iso3, 'WLD' AS partner, product,
+                           sum(CASE WHEN exporter = c THEN value END) AS x, sum(CASE WHEN importer = c THEN value END) AS m
+                    FROM b, (SELECT unnest([{_in_list(countries)}]) AS c)
+                    WHERE exporter = c OR importer = c GROUP BY c, product"""
+    return store.con.sql(f"""
+        WITH f AS ({rel}), b AS (SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'),
+        k AS ({flows}),
+        k2 AS (SELECT iso3, partner, product, coalesce(x, 0) AS x, coalesce(m, 0) AS m FROM k)
+        SELECT iso3, partner, {int(year)}::BIGINT AS year,
+               sum((x + m) - abs(x - m)) / sum(x + m) AS value, count(*) AS products,
+               'product codes of ' || '{label}' AS classification,
+               (SELECT string_agg(DISTINCT valuation, '/') FROM b) AS valuation, '{basis}' AS basis, '{label}' AS source,
+               'GL = Σ_k[(X_k+M_k) - |X_k-M_k|] / Σ_k(X_k+M_k)' AS formula
+        FROM k2 GROUP BY iso3, partner ORDER BY iso3, partner""").pl()
+
+
+def export_similarity(store, countries: Sequence[str], year: int, basis: Basis = "reported", *,
+                      market: str | None = None, source: str | None = None) -> pl.DataFrame:
+    """Finger–Kreinin export similarity (METHODS §4.9 [V]), every unordered pair of `countries`.
+
+    `XS_ab = 100 · Σ_k min(s_ak, s_bk)`, `s_ak` = share of k in a's exports (to `market` if given,
+    else to the world). Columns: iso3_a, iso3_b, year, value, market, valuation, basis, source, formula.
+    """
+    rel, label = _product_rel(store, year, basis, source)
+    mk = f"AND importer = '{market}'" if market else "AND importer <> 'WLD'"
+    return store.con.sql(f"""
+        WITH f AS ({rel}),
+        x AS (SELECT exporter AS iso3, product, sum(value) AS v FROM f WHERE exporter IN ({_in_list(countries)}) {mk} GROUP BY ALL),
+        s AS (SELECT iso3, product, v / sum(v) OVER (PARTITION BY iso3) AS s FROM x)
+        SELECT a.iso3 AS iso3_a, b.iso3 AS iso3_b, {int(year)}::BIGINT AS year, 100 * sum(least(a.s, b.s)) AS value,
+               '{market or 'WLD'}' AS market, (SELECT string_agg(DISTINCT valuation, '/') FROM f) AS valuation,
+               '{basis}' AS basis, '{label}' AS source, 'XS_ab = 100 Σ_k min(s_ak, s_bk)' AS formula
+        FROM s a JOIN s b ON a.product = b.product AND a.iso3 < b.iso3
+        GROUP BY a.iso3, b.iso3 ORDER BY iso3_a, iso3_b""").pl()
+
+
+MEASURES = {
+    "shares": "bilateral trade shares (pairs)",
+    "group-shares": "each member's trade share with the rest of the group",
+    "intensity": "trade intensity index, pairs (WITS)",
+    "group": "intra-regional shares, group intensity, introversion [S/R]",
+    "concentration": "export market concentration: WITS HH and UNCTAD normalised",
+    "rca": "revealed comparative advantage (product-level data)",
+    "complementarity": "trade complementarity index (product-level data)",
+    "grubel-lloyd": "Grubel–Lloyd intra-industry trade (product-level data)",
+    "similarity": "Finger–Kreinin export similarity (product-level data)",
+    "product-concentration": "export product concentration (product-level data)",
+}
