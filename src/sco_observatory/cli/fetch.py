@@ -1,0 +1,219 @@
+"""`sco fetch worldbank|comtrade|imf` and `sco cache list|clear`: online sources into the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Optional
+
+import typer
+
+from sco_observatory.cli.output import Format, emit
+from sco_observatory.cli.parsing import parse_years
+from sco_observatory.errors import SourceError
+from sco_observatory.groups import resolve_group
+from sco_observatory.sources.http import DAY, HttpCache, HttpSettings, OfflineMissing, Progress
+
+fetch_app = typer.Typer(help="Fetch data from the public APIs into the store (cached, retried, resumable).",
+                        no_args_is_help=True)
+cache_app = typer.Typer(help="The on-disk cache of API responses.", no_args_is_help=True)
+
+_WORLD = re.compile(r"(^|[,+])\s*(wld|world)\s*(?=[,+]|$)", re.IGNORECASE)
+
+OFFLINE = typer.Option(False, "--offline", help="Use only cached responses; list what is missing.")
+REFRESH = typer.Option(False, "--refresh", help="Ask the API again even for fresh cached responses.")
+MAX_AGE = typer.Option(None, "--max-age", help="Days a cached response stays fresh (default 30; env SCO_CACHE_MAX_AGE_DAYS).")
+CONCURRENCY = typer.Option(None, "--concurrency", help="Requests in flight at once (env SCO_HTTP_CONCURRENCY).")
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+
+
+class _RichProgress(Progress):
+    """A rich progress bar on stderr: requests done / total, from cache, elapsed and time left."""
+
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("[dim]{task.fields[cached]} cached"), TimeElapsedColumn(),
+                       TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+        self.task = self.bar.add_task(label, total=0, cached=0)
+        self.cached = 0
+
+    def __enter__(self) -> "_RichProgress":
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.stop()
+
+    def add_total(self, n: int) -> None:
+        total = (self.bar.tasks[0].total or 0) + n
+        self.bar.update(self.task, total=total)
+
+    def advance(self, *, cached: bool) -> None:
+        self.cached += cached
+        self.bar.update(self.task, advance=1, cached=self.cached)
+
+    def note(self, text: str) -> None:
+        self.bar.console.print(f"[yellow]{text}")
+
+
+class _Silent(Progress):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def _countries(expression: str, *, allow_world: bool = False) -> list[str]:
+    """A group expression -> ISO3 list; 'WLD'/'World' items allowed where a partner total makes sense."""
+    world = bool(_WORLD.search(expression)) if allow_world else False
+    rest = _WORLD.sub(r"\1", expression).strip(" ,+") if world else expression
+    out = resolve_group(rest).iso3 if rest else []
+    return out + (["WLD"] if world else [])
+
+
+def _run(label: str, quiet: bool, call):
+    from sco_observatory.store import open_store
+
+    progress = _Silent() if quiet else _RichProgress(label)
+    try:
+        with progress:  # the store is opened only for the import, after the downloads
+            report = call(open_store, progress)
+    except OfflineMissing as exc:
+        for request in exc.missing:
+            typer.echo(f"missing: {request.url}", err=True)
+        raise
+    for line in report.lines():
+        typer.echo(line)
+
+
+def _settings(module, offline, refresh, max_age, concurrency) -> HttpSettings:
+    return HttpSettings.from_env(module.DEFAULTS, offline=offline or None, refresh=refresh or None,
+                                 max_age=max_age * DAY if max_age is not None else None, concurrency=concurrency)
+
+
+@fetch_app.command("worldbank")
+def worldbank_command(
+    indicators: str = typer.Option(..., "--indicators", "-i", help="WDI codes, comma-separated, e.g. NY.GDP.MKTP.CD,SP.POP.TOTL."),
+    countries: str = typer.Option(..., "--countries", "-c", help="Group expression, e.g. CA5, SCO@2012, KAZ,RUS."),
+    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
+    offline: bool = OFFLINE, refresh: bool = REFRESH, max_age: Optional[float] = MAX_AGE,
+    concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET,
+    per_page: int = typer.Option(1000, "--per-page", hidden=True, help="Rows per API page."),
+) -> None:
+    """Fetch World Bank indicators (API v2, follows paging) into the store.
+
+    Example: sco fetch worldbank --indicators NY.GDP.MKTP.CD,SP.POP.TOTL --countries CA5 --years 2000-2023
+    """
+    from sco_observatory.sources import worldbank
+
+    codes = [c for c in indicators.split(",") if c.strip()]
+    isos, span = _countries(countries), parse_years(years)
+    settings = _settings(worldbank, offline, refresh, max_age, concurrency)
+    _run("World Bank", quiet, lambda store, p: worldbank.fetch(store, codes, isos, span, settings=settings,
+                                                                progress=p, per_page=per_page))
+
+
+@fetch_app.command("comtrade")
+def comtrade_command(
+    reporters: str = typer.Option(..., "--reporters", "-r", help="Group expression of reporters, e.g. CA5."),
+    partners: str = typer.Option(..., "--partners", "-p", help="Group expression of partners; WLD or World for the total."),
+    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
+    hs: str = typer.Option("TOTAL", "--hs", help="TOTAL or an HS code (2, 4 or 6 digits), e.g. 2716."),
+    flows: str = typer.Option("X,M", "--flows", help="X (exports), M (imports) or X,M."),
+    offline: bool = OFFLINE, refresh: bool = REFRESH, max_age: Optional[float] = MAX_AGE,
+    concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET,
+) -> None:
+    """Fetch UN Comtrade bilateral flows (API v1; key from COMTRADE_API_KEY, else the 500-row keyless preview).
+
+    Only totals over customs procedures and transport modes are kept (customsCode C00, motCode 0,
+    partner2Code 0).
+
+    Example: sco fetch comtrade --reporters CA5 --partners RUS,CHN,WLD --years 2010-2012
+    """
+    from sco_observatory.sources import comtrade
+
+    rep, par, span = _countries(reporters), _countries(partners, allow_world=True), parse_years(years)
+    settings = _settings(comtrade, offline, refresh, max_age, concurrency)
+    _run("UN Comtrade", quiet, lambda store, p: comtrade.fetch(store, rep, par, span, hs=hs, flows=flows.split(","),
+                                                                settings=settings, progress=p))
+
+
+@fetch_app.command("imf")
+def imf_command(
+    reporters: str = typer.Option(..., "--reporters", "-r", help="Group expression of reporters, e.g. CA5."),
+    partners: str = typer.Option(..., "--partners", "-p", help="Group expression of partners; WLD or World for the total."),
+    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
+    offline: bool = OFFLINE, refresh: bool = REFRESH, max_age: Optional[float] = MAX_AGE,
+    concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET,
+) -> None:
+    """Fetch IMF bilateral goods trade (IMTS dataflow, SDMX 3.0): exports FOB, imports CIF.
+
+    Example: sco fetch imf --reporters CA5 --partners RUS,CHN,WLD --years 2010-2020
+    """
+    from sco_observatory.sources import imf
+
+    rep, par, span = _countries(reporters), _countries(partners, allow_world=True), parse_years(years)
+    settings = _settings(imf, offline, refresh, max_age, concurrency)
+    _run("IMF IMTS", quiet, lambda store, p: imf.fetch(store, rep, par, span, settings=settings, progress=p))
+
+
+def _age(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * DAY:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / DAY:.1f} d"
+
+
+@cache_app.command("list")
+def cache_list_command(
+    source: Optional[str] = typer.Option(None, "--source", help="worldbank, comtrade or imf."),
+    max_age: Optional[float] = MAX_AGE,
+    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+) -> None:
+    """List cached API responses with their age and freshness.
+
+    Example: sco cache list --source worldbank
+    """
+    import polars as pl
+
+    limit = max_age * DAY if max_age is not None else HttpSettings.from_env().max_age
+    entries = HttpCache().entries(source)
+    now = dt.datetime.now(dt.timezone.utc)
+    frame = pl.DataFrame(
+        [{"source": e.source, "request": e.label, "retrieved": e.retrieved.strftime("%Y-%m-%d %H:%M UTC"),
+          "age": _age(e.age(now)), "fresh": "yes" if e.age(now) < limit else "stale", "bytes": e.bytes,
+          "url": e.url} for e in entries],
+        schema={"source": pl.String, "request": pl.String, "retrieved": pl.String, "age": pl.String,
+                "fresh": pl.String, "bytes": pl.Int64, "url": pl.String},
+    )
+    stale = frame.filter(pl.col("fresh") == "stale").height
+    emit(frame, fmt, title="Cached API responses",
+         caption=f"{frame.height} responses, {stale} stale (older than {_age(limit)}); sco cache clear removes them")
+
+
+@cache_app.command("clear")
+def cache_clear_command(
+    source: Optional[str] = typer.Option(None, "--source", help="Only this source: worldbank, comtrade or imf."),
+    stale: bool = typer.Option(False, "--stale", help="Only responses older than --max-age."),
+    max_age: Optional[float] = MAX_AGE,
+) -> None:
+    """Remove cached API responses (all, one source's, or the stale ones).
+
+    Example: sco cache clear --source comtrade
+    """
+    limit = max_age * DAY if max_age is not None else HttpSettings.from_env().max_age
+    if source and source not in ("worldbank", "comtrade", "imf"):
+        raise SourceError(f"unknown source '{source}'", "use worldbank, comtrade or imf")
+    n = HttpCache().clear(source, stale_only=stale, max_age=limit)
+    typer.echo(f"removed {n} cached response{'s' if n != 1 else ''}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(fetch_app, name="fetch")
+    app.add_typer(cache_app, name="cache")
