@@ -1,0 +1,116 @@
+"""What-if groups: the same metrics on a baseline group and on a changed one, side by side with deltas.
+
+`whatif(store, base, add=[...], remove=[...], year=Y)` returns one tidy frame with columns
+`section, measure, iso3, baseline, changed, delta, source, note`:
+
+- section `power`: each country's share of the group total per indicator (GDP, population, area,
+  defence, armed forces — whatever the store holds for the year), and per indicator the group's HHI
+  and Ray–Singer CON (METHODS §5.3 [S]) and the largest member's share;
+- section `integration`: intra-regional trade share, group trade intensity, Iapadre introversion
+  ([S/R], METHODS §4.3) and the SIEI-style group trade index ([H], METHODS §1.3 H1) — computed when
+  the store holds bilateral trade (and GDP) for the year, else one row saying what is missing.
+
+A measure that cannot be computed for one side is null on that side (never zero) and the note says why.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import polars as pl
+
+from sco_observatory.errors import DataMissingError, GroupExpressionError
+from sco_observatory.metrics import DEFAULT_POWER_INDICATORS, power, require_group
+
+
+def changed_group(base: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = ()) -> list[str]:
+    """`base + add − remove`, keeping order; removing a non-member is an error."""
+    out = list(dict.fromkeys(c.upper() for c in base))
+    for c in add:
+        if c.upper() not in out:
+            out.append(c.upper())
+    for c in remove:
+        if c.upper() not in out:
+            raise GroupExpressionError(f"cannot remove {c.upper()}: it is not in the baseline group",
+                                       f"the baseline group is {', '.join(out)}")
+        out.remove(c.upper())
+    return out
+
+
+def _power_side(store, countries, year, indicators, nearest, source):
+    shares, conc = power.power_balance(store, countries, year, indicators, source=source, nearest=nearest)
+    rows = []
+    if shares.height:
+        rows.append(shares.select(pl.lit("power").alias("section"), pl.format("{} share", "indicator").alias("measure"),
+                                  "iso3", pl.col("share").alias("value"), "source", pl.lit("").alias("note")))
+    ok = conc.filter(pl.col("note") == "") if "hhi" in conc.columns else conc.head(0)
+    for stat in ("hhi", "con", "largest_share"):
+        if ok.height:
+            rows.append(ok.select(pl.lit("power").alias("section"), pl.format("{} " + stat, "indicator").alias("measure"),
+                                  pl.lit("group").alias("iso3"), pl.col(stat).alias("value"), "source",
+                                  pl.lit("CON [S] METHODS §5.3" if stat == "con" else "").alias("note")))
+    bad = conc.filter(pl.col("note") != "")
+    if bad.height:
+        rows.append(bad.select(pl.lit("power").alias("section"), pl.format("{} share", "indicator").alias("measure"),
+                               pl.lit("group").alias("iso3"), pl.lit(None, pl.Float64).alias("value"),
+                               pl.lit(None, pl.String).alias("source"), "note"))
+    return pl.concat(rows, how="diagonal")
+
+
+def _integration_side(store, countries, year):
+    from sco_observatory.metrics import siei, trade
+
+    rows = []
+    try:
+        g = trade.group_indicators(store, countries, (year, year))
+        rows.append(g.select(pl.lit("integration").alias("section"), "measure", pl.lit("group").alias("iso3"), "value",
+                             "source", pl.format("{} {}; {}", "basis", "valuation", "evidence").alias("note")))
+    except DataMissingError as exc:
+        rows.append(pl.DataFrame({"section": ["integration"], "measure": ["trade measures"], "iso3": ["group"],
+                                  "value": [None], "source": [None], "note": [exc.message]},
+                                 schema_overrides={"value": pl.Float64, "source": pl.String}))
+    try:
+        t = siei.trade_index(store, countries, (year, year), "group")
+        rows.append(t.select(pl.lit("integration").alias("section"), pl.lit("SIEI-style trade index (group)").alias("measure"),
+                             pl.lit("group").alias("iso3"), "value", "source", pl.lit("[H] METHODS §1.3 H1").alias("note")))
+    except DataMissingError as exc:
+        rows.append(pl.DataFrame({"section": ["integration"], "measure": ["SIEI-style trade index (group)"], "iso3": ["group"],
+                                  "value": [None], "source": [None], "note": [exc.message]},
+                                 schema_overrides={"value": pl.Float64, "source": pl.String}))
+    return pl.concat(rows, how="diagonal")
+
+
+def whatif(store, base: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = (), year: int = 2012, *,
+           indicators: Sequence[str] = DEFAULT_POWER_INDICATORS, nearest: int = 0, source: str | None = None,
+           integration: bool = True) -> pl.DataFrame:
+    """Baseline vs changed group (see module docstring). Columns: section, measure, iso3, baseline,
+    changed, delta, source, note."""
+    base_list = require_group(base, 2, "a what-if baseline")
+    new = require_group(changed_group(base_list, add, remove), 2, "the changed group")
+    sides = []
+    for label, group in (("baseline", base_list), ("changed", new)):  # two sides
+        parts = [_power_side(store, group, year, indicators, nearest, source)]
+        if integration:
+            parts.append(_integration_side(store, group, year))
+        sides.append(pl.concat(parts, how="diagonal").rename({"value": label}))
+    b, c = sides
+    keys = ["section", "measure", "iso3"]
+    out = b.join(c, on=keys, how="full", coalesce=True, suffix="_changed")
+    out = out.with_columns(
+        (pl.col("changed") - pl.col("baseline")).alias("delta"),
+        pl.coalesce("source", "source_changed").alias("source"),
+        pl.when(pl.col("note").is_null() | (pl.col("note") == "")).then(pl.col("note_changed"))
+        .when(pl.col("note_changed").is_null() | (pl.col("note_changed") == "")).then(pl.col("note"))
+        .when(pl.col("note") == pl.col("note_changed")).then(pl.col("note"))
+        .otherwise(pl.concat_str([pl.col("note").fill_null(""), pl.col("note_changed").fill_null("")], separator=" | "))
+        .alias("note"),
+    )
+    out = out.with_columns(
+        pl.when(pl.col("iso3").is_in(list(set(new) - set(base_list)))).then(pl.lit("added"))
+        .when(pl.col("iso3").is_in(list(set(base_list) - set(new)))).then(pl.lit("removed"))
+        .otherwise(pl.col("note")).fill_null("").alias("note"))
+    order = {"power": 0, "integration": 1}
+    return (out.with_columns(pl.col("section").replace_strict(order, default=2).alias("_o"),
+                             (pl.col("iso3") == "group").alias("_g"))
+            .sort(["_o", "measure", "_g", "iso3"]).drop("_o", "_g")
+            .select("section", "measure", "iso3", "baseline", "changed", "delta", "source", "note"))

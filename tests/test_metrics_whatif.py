@@ -1,0 +1,35 @@
+"""What-if: SCO 2012 members plus India and Pakistan, from the embedded default alone."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from sco_observatory.errors import GroupExpressionError
+from sco_observatory.scenarios import changed_group, whatif
+
+MEMBERS = ["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"]
+
+
+def test_changed_group():
+    assert changed_group(MEMBERS, ["IND"], ["UZB"]) == ["CHN", "RUS", "KAZ", "KGZ", "TJK", "IND"]
+    with pytest.raises(GroupExpressionError):
+        changed_group(MEMBERS, remove=["IND"])
+
+
+def test_india_pakistan_rebalance_defence(store):
+    w = whatif(store, MEMBERS, add=["IND", "PAK"], year=2012, indicators=["defence"])
+    con = w.filter(pl.col("measure") == "defence con").row(0, named=True)
+    v = [102436, 59851, 2273, 106, 165]
+    sh = [x / sum(v) for x in v]
+    hhi = sum(x * x for x in sh)
+    assert con["baseline"] == pytest.approx(math.sqrt((hhi - 1 / 5) / (1 - 1 / 5)))
+    assert con["delta"] < 0                                      # India's entry lowers China's dominance
+    chn = w.filter((pl.col("measure") == "defence share") & (pl.col("iso3") == "CHN")).row(0, named=True)
+    assert chn["changed"] == pytest.approx(102436 / (sum(v) + 38538 + 5878))
+    ind = w.filter((pl.col("measure") == "defence share") & (pl.col("iso3") == "IND")).row(0, named=True)
+    assert ind["baseline"] is None and ind["note"] == "added"
+    integ = w.filter(pl.col("section") == "integration")
+    assert integ["baseline"].is_null().all() and integ["note"].str.contains("no bilateral trade").all()
