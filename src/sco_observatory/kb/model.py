@@ -1,7 +1,9 @@
 """The knowledge-base ledger: pydantic models, the loader and the checks run on every load.
 
 The ledger is a set of human-edited YAML files in ``kb/data/`` (sources, organisations, memberships,
-bodies, documents, projects, criteria). ``load_ledger()`` reads them, validates every entry and the
+bodies, documents, projects, criteria) plus the tables the admission criteria read: UN Security Council
+sanctions regimes (``unsc_sanctions.yaml``), interstate armed conflicts (``interstate_conflicts.yaml``)
+and a geography table (``geography.csv``, UN M49 regions). ``load_ledger()`` reads them, validates every entry and the
 references between files, and returns a :class:`Ledger`. A broken ledger raises
 :class:`~sco_observatory.errors.KnowledgeBaseError` whose message names the file and the entry.
 
@@ -40,6 +42,9 @@ FILES = (
     "documents.yaml",
     "projects.yaml",
     "criteria.yaml",
+    "unsc_sanctions.yaml",
+    "interstate_conflicts.yaml",
+    "geography.csv",
 )
 
 # Codes that are not (or no longer) ISO 3166-1 but are used on purpose. ISO 3166-3 codes of former
@@ -217,6 +222,69 @@ class Criterion(_Entry):
 
 
 
+class Sanction(_Entry):
+    """A UN Security Council sanctions regime concerning one country over one period.
+
+    ``scope`` is ``country`` (measures on the state: the SCO criterion fails) or ``targeted`` (listed
+    individuals, entities or a faction: shown, not failing). ``end`` is the first day the measures no
+    longer applied (``start <= D < end``), None while in force.
+    """
+
+    iso3: str
+    regime: str
+    resolution: str
+    scope: Literal["country", "targeted"]
+    start: Day
+    end: MaybeDay = None
+    end_resolution: str | None = None
+    source: str
+    extra_sources: list[str] = []
+    note: str | None = None
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.start.value <= day and (self.end is None or day < self.end.value)
+
+
+class Conflict(_Entry):
+    """An episode of armed hostilities between states. ``last_day`` is inclusive; None = ongoing."""
+
+    id: str
+    name: str
+    kind: Literal["war", "border_clashes", "cross_border_strikes"]
+    side_a: list[str]
+    side_b: list[str]
+    first_day: Day
+    last_day: MaybeDay = None
+    source: str
+    extra_sources: list[str] = []
+    note: str | None = None
+
+    def parties(self) -> list[str]:
+        return [*self.side_a, *self.side_b]
+
+    def opponents(self, iso3: str) -> list[str]:
+        """The states on the other side from `iso3` (empty if it is not a party)."""
+        if iso3 in self.side_a:
+            return list(self.side_b)
+        if iso3 in self.side_b:
+            return list(self.side_a)
+        return []
+
+    def overlaps(self, first: dt.date, last: dt.date) -> bool:
+        """True if hostilities took place on some day in [first, last]."""
+        return self.first_day.value <= last and (self.last_day is None or self.last_day.value >= first)
+
+
+class Place(_Entry):
+    """One row of the geography table: a country's continent and UN M49 sub-region."""
+
+    iso3: str
+    name: str
+    continent: Literal["Africa", "America", "Antarctica", "Asia", "Europe", "Oceania"]
+    un_subregion: str
+    source: str
+
+
 @dataclass
 class Ledger:
     """The validated ledger. Lists keep file order; ``orgs`` maps canonical id -> Organisation."""
@@ -228,6 +296,9 @@ class Ledger:
     documents: list[Document]
     projects: list[Project]
     criteria: list[Criterion]
+    sanctions: list[Sanction] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    geography: dict[str, Place] = field(default_factory=dict)
     directory: str = ""
     _tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -296,6 +367,11 @@ def _read(directory: Path, name: str, problems: _Problems) -> list[dict[str, Any
     path = directory / name
     if not path.exists():
         problems.fail(name, None, "", "file is missing")
+    if name.endswith(".csv"):
+        import csv
+
+        with path.open(encoding="utf-8", newline="") as fh:
+            return [dict(row) for row in csv.DictReader(fh)]
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -365,11 +441,15 @@ def _load(directory: Path) -> Ledger:
     documents = _build(Document, raw["documents.yaml"], "documents.yaml", p)
     projects = _build(Project, raw["projects.yaml"], "projects.yaml", p)
     criteria = _build(Criterion, raw["criteria.yaml"], "criteria.yaml", p)
+    sanctions = _build(Sanction, raw["unsc_sanctions.yaml"], "unsc_sanctions.yaml", p)
+    conflicts = _build(Conflict, raw["interstate_conflicts.yaml"], "interstate_conflicts.yaml", p)
+    places = _build(Place, raw["geography.csv"], "geography.csv", p)
 
     # unique ids
     for file, items in [
         ("sources.yaml", sources), ("organisations.yaml", orgs), ("bodies.yaml", bodies),
         ("documents.yaml", documents), ("projects.yaml", projects), ("criteria.yaml", criteria),
+        ("interstate_conflicts.yaml", conflicts),
     ]:
         seen: set[str] = set()
         for i, item in enumerate(items, start=1):
@@ -459,6 +539,34 @@ def _load(directory: Path) -> Ledger:
         need_org("criteria.yaml", i, c.id, c.org)
         need_source("criteria.yaml", i, c.id, c.source)
 
+    for i, sa in enumerate(sanctions, start=1):
+        label = f"{sa.iso3} {sa.resolution} {sa.start.iso()}"
+        need_code("unsc_sanctions.yaml", i, label, sa.iso3)
+        need_source("unsc_sanctions.yaml", i, label, sa.source)
+        for sid in sa.extra_sources:
+            need_source("unsc_sanctions.yaml", i, label, sid)
+        need_order("unsc_sanctions.yaml", i, label, sa.start, sa.end, strict=True)
+    for i, c in enumerate(conflicts, start=1):
+        need_source("interstate_conflicts.yaml", i, c.id, c.source)
+        for sid in c.extra_sources:
+            need_source("interstate_conflicts.yaml", i, c.id, sid)
+        if not c.side_a or not c.side_b:
+            p.fail("interstate_conflicts.yaml", i, c.id, "both side_a and side_b need at least one state")
+        if set(c.side_a) & set(c.side_b):
+            p.fail("interstate_conflicts.yaml", i, c.id, "a state cannot be on both sides")
+        for code in c.parties():
+            need_code("interstate_conflicts.yaml", i, c.id, code)
+        if c.last_day is not None and c.first_day.value > c.last_day.value:
+            p.fail("interstate_conflicts.yaml", i, c.id,
+                   f"first_day {c.first_day.iso()} is after last_day {c.last_day.iso()}")
+    seen_places: set[str] = set()
+    for i, pl_ in enumerate(places, start=1):
+        need_code("geography.csv", i, pl_.iso3, pl_.iso3)
+        need_source("geography.csv", i, pl_.iso3, pl_.source)
+        if pl_.iso3 in seen_places:
+            p.fail("geography.csv", i, pl_.iso3, "duplicate iso3")
+        seen_places.add(pl_.iso3)
+
     for i, s in enumerate(sources, start=1):
         if s.id not in used:
             p.fail("sources.yaml", i, s.id, "source is not cited by any entry (every source must be used)")
@@ -471,5 +579,8 @@ def _load(directory: Path) -> Ledger:
         documents=documents,
         projects=projects,
         criteria=criteria,
+        sanctions=sanctions,
+        conflicts=conflicts,
+        geography={pl_.iso3: pl_ for pl_ in places},
         directory=str(directory),
     )
