@@ -1,0 +1,231 @@
+"""`sco power|ratio|trade|siei|convergence|whatif|claims`: metrics over the store. No logic here:
+parse, resolve the group expression, call the library, render."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import polars as pl
+import typer
+
+from sco_observatory.cli.output import Format, emit
+from sco_observatory.cli.parsing import parse_years
+from sco_observatory.errors import ObservatoryError
+from sco_observatory.groups import resolve_group
+from sco_observatory.store import open_store
+
+FMT = typer.Option(Format.table, "--format", help="table, csv or json.")
+SOURCE = typer.Option(None, "--source", help="Use this source id or family (e.g. wdi, sipri, embedded:iiss-mb2013) instead of the documented priority.")
+FLOWS = typer.Option("reported", "--flows", help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
+
+
+def _group(expr: str) -> list[str]:
+    return resolve_group(expr).iso3
+
+
+def _countries(items: Optional[List[str]]) -> list[str]:
+    out: list[str] = []
+    for item in items or []:
+        out += _group(item)
+    return out
+
+
+def power_command(
+    expression: str = typer.Argument(..., help="Group expression: SCO@2012, CA5, SCO@2016+IND+PAK, CHN,RUS,KAZ."),
+    indicator: str = typer.Option("defence", "--indicator", "-i", help="gdp, gdp_pc, population, area, defence, armed_forces, cinc, cinc-proxy, or any code in the store."),
+    year: int = typer.Option(..., "--year", "-y", help="Year."),
+    source: Optional[str] = SOURCE,
+    nearest: int = typer.Option(0, "--nearest", help="Use the closest year within ±N where a country lacks the year (the year column shows it)."),
+    fmt: Format = FMT,
+) -> None:
+    """Each member's share of the group total, its rank, and the group's HHI and Ray–Singer CON.
+
+    `cinc` recomputes COW NMC v6 CINC within the group (to 2016); `cinc-proxy` is the documented
+    post-2016 WDI/SIPRI proxy.
+
+    Example: sco power SCO@2012 --indicator defence --year 2012
+    """
+    from sco_observatory.metrics import power
+
+    isos = _group(expression)
+    with open_store() as store:
+        if indicator.lower() == "cinc":
+            emit(power.cinc(store, isos, (year, year), source=source), fmt, title=f"CINC within {expression}, {year}")
+            return
+        if indicator.lower() == "cinc-proxy":
+            emit(power.cinc_extended(store, isos, year, source=source), fmt, title=f"CINC-style proxy within {expression}, {year}")
+            return
+        shares = power.shares(store, isos, indicator, year, source=source, nearest=nearest)
+        conc = power.concentration(shares)
+    caption = (f"HHI {conc['hhi'][0]:.4f} · CON {conc['con'][0]:.4f} (Ray–Singer) · n {conc['n'][0]}"
+               + (f" · {conc['n_missing'][0]} of {shares.height} values missing" if conc["n_missing"][0] else ""))
+    out = shares.with_columns(pl.lit(conc["hhi"][0]).alias("group_hhi"), pl.lit(conc["con"][0]).alias("group_con"))
+    if fmt is Format.table:
+        emit(out.drop("group_hhi", "group_con"), fmt, title=f"{shares['code'][0]} shares within {expression}, {year}", caption=caption)
+    else:
+        emit(out, fmt)
+
+
+def ratio_command(
+    a: str = typer.Argument(..., help="Country A (name or code)."),
+    b: str = typer.Argument(..., help="Country B."),
+    indicator: str = typer.Option("defence", "--indicator", "-i", help="Indicator alias or code."),
+    year: int = typer.Option(..., "--year", "-y", help="Year."),
+    source: Optional[str] = SOURCE,
+    fmt: Format = FMT,
+) -> None:
+    """The ratio value_A / value_B of one indicator in one year (one source).
+
+    Example: sco ratio CHN KGZ --indicator defence --year 2012
+    """
+    from sco_observatory.metrics import power
+
+    a3, b3 = _group(a)[0], _group(b)[0]
+    with open_store() as store:
+        emit(power.ratio(store, a3, b3, indicator, year, source=source), fmt, title=f"{a3} / {b3}")
+
+
+def trade_command(
+    measure: str = typer.Argument(..., help="shares, group-shares, intensity, group, concentration, rca, complementarity, grubel-lloyd, similarity, product-concentration."),
+    expression: str = typer.Argument(..., help="Group expression, e.g. CA5 or SCO@2012."),
+    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B (product-level measures use the first year)."),
+    pairs: bool = typer.Option(False, "--pairs", help="For `intensity`/`shares`: all pairs within the group (default); with --partners, group × partners."),
+    partners: Optional[List[str]] = typer.Option(None, "--partners", help="Partner group expression (pairs measures)."),
+    flows: str = FLOWS,
+    source: Optional[str] = typer.Option(None, "--source", help="Trade dataset family or source id (default: imf-dots, then baci, comtrade)."),
+    fmt: Format = FMT,
+) -> None:
+    """Standard trade indicators (WITS/UNCTAD, METHODS §4) on one flow basis, with valuation stated.
+
+    Example: sco trade group CA5 --years 2010-2012 --flows mirror
+    """
+    from sco_observatory.metrics import trade
+
+    isos, span = _group(expression), parse_years(years)
+    parts = _countries(partners) or None
+    m = measure.lower()
+    with open_store() as store:
+        calls = {
+            "shares": lambda: trade.trade_shares(store, isos, span, flows, partners=parts, source=source),
+            "group-shares": lambda: trade.group_shares(store, isos, span, flows, source=source),
+            "intensity": lambda: trade.trade_intensity(store, isos, span, flows, partners=parts, source=source),
+            "group": lambda: trade.group_indicators(store, isos, span, flows, source=source),
+            "concentration": lambda: trade.market_concentration(store, isos, span, flows, source=source),
+            "rca": lambda: trade.rca(store, isos, span[0], flows, source=source),
+            "complementarity": lambda: trade.complementarity(store, isos, parts or isos, span[0], flows, source=source),
+            "grubel-lloyd": lambda: trade.grubel_lloyd(store, isos, span[0], flows, partners=parts, source=source),
+            "similarity": lambda: trade.export_similarity(store, isos, span[0], flows, source=source),
+            "product-concentration": lambda: trade.product_concentration(store, isos, span[0], flows, source=source),
+        }
+        if m not in calls:
+            raise ObservatoryError(f"unknown trade measure '{measure}'", "use one of: " + ", ".join(calls))
+        frame = calls[m]()
+    emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows} flows)")
+
+
+def siei_command(
+    args: List[str] = typer.Argument(..., help="[DIMENSION] EXPR — dimension: trade (default), migration, agriculture, convergence, energy, education, investment."),
+    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
+    level: str = typer.Option("pair", "--level", help="pair, country or group."),
+    flows: str = FLOWS,
+    hypotheses: bool = typer.Option(False, "--hypotheses", help="Trade only: run the METHODS §1.3 test (H1–H3) for the first year and print the verdicts."),
+    source: Optional[str] = typer.Option(None, "--source", help="Data source family or id for the flows."),
+    fmt: Format = FMT,
+) -> None:
+    """SIEI-style integration indices (proxies after the EDB's SIEI; not the EDB's formulas).
+
+    Example: sco siei trade CA5+RUS --years 2012 --level pair
+    """
+    from sco_observatory.metrics import siei
+
+    if len(args) == 1:
+        dimension, expression = "trade", args[0]
+    elif len(args) == 2:
+        dimension, expression = args
+    else:
+        raise ObservatoryError("sco siei takes [DIMENSION] EXPR", "e.g. sco siei trade CA5+RUS --years 2012")
+    isos, span = _group(expression), parse_years(years)
+    with open_store() as store:
+        if hypotheses:
+            h = siei.trade_hypotheses(store, isos, span[0], source=source)
+            emit(siei.hypothesis_verdicts(h), fmt, title=f"METHODS §1.3 hypothesis test, {span[0]}")
+            return
+        frame = siei.siei(store, dimension, isos, span, level, flows, source=source)
+    emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}",
+         caption="SIEI-style: documented proxies (METHODS §1.3–1.4), not the EDB's unpublished formulas")
+
+
+def convergence_command(
+    expression: str = typer.Argument(..., help="Group expression."),
+    indicator: str = typer.Option("gdp_pc", "--indicator", "-i", help="Indicator alias or code."),
+    start: int = typer.Option(..., "--from", help="First year."),
+    end: int = typer.Option(..., "--to", help="Last year."),
+    measure: str = typer.Option("both", "--measure", help="sigma, beta, both, or art63 (EAEU Treaty Art. 63 criteria for year --to)."),
+    source: Optional[str] = SOURCE,
+    fmt: Format = FMT,
+) -> None:
+    """σ-convergence path and β-convergence (annualised OLS, λ, half-life, N, R², p) — METHODS §6.
+
+    Example: sco convergence CA5 --indicator NY.GDP.PCAP.PP.CD --from 2000 --to 2019
+    """
+    from sco_observatory.metrics import convergence
+
+    isos = _group(expression)
+    with open_store() as store:
+        if measure == "art63":
+            emit(convergence.eaeu_art63(store, isos, end), fmt, title=f"EAEU Art. 63 criteria, {end}")
+            return
+        if measure in ("sigma", "both"):
+            emit(convergence.sigma(store, isos, indicator, (start, end), source=source), fmt, title="σ-convergence")
+        if measure in ("beta", "both"):
+            emit(convergence.beta(store, isos, indicator, start, end, source=source), fmt, title="β-convergence")
+
+
+def whatif_command(
+    base: str = typer.Argument(..., help="Baseline group expression, e.g. SCO@2012."),
+    add: Optional[List[str]] = typer.Option(None, "--add", help="Countries or groups to add (repeatable)."),
+    remove: Optional[List[str]] = typer.Option(None, "--remove", help="Countries or groups to remove (repeatable)."),
+    year: int = typer.Option(..., "--year", "-y", help="Year."),
+    indicators: Optional[List[str]] = typer.Option(None, "--indicator", "-i", help="Power indicators (default: gdp, population, area, defence, armed_forces)."),
+    nearest: int = typer.Option(0, "--nearest", help="Closest year within ±N where a country lacks the year."),
+    fmt: Format = FMT,
+) -> None:
+    """Baseline vs changed group side by side: power shares, HHI, CON, integration, with deltas.
+
+    Example: sco whatif SCO@2012 --add IND --add PAK --year 2012
+    """
+    from sco_observatory.metrics import DEFAULT_POWER_INDICATORS
+    from sco_observatory.scenarios import whatif
+
+    isos = _group(base)
+    with open_store() as store:
+        frame = whatif(store, isos, _countries(add), _countries(remove), year,
+                       indicators=indicators or DEFAULT_POWER_INDICATORS, nearest=nearest)
+    emit(frame, fmt, title=f"What if: {base}" + "".join(f" +{a}" for a in add or []) + "".join(f" -{r}" for r in remove or []) + f", {year}")
+
+
+def claims_command(
+    ids: Optional[List[str]] = typer.Argument(None, help="Claim ids to check (default: all)."),
+    fmt: Format = FMT,
+) -> None:
+    """Recompute the 2014 report's quantitative statements: agree / disagree / cannot-check, with evidence.
+
+    Example: sco claims --format csv
+    """
+    from sco_observatory.metrics import claims
+
+    with open_store() as store:
+        frame = claims.check(store, ids or None)
+    counts = frame.group_by("verdict").len().sort("verdict")
+    emit(frame, fmt, title="Koldunova & Das Kundu (2014): claims recomputed",
+         caption=" · ".join(f"{v}: {n}" for v, n in counts.iter_rows()))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("power")(power_command)
+    app.command("ratio")(ratio_command)
+    app.command("trade")(trade_command)
+    app.command("siei")(siei_command)
+    app.command("convergence")(convergence_command)
+    app.command("whatif")(whatif_command)
+    app.command("claims")(claims_command)
