@@ -43,6 +43,7 @@ class Seen:
     query: dict[str, list[str]]
     headers: dict[str, str]
     raw_url: str
+    at: float = 0.0  # time.monotonic() when the request arrived
 
 
 class Loopback:
@@ -51,6 +52,9 @@ class Loopback:
         self.faults: list[tuple[re.Pattern, list[Reply]]] = []
         self.seen: list[Seen] = []
         self.lock = threading.Lock()
+        self.active = 0       # requests being answered right now
+        self.max_active = 0   # the most ever answered at once (bounded concurrency)
+        self.slow = 0.0       # seconds every answer waits (to observe concurrency)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,10 +65,21 @@ class Loopback:
 
             def do_GET(self) -> None:  # noqa: N802
                 split = urlsplit(self.path)
-                seen = Seen(unquote(split.path), parse_qs(split.query), dict(self.headers.items()), self.path)
+                seen = Seen(unquote(split.path), parse_qs(split.query), dict(self.headers.items()), self.path,
+                            time.monotonic())
                 with outer.lock:
                     outer.seen.append(seen)
-                reply = outer._reply_for(seen)
+                    outer.active += 1
+                    outer.max_active = max(outer.max_active, outer.active)
+                try:
+                    if outer.slow:
+                        time.sleep(outer.slow)
+                    self._answer(outer._reply_for(seen))
+                finally:
+                    with outer.lock:
+                        outer.active -= 1
+
+            def _answer(self, reply: Reply) -> None:
                 body = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 try:
                     if reply.delay:
