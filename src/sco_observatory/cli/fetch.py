@@ -99,7 +99,7 @@ def _settings(module, offline, refresh, max_age, concurrency) -> HttpSettings:
 @fetch_app.command("worldbank")
 def worldbank_command(
     indicators: str = typer.Option(..., "--indicators", "-i", help="WDI codes, comma-separated, e.g. NY.GDP.MKTP.CD,SP.POP.TOTL."),
-    countries: str = typer.Option(..., "--countries", "-c", help="Group expression, e.g. CA5, SCO@2012, KAZ,RUS."),
+    countries: str = typer.Option(..., "--countries", "-c", help="Group expression, e.g. CA5, SCO@2012, KAZ,RUS; WLD for the World."),
     years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
     offline: bool = OFFLINE, refresh: bool = REFRESH, max_age: Optional[float] = MAX_AGE,
     concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET,
@@ -112,7 +112,7 @@ def worldbank_command(
     from sco_observatory.sources import worldbank
 
     codes = [c for c in indicators.split(",") if c.strip()]
-    isos, span = _countries(countries), parse_years(years)
+    isos, span = _countries(countries, allow_world=True), parse_years(years)
     settings = _settings(worldbank, offline, refresh, max_age, concurrency)
     _run("World Bank", quiet, lambda store, p: worldbank.fetch(store, codes, isos, span, settings=settings,
                                                                 progress=p, per_page=per_page))

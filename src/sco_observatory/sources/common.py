@@ -122,6 +122,7 @@ def import_staged(
     meta.file_name = path.name
     if responses:
         meta.retrieved = max(r.retrieved for r in responses).replace(tzinfo=None)
+    meta.year = meta.year or meta.retrieved.year  # an API answer's vintage is when it was retrieved
     plan = ImportPlan(path, meta, select, code_columns=code_columns,
                       hint="the API answered with data that fails validation; see docs/sources.md")
     if isinstance(store, Store):

@@ -211,7 +211,6 @@ def fetch(
         publisher="United Nations Statistics Division (UN Comtrade)", format="comtrade-api", table_name="trade",
         url=provenance_url(responses), licence=LICENCE,
         citation="UN Comtrade Database, API v1 (customsCode C00, motCode 0, partner2Code 0)",
-        year=max(years),
     )
     path = stage_rows(source_id, SOURCE, "trade", rows)
     write_manifest(path, responses)

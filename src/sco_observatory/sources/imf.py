@@ -161,7 +161,6 @@ def fetch(
         publisher="International Monetary Fund", format="imf-imts-api", table_name="trade",
         url=provenance_url(responses), licence=LICENCE,
         citation="IMF, International Trade in Goods (by partner country), IMTS dataflow (IMF.STA)",
-        year=max(years),
     )
     path = stage_rows(source_id, SOURCE, "trade", rows)
     write_manifest(path, responses)

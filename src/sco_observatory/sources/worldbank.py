@@ -145,7 +145,6 @@ def fetch(
         publisher="World Bank", format="worldbank-api", table_name="indicator",
         url=provenance_url(responses), licence=LICENCE,
         citation="World Bank, World Development Indicators (API v2)",
-        year=max(years),
     )
     path = stage_rows(source_id, SOURCE, "indicator", rows)
     write_manifest(path, responses)
