@@ -57,9 +57,17 @@ def test_errors_are_one_line_exit_2(capsys):
     assert code == 2 and "not a date" in err
 
 
-def test_igo_check_command(capsys, shared_data):
+def test_crosscheck_cow_igo_command(capsys, shared_data):
     path = shared_data / "cow_igo" / "igo_year_format3_eurasian_regional_igos_all_states.csv"
-    code, out, _ = run(capsys, "igo-check", str(path), "--disagreements", "--format", "csv")
+    code, out, _ = run(capsys, "crosscheck", "cow-igo", str(path), "--disagreements", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows and all(r["agree"] == "false" for r in rows)
+    # the old name stays as a hidden alias
+    code, alias_out, _ = run(capsys, "igo-check", str(path), "--disagreements", "--format", "csv")
+    assert code == 0 and alias_out == out
+
+
+def test_crosscheck_missing_file_one_line(capsys, tmp_path):
+    code, _, err = run(capsys, "crosscheck", "cow-igo", str(tmp_path / "nope.csv"))
+    assert code == 2 and err.count("\n") == 1

@@ -1,5 +1,5 @@
 """Knowledge-base commands: history, orgs, timeline, overlap, bodies, documents, projects, criteria,
-sources, graph, igo-check. Each delegates to `sco_observatory.kb` and prints with `emit`."""
+sources, graph, crosscheck cow-igo. Each delegates to `sco_observatory.kb` and prints with `emit`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import polars as pl
 import typer
 
 from sco_observatory.cli.output import Format, emit
+from sco_observatory.kb.criteria import DEFAULT_THRESHOLD, BadThresholdError
 from sco_observatory.kb import graph as kb_graph
 from sco_observatory import kb
 
@@ -89,15 +90,50 @@ def projects_command(fmt: Format = typer.Option(Format.table, "--format", help=F
     emit(kb.projects(), fmt, title="Projects")
 
 
+class Basis(str, enum.Enum):
+    reported = "reported"
+    mirror = "mirror"
+    best = "best"
+
+
+def _parse_threshold(text: str) -> float:
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise BadThresholdError(f"threshold '{text}' is not a number", "write a share (0.10) or a percentage (10%)") from None
+    if value > 1 and not raw.endswith("%"):
+        raise BadThresholdError(f"threshold {text} is more than 1", f"write a share (0.10) or a percentage ({text}%)")
+    return value
+
+
 def criteria_command(
-    org: str = typer.Option("SCO", "--org", help="Organisation whose admission criteria to list."),
+    country: Optional[str] = typer.Argument(None, help="Country name or code to evaluate, e.g. IRN or India; omit to list the criteria."),
+    org: str = typer.Option("SCO", "--org", help="Organisation whose admission criteria to use."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date YYYY-MM-DD or year YYYY (= 31 December); default today."),
+    threshold: str = typer.Option(f"{DEFAULT_THRESHOLD:.0%}", "--threshold", help="Minimum share of the country's goods trade that is with the members: 0.10 or 10%."),
+    basis: Basis = typer.Option(Basis.reported, "--flows", help="Trade flow basis: reported, mirror or best (see docs/metrics)."),
+    conflict_window: int = typer.Option(0, "--conflict-window", min=0, help="Also count interstate conflicts that ended up to this many years before the date."),
     fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
 ) -> None:
-    """The SCO's 2010 criteria for admitting new members.
+    """The SCO's 2010 admission criteria; with a COUNTRY, evaluated for it on a date (pass / fail / unknown).
 
-    Example: sco criteria
+    Location (UN M49), observer or dialogue-partner status (the ledger), trade with the members from the
+    store (unknown without data), UN Security Council sanctions and interstate conflicts (sourced tables).
+
+    Example: sco criteria IRN --as-of 2012-12-31
     """
-    emit(kb.criteria(org), fmt, title=f"{kb.organisation(org).id} admission criteria")
+    if country is None:
+        emit(kb.admission_criteria(org), fmt, title=f"{kb.organisation(org).id} admission criteria")
+        return
+    frame = kb.criteria.evaluate(country, org, as_of, threshold=_parse_threshold(threshold), basis=basis.value,
+                                 conflict_window=conflict_window)
+    iso3, name = kb.resolve_country(country)
+    counts = frame["result"].value_counts()
+    summary = ", ".join(f"{n} {r}" for r, n in sorted(counts.iter_rows()))
+    when = as_of or "today"
+    emit(frame, fmt, title=f"{kb.organisation(org).id} admission criteria: {name} ({iso3}), {when}",
+         caption=f"{summary}; how each criterion is read: docs/kb.md")
 
 
 def sources_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
@@ -128,14 +164,14 @@ def graph_command(
         typer.echo(kb_graph.to_graphml(data))
 
 
-def igo_check_command(
+def cow_igo_command(
     path: str = typer.Argument(..., help="COW IGO v3 file igo_year_format3_eurasian_regional_igos_all_states.csv."),
     disagreements: bool = typer.Option(False, "--disagreements", help="Only rows where the ledger and COW disagree."),
     fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
 ) -> None:
     """Compare the ledger with the Correlates of War IGO data (to 2014), with an explanation per row.
 
-    Example: sco igo-check ../shared/data/cow_igo/igo_year_format3_eurasian_regional_igos_all_states.csv --disagreements
+    Example: sco crosscheck cow-igo ../shared/data/cow_igo/igo_year_format3_eurasian_regional_igos_all_states.csv --disagreements
     """
     frame = kb.igo_crosscheck(path)
     if disagreements:
@@ -154,4 +190,7 @@ def register(app: typer.Typer) -> None:
     app.command("criteria")(criteria_command)
     app.command("sources")(sources_command)
     app.command("graph")(graph_command)
-    app.command("igo-check")(igo_check_command)
+    crosscheck_app = typer.Typer(help="Compare the ledger with other datasets.", no_args_is_help=True)
+    crosscheck_app.command("cow-igo")(cow_igo_command)
+    app.add_typer(crosscheck_app, name="crosscheck")
+    app.command("igo-check", hidden=True)(cow_igo_command)  # old name, kept as a hidden alias
