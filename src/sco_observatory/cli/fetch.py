@@ -170,6 +170,11 @@ def _age(seconds: float) -> str:
     return f"{seconds / DAY:.1f} d"
 
 
+def _natural(text: str) -> str:
+    """A sort key that puts page=2 before page=10."""
+    return re.sub(r"\d+", lambda m: m.group(0).zfill(12), text)
+
+
 @cache_app.command("list")
 def cache_list_command(
     source: Optional[str] = typer.Option(None, "--source", help="worldbank, comtrade or imf."),
@@ -192,7 +197,10 @@ def cache_list_command(
         schema={"source": pl.String, "request": pl.String, "retrieved": pl.String, "age": pl.String,
                 "fresh": pl.String, "bytes": pl.Int64, "url": pl.String},
     )
+    frame = frame.sort(pl.col("url").map_elements(_natural, return_dtype=pl.String)) if frame.height else frame
     stale = frame.filter(pl.col("fresh") == "stale").height
+    if Format(fmt) is Format.table:
+        frame = frame.drop("url")  # too wide for a terminal; --format csv|json carries it
     emit(frame, fmt, title="Cached API responses",
          caption=f"{frame.height} responses, {stale} stale (older than {_age(limit)}); sco cache clear removes them")
 
