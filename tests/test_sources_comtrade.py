@@ -159,3 +159,12 @@ def test_code_table_round_trip():
         ["398", "842", "699", "757", "251", "579", "490", "591", "0"]
     assert [comtrade.to_iso3(c) for c in (398, 842, "699", 490, 0, 899, 97, 757.0)] == \
         ["KAZ", "USA", "IND", "TWN", "WLD", None, None, "CHE"]
+
+
+def test_data_failing_validation_rolls_back_the_whole_fetch(ct, capsys):
+    rows = [FakeComtrade.row(398, 643, 2011, "X", 5.0), FakeComtrade.row(398, 643, 2011, "M", -3.0)]
+    ct.fault("/public/v1/", Reply(200, json.dumps({"elapsedTime": "0", "count": 2, "data": rows, "error": ""})))
+    before = store_snapshot()
+    code, _, err = sco(capsys, *ARGS)
+    assert code == 2 and err.count("\n") == 1 and "negative value_usd" in err
+    assert store_snapshot() == before  # the other reporters' good rows were not imported either
