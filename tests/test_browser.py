@@ -60,11 +60,13 @@ def test_report_opens_offline_with_sections_and_numbers(browser, report_file):
     page.route("http*://**", lambda route: route.abort())  # offline: any network request fails
     page.goto(report_file.resolve().as_uri())
     page.wait_for_selector("#glance")
-    for section in ["glance", "architecture", "projects", "sources"]:
+    for section in ["glance", "architecture", "power", "integration", "convergence", "claims", "projects", "sources"]:
         assert page.locator(f"section#{section}").count() == 1, section
     members = page.locator("#sco-member td[data-col=iso3]").all_inner_texts()
     assert {"CHN", "RUS", "IND", "PAK", "IRN", "BLR"} <= set(members) and len(members) == 10
     assert page.locator("#footnotes li").count() > 5
+    assert "966.4" in page.locator("#defence-ratios").inner_text()  # the report's CHN/KGZ ratio, recomputed
+    assert page.locator("#claims .verdict-agree").count() >= 6
     assert page.locator(".js-plotly-plot").count() >= 2  # timeline and network rendered by inline plotly
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert errors == []

@@ -198,6 +198,6 @@ def siei_convergence(store, countries: Sequence[str], years: tuple[int, int]) ->
                 continue
     if not frames:
         raise DataMissingError("the store holds none of the SIEI-style convergence variables for these countries and years",
-                               "import e.g. `sco import ../shared/data/wdi/fp.cpi.totl.zg.csv ../shared/data/wdi/ny.gdp.pcap.pp.cd.csv`")
+                               "import e.g. `sco import fp.cpi.totl.zg.csv ny.gdp.pcap.pp.cd.csv` (WDI) or `sco fetch worldbank --indicators FP.CPI.TOTL.ZG,NY.GDP.PCAP.PP.CD`")
     return (pl.concat(frames, how="diagonal").with_columns(pl.lit("SIEI-style (proxy; not the EDB formula)").alias("label"))
             .select("area", "year", "code", "n", "sd_log", "cv", "sd_level", "measure", "source", "label"))

@@ -212,7 +212,7 @@ def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, sour
         raise DataMissingError(
             f"the store holds no COW NMC components for {years[0]}-{years[1]}"
             + (f" and {', '.join(countries)}" if countries else ""),
-            "import them: `sco import ../shared/data/cow_nmc/NMC-60-abridged.csv` (NMC v6 covers 1816-2016); "
+            "import them: `sco import NMC-60-abridged.csv` (NMC v6 covers 1816-2016); "
             "after 2016 use `cinc_extended` / `sco power ... --indicator cinc-proxy`",
         )
     label = "group: " + ",".join(countries) if countries else "all states in the store"
@@ -256,7 +256,7 @@ def cinc_extended(store, countries: Sequence[str], year: int, *, source: str | N
     if not parts:
         raise DataMissingError(
             f"no CINC proxy components (MS.MIL.XPND.CD, MS.MIL.TOTL.P1, SP.POP.TOTL, SP.URB.TOTL) for {year}",
-            "import WDI population (`sco import ../shared/data/wdi/sp.pop.totl.csv`) and SIPRI military expenditure",
+            "import WDI population (`sco import sp.pop.totl.csv` or `sco fetch worldbank --indicators SP.POP.TOTL`) and SIPRI military expenditure",
         )
     long = pl.concat(parts, how="diagonal")
     out = _cinc_from_components(long.drop("proxy_code"), "group (proxy): " + ",".join(isos))

@@ -160,7 +160,7 @@ def migration_index(store, countries: Sequence[str], year: int, level: Level = "
         raise DataMissingError(
             f"no bilateral migrant stocks for {', '.join(isos)} in {year}",
             (f"the store holds migrant stocks for {span}" if span else
-             "import UN DESA: `sco import ../shared/data/migration/UN_MigrantStockByOriginAndDestination_2019_clean.csv`"),
+             "import UN DESA: `sco import UN_MigrantStockByOriginAndDestination_2019.csv`"),
         )
     label = ",".join(sorted(set(flows["source_id"].to_list())))
     scale = _scale_frame(store, "SP.POP.TOTL", isos, (year, year), population_source)

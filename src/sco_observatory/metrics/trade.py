@@ -61,7 +61,7 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
             raise DataMissingError(
                 f"trade source '{source}' holds no {'product-level ' if product_level else ''}flows for {years[0]}-{years[1]}",
                 "`sco data list` shows the trade sources; import IMF DOTS with "
-                "`sco import ../shared/data/trade_imf_dots/dots_focus_reporters_1990_2020.csv`",
+                "`sco import dots_focus_reporters_1990_2020.csv` (IMF DOTS) or `sco fetch imf --reporters CA5 --partners SCO --years 1995-2024`",
             )
         if source in fam[0][1].split(","):
             return f"source_id = '{source}'", source
@@ -72,8 +72,8 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
             f"the store holds no {what} for {years[0]}-{years[1]}",
             ("import a product-level dataset (CEPII BACI or UN Comtrade by HS code); IMF DOTS holds totals only"
              if product_level else
-             "import IMF DOTS: `sco import ../shared/data/trade_imf_dots/dots_focus_reporters_1990_2020.csv "
-             "../shared/data/trade_imf_dots/dots_other_reporters_to_focus_partners_1990_2020.csv`"),
+             "import IMF DOTS: `sco import dots_focus_reporters_1990_2020.csv "
+             "dots_other_reporters_to_focus_partners_1990_2020.csv` or `sco fetch imf`"),
         )
     rows.sort(key=lambda r: (DATASET_PRIORITY.index(r[0]) if r[0] in DATASET_PRIORITY else 99, -r[2]))
     family, ids, _ = rows[0]

@@ -32,6 +32,10 @@ def fmt_number(value, digits: int | None = None) -> str:
     return esc(value)
 
 
+def _is_year_column(name: str) -> bool:
+    return name in {"year", "start", "end", "T"} or name.endswith("_year") or name.isdigit()
+
+
 def table(
     frame: pl.DataFrame,
     *,
@@ -54,7 +58,10 @@ def table(
             value = row.get(c)
             custom = cell(c, value, row) if cell else None
             numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-            content = custom if custom is not None else (fmt_number(value) if numeric else esc(value))
+            if numeric and isinstance(value, int) and _is_year_column(c):
+                content = custom if custom is not None else str(value)
+            else:
+                content = custom if custom is not None else (fmt_number(value) if numeric else esc(value))
             cells.append(f'<td class="{"num" if numeric else "txt"}" data-col="{esc(c)}">{content}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")

@@ -128,6 +128,260 @@ def projects(ctx: Context) -> Section:
     return Section("projects", "Projects", body)
 
 
+# ------------------------------------------------------------------------------------ power balance
+DEFENCE_SOURCE = "embedded:iiss-mb2013"
+REPORT_AREA_SOURCE = "embedded:wb2014-report"
+
+
+def _formula(ctx: Context, key: str, text: str) -> str:
+    """A footnote marker for a formula (registered once, numbered on first use)."""
+    ctx.notes.register(f"formula:{key}", "Formula: " + text)
+    return ctx.notes.marker(f"formula:{key}")
+
+
+def _latest_year(ctx: Context, code: str, countries: list[str], ceiling: int) -> int | None:
+    """The latest year <= ceiling for which the store holds `code` for most of the countries."""
+    row = ctx.store.con.execute(
+        f"""SELECT year FROM indicator WHERE code = ? AND year <= ? AND iso3 IN ({', '.join('?' * len(countries))})
+            GROUP BY year HAVING count(DISTINCT iso3) * 2 >= ? ORDER BY year DESC LIMIT 1""",
+        [code, ceiling, *countries, len(countries)],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def power_balance(ctx: Context) -> Section:
+    """Power balance"""
+    from sco_observatory import scenarios
+    from sco_observatory.kb import queries as kb
+    from sco_observatory.metrics import power
+    from sco_observatory.store.queries import indicator_values
+
+    parts: list[str] = []
+    # 1. The report's defence table (IISS via the report), members and observers of 2012.
+    sco2012 = kb.members_as_of("SCO", "2012-12-31", ["member", "observer"])["iso3"].to_list()
+    defence = indicator_values(ctx.store, "MS.MIL.XPND.CD", sco2012, (2010, 2012), DEFENCE_SOURCE)
+    wide = (defence.with_columns((pl.col("value") / 1e6).alias("US$ m"))
+            .pivot(on="year", index="iso3", values="US$ m").sort("iso3"))
+    wide = pl.DataFrame({"iso3": sco2012}).join(wide, on="iso3", how="left")
+    parts.append("<h3>Defence spending of SCO members and observers, 2010–2012 (current US$ m)"
+                 f"{ctx.notes.marker(DEFENCE_SOURCE)}</h3>")
+    parts.append(table(wide, table_id="defence-table",
+                       cell=lambda c, v, r: fmt_number(v, 0) if c != "iso3" and v is not None else None))
+    parts.append("<p class='legend'>Blank: n/a in the report's table (Uzbekistan 2011–2012).</p>")
+    # 2. The stated ratios, recomputed
+    ratios = power.pairwise_ratios(ctx.store, ["CHN", "RUS", "KAZ", "KGZ", "TJK"], "defence", 2012, source=DEFENCE_SOURCE)
+    ratios = ratios.filter(pl.col("iso3_a").is_in(["CHN", "RUS"]) & pl.col("iso3_b").is_in(["KAZ", "KGZ", "TJK"]))
+    parts.append("<h3>How many times more the big two spend (2012)"
+                 f"{_formula(ctx, 'ratio', 'ratio = defence spending of A / defence spending of B, same source and year (arithmetic)')}</h3>")
+    parts.append(table(ratios.select("iso3_a", "iso3_b", "year", "ratio", "source"), table_id="defence-ratios",
+                       cell=_source_cell(ctx)))
+    parts.append("<p>The report states 45, 966, 620, 26, 564 and 362: the figures are its own table's, "
+                 "truncated rather than rounded (see the claims section).</p>")
+    # 3. Shares of the group
+    year = _latest_year(ctx, "MS.MIL.XPND.CD", ctx.group.iso3, ctx.as_of.year) or 2012
+    shares, conc = power.power_balance(ctx.store, ctx.group.iso3, year, nearest=2)
+    share_wide = shares.pivot(on="code", index="iso3", values="share")
+    codes = [c for c in share_wide.columns if c != "iso3"]
+    fig = charts.bar_chart(share_wide["iso3"].to_list(),
+                           {c: [None if v is None else 100 * v for v in share_wide[c].to_list()] for c in codes},
+                           f"Shares of the group total, {year} (nearest year within ±2)", "% of group total")
+    parts.append(f"<h3>Who holds the power in {esc(ctx.group_expr)} ({year})"
+                 f"{_formula(ctx, 'share', 'share_i = v_i / Σ_group v (arithmetic); HHI = Σ share²; CON = sqrt((HHI − 1/N)/(1 − 1/N)) (Ray & Singer 1973, METHODS §5.3 [S])')}</h3>")
+    parts.append(charts.to_div(fig, ctx.chart_id("power")))
+    parts.append(table(conc.select("code", "year", "n", "n_missing", "hhi", "con", "largest", "largest_share", "source"),
+                       table_id="power-concentration", cell=_source_cell(ctx),
+                       caption="Concentration of each indicator within the group"))
+    # 4. Area and population against the world (the report's group totals)
+    rows = []
+    for status in ("member", "observer", "dialogue_partner"):
+        members = kb.members_as_of("SCO", "2014-06-30", [status])["iso3"].to_list()
+        for code in ("AG.LND.TOTL.K2", "SP.POP.TOTL"):
+            ws = power.world_share(ctx.store, members, code, 2013, source=REPORT_AREA_SOURCE)
+            rows.append(ws.with_columns(pl.lit(status).alias("SCO status (mid-2014)")))
+    world = pl.concat(rows, how="diagonal_relaxed").select("SCO status (mid-2014)", "code", "year", "n", "group_total",
+                                                           "world", "world_share", "source")
+    parts.append("<h3>Area and population against the world (2013, as tabulated in the report)"
+                 f"{_formula(ctx, 'world-share', 'world share = Σ_group v / v_WLD, same source and year')}</h3>")
+    parts.append(table(world, table_id="world-shares", cell=_source_cell(ctx)))
+    # 5. CINC within the group
+    parts.append(_cinc_block(ctx))
+    # 6. What-ifs the report debates
+    parts.append("<h3>What if the group changes? Baseline against changed group"
+                 f"{_formula(ctx, 'whatif', 'the same metrics on the baseline and the changed group; delta = changed − baseline')}</h3>")
+    cases = [("SCO@2016-12-31", ["IND", "PAK"], [], "India and Pakistan join (2017)"),
+             ("SCO@2022-12-31", ["IRN"], [], "Iran joins (2023)"),
+             ("SCO@2023-12-31", ["BLR"], [], "Belarus joins (2024)")]
+    from sco_observatory.groups import resolve_group
+
+    blocks = []
+    for base_expr, add, remove, label in cases:
+        base = resolve_group(base_expr).iso3
+        wyear = _latest_year(ctx, "MS.MIL.XPND.CD", base + add, ctx.as_of.year) or 2012
+        frame = scenarios.whatif(ctx.store, base, add, remove, wyear, indicators=("defence", "gdp", "population"),
+                                 nearest=2, integration=False)
+        frame = frame.filter(pl.col("iso3") == "group").select("measure", "baseline", "changed", "delta", "source", "note")
+        blocks.append(f"<h4>{esc(label)}: {esc(base_expr)}+{'+'.join(add)} ({wyear})</h4>"
+                      + table(frame, cell=_source_cell(ctx)))
+    parts.append("".join(blocks))
+    return Section("power", "Power balance", "".join(parts))
+
+
+def _cinc_block(ctx: Context) -> str:
+    from sco_observatory.metrics import power
+
+    try:
+        last = min(ctx.as_of.year, 2016)
+        frame = power.cinc(ctx.store, ctx.group.iso3, (1996, last))
+    except ObservatoryError as exc:
+        return "<h3>CINC within the group</h3>" + note(esc(exc.message) + ".", exc.hint)
+    if frame.height == 0:
+        return "<h3>CINC within the group</h3>" + note("No COW NMC data for these countries.",
+                                                        "sco import NMC-60-abridged.csv")
+    years = sorted(frame["year"].unique().to_list())
+    cons = []
+    for y in years:
+        sub = frame.filter(pl.col("year") == y).select(
+            "iso3", "year", pl.lit("COW.NMC.CINC").alias("code"), pl.col("cinc_group").alias("value"),
+            pl.col("cinc_group").alias("share"), "source")
+        cons.append(power.concentration(sub)["con"][0])
+    series = {iso: [frame.filter((pl.col("year") == y) & (pl.col("iso3") == iso))["cinc_group"].to_list()[0]
+                    if frame.filter((pl.col("year") == y) & (pl.col("iso3") == iso)).height else None for y in years]
+              for iso in frame["iso3"].unique(maintain_order=True).to_list()}
+    fig = charts.line_chart(years, {**series, "CON (concentration)": cons},
+                            "CINC recomputed within the group, and its concentration (COW NMC v6)", "share of group capabilities")
+    latest = frame.filter(pl.col("year") == years[-1]).select("iso3", "year", "cinc_group", "cinc_published", "components", "source")
+    return ("<h3>Composite capabilities (CINC) within the group"
+            f"{_formula(ctx, 'cinc', 'CINC^G_i = (1/6) Σ_c v_ci / Σ_(s in G) v_cs over milex, milper, irst, pec, tpop, upop (COW NMC v6; METHODS §5.2 Option A [V])')}</h3>"
+            + charts.to_div(fig, ctx.chart_id("cinc"))
+            + table(latest, table_id="cinc-latest", cell=_source_cell(ctx),
+                    caption=f"{years[-1]}: share of the group's capabilities (COW's own system-wide CINC beside it)"))
+
+
+# ------------------------------------------------------------------------------------ integration
+def integration(ctx: Context) -> Section:
+    """Integration"""
+    from sco_observatory.metrics import siei, trade
+
+    parts: list[str] = []
+    ca = [c for c in ("KAZ", "KGZ", "TJK", "TKM", "UZB", "RUS", "CHN")]
+    group = list(dict.fromkeys(ctx.group.iso3 + [c for c in ca if c not in ctx.group.iso3]))
+    try:
+        year = _trade_year(ctx, group)
+        pairs = siei.trade_index(ctx.store, group, (year, year), "pair")
+        labels = group
+        index = {(r["iso3_a"], r["iso3_b"]): r["value"] for r in pairs.iter_rows(named=True)}
+        matrix = [[index.get((a, b), index.get((b, a))) if a != b else None for b in labels] for a in labels]
+        fig = charts.heatmap(labels, matrix, f"SIEI-style trade integration index, {year}", "% of combined GDP")
+        top = pairs.sort("value", descending=True, nulls_last=True).head(12).select(
+            "iso3_a", "iso3_b", "year", "value", "basis", "valuation", "source", "y_source")
+        parts.append(f"<h3>Pairwise trade integration, {year} — SIEI-style (a proxy, not the EDB's formula)"
+                     f"{_formula(ctx, 'siei-trade', 'TI_ij = 100·(X_ij + X_ji)/(Y_i + Y_j), exporter-reported FOB flows and current-US$ GDP — hypothesis H1 of METHODS §1.3 [H], the one consistent with the report')}</h3>")
+        parts.append(charts.to_div(fig, ctx.chart_id("siei")))
+        parts.append(table(top, table_id="siei-pairs", cell=lambda c, v, r: ctx.notes.marker(*[x for x in (r["source"], r["y_source"]) if x]) if c == "source" else ("" if c == "y_source" else None),
+                           caption="The most integrated pairs"))
+        hyp = siei.hypothesis_verdicts(siei.trade_hypotheses(ctx.store, year=2012))
+        parts.append("<h3>The report's statement, tested (2012): no Central Asian pair above 1; Kazakhstan–Russia highest</h3>")
+        parts.append(table(hyp, table_id="siei-hypotheses"))
+    except ObservatoryError as exc:
+        parts.append("<h3>Pairwise trade integration</h3>" + note(esc(exc.message) + ".", exc.hint))
+    try:
+        years = (1995, min(ctx.as_of.year, _trade_year(ctx, ctx.group.iso3)))
+        intra = trade.intra_regional_share(ctx.store, ctx.group.iso3, years)
+        intro = trade.introversion(ctx.store, ctx.group.iso3, years)
+        both = pl.concat([intra.select("year", "measure", "value", "source"), intro.select("year", "measure", "value", "source")])
+        series = {m: [both.filter((pl.col("measure") == m) & (pl.col("year") == y))["value"].to_list()[0]
+                      if both.filter((pl.col("measure") == m) & (pl.col("year") == y)).height else None
+                      for y in range(years[0], years[1] + 1)] for m in both["measure"].unique(maintain_order=True).to_list()}
+        fig = charts.line_chart(list(range(years[0], years[1] + 1)), series,
+                                f"Intra-regional trade share and introversion of {ctx.group_expr}", "share / index")
+        parts.append("<h3>Intra-regional share and introversion over time"
+                     f"{_formula(ctx, 'intra', 'IS = X_RR / X_R (exports) and 2X_RR/(X_R+M_R) (trade), METHODS §4.1 [V]; introversion RTII = (HI−HE)/(HI+HE) after Iapadre, METHODS §4.3 [S/R]')}"
+                     f"{ctx.notes.marker(*both['source'].unique().to_list())}</h3>")
+        parts.append(charts.to_div(fig, ctx.chart_id("intra")))
+    except ObservatoryError as exc:
+        parts.append("<h3>Intra-regional share and introversion</h3>" + note(esc(exc.message) + ".", exc.hint))
+    try:
+        mig_year = 2019 if ctx.as_of.year >= 2019 else max(1990, ctx.as_of.year - ctx.as_of.year % 5)
+        mig = siei.migration_index(ctx.store, group, mig_year, "pair").sort("value", descending=True, nulls_last=True).head(10)
+        parts.append(f"<h3>Labour-migration integration, {mig_year} — SIEI-style"
+                     f"{_formula(ctx, 'siei-migration', 'MI_ij = 100·(Mig_ij + Mig_ji)/(P_i + P_j), migrant stocks (UN DESA) over populations — a proxy after METHODS §1.4 [H]')}</h3>")
+        parts.append(table(mig.select("iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "source", "y_source"),
+                           table_id="siei-migration",
+                           cell=lambda c, v, r: ctx.notes.marker(r["source"], r["y_source"]) if c == "source" else ("" if c == "y_source" else None)))
+    except ObservatoryError as exc:
+        parts.append("<h3>Labour-migration integration</h3>" + note(esc(exc.message) + ".", exc.hint))
+    parts.append("<p class='legend'>Energy, education and investment sub-indices need bilateral electricity, student and "
+                 "direct-investment data that no connector provides yet; they are not shown rather than guessed.</p>")
+    return Section("integration", "Integration", "".join(parts))
+
+
+def _trade_year(ctx: Context, countries: list[str]) -> int:
+    from sco_observatory.errors import DataMissingError
+
+    row = ctx.store.con.execute(
+        f"""SELECT max(year) FROM trade WHERE year <= ? AND reporter IN ({', '.join('?' * len(countries))})""",
+        [ctx.as_of.year, *countries]).fetchone()
+    if not row or row[0] is None:
+        raise DataMissingError("the store holds no bilateral trade for these countries",
+                               "sco import dots_focus_reporters_1990_2020.csv (IMF DOTS) or sco fetch imf --reporters CA5 --partners SCO --years 1995-2024")
+    return row[0]
+
+
+# ------------------------------------------------------------------------------------ convergence
+def convergence(ctx: Context) -> Section:
+    """Convergence"""
+    from sco_observatory.metrics import convergence as conv
+
+    parts = []
+    code = "NY.GDP.PCAP.CD"
+    try:
+        last = _latest_year(ctx, code, ctx.group.iso3, ctx.as_of.year)
+        if last is None or last < 1996:
+            from sco_observatory.errors import DataMissingError
+
+            raise DataMissingError(f"the store holds no {code} series for the group",
+                                   "sco import ny.gdp.pcap.cd.csv or sco fetch worldbank --indicators NY.GDP.PCAP.CD --countries SCO --years 1992-2024")
+        sig = conv.sigma(ctx.store, ctx.group.iso3, code, (1995, last))
+        beta = conv.beta(ctx.store, ctx.group.iso3, code, 1995, last)
+        fig = charts.line_chart(sig["year"].to_list(), {"σ (SD of log GDP per capita)": sig["sd_log"].to_list(),
+                                                        "CV": sig["cv"].to_list()},
+                                f"σ-convergence of incomes in {ctx.group_expr}", "dispersion")
+        parts.append("<h3>σ-convergence"
+                     f"{_formula(ctx, 'sigma', 'σ_t = sd_i(ln y_it) (ddof=0), CV_t = sd_t(y)/mean_t(y) — METHODS §6.1 [V]')}"
+                     f"{ctx.notes.marker(*sig['source'].unique().to_list())}</h3>")
+        parts.append(charts.to_div(fig, ctx.chart_id("sigma")))
+        parts.append("<h3>β-convergence"
+                     f"{_formula(ctx, 'beta', '(1/T)·ln(y_T/y_0) = α + β·ln y_0 + ε (OLS), λ = −ln(1+βT)/T, half-life = ln2/λ — METHODS §6.2 [V]')}</h3>")
+        parts.append(table(beta.select("code", "start", "end", "n", "beta", "se_beta", "p_value", "r2", "lambda",
+                                        "half_life", "converging", "source"), table_id="beta", cell=_source_cell(ctx)))
+        parts.append(f"<p class='legend'>{esc(beta['caution'][0])}</p>")
+    except ObservatoryError as exc:
+        parts.append(note(esc(exc.message) + ".", exc.hint))
+    return Section("convergence", "Convergence of incomes", "".join(parts))
+
+
+# ------------------------------------------------------------------------------------ claims
+def claims(ctx: Context) -> Section:
+    """The report's claims"""
+    from sco_observatory.metrics import claims as cl
+
+    frame = cl.check(ctx.store)
+    counts = frame.group_by("verdict").len().sort("verdict")
+    summary = ", ".join(f"{r['len']} {r['verdict']}" for r in counts.iter_rows(named=True))
+
+    def cell(column, value, row):
+        if column == "verdict":
+            return f"<span class='verdict-{esc(value)}'>{esc(value)}</span>"
+        if column == "source" and value:
+            return ctx.notes.marker(*[v.strip() for v in str(value).replace(",", ";").split(";") if v.strip()])
+        return None
+
+    body = (f"<p class='lead'>The report's quantitative statements, recomputed from the store: {summary}.</p>"
+            + table(frame.select("claim", "stated", "computed", "tolerance", "verdict", "evidence", "source"),
+                    table_id="claims", cell=cell))
+    return Section("claims", "The report's claims, recomputed", body, summary)
+
+
 # ------------------------------------------------------------------------------------ sources
 def sources(ctx: Context) -> Section:
     return Section("sources", "Sources and formulas", "")  # rendered by the template from ctx.notes
@@ -145,4 +399,4 @@ def _safe(builder):
     return wrapped
 
 
-ALL = [at_a_glance, architecture, projects, sources]
+ALL = [at_a_glance, architecture, _safe(power_balance), _safe(integration), _safe(convergence), _safe(claims), projects, sources]
