@@ -16,7 +16,8 @@ def client(tmp_path_factory):
 def test_openapi_lists_the_endpoints(client):
     paths = client.get("/openapi.json").json()["paths"]
     for path in ["/api/members", "/api/history/{country}", "/api/overlap", "/api/power", "/api/orgs",
-                 "/api/timeline/{org}", "/api/projects", "/api/indicators", "/api/data/{code}"]:
+                 "/api/timeline/{org}", "/api/projects", "/api/indicators", "/api/data/{code}",
+                 "/api/trade", "/api/siei", "/api/convergence", "/api/whatif", "/api/claims"]:
         assert path in paths
 
 
@@ -54,6 +55,13 @@ def test_power_defence_shares_from_embedded_default(client):
         ("/api/data/NO.SUCH.CODE", 404),
         ("/api/power?group=SCO@2012&year=abc", 422),
         ("/api/power?group=SCO@2012&year=2012&indicator=nonsense", 404),
+        ("/api/trade?group=CA5&years=2012", 404),  # no trade in the embedded default: the hint names the import
+        ("/api/trade?group=CA5&years=2012&measure=bogus", 400),
+        ("/api/trade?group=CA5&years=2012&basis=cif", 400),
+        ("/api/siei?dimension=energy", 404),
+        ("/api/siei?level=planet", 400),
+        ("/api/convergence?years=2019-1995", 400),
+        ("/api/whatif?base=SCO@2016&add=Narnia", 404),
     ],
 )
 def test_bad_input_is_4xx_with_a_message(client, url, status):
@@ -69,3 +77,21 @@ def test_dashboard_and_assets_are_served_locally(client):
     assert "http://" not in page.text.replace("http://127.0.0.1", "")  # no CDN
     assert client.get("/static/plotly.min.js").status_code == 200
     assert client.get("/static/dashboard.js").status_code == 200
+
+
+def test_claims_recomputed_on_the_embedded_default(client):
+    rows = client.get("/api/claims").json()["rows"]
+    verdicts = {r["id"]: r["verdict"] for r in rows}
+    assert verdicts["ratio-chn-kgz"] == "agree"
+    assert {"agree", "disagree", "cannot-check"} <= set(verdicts.values())
+
+
+def test_whatif_india_pakistan_rebalances_defence(client):
+    body = client.get("/api/whatif", params={"base": "SCO@2016", "add": "IND,PAK", "year": 2012}).json()
+    con = [r for r in body["rows"] if r["measure"] == "defence con" and r["iso3"] == "group"][0]
+    assert con["changed"] < con["baseline"] and con["delta"] == pytest.approx(con["changed"] - con["baseline"])
+
+
+def test_missing_trade_data_names_the_command(client):
+    body = client.get("/api/trade", params={"group": "CA5", "years": "2012"}).json()
+    assert "sco import" in body["hint"] or "sco fetch" in body["hint"]

@@ -95,13 +95,77 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
         return {**table_payload(shares, group=group, year=year, indicator=indicator),
                 "concentration": table_payload(conc)}
 
-    _add_metric_routes(app, store)
+    add_metric_routes(app, store)
 
 
-def _add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
-    """Routes over the metrics engine modules that exist in this installation."""
-    try:
-        from sco_observatory.web import metric_routes
-    except ImportError:
-        return
-    metric_routes.add_routes(app, store)
+BASIS_HELP = "reported (exporter FOB), mirror (importer CIF) or best (reported where present, else mirror)"
+TRADE_MEASURES = ("shares", "intensity", "intra", "introversion", "group", "concentration")
+
+
+def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
+    from sco_observatory import scenarios
+    from sco_observatory.metrics import claims as claims_mod
+    from sco_observatory.metrics import convergence as conv
+    from sco_observatory.metrics import siei as siei_mod
+    from sco_observatory.metrics import trade as trade_mod
+
+    @app.get("/api/trade", tags=["metrics"])
+    def trade(group: str = Query("CA5", description=GROUP_HELP),
+              years: str = Query("2012", description="YYYY or YYYY-YYYY"),
+              measure: str = Query("group", description="group (intra-regional share, intensity, introversion), "
+                                   "shares, intensity, intra, introversion, concentration"),
+              basis: str = Query("reported", description=BASIS_HELP)) -> dict:
+        """WITS/UNCTAD trade indicators for a group; CIF/FOB and the flow basis are columns of every row."""
+        span = parse_year_range(years)
+        isos = resolve_group(group).iso3
+        _check_choice(measure, TRADE_MEASURES, "measure")
+        _check_choice(basis, ("reported", "mirror", "best"), "basis")
+        fn = {"shares": trade_mod.trade_shares, "intensity": trade_mod.trade_intensity,
+              "intra": trade_mod.intra_regional_share, "introversion": trade_mod.introversion,
+              "group": trade_mod.group_indicators, "concentration": trade_mod.market_concentration}[measure]
+        return table_payload(fn(store(), isos, span, basis), group=group, years=list(span), measure=measure)
+
+    @app.get("/api/siei", tags=["metrics"])
+    def siei(group: str = Query("CA5+RUS", description=GROUP_HELP),
+             dimension: str = Query("trade", description="trade, migration or agriculture (SIEI-style proxies)"),
+             years: str = Query("2012", description="YYYY or YYYY-YYYY"),
+             level: str = Query("pair", description="pair, country or group")) -> dict:
+        """SIEI-style integration indices (proxies after the EDB's system; not the EDB's formulas)."""
+        span = parse_year_range(years)
+        _check_choice(level, ("pair", "country", "group"), "level")
+        return table_payload(siei_mod.siei(store(), dimension, resolve_group(group).iso3, span, level),
+                             group=group, dimension=dimension, level=level)
+
+    @app.get("/api/convergence", tags=["metrics"])
+    def convergence(group: str = Query("SCO", description=GROUP_HELP),
+                    indicator: str = Query("NY.GDP.PCAP.CD", description="indicator code or alias"),
+                    years: str = Query("1995-2019", description="YYYY-YYYY window")) -> dict:
+        """σ path (SD of logs, CV) and β (annualised OLS, λ, half-life, N, R², p) over a window."""
+        first, last = parse_year_range(years)
+        isos = resolve_group(group).iso3
+        return {**table_payload(conv.sigma(store(), isos, indicator, (first, last)), group=group, indicator=indicator),
+                "beta": table_payload(conv.beta(store(), isos, indicator, first, last))}
+
+    @app.get("/api/whatif", tags=["metrics"])
+    def whatif(base: str = Query("SCO@2016", description=GROUP_HELP),
+               add: str = Query("", description="countries to add, comma-separated"),
+               remove: str = Query("", description="countries to remove, comma-separated"),
+               year: int = Query(2012, ge=1800, le=2100)) -> dict:
+        """Baseline and changed group side by side: power shares, concentration, integration, with deltas."""
+        parse_year_range(str(year))
+        added = resolve_group(add).iso3 if add.strip() else []
+        removed = resolve_group(remove).iso3 if remove.strip() else []
+        frame = scenarios.whatif(store(), resolve_group(base).iso3, added, removed, year, nearest=2)
+        return table_payload(frame, base=base, add=added, remove=removed, year=year)
+
+    @app.get("/api/claims", tags=["metrics"])
+    def claims() -> dict:
+        """The 2014 report's quantitative statements recomputed: agree, disagree or cannot-check, with evidence."""
+        return table_payload(claims_mod.check(store()))
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], name: str) -> None:
+    from sco_observatory.errors import ObservatoryError
+
+    if value not in allowed:
+        raise ObservatoryError(f"unknown {name} '{value}'", f"use one of: {', '.join(allowed)}")

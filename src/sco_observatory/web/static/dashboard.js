@@ -123,6 +123,18 @@ async function refresh() {
       { margin: { l: 50, r: 10, t: 30, b: 40 }, yaxis: { title: "% of group total" },
         title: { text: `${s.indicator}, ${s.year}`, font: { size: 13 } } }, { displaylogo: false, responsive: true });
   } catch (e) { Plotly.purge("power-chart"); showError($("power"), e); }
+  if (s.add || s.remove) {
+    const base = groupExpression({ ...s, add: "", remove: "" });
+    $("whatif-hint").textContent = `${base} against ${expr}, ${s.year}`;
+    try {
+      const w = await api("/api/whatif", { base, add: s.add, remove: s.remove, year: s.year });
+      renderTable($("whatif"), { columns: w.columns, rows: w.rows.filter((r) => r.iso3 === "group") },
+        { columns: ["section", "measure", "baseline", "changed", "delta", "source", "note"] });
+    } catch (e) { showError($("whatif"), e); }
+  } else {
+    $("whatif-hint").textContent = "Add or remove countries to compare.";
+    $("whatif").innerHTML = "";
+  }
   try { renderTable($("overlap"), await api("/api/overlap", { as_of: s.date, countries: expr }), { blankNull: true }); }
   catch (e) { showError($("overlap"), e); }
 }
