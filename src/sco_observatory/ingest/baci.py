@@ -1,0 +1,148 @@
+"""CEPII BACI: reconciled bilateral trade by HS6 product, one file per year (~10M rows).
+
+`baci`: columns `t,i,j,k,v,q` — year, exporter, importer (CEPII numeric country codes), HS6 product,
+value in thousands of US$ (FOB), quantity in tonnes (not imported). Each row becomes one trade row
+reported by the exporter: reporter = i, partner = j, flow X, valuation FOB, value_usd = v x 1000,
+product = k as a six-character string (zero-padded: BACI writes 10121 for 010121 in some releases).
+
+Country codes are read from the release's country-code file (`country_codes_V202x.csv`:
+`country_code,country_name,country_iso2,country_iso3`; older releases `country_code,
+country_name_abbreviation,country_name_full,iso_2digit_alpha,iso_3digit_alpha`), given as the option
+`country_codes=PATH` or found beside the data file. Codes whose meaning differs from the ISO code in
+that file (490 "Other Asia, nes" = Taiwan, 58 Belgium-Luxembourg, "nes" areas) are taken from
+`sco_observatory/data/comtrade_codes.csv`, the same table the Comtrade reader uses; "nes" areas are
+dropped and counted.
+
+DuckDB reads the file (streaming, typed columns); no Python loop touches a row. Source id
+`baci:<file stem>` (e.g. baci:BACI_HS17_Y2022_V202401b), so each year is its own source.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sco_observatory.errors import ImportFormatError
+from sco_observatory.ingest.base import CodeColumn, ImportPlan, header_columns, package_data, sql_string
+from sco_observatory.store.db import SourceMeta
+
+COLUMNS = ("t", "i", "j", "k", "v", "q")
+CODE_COLUMNS_NEW = ("country_code", "country_iso3")
+CODE_COLUMNS_OLD = ("country_code", "iso_3digit_alpha")
+URL = "http://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37"
+LICENCE = "Etalab Open Licence 2.0 (CEPII BACI)"
+CITATION = "Gaulier, G. and Zignago, S. (2010). BACI: International Trade Database at the Product-Level. CEPII Working Paper 2010-23"
+HINT = "check the file against docs/formats.md (CEPII BACI), or pass the right --format"
+
+
+def looks_like_baci(path: Path) -> bool:
+    return [c.strip() for c in header_columns(path)] == list(COLUMNS)
+
+
+def find_country_codes(path: Path, country_codes: str | Path | None = None) -> Path:
+    """The country-code file: the option if given, else the one `country_codes_V*.csv` beside the data."""
+    if country_codes is not None:
+        found = Path(country_codes)
+        if not found.is_file():
+            raise ImportFormatError(f"{path.name}: country code file {found} not found", "pass country_codes=PATH to an existing file")
+        return found
+    candidates = sorted(path.parent.glob("country_codes_V*.csv"))
+    version = path.stem.rsplit("_V", 1)[-1] if "_V" in path.stem else None
+    if version and len(candidates) > 1:
+        candidates = [c for c in candidates if c.stem.endswith(f"_V{version}")] or candidates
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ImportFormatError(
+            f"{path.name}: BACI needs its country code file (country_codes_V202x.csv) and none is beside it",
+            "put the release's country_codes_V*.csv next to the file, or pass country_codes=PATH",
+        )
+    raise ImportFormatError(f"{path.name}: several country code files beside it ({', '.join(c.name for c in candidates)})",
+                            "pass country_codes=PATH to choose one")
+
+
+def _overrides() -> dict[int, tuple[str | None, bool]]:
+    """Comtrade-style codes whose meaning we fix ourselves: code -> (iso3 or None, is an aggregate)."""
+    with open(package_data("comtrade_codes.csv"), encoding="utf-8", newline="") as fh:
+        return {int(r["code"]): (r["iso3"] or None, r["kind"] == "aggregate") for r in csv.DictReader(fh)}
+
+
+def _codes_subquery(codes: Path) -> str:
+    """The code file as a VALUES table (code, iso3, agg), a few hundred rows read in Python.
+
+    The release's own ISO3 is used where the resolver knows it; otherwise (e.g. S19 for 490 'Other
+    Asia, nes', or a 'nes' area) the code is looked up in comtrade_codes.csv; what is in neither is
+    left as is and fails in the resolver with the line of its first row.
+    """
+    from sco_observatory.countries import lookup
+
+    with open(codes, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = [c.strip() for c in rows[0]] if rows else []
+    iso_col = next((c for c in ("country_iso3", "iso_3digit_alpha") if c in header), None)
+    if "country_code" not in header or iso_col is None:
+        raise ImportFormatError(
+            f"{codes.name}:1: not a BACI country code file (needs country_code and country_iso3 columns)",
+            "pass country_codes=PATH to the release's country_codes_V*.csv",
+        )
+    ci, ii = header.index("country_code"), header.index(iso_col)
+    overrides = _overrides()
+    values = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or not "".join(row).strip():
+            continue
+        code = row[ci].strip() if ci < len(row) else ""
+        if not code.isdigit():
+            raise ImportFormatError(f"{codes.name}:{number}: country_code '{code}' is not a number", HINT)
+        iso3 = (row[ii].strip() if ii < len(row) else "") or None
+        found = lookup(iso3) if iso3 else None
+        agg = False
+        if (found is None or found.kind == "aggregate") and int(code) in overrides:
+            iso3, agg = overrides[int(code)]
+        values.append(f"({int(code)}, {sql_string(iso3) if iso3 else 'NULL'}, {str(agg).upper()})")
+    if not values:
+        raise ImportFormatError(f"{codes.name}: no country codes in the file", HINT)
+    return f"(SELECT * FROM (VALUES {', '.join(values)}) AS t(code, iso3, agg))"
+
+
+def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan:
+    if not looks_like_baci(path):
+        raise ImportFormatError(f"{path.name}:1: not a BACI file: the header must be t,i,j,k,v,q", HINT)
+    codes = find_country_codes(path, country_codes)
+    types = "{'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER', 'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'VARCHAR'}"
+    select = f"""
+        WITH src AS (SELECT t, i, j, trim(k) AS k, v, row_number() OVER () + 1 AS _line
+                     FROM read_csv({sql_string(path)}, header = true, columns = {types}, auto_detect = false,
+                                   delim = ',', quote = '"')),
+             cc AS {_codes_subquery(codes)}
+        SELECT coalesce(ci.iso3, 'BACI code ' || src.i::VARCHAR) AS reporter,
+               coalesce(cj.iso3, 'BACI code ' || src.j::VARCHAR) AS partner,
+               src.t AS year, 'X' AS flow,
+               CASE WHEN length(src.k) < 6 THEN lpad(src.k, 6, '0') ELSE src.k END AS product,
+               src.v * 1000 AS value_usd, 'FOB' AS valuation, FALSE AS estimate,
+               coalesce(ci.agg, FALSE) OR coalesce(cj.agg, FALSE) AS _agg, src.k AS _k, src._line
+        FROM src LEFT JOIN cc ci ON ci.code = src.i LEFT JOIN cc cj ON cj.code = src.j"""
+    meta = SourceMeta(
+        source_id=f"baci:{path.stem}", title=f"CEPII BACI: {path.stem}", publisher="CEPII", url=URL,
+        licence=LICENCE, citation=CITATION, format="baci", table_name="trade",
+    )
+    return ImportPlan(
+        path, meta, select,
+        code_columns=[CodeColumn("reporter"), CodeColumn("partner")],
+        checks=[("_k IS NULL OR _k = '' OR length(_k) > 6", "product code k must be an HS6 code of up to 6 characters")],
+        drop_where=[("_agg", "rows with a 'nes' area or customs union as exporter or importer")],
+        hint=HINT,
+    )
+
+
+FORMATS = []
+
+
+def _register() -> None:
+    from sco_observatory.ingest import Format
+
+    FORMATS.append(Format("baci", "CEPII BACI t,i,j,k,v,q (thousand US$, FOB) with country_codes_V*.csv beside it or country_codes=PATH",
+                          looks_like_baci, plan_baci))
+
+
+_register()
