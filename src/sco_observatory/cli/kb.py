@@ -52,15 +52,17 @@ def timeline_command(
 
 def overlap_command(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date YYYY-MM-DD or year YYYY (= 31 December); default today."),
-    countries: Optional[str] = typer.Option(None, "--countries", help="Comma-separated country codes or names; default every country with a status."),
+    countries: Optional[str] = typer.Option(None, "--countries", help="Group expression (CA5, SCO@2012, KAZ,KGZ, ...); default every country with a status."),
     orgs: Optional[str] = typer.Option(None, "--orgs", help="Comma-separated organisation ids; default every organisation existing that day."),
     fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
 ) -> None:
     """Country x organisation matrix of statuses on a date.
 
-    Example: sco overlap --as-of 2014-12-31 --countries KAZ,KGZ,TJK,UZB,TKM
+    Example: sco overlap --as-of 2014-12-31 --countries CA5+RUS+CHN
     """
-    clist = [c.strip() for c in countries.split(",") if c.strip()] if countries else None
+    from sco_observatory.groups import resolve_group
+
+    clist = resolve_group(countries).iso3 if countries else None
     olist = [o.strip() for o in orgs.split(",") if o.strip()] if orgs else None
     frame = kb.overlap(as_of, clist, orgs=olist)
     emit(frame, fmt, title="Overlapping memberships" + (f" on {as_of}" if as_of else " today"))
