@@ -61,7 +61,11 @@ def detect_format(path: Path) -> str:
         return matches[0]
     names = ", ".join(sorted(FORMATS))
     if not matches:
-        raise ImportFormatError(f"{path.name}: format not recognised", f"pass --format, one of: {names}")
+        from sco_observatory.ingest.base import first_line
+
+        header = first_line(path)[:80] or "empty or not UTF-8 text"
+        raise ImportFormatError(f"{path.name}:1: format not recognised (header: {header})",
+                                f"pass --format, one of: {names} (docs/formats.md describes each)")
     raise ImportFormatError(f"{path.name}: ambiguous format ({', '.join(matches)})", "pass --format to choose")
 
 

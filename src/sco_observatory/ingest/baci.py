@@ -23,10 +23,11 @@ import csv
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, header_columns, package_data, sql_string
+from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, package_data, sql_string
 from sco_observatory.store.db import SourceMeta
 
 COLUMNS = ("t", "i", "j", "k", "v", "q")
+TYPES = {"t": "INTEGER", "i": "INTEGER", "j": "INTEGER", "k": "VARCHAR", "v": "DOUBLE", "q": "VARCHAR"}
 CODE_COLUMNS_NEW = ("country_code", "country_iso3")
 CODE_COLUMNS_OLD = ("country_code", "iso_3digit_alpha")
 URL = "http://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37"
@@ -109,11 +110,9 @@ def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan
     if not looks_like_baci(path):
         raise ImportFormatError(f"{path.name}:1: not a BACI file: the header must be t,i,j,k,v,q", HINT)
     codes = find_country_codes(path, country_codes)
-    types = "{'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER', 'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'VARCHAR'}"
     select = f"""
         WITH src AS (SELECT t, i, j, trim(k) AS k, v, row_number() OVER () + 1 AS _line
-                     FROM read_csv({sql_string(path)}, header = true, columns = {types}, auto_detect = false,
-                                   delim = ',', quote = '"')),
+                     FROM {csv_source(path, list(COLUMNS), types=TYPES)}),
              cc AS {_codes_subquery(codes)}
         SELECT coalesce(ci.iso3, 'BACI code ' || src.i::VARCHAR) AS reporter,
                coalesce(cj.iso3, 'BACI code ' || src.j::VARCHAR) AS partner,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,46 @@ class ImportPlan:
 def _fail(plan: ImportPlan, line: int | None, problem: str) -> None:
     where = f"{plan.path.name}:{line}" if line is not None else plan.path.name
     raise ImportFormatError(f"{where}: {problem}", plan.hint)
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+
+
+_CSV_REASONS = (
+    re.compile(r"Expected Number of Columns: \d+ Found: \d+"),
+    re.compile(r"Value with unterminated quote found"),
+    re.compile(r"Error when converting column \"[^\"]*\"\. Could not convert string \"[^\"\n]*\" to '[A-Z]+'"),
+    re.compile(r"Invalid unicode \(byte sequence mismatch\)[^\n]*"),
+)
+
+
+def _csv_error(exc: Exception) -> tuple[int, str] | None:
+    """(line, problem) from DuckDB's CSV reader error, e.g. 'Expected Number of Columns: 4 Found: 5'."""
+    text = str(exc)
+    found = _CSV_LINE.search(text)
+    if not found:
+        return None
+    for pattern in _CSV_REASONS:
+        match = pattern.search(text)
+        if match:
+            return int(found.group(1)), match.group(0)
+    return int(found.group(1)), "the line does not match the header"
+
+
+def csv_source(path: Path, columns: list[str] | None = None, *, types: dict[str, str] | None = None,
+               skip: int = 0, delim: str = ",") -> str:
+    """A strict `read_csv(...)` over a file whose header is known: every column VARCHAR unless typed.
+
+    With the dialect and columns fixed (no sniffing), a malformed line (wrong number of fields,
+    unterminated quote, a value of the wrong type) fails with DuckDB's "CSV Error on Line: N", which
+    `run_import` turns into `file:N: malformed CSV: ...`.
+    """
+    names = columns if columns is not None else header_columns(path)
+    names = [n if n.strip() else f"_column{i}" for i, n in enumerate(names)]
+    spec = ", ".join(f"{sql_string(n)}: {sql_string((types or {}).get(n, 'VARCHAR'))}" for n in names)
+    return (f"read_csv({sql_string(path)}, header = true, auto_detect = false, skip = {skip}, "
+            f"delim = {sql_string(delim)}, quote = '\"', escape = '\"', strict_mode = true, "
+            f"columns = {{{spec}}})")
 
 
 def _duckdb_problem(exc: Exception) -> str:
@@ -181,6 +222,9 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
         try:
             con.execute(f"CREATE TEMP TABLE {staging} AS {plan.select_sql}")
         except (duckdb.Error, ValueError) as exc:
+            located = _csv_error(exc)
+            if located:
+                _fail(plan, located[0], f"malformed CSV ({located[1]})")
             _fail(plan, None, f"cannot be read as {plan.meta.format}: {_duckdb_problem(exc)}")
         for condition, reason in plan.drop_where:
             n = con.execute(f"SELECT count(*) FROM {staging} WHERE {condition}").fetchone()[0]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, first_line, package_data, sql_string
+from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, first_line, package_data, sql_string
 from sco_observatory.errors import ImportFormatError
 from sco_observatory.store.db import SourceMeta
 
@@ -39,12 +39,16 @@ LICENCE = "UN Comtrade terms of use"
 HINT = "check the file against docs/formats.md (UN Comtrade), or pass the right --format"
 
 
+def _delimiter(path: Path) -> str:
+    line = first_line(path)
+    return "\t" if line.count("\t") > line.count(",") else ","
+
+
 def _header(path: Path) -> list[str]:
     line = first_line(path)
     if not line:
         return []
-    delimiter = "\t" if line.count("\t") > line.count(",") else ","
-    return [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+    return [c.strip() for c in next(csv.reader([line], delimiter=_delimiter(path)))]
 
 
 def looks_like_comtrade(path: Path) -> bool:
@@ -66,7 +70,7 @@ def plan_comtrade(path: Path) -> ImportPlan:
     totals = "".join(f', s."{c}"' for c in OPTIONAL_TOTAL if c in header)
     select = f"""
         WITH src AS (SELECT *, row_number() OVER () + 1 AS _line
-                     FROM read_csv({sql_string(path)}, header = true, all_varchar = true)),
+                     FROM {csv_source(path, header, delim=_delimiter(path))}),
              ov AS (SELECT code, nullif(iso3, '') AS iso3, kind = 'aggregate' AS agg
                     FROM read_csv({codes}, header = true, all_varchar = true))
         SELECT CASE WHEN r.code IS NOT NULL THEN r.iso3 ELSE trim(s."reporterCode") END AS reporter,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, header_columns, package_data, require_columns, sql_string
+from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, package_data, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 NMC_COLUMNS = ("stateabb", "ccode", "year", "milex", "milper", "irst", "pec", "tpop", "upop", "cinc", "version")
@@ -81,7 +81,7 @@ def _long_select(path: Path, parts: list[tuple[str, str, str]], factor: float) -
     # An unmatched (ccode, year) becomes a label the resolver cannot know, so the error names the line.
     return f"""
         WITH numbered AS (SELECT *, row_number() OVER () + 1 AS _line
-                          FROM read_csv({sql_string(path)}, header = true, all_varchar = true)),
+                          FROM {csv_source(path)}),
              long AS ({union})
         SELECT CASE WHEN c_ccode IS NULL THEN 'COW ccode ' || coalesce(ccode, '?') || ' in ' || coalesce(year, '?')
                     ELSE c_iso3 END AS iso3,

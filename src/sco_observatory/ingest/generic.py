@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, header_columns, sql_string
+from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 INDICATOR_REQUIRED = ("iso3", "year", "code", "value")
@@ -107,7 +107,7 @@ def plan_indicator(path: Path, **options) -> ImportPlan:
     unit = "nullif(trim(unit), '')" if "unit" in cols else "NULL::VARCHAR"
     select = f"""
         WITH src AS (SELECT *, row_number() OVER () + 1 AS _line
-                     FROM read_csv({sql_string(path)}, header = true, all_varchar = true))
+                     FROM {csv_source(path)})
         SELECT trim(iso3) AS iso3, TRY_CAST(year AS INTEGER) AS year, upper(trim(code)) AS code,
                TRY_CAST(value AS DOUBLE) AS value, {unit} AS unit, {estimate} AS estimate,
                value AS _raw, year AS _year, {estimate_raw} AS _est, _line
@@ -136,7 +136,7 @@ def plan_trade(path: Path, **options) -> ImportPlan:
     valuation = "upper(nullif(trim(valuation), ''))" if "valuation" in cols else "NULL::VARCHAR"
     select = f"""
         WITH src AS (SELECT *, row_number() OVER () + 1 AS _line
-                     FROM read_csv({sql_string(path)}, header = true, all_varchar = true))
+                     FROM {csv_source(path)})
         SELECT trim(reporter) AS reporter, trim(partner) AS partner, TRY_CAST(year AS INTEGER) AS year,
                upper(trim(flow)) AS flow,
                CASE WHEN upper(trim(product)) = 'TOTAL' THEN 'TOTAL' ELSE trim(product) END AS product,

@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, first_line, header_columns, require_columns, sql_string
+from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, first_line, header_columns, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 LONG_COLUMNS = ("reporter", "reporter_iso3", "partner", "partner_iso3", "flow", "year", "value_usd_mn", "imf_estimate")
@@ -56,7 +56,7 @@ def plan_long(path: Path) -> ImportPlan:
     require_columns(path, LONG_COLUMNS, "IMF DOTS long extract")
     select = f"""
         WITH src AS (SELECT *, row_number() OVER () + 1 AS _line
-                     FROM read_csv({sql_string(path)}, header = true, all_varchar = true))
+                     FROM {csv_source(path)})
         SELECT reporter, partner, TRY_CAST(year AS INTEGER) AS year,
                CASE flow WHEN 'exports_fob' THEN 'X' WHEN 'imports_cif' THEN 'M' END AS flow,
                'TOTAL' AS product,
@@ -99,7 +99,7 @@ def plan_bulk(path: Path, scale: float | str = 1.0) -> ImportPlan:
     year_cols = ", ".join(f'"{y}"' for y in years)
     select = f"""
         WITH src AS (SELECT *, row_number() OVER () + 1 AS _line
-                     FROM read_csv({sql_string(path)}, header = true, all_varchar = true, null_padding = true)),
+                     FROM {csv_source(path)}),
              wanted AS (SELECT * FROM src WHERE "Indicator Code" IN ('TXG_FOB_USD', 'TMG_CIF_USD')),
              long AS (UNPIVOT (SELECT "Country Name" AS reporter, "Counterpart Country Name" AS partner,
                                       "Indicator Code" AS indicator, "Attribute" AS attribute, _line, {year_cols}

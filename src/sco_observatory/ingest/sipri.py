@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, header_columns, require_columns, sql_string
+from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 COLUMNS = ("measure", "unit", "region", "subregion", "country", "notes", "year", "value", "raw_marker", "sipri_flag")
@@ -63,7 +63,7 @@ def plan_sipri(path: Path) -> ImportPlan:
     require_columns(path, COLUMNS, "SIPRI military expenditure long CSV")
     select = f"""
         WITH src AS (SELECT *, row_number() OVER () + 1 AS _line
-                     FROM read_csv({sql_string(path)}, header = true, all_varchar = true))
+                     FROM {csv_source(path)})
         SELECT s.country AS iso3, TRY_CAST(s.year AS INTEGER) AS year, m.code,
                TRY_CAST(s.value AS DOUBLE) * m.factor AS value, m.unit_out AS unit,
                coalesce(s.sipri_flag IN ('estimate', 'uncertain'), FALSE) AS estimate,
@@ -100,7 +100,7 @@ def plan_regional(path: Path) -> ImportPlan:
     require_columns(path, REGIONAL_COLUMNS, "SIPRI regional totals CSV")
     select = f"""
         WITH src AS (SELECT *, row_number() OVER () + 1 AS _line
-                     FROM read_csv({sql_string(path)}, header = true, all_varchar = true))
+                     FROM {csv_source(path)})
         SELECT region AS iso3, TRY_CAST(year AS INTEGER) AS year,
                CASE WHEN "column" LIKE '%current prices%' THEN 'MS.MIL.XPND.CD' ELSE 'SIPRI.MILEX.CONST2023.USD' END AS code,
                TRY_CAST(value AS DOUBLE) * 1e9 AS value,

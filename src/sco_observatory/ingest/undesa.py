@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, header_columns, sql_string
+from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 # Exact names that are UN M49 regions in this table although a resolver would read them as a country.
@@ -62,7 +62,7 @@ def plan_undesa(path: Path, edition: str | int | None = None) -> ImportPlan:
     edition = _edition(path, edition)
     select = f"""
         WITH numbered AS (SELECT *, row_number() OVER () + 1 AS _line
-                          FROM read_csv({sql_string(path)}, header = true, all_varchar = true)),
+                          FROM {csv_source(path)}),
              long AS (UNPIVOT numbered ON COLUMNS(* EXCLUDE ("Year", "Dest", _line))
                       INTO NAME origin VALUE cell)
         SELECT {_renamed('origin')} AS origin, {_renamed('"Dest"')} AS destination,

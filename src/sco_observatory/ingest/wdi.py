@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, first_line, require_columns, sql_string
+from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, first_line, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 WDI_URL = "https://data.worldbank.org/indicator/{code}"
@@ -46,7 +46,7 @@ def plan_long(path: Path, code: str | None = None) -> ImportPlan:
         SELECT "Country Code" AS iso3, TRY_CAST("Year" AS INTEGER) AS year, '{code}' AS code,
                TRY_CAST("Value" AS DOUBLE) AS value, NULL::VARCHAR AS unit, FALSE AS estimate,
                "Value" AS _raw, row_number() OVER () + 1 AS _line
-        FROM read_csv({sql_string(path)}, header = true, all_varchar = true)"""
+        FROM {csv_source(path)}"""
     meta = SourceMeta(
         source_id=f"wdi:{code}", title=f"World Development Indicators: {code}", publisher="World Bank",
         url=WDI_URL.format(code=code), licence=LICENCE, format="wdi-long", table_name="indicator",
