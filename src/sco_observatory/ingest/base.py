@@ -179,7 +179,7 @@ def _validate(store: Store, staging: str, plan: ImportPlan) -> bool:
     ]
     if table in ("trade", "migration"):
         standard.append((f"{value} < 0", f"negative {value} (trade values and migrant stocks cannot be negative)"))
-    checks = standard + plan.checks
+    checks = plan.checks + standard  # the reader's specific checks explain more than the generic ones
     firsts = con.execute(
         "SELECT " + ", ".join(f"min(_line) FILTER (WHERE {condition})" for condition, _ in checks) + f" FROM {staging}"
     ).fetchone()
