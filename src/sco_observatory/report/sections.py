@@ -382,6 +382,53 @@ def claims(ctx: Context) -> Section:
     return Section("claims", "The report's claims, recomputed", body, summary)
 
 
+# ------------------------------------------------------------------------------------ scenarios
+def scenarios_signposts(ctx: Context) -> Section:
+    """Scenarios and signposts"""
+    from sco_observatory.signposts import evaluate, load_scenarios, summary
+    from sco_observatory.signposts.evaluate import FIRST_YEAR, latest_year
+
+    sset = load_scenarios()
+    last = min(latest_year(ctx.store), ctx.as_of.year)
+    frame = evaluate(ctx.store, sset, (FIRST_YEAR, last))
+    years = list(range(FIRST_YEAR, last + 1))
+    marks = {"lit": "●", "not lit": "○", "baseline period": "·", "not evaluable": "?"}
+    cells = {(r["signpost"], r["year"]): r for r in frame.iter_rows(named=True)}
+    head = "".join(f"<th{' class=baseline' if y == 2014 else ''}>{y}{' (baseline)' if y == 2014 else ''}</th>" for y in years)
+    rows = []
+    for sp in sset.signposts:
+        sc = sset.scenario(sp.scenario)
+        out = [f"<td class='txt'><b>{esc(sp.title)}</b><br><small>{esc(sp.evidence)} {esc(sc.id)} · "
+               f"{esc(sp.condition_text(sc.baseline))} · {esc(sp.call.text())}</small></td>"]
+        for y in years:
+            r = cells.get((sp.id, y))
+            if r is None:
+                out.append("<td></td>")
+                continue
+            tip = r["reason"] or (r["points_to"] and f"points {r['points_to']}") or r["status"]
+            value = "not evaluable" if r["status"] == "not evaluable" else fmt_number(r["value"])
+            out.append(f"<td class='num st-{esc(r['status'].replace(' ', '-'))}' title='{esc(tip)}'>"
+                       f"{marks[r['status']]} {value}</td>")
+        rows.append("<tr>" + "".join(out) + "</tr>")
+    grid = (f"<table class='data' id='signposts-grid'><thead><tr><th>signpost</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+    srcs = sorted({x for v in frame["source"].drop_nulls().to_list() for x in v.split(",") if x and not x.startswith("kb:")})
+    summ = summary(frame).filter(pl.col("year") > 2014).select("scenario", "year", "signposts", "lit_for", "lit_against",
+                                                               "not_lit", "not_evaluable", "lit")
+    from sco_observatory.signposts.evaluate import not_evaluable_spans
+
+    gaps = not_evaluable_spans(frame)
+    body = ("<p class='lead'>The report's two scenarios after the ISAF drawdown (Koldunova &amp; Das Kundu 2014, section 3), "
+            "each with signposts evaluated year by year from the store: ● lit (points to the scenario named: evidence "
+            "for or against it), ○ not lit, · baseline period of a change signpost, ? not evaluable (hover for the "
+            f"reason; missing data is never counted as evidence). 2014 is the baseline.{ctx.notes.marker(*srcs) if srcs else ''}</p>"
+            + "".join(f"<h3>{esc(sc.title)}</h3><p>{esc(sc.summary)}</p>" for sc in sset.scenarios)
+            + grid
+            + "<h3>Per scenario after the baseline</h3>" + table(summ, table_id="signposts-summary")
+            + ("<h3>Not evaluable, and why</h3>" + table(gaps, table_id="signposts-missing") if gaps.height else ""))
+    return Section("scenarios", "Scenarios and signposts", body)
+
+
 # ------------------------------------------------------------------------------------ sources
 def sources(ctx: Context) -> Section:
     return Section("sources", "Sources and formulas", "")  # rendered by the template from ctx.notes
@@ -399,4 +446,5 @@ def _safe(builder):
     return wrapped
 
 
-ALL = [at_a_glance, architecture, _safe(power_balance), _safe(integration), _safe(convergence), _safe(claims), projects, sources]
+ALL = [at_a_glance, architecture, _safe(power_balance), _safe(integration), _safe(convergence), _safe(claims),
+       _safe(scenarios_signposts), projects, sources]

@@ -96,6 +96,7 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
                 "concentration": table_payload(conc)}
 
     add_metric_routes(app, store)
+    add_scenario_routes(app, store)
 
 
 BASIS_HELP = "reported (exporter FOB), mirror (importer CIF) or best (reported where present, else mirror)"
@@ -162,6 +163,20 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     def claims() -> dict:
         """The 2014 report's quantitative statements recomputed: agree, disagree or cannot-check, with evidence."""
         return table_payload(claims_mod.check(store()))
+
+
+def add_scenario_routes(app: FastAPI, store: Callable[[], Store]) -> None:
+    @app.get("/api/scenarios", tags=["metrics"])
+    def scenarios(from_: Optional[int] = Query(None, alias="from", ge=1800, le=2100, description="first year (default 2010)"),
+                  to: Optional[int] = Query(None, ge=1800, le=2100, description="last year (default: latest data)")) -> dict:
+        """The report's two scenarios: each signpost's value per year, whether it points to its scenario, the
+        source; and per scenario and year the signposts lit and those not evaluable (with the reason)."""
+        from sco_observatory.signposts import evaluate, summary
+        from sco_observatory.signposts.evaluate import FIRST_YEAR, latest_year
+
+        span = parse_year_range(f"{from_ if from_ is not None else FIRST_YEAR}-{to if to is not None else latest_year(store())}")
+        frame = evaluate(store(), years=span)
+        return {**table_payload(frame, years=list(span)), "summary": table_payload(summary(frame))}
 
 
 def _check_choice(value: str, allowed: tuple[str, ...], name: str) -> None:
