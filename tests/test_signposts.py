@@ -20,7 +20,7 @@ FILES = [
     "wdi/ny.gdp.mktp.kd.zg.csv", "wdi/ms.mil.xpnd.gd.zs.csv", "wdi/ny.gdp.pcap.cd.csv", "wdi/ny.gdp.mktp.cd.csv",
     "trade_imf_dots/dots_focus_reporters_1990_2020.csv", "trade_imf_dots/dots_other_reporters_to_focus_partners_1990_2020.csv",
     "migration/UN_MigrantStockByOriginAndDestination_2019_clean.csv",
-]
+] + [f"opium_afghanistan/afg_district_poppy_cultivation_ha_2010_2020_part{i}.csv" for i in (1, 2, 4, 5, 6, 7, 8)]
 CA5 = ["KAZ", "KGZ", "TJK", "TKM", "UZB"]
 STATUSES = {"lit", "not lit", "not evaluable", "baseline period"}
 
@@ -151,8 +151,6 @@ def test_missing_data_is_reported_as_not_evaluable_and_never_counted(grid):
     assert uzb["status"] == "not evaluable" and uzb["value"] is None and "UZB" in uzb["reason"]
     mig = _cell(grid, "afghan-migrants-central-asia", 2016)
     assert mig["status"] == "not evaluable" and "2016" in mig["reason"]
-    opium = _cell(grid, "opium-expands", 2016)  # the opium files are not imported in this store
-    assert opium["status"] == "not evaluable" and "opium" in opium["reason"]
     summ = summary(grid).filter((pl.col("scenario") == "afghan-collapse") & (pl.col("year") == 2016)).row(0, named=True)
     assert summ["lit_for"] + summ["lit_against"] + summ["not_lit"] + summ["baseline_period"] + summ["not_evaluable"] == summ["signposts"]
     assert "uzbek-defence-high" in summ["not_evaluable_why"] and "uzbek-defence-high" not in (summ["lit"] or "")
@@ -264,3 +262,41 @@ def test_cli_csv_and_table(capsys):
     assert head.startswith("scenario,year,signposts,lit_for,lit_against")
     assert main(["scenarios", "--from", "2015", "--to", "2015"]) == 0
     assert "Per scenario and year" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------ opium (UNODC reader)
+def _province_totals(shared: Path) -> dict[int, float]:
+    """Sum of the `<Province> Total` rows of the seven raw files ('p-f' = 0), read with the csv module."""
+    totals: dict[int, float] = {}
+    provinces = set()
+    for path in sorted((shared / "opium_afghanistan").glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["Province"].endswith(" Total") and row["Province"] != "Rounded Total":
+                    provinces.add(row["Province"])
+                    for y in range(2010, 2021):
+                        cell = row[str(y)].strip().replace(",", "")
+                        totals[y] = totals.get(y, 0.0) + (0.0 if cell.lower() == "p-f" else float(cell))
+    assert len(provinces) == 34
+    return totals
+
+
+def test_opium_area_is_the_sum_of_the_34_province_totals(grid, shared_data):
+    raw = _province_totals(shared_data)
+    for year in range(2010, 2021):
+        assert _cell(grid, "opium-expands", year)["value"] == raw[year]
+    assert _cell(grid, "opium-expands", 2017)["status"] == "lit"       # 328,304 ha against 224,125 in 2014
+    assert _cell(grid, "opium-expands", 2019)["status"] == "not lit"
+
+
+def test_opium_partial_import_is_not_evaluable(shared_data):
+    from sco_observatory.ingest import import_file
+    from sco_observatory.store import open_memory_store
+
+    with open_memory_store() as store:
+        result = import_file(store, shared_data / "opium_afghanistan" / "afg_district_poppy_cultivation_ha_2010_2020_part8.csv")
+        assert result.source_id == "unodc:afg-opium-2020-part8"
+        assert any("national Total rows" in k for k in result.skipped)
+        frame = evaluate(store, load_scenarios(), (2015, 2016)).filter(pl.col("signpost") == "opium-expands")
+    assert set(frame["status"]) == {"not evaluable"}
+    assert "3 of 34 province totals" in frame["reason"][0]

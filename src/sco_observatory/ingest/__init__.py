@@ -41,7 +41,7 @@ def _load_optional_readers() -> None:
     """Readers written as separate modules register themselves here (kept importable one by one)."""
     import importlib
 
-    for module in ("imf_dots", "baci", "comtrade", "sipri", "cow_nmc", "undesa", "generic"):
+    for module in ("imf_dots", "baci", "comtrade", "sipri", "cow_nmc", "undesa", "unodc_opium", "generic"):
         try:
             mod = importlib.import_module(f"sco_observatory.ingest.{module}")
         except ModuleNotFoundError as exc:
