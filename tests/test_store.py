@@ -59,3 +59,21 @@ def test_newer_schema_is_refused(tmp_path):
 def test_read_only_open_on_fresh_machine_still_has_default(tmp_path):
     with open_store(tmp_path / "ro.duckdb", read_only=True) as store:
         assert not store.is_empty()
+
+
+def test_v1_store_migrates_to_current_schema_keeping_rows(tmp_path):
+    from sco_observatory.store.schema import MIGRATIONS
+
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in MIGRATIONS[1]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO source VALUES ('x', 't', 'p', NULL, NULL, NULL, NULL, now(), 'h', NULL, 'f', 'trade', 1)")
+    con.execute("INSERT INTO trade VALUES ('KAZ', 'RUS', 2012, 'X', 'TOTAL', 6.7e9, 'FOB', FALSE, 'x')")
+    con.close()
+    with open_store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.con.execute("SELECT value_usd FROM trade WHERE source_id = 'x'").fetchone()[0] == 6.7e9
+        with pytest.raises(duckdb.ConstraintException):
+            store.con.execute("INSERT INTO trade VALUES ('KAZ', 'RUS', 2012, 'X', 'TOTAL', -1, 'FOB', FALSE, 'x')")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -9,6 +10,7 @@ import typer
 
 from sco_observatory.cli.output import Format, emit
 from sco_observatory.cli.parsing import parse_years
+from sco_observatory.errors import ImportFormatError
 from sco_observatory.groups import resolve_group
 from sco_observatory.ingest import FORMATS, import_file
 from sco_observatory.store import open_store
@@ -17,19 +19,44 @@ from sco_observatory.store.queries import catalog, indicator_values
 data_app = typer.Typer(help="Look at what the store holds.", no_args_is_help=True)
 
 
+def _options(pairs: list[str]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ImportFormatError(f"bad --option '{pair}'", "write KEY=VALUE, e.g. --option country_codes=country_codes_V202501.csv")
+        options[key.strip().replace("-", "_")] = value
+    return options
+
+
 def import_command(
     paths: list[Path] = typer.Argument(..., help="Files to import (each one all or nothing)."),
-    fmt: str = typer.Option("auto", "--format", "-f", help="auto, or one of the formats listed below."),
+    fmt: str = typer.Option("auto", "--format", "-f", help="auto, or one of `sco data formats`."),
+    option: list[str] = typer.Option([], "--option", "-o", help="Reader option KEY=VALUE (repeatable), e.g. country_codes=PATH for BACI, source_title=TEXT for the generic CSV."),
 ) -> None:
-    """Import bulk data files into the store (transactional, idempotent).
+    """Import bulk data files into the store (transactional, idempotent), with a progress bar.
 
-    Formats: see `sco data formats`.
+    Formats: see `sco data formats` and docs/formats.md.
 
     Example: sco import ny.gdp.mktp.cd.csv dots_focus_reporters_1990_2020.csv
     """
-    with open_store() as store:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    options = _options(option)
+    with open_store() as store, Progress(
+        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+        TimeRemainingColumn(), console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty(),
+    ) as bar:
         for path in paths:
-            result = import_file(store, path, fmt)
+            task = bar.add_task(f"{path.name}: reading", total=1.0)
+
+            def report(stage: str, fraction: float | None, task=task, name=path.name) -> None:
+                bar.update(task, description=f"{name}: {stage}",
+                           completed=fraction if stage == "reading" and fraction is not None else None)
+
+            result = import_file(store, path, fmt, progress=report, **options)
+            bar.remove_task(task)
             typer.echo(f"{path.name}: {result.summary()} ({result.seconds:.1f} s)")
 
 

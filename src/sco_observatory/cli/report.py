@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import subprocess
 import time
 from pathlib import Path
@@ -29,7 +30,7 @@ def report_command(
 
     started = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+                  console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("building report", total=None)
         path = build_report(out, as_of=as_of, group=group,
                             progress=lambda name: bar.update(task, description=f"section: {name}"))

@@ -69,8 +69,12 @@ def detect_format(path: Path) -> str:
     raise ImportFormatError(f"{path.name}: ambiguous format ({', '.join(matches)})", "pass --format to choose")
 
 
-def import_file(store: Store, path: str | Path, fmt: str = "auto", **options) -> ImportResult:
-    """Import one file into the store (all or nothing; re-importing the same file changes nothing)."""
+def import_file(store: Store, path: str | Path, fmt: str = "auto", *, progress=None, **options) -> ImportResult:
+    """Import one file into the store (all or nothing; re-importing the same file changes nothing).
+
+    `options` go to the format's reader (e.g. BACI's `country_codes=PATH`, the generic CSV's
+    `source_title=...`); `progress(stage, fraction)` is called while it runs.
+    """
     path = Path(path)
     if not path.exists():
         raise ImportFormatError(f"{path}: no such file", "check the path")
@@ -79,5 +83,16 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto", **options) ->
     name = detect_format(path) if fmt == "auto" else fmt
     if name not in FORMATS:
         raise ImportFormatError(f"unknown format '{fmt}'", f"use one of: auto, {', '.join(sorted(FORMATS))}")
+    import inspect
+
+    accepted = inspect.signature(FORMATS[name].plan).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    unknown = [] if takes_any else [k for k in options if k not in accepted]
+    if unknown:
+        allowed = [p for p in accepted if p != "path"]
+        raise ImportFormatError(
+            f"format {name} takes no option '{unknown[0]}'",
+            f"its options: {', '.join(allowed)}" if allowed else f"format {name} takes no options",
+        )
     plan = FORMATS[name].plan(path, **options)
-    return run_import(store, plan)
+    return run_import(store, plan, progress=progress)

@@ -204,7 +204,45 @@ def _validate(store: Store, staging: str, plan: ImportPlan) -> bool:
     return True
 
 
-def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], None] | None = None) -> ImportResult:
+Progress = Callable[[str, "float | None"], None]
+"""progress(stage, fraction): stage is 'reading', 'validating' or 'storing'; fraction in [0, 1] or None."""
+
+
+def _execute_reporting(con: duckdb.DuckDBPyConnection, sql: str, stage: str, progress: Progress | None) -> None:
+    """Run one long statement; with a progress callback, poll DuckDB's query progress from this thread.
+
+    DuckDB reports a running query's progress through `query_progress()`, callable from another
+    thread; the statement runs in a worker and its exception, if any, is re-raised here.
+    """
+    if progress is None:
+        con.execute(sql)
+        return
+    import threading
+
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    con.execute("SET progress_bar_time = 0")
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            con.execute(sql)
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+        done = con.query_progress()
+        progress(stage, done / 100 if done is not None and done >= 0 else None)
+    if failure:
+        raise failure[0]
+    progress(stage, 1.0)
+
+
+def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], None] | None = None,
+               progress: Progress | None = None) -> ImportResult:
     """Stage, map, validate and swap in the rows of one file (all or nothing)."""
     started = time.perf_counter()
     plan.meta.sha256 = plan.meta.sha256 or sha256_of(plan.path)
@@ -220,7 +258,7 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
         return ImportResult(plan.meta.source_id, table, "unchanged", previous[1], seconds=time.perf_counter() - started)
     with store.transaction() as con:
         try:
-            con.execute(f"CREATE TEMP TABLE {staging} AS {plan.select_sql}")
+            _execute_reporting(con, f"CREATE TEMP TABLE {staging} AS {plan.select_sql}", "reading", progress)
         except (duckdb.Error, ValueError) as exc:
             located = _csv_error(exc)
             if located:
@@ -231,6 +269,8 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
             if n:
                 skipped[reason] = skipped.get(reason, 0) + n
                 con.execute(f"DELETE FROM {staging} WHERE {condition}")
+        if progress:
+            progress("validating", None)
         staging = _map_codes(store, staging, plan, skipped)
         repeats = _validate(store, staging, plan)
         if repeats:  # identical repeated rows (conflicting ones failed validation): keep one of each
@@ -241,6 +281,8 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
             skipped["identical duplicate rows"] = staged - con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
         if con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0] == 0:
             _fail(plan, None, "no data rows after validation")
+        if progress:
+            progress("storing", None)
         try:
             result = store.replace_source(plan.meta, staging)
         except duckdb.Error as exc:  # e.g. out of memory building the table's index: nothing was kept

@@ -177,6 +177,7 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, seed:
         raise StoreError(f"cannot create the store at {target}: {exc.strerror}",
                          "set --home or SCO_OBSERVATORY_HOME to a writable directory") from None
     store = Store(con, target)
+    _configure(con, target.parent)
     if not read_only:
         store.migrate()
         if seed and store.is_empty():
@@ -189,9 +190,23 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, seed:
     return store
 
 
+def _configure(con: duckdb.DuckDBPyConnection, home: Path | None) -> None:
+    """Bound DuckDB's memory (it spills to disk beyond it); $SCO_MEMORY_LIMIT overrides the default."""
+    import os
+
+    limit = os.environ.get("SCO_MEMORY_LIMIT", "1GB")
+    try:
+        con.execute(f"SET memory_limit = '{limit}'")
+    except duckdb.Error:
+        raise StoreError(f"bad SCO_MEMORY_LIMIT '{limit}'", "write a size such as 2GB or 800MB") from None
+    if home is not None:
+        con.execute(f"SET temp_directory = '{str(home / 'tmp').replace(chr(39), chr(39) * 2)}'")
+
+
 def open_memory_store(*, seed: bool = True) -> Store:
     """An in-memory store (tests, benchmarks, one-off computations)."""
     store = Store(duckdb.connect(":memory:"), None)
+    _configure(store.con, None)
     store.migrate()
     if seed:
         from sco_observatory.ingest.embedded import seed_embedded
