@@ -111,6 +111,9 @@ def test_dashboard_date_change_updates_members(browser, dashboard_url):
     before = set(page.locator("#members td[data-col=iso3]").all_inner_texts())
     assert before == {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"}
     assert "CHN" in page.locator("#power").inner_text()
+    # the scenarios grid: one row per signpost, 2010 onwards, with the 2014 baseline column marked
+    assert page.locator("#scenarios tbody tr").count() >= 8
+    assert page.locator("#scenarios th.base").inner_text() == "2014"
     page.screenshot(path=str(ARTIFACTS / "dashboard-2012.png"), full_page=True)
 
     page.fill("#date", "2024-12-31")

@@ -77,3 +77,16 @@ def test_v1_store_migrates_to_current_schema_keeping_rows(tmp_path):
         assert store.con.execute("SELECT value_usd FROM trade WHERE source_id = 'x'").fetchone()[0] == 6.7e9
         with pytest.raises(duckdb.ConstraintException):
             store.con.execute("INSERT INTO trade VALUES ('KAZ', 'RUS', 2012, 'X', 'TOTAL', -1, 'FOB', FALSE, 'x')")
+
+
+def test_read_only_open_migrates_an_older_store(tmp_path):
+    from sco_observatory.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in MIGRATIONS[1]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.close()
+    with open_store(path, read_only=True) as store:
+        assert store.schema_version() == SCHEMA_VERSION

@@ -184,9 +184,18 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, seed:
             from sco_observatory.ingest.embedded import seed_embedded
 
             seed_embedded(store)
-    elif store.schema_version() != SCHEMA_VERSION:
+    elif store.schema_version() < SCHEMA_VERSION:
+        # An older store opened read-only (e.g. by `sco serve`): migrate it once, then reopen read-only.
         store.close()
-        raise StoreError(f"the store at {target} needs a migration", "run any sco command without --read-only first")
+        open_store(target, seed=seed).close()
+        return open_store(target, read_only=True, seed=seed)
+    elif store.schema_version() > SCHEMA_VERSION:
+        version = store.schema_version()
+        store.close()
+        raise StoreError(
+            f"the store at {target} has schema version {version}, newer than this sco-observatory ({SCHEMA_VERSION})",
+            "upgrade sco-observatory, or point --home at another directory",
+        )
     return store
 
 

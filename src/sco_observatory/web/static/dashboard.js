@@ -139,12 +139,42 @@ async function refresh() {
   catch (e) { showError($("overlap"), e); }
 }
 
+const SYMBOL = { "lit": "●", "not lit": "○", "baseline period": "◌", "not evaluable": "?" };
+
+async function showScenarios() {
+  try {
+    const body = await api("/api/scenarios", { from: 2010 });
+    const years = [];
+    for (let y = body.years[0]; y <= body.years[1]; y++) years.push(y);
+    const rows = new Map();
+    for (const r of body.rows) {
+      const key = `${r.scenario}|${r.signpost}`;
+      if (!rows.has(key)) rows.set(key, { scenario: r.scenario, title: r.title, evidence: r.evidence, cells: {} });
+      rows.get(key).cells[r.year] = r;
+    }
+    let html = "<table><thead><tr><th>scenario</th><th>signpost</th><th>evidence</th>" +
+      years.map((y) => `<th class="${y === 2014 ? "base" : ""}">${y}</th>`).join("") + "</tr></thead><tbody>";
+    for (const row of rows.values()) {
+      html += `<tr><td>${esc(row.scenario)}</td><td>${esc(row.title)}</td><td>${esc(row.evidence)}</td>`;
+      for (const y of years) {
+        const c = row.cells[y];
+        if (!c) { html += `<td class="sp na${y === 2014 ? " base" : ""}"></td>`; continue; }
+        const tip = c.status === "not evaluable" ? c.reason : `${c.value ?? ""} ${c.unit ?? ""} (${c.condition}; ${c.source})`;
+        const cls = c.status === "lit" ? "lit" : c.status === "not evaluable" ? "na" : "";
+        html += `<td class="sp ${cls}${y === 2014 ? " base" : ""}" data-status="${esc(c.status)}" title="${esc(tip)}">${SYMBOL[c.status] || ""}</td>`;
+      }
+      html += "</tr>";
+    }
+    $("scenarios").innerHTML = html + "</tbody></table>";
+  } catch (e) { showError($("scenarios"), e); }
+}
+
 async function init() {
   const orgs = await api("/api/orgs");
   $("org").innerHTML = orgs.rows.map((o) => `<option value="${esc(o.id)}">${esc(o.id)} — ${esc(o.name)}</option>`).join("");
   applyState(readState());
   for (const el of document.querySelectorAll("#controls input, #controls select")) el.addEventListener("change", refresh);
-  await refresh();
+  await Promise.all([refresh(), showScenarios()]);
   document.body.dataset.ready = "1";
 }
 
