@@ -38,7 +38,6 @@ def test_unknown_country_in_expression():
 
 
 def test_organisation_members_as_of_dates():
-    kb = pytest.importorskip("sco_observatory.kb.queries", reason="knowledge base not built yet")
     founders = {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"}
     assert set(resolve_group("SCO@2012").iso3) == founders
     assert set(resolve_group("SCO:observer@2012-12-31").iso3) == {"MNG", "IRN", "IND", "PAK", "AFG"}
@@ -51,8 +50,20 @@ def test_organisation_members_as_of_dates():
 
 
 def test_impossible_dates_in_expressions():
-    pytest.importorskip("sco_observatory.kb.queries", reason="knowledge base not built yet")
     with pytest.raises(BadDateError):
         resolve_group("SCO@1200")
     with pytest.raises(BadDateError):
         resolve_group("SCO@2012-13-40")
+
+
+def test_unknown_organisation_suggests():
+    from sco_observatory.errors import UnknownOrganisationError
+
+    with pytest.raises(UnknownOrganisationError) as err:
+        resolve_group("SCOO@2012")
+    assert "SCO" in err.value.one_line()
+
+
+def test_unknown_status():
+    with pytest.raises(GroupExpressionError, match="unknown status 'partner'"):
+        resolve_group("SCO:partner@2012")

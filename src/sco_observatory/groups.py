@@ -14,7 +14,8 @@ Examples: `CA5`, `KAZ,KGZ,Tajikistan`, `SCO@2012`, `SCO@2017-06-09`, `SCO:observ
 `SCO:member,observer@2016`, `SCO@2016+IND+PAK`, `SCO@2024-BLR`.
 
 Names that contain ',' or '-' ("Korea, Rep.", "Guinea-Bissau") are rejoined when the pieces alone
-do not resolve. Organisation tokens resolve through the knowledge base (`sco_observatory.kb`).
+do not resolve. Organisation tokens resolve through the knowledge base (`sco_observatory.kb`), so the
+members of an organisation on a date come with their status, dates and source.
 """
 
 from __future__ import annotations
@@ -71,10 +72,9 @@ class Group:
 
 
 def _kb():
-    try:
-        from sco_observatory.kb import queries
-    except ImportError:
-        return None
+    """The knowledge base's query module (imported lazily: it loads and validates the ledger)."""
+    from sco_observatory.kb import queries
+
     return queries
 
 
@@ -84,16 +84,8 @@ def _org_token(token: str) -> tuple[str, list[str], str | None] | None:
     org, _, statuses = head.partition(":")
     org = org.strip()
     kb = _kb()
-    looks_like_org = bool(date or statuses)
-    if kb is None:
-        if looks_like_org:
-            raise GroupExpressionError(
-                f"'{token}' names an organisation, but the knowledge base is not available",
-                "install the full sco-observatory package, or list the countries (e.g. KAZ,KGZ,TJK)",
-            )
-        return None
     if not kb.is_organisation(org):
-        if looks_like_org:
+        if date or statuses:
             kb.organisation(org)  # raises UnknownOrganisationError with suggestions
         return None
     wanted = [s.strip().lower() for s in statuses.split(",")] if statuses else ["member"]

@@ -40,16 +40,10 @@ def _global(
 
 
 def _register_all() -> None:
-    import importlib
+    from sco_observatory.cli import data, fetch, groups, kb, metrics, report, scenarios, serve
 
-    for module in ("data", "groups", "kb", "metrics", "report", "serve", "fetch", "scenarios"):
-        try:
-            mod = importlib.import_module(f"sco_observatory.cli.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"sco_observatory.cli.{module}":
-                continue
-            raise
-        mod.register(app)
+    for module in (data, groups, kb, metrics, report, serve, fetch, scenarios):
+        module.register(app)
 
 
 _register_all()

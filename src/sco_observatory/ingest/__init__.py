@@ -6,53 +6,15 @@ is unambiguous, builds the reader's plan and runs it through `base.run_import`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest import wdi
-from sco_observatory.ingest.base import ImportPlan, run_import
+from sco_observatory.ingest import baci, comtrade, cow_nmc, generic, imf_dots, sipri, undesa, unodc_opium, wdi
+from sco_observatory.ingest.base import Format, run_import
 from sco_observatory.store.db import ImportResult, Store
 
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    description: str
-    detect: Callable[[Path], bool]
-    plan: Callable[..., ImportPlan]
-
-
-FORMATS: dict[str, Format] = {}
-
-
-def register(fmt: Format) -> None:
-    FORMATS[fmt.name] = fmt
-
-
-register(Format("wdi-long", "World Bank WDI tidy CSV: Country Name,Country Code,Year,Value (file named after the code)",
-                wdi.looks_like_long, wdi.plan_long))
-register(Format("worldbank-bulk", "World Bank bulk download API_<code>_DS2_en_csv_v2_*.csv (wide, with preamble)",
-                wdi.looks_like_bulk, wdi.plan_bulk))
-
-
-def _load_optional_readers() -> None:
-    """Readers written as separate modules register themselves here (kept importable one by one)."""
-    import importlib
-
-    for module in ("imf_dots", "baci", "comtrade", "sipri", "cow_nmc", "undesa", "unodc_opium", "generic"):
-        try:
-            mod = importlib.import_module(f"sco_observatory.ingest.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"sco_observatory.ingest.{module}":
-                continue
-            raise
-        for fmt in getattr(mod, "FORMATS", []):
-            register(fmt)
-
-
-_load_optional_readers()
+READERS = (wdi, imf_dots, baci, comtrade, sipri, cow_nmc, undesa, unodc_opium, generic)
+FORMATS: dict[str, Format] = {fmt.name: fmt for reader in READERS for fmt in reader.FORMATS}
 
 
 def detect_format(path: Path) -> str:

@@ -23,7 +23,7 @@ import csv
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, package_data, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, package_data, sql_string
 from sco_observatory.store.db import SourceMeta
 
 COLUMNS = ("t", "i", "j", "k", "v", "q")
@@ -134,14 +134,7 @@ def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan
     )
 
 
-FORMATS = []
-
-
-def _register() -> None:
-    from sco_observatory.ingest import Format
-
-    FORMATS.append(Format("baci", "CEPII BACI t,i,j,k,v,q (thousand US$, FOB) with country_codes_V*.csv beside it or country_codes=PATH",
-                          looks_like_baci, plan_baci))
-
-
-_register()
+FORMATS = [
+    Format("baci", "CEPII BACI t,i,j,k,v,q (thousand US$, FOB) with country_codes_V*.csv beside it or country_codes=PATH",
+                      looks_like_baci, plan_baci),
+]

@@ -54,6 +54,16 @@ class CodeColumn:
     keep_world: bool = False
 
 
+@dataclass(frozen=True)
+class Format:
+    """A bulk format: its name, what it is, a detector (unambiguous on the header/name) and a planner."""
+
+    name: str
+    description: str
+    detect: Callable[[Path], bool]
+    plan: Callable[..., "ImportPlan"]
+
+
 @dataclass
 class ImportPlan:
     path: Path

@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, first_line, package_data, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, first_line, package_data, sql_string
 from sco_observatory.errors import ImportFormatError
 from sco_observatory.store.db import SourceMeta
 
@@ -110,14 +110,7 @@ def plan_comtrade(path: Path) -> ImportPlan:
     )
 
 
-FORMATS = []
-
-
-def _register() -> None:
-    from sco_observatory.ingest import Format
-
-    FORMATS.append(Format("comtrade", "UN Comtrade CSV (v1 API / bulk columns: refYear,reporterCode,flowCode,partnerCode,cmdCode,primaryValue,...)",
-                          looks_like_comtrade, plan_comtrade))
-
-
-_register()
+FORMATS = [
+    Format("comtrade", "UN Comtrade CSV (v1 API / bulk columns: refYear,reporterCode,flowCode,partnerCode,cmdCode,primaryValue,...)",
+                      looks_like_comtrade, plan_comtrade),
+]

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, package_data, require_columns, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, package_data, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 NMC_COLUMNS = ("stateabb", "ccode", "year", "milex", "milper", "irst", "pec", "tpop", "upop", "cinc", "version")
@@ -148,18 +148,9 @@ def plan_trade(path: Path) -> ImportPlan:
                  [("value < 0", "negative trade value (COW totals cannot be negative; -9 is missing)")])
 
 
-FORMATS = []
-
-
-def _register() -> None:
-    from sco_observatory.ingest import Format
-
-    FORMATS.extend([
-        Format("cow-nmc", "Correlates of War National Material Capabilities: stateabb,ccode,year,milex,milper,irst,pec,tpop,upop,cinc,version",
-               looks_like_nmc, plan_nmc),
-        Format("cow-trade", "Correlates of War Trade national totals: ccode,statename,stateabb,year,imports,exports,...",
-               looks_like_trade, plan_trade),
-    ])
-
-
-_register()
+FORMATS = [
+    Format("cow-nmc", "Correlates of War National Material Capabilities: stateabb,ccode,year,milex,milper,irst,pec,tpop,upop,cinc,version",
+           looks_like_nmc, plan_nmc),
+    Format("cow-trade", "Correlates of War Trade national totals: ccode,statename,stateabb,year,imports,exports,...",
+           looks_like_trade, plan_trade),
+]

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 INDICATOR_REQUIRED = ("iso3", "year", "code", "value")
@@ -159,18 +159,9 @@ def plan_trade(path: Path, **options) -> ImportPlan:
     )
 
 
-FORMATS = []
-
-
-def _register() -> None:
-    from sco_observatory.ingest import Format
-
-    FORMATS.extend([
-        Format("generic-indicator", "your tidy CSV iso3,year,code,value[,unit][,estimate] + source_title= or <stem>.source.json",
-               looks_like_indicator, plan_indicator),
-        Format("generic-trade", "your tidy CSV reporter,partner,year,flow,product,value_usd[,valuation][,estimate] + source",
-               looks_like_trade, plan_trade),
-    ])
-
-
-_register()
+FORMATS = [
+    Format("generic-indicator", "your tidy CSV iso3,year,code,value[,unit][,estimate] + source_title= or <stem>.source.json",
+           looks_like_indicator, plan_indicator),
+    Format("generic-trade", "your tidy CSV reporter,partner,year,flow,product,value_usd[,valuation][,estimate] + source",
+           looks_like_trade, plan_trade),
+]

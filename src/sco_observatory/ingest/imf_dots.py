@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, first_line, header_columns, require_columns, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, first_line, header_columns, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 LONG_COLUMNS = ("reporter", "reporter_iso3", "partner", "partner_iso3", "flow", "year", "value_usd_mn", "imf_estimate")
@@ -125,18 +125,9 @@ def plan_bulk(path: Path, scale: float | str = 1.0) -> ImportPlan:
     )
 
 
-FORMATS = []
-
-
-def _register() -> None:
-    from sco_observatory.ingest import Format
-
-    FORMATS.extend([
-        Format("imf-dots-long", "IMF DOTS long extract: reporter,reporter_iso3,partner,partner_iso3,flow,year,value_usd_mn,imf_estimate",
-               looks_like_long, plan_long),
-        Format("imf-dots-bulk", "IMF DOTS bulk CSV from data.imf.org (Country Name,...,Attribute,<years>); option scale=1e6 if in millions",
-               looks_like_bulk, plan_bulk),
-    ])
-
-
-_register()
+FORMATS = [
+    Format("imf-dots-long", "IMF DOTS long extract: reporter,reporter_iso3,partner,partner_iso3,flow,year,value_usd_mn,imf_estimate",
+           looks_like_long, plan_long),
+    Format("imf-dots-bulk", "IMF DOTS bulk CSV from data.imf.org (Country Name,...,Attribute,<years>); option scale=1e6 if in millions",
+           looks_like_bulk, plan_bulk),
+]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, require_columns, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 COLUMNS = ("measure", "unit", "region", "subregion", "country", "notes", "year", "value", "raw_marker", "sipri_flag")
@@ -129,18 +129,9 @@ def plan_regional(path: Path) -> ImportPlan:
     )
 
 
-FORMATS = []
-
-
-def _register() -> None:
-    from sco_observatory.ingest import Format
-
-    FORMATS.extend([
-        Format("sipri-milex", "SIPRI military expenditure long CSV: measure,unit,region,subregion,country,notes,year,value,raw_marker,sipri_flag",
-               looks_like_sipri, plan_sipri),
-        Format("sipri-regional", "SIPRI regional totals CSV (World only is imported, as WLD)",
-               looks_like_regional, plan_regional),
-    ])
-
-
-_register()
+FORMATS = [
+    Format("sipri-milex", "SIPRI military expenditure long CSV: measure,unit,region,subregion,country,notes,year,value,raw_marker,sipri_flag",
+           looks_like_sipri, plan_sipri),
+    Format("sipri-regional", "SIPRI regional totals CSV (World only is imported, as WLD)",
+           looks_like_regional, plan_regional),
+]

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 # Exact names that are UN M49 regions in this table although a resolver would read them as a country.
@@ -89,14 +89,7 @@ def plan_undesa(path: Path, edition: str | int | None = None) -> ImportPlan:
     )
 
 
-FORMATS = []
-
-
-def _register() -> None:
-    from sco_observatory.ingest import Format
-
-    FORMATS.append(Format("undesa-stock", "UN DESA bilateral migrant stock matrix: Year,Dest,<origin columns>",
-                          looks_like_undesa, plan_undesa))
-
-
-_register()
+FORMATS = [
+    Format("undesa-stock", "UN DESA bilateral migrant stock matrix: Year,Dest,<origin columns>",
+                      looks_like_undesa, plan_undesa),
+]

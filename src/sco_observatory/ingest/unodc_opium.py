@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, header_columns
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns
 from sco_observatory.store.db import SourceMeta
 
 URL = "https://www.unodc.org/unodc/en/crop-monitoring/index.html"
@@ -86,14 +86,7 @@ def plan_unodc_opium(path: Path) -> ImportPlan:
     )
 
 
-FORMATS = []
-
-
-def _register() -> None:
-    from sco_observatory.ingest import Format
-
-    FORMATS.append(Format("unodc-opium", "UNODC Afghanistan opium survey table: Province,District,2010..2020 (province totals)",
-                          looks_like_unodc_opium, plan_unodc_opium))
-
-
-_register()
+FORMATS = [
+    Format("unodc-opium", "UNODC Afghanistan opium survey table: Province,District,2010..2020 (province totals)",
+                      looks_like_unodc_opium, plan_unodc_opium),
+]

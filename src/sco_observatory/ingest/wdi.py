@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import CodeColumn, ImportPlan, csv_source, first_line, require_columns, sql_string
+from sco_observatory.ingest.base import CodeColumn, Format, ImportPlan, csv_source, first_line, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 WDI_URL = "https://data.worldbank.org/indicator/{code}"
@@ -85,3 +85,11 @@ def plan_bulk(path: Path) -> ImportPlan:
                 ("code IS NULL OR code = ''", "missing Indicator Code")],
         drop_where=[("_raw IS NULL OR _raw = ''", "empty cells")],
     )
+
+
+FORMATS = [
+    Format("wdi-long", "World Bank WDI tidy CSV: Country Name,Country Code,Year,Value (file named after the code)",
+           looks_like_long, plan_long),
+    Format("worldbank-bulk", "World Bank bulk download API_<code>_DS2_en_csv_v2_*.csv (wide, with preamble)",
+           looks_like_bulk, plan_bulk),
+]

@@ -364,25 +364,28 @@ def complementarity(store, importers: Sequence[str], exporters: Sequence[str], y
 
     `TC_ij = 100 · (1 − Σ_k |m_ik − x_jk| / 2)`, `m_ik` = share of k in i's imports, `x_jk` = share of k
     in j's exports (products absent on one side count as share 0 — a true zero, not missing data).
+    Computed as `100 · Σ_k min(m_ik, x_jk)` over the products both sides hold: since `Σ_k m_ik = Σ_k x_jk = 1`
+    and `|a − b| = a + b − 2·min(a, b)`, `1 − Σ_k |m_ik − x_jk|/2 = Σ_k min(m_ik, x_jk)`, and a product one
+    side lacks has min = 0 — so only common products are joined; `products` still counts the union.
     Columns: importer, exporter, year, value, products, valuation, basis, source, formula.
     """
     rel, label = _product_rel(store, year, basis, source)
     return store.con.sql(f"""
         WITH f AS ({rel}), b AS (SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'),
         m AS (SELECT importer AS i, product, sum(value) AS v FROM b WHERE importer IN ({_in_list(importers)}) GROUP BY ALL),
-        ms AS (SELECT i, product, v / sum(v) OVER (PARTITION BY i) AS s FROM m),
+        ms AS (SELECT i, product, v / sum(v) OVER (PARTITION BY i) AS s, count(*) OVER (PARTITION BY i) AS n FROM m),
         x AS (SELECT exporter AS j, product, sum(value) AS v FROM b WHERE exporter IN ({_in_list(exporters)}) GROUP BY ALL),
-        xs AS (SELECT j, product, v / sum(v) OVER (PARTITION BY j) AS s FROM x),
-        pairs AS (SELECT DISTINCT i, j FROM (SELECT DISTINCT i FROM ms), (SELECT DISTINCT j FROM xs) WHERE i <> j),
-        prods AS (SELECT p.i, p.j, product FROM pairs p JOIN ms USING (i)
-                  UNION SELECT p.i, p.j, product FROM pairs p JOIN xs USING (j))
-        SELECT pr.i AS importer, pr.j AS exporter, {int(year)}::BIGINT AS year,
-               100 * (1 - sum(abs(coalesce(ms.s, 0) - coalesce(xs.s, 0))) / 2) AS value, count(*) AS products,
+        xs AS (SELECT j, product, v / sum(v) OVER (PARTITION BY j) AS s, count(*) OVER (PARTITION BY j) AS n FROM x),
+        pairs AS (SELECT i, j, mi.n + xj.n AS n_both FROM (SELECT DISTINCT i, n FROM ms) mi, (SELECT DISTINCT j, n FROM xs) xj
+                  WHERE i <> j),
+        common AS (SELECT ms.i, xs.j, sum(least(ms.s, xs.s)) AS overlap, count(*) AS n_common
+                   FROM ms JOIN xs ON ms.product = xs.product AND ms.i <> xs.j GROUP BY ms.i, xs.j)
+        SELECT p.i AS importer, p.j AS exporter, {int(year)}::BIGINT AS year,
+               100 * coalesce(c.overlap, 0) AS value, p.n_both - coalesce(c.n_common, 0) AS products,
                (SELECT string_agg(DISTINCT valuation, '/') FROM b) AS valuation, '{basis}' AS basis, '{label}' AS source,
                'TC_ij = 100(1 - Σ_k |m_ik - x_jk|/2)' AS formula
-        FROM prods pr LEFT JOIN ms ON ms.i = pr.i AND ms.product = pr.product
-                      LEFT JOIN xs ON xs.j = pr.j AND xs.product = pr.product
-        GROUP BY pr.i, pr.j ORDER BY importer, exporter""").pl()
+        FROM pairs p LEFT JOIN common c ON c.i = p.i AND c.j = p.j
+        ORDER BY importer, exporter""").pl()
 
 
 def product_concentration(store, countries: Sequence[str], year: int, basis: Basis = "reported", *,
@@ -416,16 +419,18 @@ def grubel_lloyd(store, countries: Sequence[str], year: int, basis: Basis = "rep
     """
     rel, label = _product_rel(store, year, basis, source)
     if partners:
-        flows = f"""SELECT a.c AS iso3, pp.p AS partner, product,
-                           sum(CASE WHEN exporter = a.c THEN value END) AS x, sum(CASE WHEN importer = a.c THEN value END) AS m
-                    FROM b, (SELECT unnest([{_in_list(countries)}]) AS c) a, (SELECT unnest([{_in_list(partners)}]) AS p) pp
-                    WHERE a.c <> pp.p AND ((exporter = a.c AND importer = pp.p) OR (importer = a.c AND exporter = pp.p))
-                    GROUP BY a.c, pp.p, product"""
+        cp = f"""(SELECT c, p FROM (SELECT unnest([{_in_list(countries)}]) AS c), (SELECT unnest([{_in_list(partners)}]) AS p)
+                  WHERE c <> p)"""
+        sides = f"""SELECT cp.c, cp.p, product, value AS x, NULL::DOUBLE AS m FROM b JOIN {cp} cp ON exporter = cp.c AND importer = cp.p
+                    UNION ALL
+                    SELECT cp.c, cp.p, product, NULL::DOUBLE, value FROM b JOIN {cp} cp ON importer = cp.c AND exporter = cp.p"""
+        flows = f"SELECT c AS iso3, p AS partner, product, sum(x) AS x, sum(m) AS m FROM ({sides}) GROUP BY c, p, product"
     else:
-        flows = f"""SELECT c AS iso3, 'WLD' AS partner, product,
-                           sum(CASE WHEN exporter = c THEN value END) AS x, sum(CASE WHEN importer = c THEN value END) AS m
-                    FROM b, (SELECT unnest([{_in_list(countries)}]) AS c)
-                    WHERE exporter = c OR importer = c GROUP BY c, product"""
+        cl = f"(SELECT unnest([{_in_list(countries)}]) AS c)"
+        sides = f"""SELECT cl.c, product, value AS x, NULL::DOUBLE AS m FROM b JOIN {cl} cl ON exporter = cl.c
+                    UNION ALL
+                    SELECT cl.c, product, NULL::DOUBLE, value FROM b JOIN {cl} cl ON importer = cl.c"""
+        flows = f"SELECT c AS iso3, 'WLD' AS partner, product, sum(x) AS x, sum(m) AS m FROM ({sides}) GROUP BY c, product"
     return store.con.sql(f"""
         WITH f AS ({rel}), b AS (SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'),
         k AS ({flows}),

@@ -134,6 +134,37 @@ def import_staged(
         opened.close()
 
 
+def land(
+    store: Store | Callable[[], Store],
+    report: "FetchReport",
+    meta: SourceMeta,
+    folder: str,
+    rows: list[dict[str, Any]],
+    responses: Sequence[Response],
+    dropped: dict[str, int],
+    code_columns: list[CodeColumn],
+) -> "FetchReport":
+    """Stage normalised rows with their response manifest and import them; the one landing path of every connector."""
+    path = stage_rows(meta.source_id, folder, meta.table_name, rows)
+    write_manifest(path, responses)
+    report.staged = path
+    report.result = import_staged(store, path, meta, responses, code_columns)
+    report.result.skipped.update(dropped)
+    return report
+
+
+def parse_number(value: Any, drop: Callable[[str], None], missing: str) -> float | None:
+    """A numeric API value, or None after counting why it was dropped (missing, or not a number)."""
+    if value is None or value == "":
+        drop(missing)
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        drop("values that are not numbers")
+        return None
+
+
 def write_manifest(path: Path, responses: Sequence[Response]) -> Path:
     """Next to a staged CSV: every request URL, its retrieval time and response sha256 (provenance)."""
     manifest = path.with_suffix(".responses.json")

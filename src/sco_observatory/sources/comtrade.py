@@ -40,7 +40,7 @@ from sco_observatory.countries import iso3_to_numeric, lookup
 from sco_observatory.errors import SourceError
 from sco_observatory.ingest.base import CodeColumn
 from sco_observatory.sources.common import (
-    FetchReport, import_staged, provenance_url, scope_id, stage_rows, write_manifest, years_text,
+    FetchReport, land, parse_number, provenance_url, scope_id, years_text,
 )
 from sco_observatory.sources.http import BadResponse, Fetcher, HttpSettings, Progress, Request, Response, base_url
 from sco_observatory.store.db import SourceMeta, Store
@@ -212,13 +212,7 @@ def fetch(
         url=provenance_url(responses), licence=LICENCE,
         citation="UN Comtrade Database, API v1 (customsCode C00, motCode 0, partner2Code 0)",
     )
-    path = stage_rows(source_id, SOURCE, "trade", rows)
-    write_manifest(path, responses)
-    report.staged = path
-    report.result = import_staged(store, path, meta, responses,
-                                  [CodeColumn("reporter"), CodeColumn("partner", keep_world=True)])
-    report.result.skipped.update(dropped)
-    return report
+    return land(store, report, meta, SOURCE, rows, responses, dropped, [CodeColumn("reporter"), CodeColumn("partner", keep_world=True)])
 
 
 def _text(value: object) -> str:
@@ -262,14 +256,8 @@ def normalise(responses: Sequence[Response], reporters: set[str], partners: set[
             if not years[0] <= year <= years[1]:
                 drop("rows outside the years asked for")
                 continue
-            value = item.get("primaryValue")
-            if value is None or value == "":
-                drop("missing values (no primaryValue)")
-                continue
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                drop("values that are not numbers")
+            value = parse_number(item.get("primaryValue"), drop, "missing values (no primaryValue)")
+            if value is None:
                 continue
             product = _text(item.get("cmdCode")).upper() or hs
             rows.append({

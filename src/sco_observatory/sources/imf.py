@@ -31,7 +31,7 @@ from sco_observatory.countries import lookup
 from sco_observatory.errors import SourceError
 from sco_observatory.ingest.base import CodeColumn
 from sco_observatory.sources.common import (
-    FetchReport, import_staged, provenance_url, scope_id, stage_rows, write_manifest, years_text,
+    FetchReport, land, parse_number, provenance_url, scope_id, years_text,
 )
 from sco_observatory.sources.http import BadResponse, Fetcher, HttpSettings, Progress, Request, Response, base_url
 from sco_observatory.store.db import SourceMeta, Store
@@ -162,13 +162,7 @@ def fetch(
         url=provenance_url(responses), licence=LICENCE,
         citation="IMF, International Trade in Goods (by partner country), IMTS dataflow (IMF.STA)",
     )
-    path = stage_rows(source_id, SOURCE, "trade", rows)
-    write_manifest(path, responses)
-    report.staged = path
-    report.result = import_staged(store, path, meta, responses,
-                                  [CodeColumn("reporter"), CodeColumn("partner", keep_world=True)])
-    report.result.skipped.update(dropped)
-    return report
+    return land(store, report, meta, SOURCE, rows, responses, dropped, [CodeColumn("reporter"), CodeColumn("partner", keep_world=True)])
 
 
 def normalise(responses: Sequence[Response], reporters: set[str], partners: set[str],

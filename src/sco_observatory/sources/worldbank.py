@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from sco_observatory.ingest.base import CodeColumn
 from sco_observatory.sources.common import (
-    FetchReport, import_staged, provenance_url, scope_id, stage_rows, write_manifest, years_text,
+    FetchReport, land, parse_number, provenance_url, scope_id, years_text,
 )
 from sco_observatory.sources.http import (
     BadResponse, Fetcher, HttpSettings, Progress, Request, Response, base_url,
@@ -146,12 +146,7 @@ def fetch(
         url=provenance_url(responses), licence=LICENCE,
         citation="World Bank, World Development Indicators (API v2)",
     )
-    path = stage_rows(source_id, SOURCE, "indicator", rows)
-    write_manifest(path, responses)
-    report.staged = path
-    report.result = import_staged(store, path, meta, responses, [CodeColumn("iso3", keep_world=True)])
-    report.result.skipped.update(dropped)
-    return report
+    return land(store, report, meta, SOURCE, rows, responses, dropped, [CodeColumn("iso3", keep_world=True)])
 
 
 def normalise(responses: Sequence[Response], years: tuple[int, int]) -> tuple[list[dict], dict[str, int]]:
@@ -175,14 +170,8 @@ def normalise(responses: Sequence[Response], years: tuple[int, int]) -> tuple[li
             if not years[0] <= year <= years[1]:
                 drop("observations outside the years asked for")
                 continue
-            value = item.get("value")
-            if value is None or value == "":
-                drop("missing values (null in the API)")
-                continue
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                drop("values that are not numbers")
+            value = parse_number(item.get("value"), drop, "missing values (null in the API)")
+            if value is None:
                 continue
             country = item.get("countryiso3code") or (item.get("country") or {}).get("id")
             code = ((item.get("indicator") or {}).get("id") or "").upper()
