@@ -134,7 +134,15 @@ class Source(_Entry):
 
 
 
-class Organisation(_Entry):
+class _Sourced(_Entry):
+    """A ledger fact: it cites one source (and maybe more) and may carry a note."""
+
+    source: str
+    extra_sources: list[str] = []
+    note: str | None = None
+
+
+class Organisation(_Sourced):
     id: str
     name: str
     aliases: list[str] = []
@@ -143,22 +151,16 @@ class Organisation(_Entry):
     dissolved: MaybeDay = None
     predecessor: str | None = None
     successor: str | None = None
-    source: str
-    extra_sources: list[str] = []
-    note: str | None = None
 
 
 
-class Membership(_Entry):
+class Membership(_Sourced):
     org: str
     iso3: str
     status: Status
     start: Day
     start_attested: bool = False
     end: MaybeDay = None
-    source: str
-    extra_sources: list[str] = []
-    note: str | None = None
     entry: int = 0  # position in memberships.yaml (1-based), for messages
 
 
@@ -167,7 +169,7 @@ class Membership(_Entry):
         return self.start.value <= day and (self.end is None or day < self.end.value)
 
 
-class Body(_Entry):
+class Body(_Sourced):
     id: str
     org: str
     name: str
@@ -176,13 +178,10 @@ class Body(_Entry):
     seat_iso3: str | None = None
     start: MaybeDay = None
     end: MaybeDay = None
-    source: str
-    extra_sources: list[str] = []
-    note: str | None = None
 
 
 
-class Document(_Entry):
+class Document(_Sourced):
     id: str
     org: str
     title: str
@@ -190,13 +189,10 @@ class Document(_Entry):
     date: Day
     in_force: MaybeDay = None
     place: str | None = None
-    source: str
-    extra_sources: list[str] = []
-    note: str | None = None
 
 
 
-class Project(_Entry):
+class Project(_Sourced):
     id: str
     name: str
     kind: str
@@ -206,9 +202,6 @@ class Project(_Entry):
     status: Literal["planned", "under_construction", "operating", "closed"]
     capacity: str | None = None
     investment_usd: float | None = None
-    source: str
-    extra_sources: list[str] = []
-    note: str | None = None
 
 
 
