@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
+
+from live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -72,34 +71,9 @@ def test_report_opens_offline_with_sections_and_numbers(browser, report_file):
     assert errors == []
 
 
-class _Server:
-    def __init__(self, store_path: str):
-        import uvicorn
-
-        from sco_observatory.web.app import create_app
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(create_app(store_path), host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.time() + 20
-        while not self.server.started and time.time() < deadline:
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def dashboard_url(tmp_path_factory):
-    with _Server(str(tmp_path_factory.mktemp("dash") / "store.duckdb")) as url:
+    with LiveServer(str(tmp_path_factory.mktemp("dash") / "store.duckdb")) as url:
         yield url
 
 
