@@ -155,6 +155,30 @@ def siei_command(
          caption="SIEI-style: documented proxies (METHODS §1.3–1.4), not the EDB's unpublished formulas")
 
 
+def composite_command(
+    expression: str = typer.Argument(..., help="Group expression, e.g. CA5+RUS or SCO@2015."),
+    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B (the panel over which scores are normalised)."),
+    dimensions: str = typer.Option("trade,migration", "--dimensions", help="SIEI-style dimensions to combine, comma-separated."),
+    level: str = typer.Option("pair", "--level", help="pair, country or group."),
+    partial: bool = typer.Option(False, "--partial", help="Average the components present where some are missing (says how many)."),
+    fmt: Format = FMT,
+) -> None:
+    """SIEI-style composite: min–max normalised sub-indices, equal weights (ARII 2016 method).
+
+    Scores are relative to the panel of the call (these countries and years).
+
+    Example: sco composite CA5+RUS --years 2010-2019 --dimensions trade,migration
+    """
+    from sco_observatory.metrics.composite import siei_composite
+
+    isos, span = _group(expression), parse_years(years)
+    dims = [d.strip() for d in dimensions.split(",") if d.strip()]
+    with open_store() as store:
+        frame = siei_composite(store, isos, span, dimensions=dims, level=level, partial=partial)
+    emit(frame, fmt, title=f"SIEI-style composite ({', '.join(dims)}; {level}) — {expression}",
+         caption="min–max over the panel, equal weights; a proxy, not the EDB's index")
+
+
 def convergence_command(
     expression: str = typer.Argument(..., help="Group expression."),
     indicator: str = typer.Option("gdp_pc", "--indicator", "-i", help="Indicator alias or code."),
@@ -226,6 +250,7 @@ def register(app: typer.Typer) -> None:
     app.command("ratio")(ratio_command)
     app.command("trade")(trade_command)
     app.command("siei")(siei_command)
+    app.command("composite")(composite_command)
     app.command("convergence")(convergence_command)
     app.command("whatif")(whatif_command)
     app.command("claims")(claims_command)

@@ -6,7 +6,7 @@ Modules (each function's docstring gives its formula and the METHODS.md section 
 - `trade`       — WITS/UNCTAD trade indicators on bilateral flows (METHODS §4)
 - `siei`        — "SIEI-style" integration indices (METHODS §1.3–1.4; *not* the EDB's formulas)
 - `convergence` — σ and β convergence, EAEU Treaty Art. 63 criteria (METHODS §6, §1.4)
-- `composite`   — min–max normalisation and equal-weight composites (METHODS §2.2, §3.3)
+- `composite`   — min–max normalisation and weighted composites of SIEI-style sub-indices (METHODS §3.3)
 - `claims`      — the 2014 report's quantitative statements, recomputed
 
 Shared conventions, implemented here once:

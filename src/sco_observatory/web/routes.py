@@ -128,14 +128,21 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
 
     @app.get("/api/siei", tags=["metrics"])
     def siei(group: str = Query("CA5+RUS", description=GROUP_HELP),
-             dimension: str = Query("trade", description="trade, migration or agriculture (SIEI-style proxies)"),
+             dimension: str = Query("trade", description="trade, migration, agriculture, convergence, or composite "
+                                    "(min–max normalised trade and migration, equal weights) — SIEI-style proxies"),
              years: str = Query("2012", description="YYYY or YYYY-YYYY"),
              level: str = Query("pair", description="pair, country or group")) -> dict:
         """SIEI-style integration indices (proxies after the EDB's system; not the EDB's formulas)."""
         span = parse_year_range(years)
         _check_choice(level, ("pair", "country", "group"), "level")
-        return table_payload(siei_mod.siei(store(), dimension, resolve_group(group).iso3, span, level),
-                             group=group, dimension=dimension, level=level)
+        isos = resolve_group(group).iso3
+        if dimension == "composite":
+            from sco_observatory.metrics.composite import siei_composite
+
+            frame = siei_composite(store(), isos, span, level=level)
+        else:
+            frame = siei_mod.siei(store(), dimension, isos, span, level)
+        return table_payload(frame, group=group, dimension=dimension, level=level)
 
     @app.get("/api/convergence", tags=["metrics"])
     def convergence(group: str = Query("SCO", description=GROUP_HELP),
