@@ -33,7 +33,10 @@ def test_sco_members_and_observers_end_2012():
 def test_year_strings_mean_31_december_and_year_only_rows_show_year():
     df = q.members_as_of("SCO", "2012", ("observer",))
     assert set(df["iso3"]) == {"MNG", "IRN", "IND", "PAK", "AFG"}
-    assert df.filter(df["iso3"] == "AFG")["since"][0] == "2012"
+    # Afghanistan's start is now day-precise (Beijing summit, pajhwok_2012_06_07); a year-only row shows its year
+    assert df.filter(df["iso3"] == "AFG")["since"][0] == "2012-06-07"
+    ukr = q.members_as_of("CIS", "2000", ("associate",))
+    assert ukr.filter(ukr["iso3"] == "UKR")["since"][0] == "1993"
 
 
 @pytest.mark.parametrize(
