@@ -172,6 +172,12 @@ async function showScenarios() {
 async function init() {
   const orgs = await api("/api/orgs");
   $("org").innerHTML = orgs.rows.map((o) => `<option value="${esc(o.id)}">${esc(o.id)} — ${esc(o.name)}</option>`).join("");
+  try {  // every indicator code the store holds, after the five aliases
+    const inds = await api("/api/indicators");
+    const have = new Set([...$("indicator").options].map((o) => o.value));
+    const codes = [...new Set(inds.rows.map((r) => r.code))].filter((c) => !have.has(c)).sort();
+    $("indicator").insertAdjacentHTML("beforeend", codes.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join(""));
+  } catch (e) { /* the aliases still work */ }
   applyState(readState());
   for (const el of document.querySelectorAll("#controls input, #controls select")) el.addEventListener("change", refresh);
   await Promise.all([refresh(), showScenarios()]);
