@@ -321,3 +321,16 @@ def test_defence_shares_hhi_con_2012_sipri(real):
     assert c["con"][0] == pytest.approx(0.64031, abs=1e-5) and c["n"][0] == 5
     c2 = power.concentration(power.shares(s, FOUNDERS + ["IND"], "defence", 2012, source="sipri"))
     assert (c2["hhi"][0], c2["con"][0]) == pytest.approx(hc(FOUNDERS + ["IND"]), rel=1e-9)
+
+
+# -- bugs found in review ---------------------------------------------------------------------------------
+
+def test_sigma_of_a_single_country_is_missing_not_zero(real):
+    """Bug: with one member holding a value (CHN before 1987 among the founders) sd_log was 0.0 —
+    a fake 'perfect convergence' point on the σ path; the dispersion of one value is undefined."""
+    s, _ = real
+    sig = convergence.sigma(s, FOUNDERS, "gdp_pc", (1984, 1990))
+    one = sig.filter(pl.col("n") < 2)
+    assert one.height >= 1
+    assert one["sd_log"].is_null().all() and one["cv"].is_null().all() and one["sd_level"].is_null().all()
+    assert sig.filter(pl.col("n") >= 2)["sd_log"].is_not_null().all()

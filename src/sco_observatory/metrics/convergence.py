@@ -81,6 +81,8 @@ def sigma(store, countries: Sequence[str], indicator: str, years: tuple[int, int
                              "sd of levels (ddof=1): the variable takes values <= 0").alias("measure"),
                       pl.lit("σ_t = sd_i(ln y_it); CV_t = sd_t/mean_t (METHODS §6.1)").alias("formula"))
         .sort("year"))
+    # the dispersion of a single value is undefined, not 0 (ddof=0 would report a fake 'perfect convergence')
+    out = out.with_columns(pl.when(pl.col("n") >= 2).then(pl.col(c)).alias(c) for c in ("sd_log", "cv", "sd_level"))
     return out.select("year", "code", "n", "n_missing", "mean", "sd_log", "cv", "sd_level", "measure", "source", "formula")
 
 
