@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from sco_observatory.errors import ObservatoryError
 from sco_observatory.ingest import import_file
 from sco_observatory.metrics import convergence, power, siei, trade
 from sco_observatory.store import open_memory_store
@@ -334,3 +335,10 @@ def test_sigma_of_a_single_country_is_missing_not_zero(real):
     assert one.height >= 1
     assert one["sd_log"].is_null().all() and one["cv"].is_null().all() and one["sd_level"].is_null().all()
     assert sig.filter(pl.col("n") >= 2)["sd_log"].is_not_null().all()
+
+
+def test_ratio_of_a_country_to_itself_is_a_clear_error(real):
+    """Bug: `sco ratio CHN CHN` died with an IndexError traceback (the de-duplicated frame has one row)."""
+    s, _ = real
+    with pytest.raises(ObservatoryError):
+        power.ratio(s, "CHN", "chn", "defence", 2012)

@@ -15,8 +15,8 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.errors import DataMissingError
-from sco_observatory.metrics import (DEFAULT_POWER_INDICATORS, _in_list, indicator_code, require_group,
-                                     values)
+from sco_observatory.metrics import (DEFAULT_POWER_INDICATORS, InsufficientGroupError, _in_list, indicator_code,
+                                     require_group, values)
 
 CON_FORMULA = "CON = sqrt((Σ S_i² − 1/N) / (1 − 1/N)), S_i = share of the group total (Ray & Singer 1973) [S]"
 HHI_FORMULA = "HHI = Σ S_i², S_i = share of the group total (fractions; ×10,000 for points)"
@@ -104,6 +104,9 @@ def ratio(store, a: str, b: str, indicator: str, year: int, *, source: str | Non
 
     Columns: iso3_a, iso3_b, year, code, value_a, value_b, value, source, formula.
     """
+    if a.strip().upper() == b.strip().upper():
+        raise InsufficientGroupError(f"a ratio needs two different countries; got {a.strip().upper()} twice",
+                                     "e.g. `sco ratio CHN KGZ --indicator defence --year 2012`")
     frame = values(store, indicator, [a, b], year, source=source)
     missing = frame.filter(pl.col("value").is_null())["iso3"].to_list()
     if missing:
