@@ -342,3 +342,28 @@ def test_ratio_of_a_country_to_itself_is_a_clear_error(real):
     s, _ = real
     with pytest.raises(ObservatoryError):
         power.ratio(s, "CHN", "chn", "defence", 2012)
+
+
+def test_cinc_uses_one_source_when_two_nmc_versions_are_held():
+    """Bug: with two NMC releases in the store, the within-group CINC summed both copies of every
+    component (halving every share) and duplicated rows — 'one source per call' was broken."""
+    from conftest import _shared_data
+
+    data = _shared_data()
+    if not data.is_dir():
+        pytest.skip("real data absent")
+    s = open_memory_store(seed=False)
+    import_file(s, data / "cow_nmc" / "NMC-60-abridged.csv")
+    before = power.cinc(s, FOUNDERS, (2012, 2012)).sort("iso3")
+    s.con.execute("INSERT INTO source SELECT * REPLACE ('cow:nmc-5.0' AS source_id) FROM source WHERE source_id = 'cow:nmc-6.0'")
+    s.con.execute("""INSERT INTO indicator SELECT * REPLACE ('cow:nmc-5.0' AS source_id, value * 1.1 AS value)
+                     FROM indicator WHERE source_id = 'cow:nmc-6.0' AND year <= 2012 AND code <> 'COW.NMC.MILEX'""")
+    after = power.cinc(s, FOUNDERS, (2012, 2012)).sort("iso3")
+    assert after.height == 6
+    assert after["source"].n_unique() == 1 and "," not in after["source"][0]
+    if after["source"][0] == "cow:nmc-6.0":
+        assert after["cinc_group"].to_list() == pytest.approx(before["cinc_group"].to_list(), rel=1e-12)
+    pinned = power.cinc(s, FOUNDERS, (2012, 2012), source="cow:nmc-6.0").sort("iso3")
+    assert pinned["cinc_group"].to_list() == pytest.approx(before["cinc_group"].to_list(), rel=1e-12)
+    assert pinned["cinc_published"].to_list() == pytest.approx(before["cinc_published"].to_list(), rel=1e-12)
+    s.close()

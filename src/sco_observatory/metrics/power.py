@@ -15,8 +15,8 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.errors import DataMissingError
-from sco_observatory.metrics import (DEFAULT_POWER_INDICATORS, InsufficientGroupError, _in_list, indicator_code,
-                                     require_group, values)
+from sco_observatory.metrics import (DEFAULT_POWER_INDICATORS, InsufficientGroupError, _in_list, _priority,
+                                     indicator_code, require_group, values)
 
 CON_FORMULA = "CON = sqrt((Σ S_i² − 1/N) / (1 − 1/N)), S_i = share of the group total (Ray & Singer 1973) [S]"
 HHI_FORMULA = "HHI = Σ S_i², S_i = share of the group total (fractions; ×10,000 for points)"
@@ -204,6 +204,13 @@ def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, sour
     where_c = f"AND iso3 IN ({_in_list(countries)})" if countries else ""
     if countries:
         require_group(countries, 2, "a within-group CINC")
+    if not source:  # one source per call: two NMC releases in the store must not be summed together
+        held = store.con.execute(
+            f"""SELECT source_id, count(DISTINCT iso3) FROM indicator
+                WHERE code IN ({_in_list(NMC_CODES.values())}) AND year BETWEEN ? AND ? {where_c} GROUP BY 1""",
+            [years[0], years[1]]).fetchall()
+        if len(held) > 1:
+            source = sorted(held, key=lambda r: (-r[1], _priority(r[0]), r[0]))[0][0]
     src_filter = "AND (source_id = ? OR source_id LIKE ?)" if source else ""
     params = [years[0], years[1]] + ([source, source.rstrip(":") + ":%"] if source else [])
     long = store.con.execute(
