@@ -367,3 +367,22 @@ def test_cinc_uses_one_source_when_two_nmc_versions_are_held():
     assert pinned["cinc_group"].to_list() == pytest.approx(before["cinc_group"].to_list(), rel=1e-12)
     assert pinned["cinc_published"].to_list() == pytest.approx(before["cinc_published"].to_list(), rel=1e-12)
     s.close()
+
+
+def test_whatif_compares_both_sides_on_one_source(real):
+    """Bug: baseline and changed group each picked their own source. Adding UZB in 2010 switched the
+    changed side from SIPRI (no UZB) to the report's IISS table, so KGZ's 'delta' (0.0011 -> 0.0002)
+    was a change of source, while the source column still said sipri."""
+    from sco_observatory.scenarios import whatif
+
+    s, _ = real
+    w = whatif(s, ["CHN", "RUS", "KAZ", "KGZ", "TJK"], add=["UZB"], year=2010, indicators=["defence"],
+               integration=False)
+    assert w["source"].drop_nulls().n_unique() == 1
+    src = w["source"][0]
+    for side, group in (("baseline", ["CHN", "RUS", "KAZ", "KGZ", "TJK"]), ("changed", FOUNDERS)):
+        ref = power.shares(s, group, "defence", 2010, source=src)
+        got = w.filter(pl.col("measure") == "defence share").select("iso3", side)
+        for iso, v in zip(ref["iso3"], ref["share"]):
+            g = got.filter(pl.col("iso3") == iso)[side][0]
+            assert (g is None) if v is None else g == pytest.approx(v), (side, iso)

@@ -20,7 +20,7 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.errors import DataMissingError, GroupExpressionError
-from sco_observatory.metrics import DEFAULT_POWER_INDICATORS, power, require_group
+from sco_observatory.metrics import DEFAULT_POWER_INDICATORS, choose_source, indicator_code, power, require_group
 
 
 def changed_group(base: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = ()) -> list[str]:
@@ -37,8 +37,11 @@ def changed_group(base: Sequence[str], add: Sequence[str] = (), remove: Sequence
     return out
 
 
-def _power_side(store, countries, year, indicators, nearest, source):
-    shares, conc = power.power_balance(store, countries, year, indicators, source=source, nearest=nearest)
+def _power_side(store, countries, year, indicators, nearest, sources):
+    parts = [power.power_balance(store, countries, year, [name], source=sources.get(name), nearest=nearest)
+             for name in indicators]  # a handful of indicators, each on the source fixed for both sides
+    shares = pl.concat([p[0] for p in parts if p[0].height], how="diagonal") if any(p[0].height for p in parts) else pl.DataFrame()
+    conc = pl.concat([p[1] for p in parts], how="diagonal")
     rows = []
     if shares.height:
         rows.append(shares.select(pl.lit("power").alias("section"), pl.format("{} share", "indicator").alias("measure"),
@@ -57,7 +60,7 @@ def _power_side(store, countries, year, indicators, nearest, source):
     return pl.concat(rows, how="diagonal")
 
 
-def _integration_side(store, countries, year):
+def _integration_side(store, countries, year, gdp_source=None):
     from sco_observatory.metrics import siei, trade
 
     rows = []
@@ -70,7 +73,7 @@ def _integration_side(store, countries, year):
                                   "value": [None], "source": [None], "note": [exc.message]},
                                  schema_overrides={"value": pl.Float64, "source": pl.String}))
     try:
-        t = siei.trade_index(store, countries, (year, year), "group")
+        t = siei.trade_index(store, countries, (year, year), "group", gdp_source=gdp_source)
         rows.append(t.select(pl.lit("integration").alias("section"), pl.lit("SIEI-style trade index (group)").alias("measure"),
                              pl.lit("group").alias("iso3"), "value", "source", pl.lit("[H] METHODS §1.3 H1").alias("note")))
     except DataMissingError as exc:
@@ -87,11 +90,25 @@ def whatif(store, base: Sequence[str], add: Sequence[str] = (), remove: Sequence
     changed, delta, source, note."""
     base_list = require_group(base, 2, "a what-if baseline")
     new = require_group(changed_group(base_list, add, remove), 2, "the changed group")
+    # one source per indicator for *both* sides, chosen over their union: otherwise each side picks the
+    # source covering most of its own members and a delta can be a change of source, not of group
+    union = list(dict.fromkeys(base_list + new))
+    sources, gdp_source = {}, None
+    for name in indicators:
+        try:
+            sources[name] = choose_source(store, indicator_code(name), union, (year - nearest, year + nearest), source)
+        except DataMissingError:
+            sources[name] = source
+    if integration:
+        try:
+            gdp_source = choose_source(store, "NY.GDP.MKTP.CD", union, (year, year))
+        except DataMissingError:
+            gdp_source = None
     sides = []
     for label, group in (("baseline", base_list), ("changed", new)):  # two sides
-        parts = [_power_side(store, group, year, indicators, nearest, source)]
+        parts = [_power_side(store, group, year, indicators, nearest, sources)]
         if integration:
-            parts.append(_integration_side(store, group, year))
+            parts.append(_integration_side(store, group, year, gdp_source))
         sides.append(pl.concat(parts, how="diagonal").rename({"value": label}))
     b, c = sides
     keys = ["section", "measure", "iso3"]
