@@ -386,3 +386,14 @@ def test_whatif_compares_both_sides_on_one_source(real):
         for iso, v in zip(ref["iso3"], ref["share"]):
             g = got.filter(pl.col("iso3") == iso)[side][0]
             assert (g is None) if v is None else g == pytest.approx(v), (side, iso)
+
+
+def test_mirror_basis_on_a_dataset_without_import_flows_says_so(baci):
+    """Bug: BACI holds exporter-side flows only; `--flows mirror` returned empty frames silently."""
+    from sco_observatory.errors import DataMissingError
+
+    with pytest.raises(DataMissingError, match="mirror"):
+        trade.rca(baci, ["KAZ"], 2012, "mirror")
+    with pytest.raises(DataMissingError, match="mirror"):
+        trade.trade_intensity(baci, ["KAZ"], (2012, 2012), "mirror", partners=["RUS"])
+    assert trade.rca(baci, ["KAZ"], 2012, "best").height == 2  # best falls back to reported flows

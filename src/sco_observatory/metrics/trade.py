@@ -89,6 +89,13 @@ def flows_sql(store, years: tuple[int, int], basis: Basis = "reported", source: 
     cond, label = _dataset_filter(store, years, source, product_level)
     y0, y1 = int(years[0]), int(years[1])
     base = f"year BETWEEN {y0} AND {y1} AND {cond}"
+    side = {"reported": ("X", "exporter-reported exports", "mirror or best"),
+            "mirror": ("M", "partner-reported imports", "reported or best")}.get(basis)
+    if side and not store.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM trade WHERE {base} AND flow = '{side[0]}' LIMIT 1)").fetchone()[0]:
+        raise DataMissingError(  # an empty basis would otherwise give empty frames, silently
+            f"{label} holds no {side[1]} for {y0}-{y1}, so the '{basis}' flow basis has no data",
+            f"use --flows {side[2]} (CEPII BACI, for one, is exporter-side FOB only)",
+        )
     reported = f"""SELECT reporter AS exporter, partner AS importer, year, product, value_usd AS value,
                           coalesce(valuation, 'FOB') AS valuation, 'reported' AS basis, source_id AS source
                    FROM trade WHERE flow = 'X' AND {base}"""
