@@ -397,3 +397,13 @@ def test_mirror_basis_on_a_dataset_without_import_flows_says_so(baci):
     with pytest.raises(DataMissingError, match="mirror"):
         trade.trade_intensity(baci, ["KAZ"], (2012, 2012), "mirror", partners=["RUS"])
     assert trade.rca(baci, ["KAZ"], 2012, "best").height == 2  # best falls back to reported flows
+
+
+def test_claim_india_rebalances_is_computed_on_the_iiss_figures_it_cites(real):
+    """Bug: the claim says 'IISS' but the call did not pin a source, so with SIPRI loaded it was
+    computed on SIPRI."""
+    from sco_observatory.metrics import claims
+
+    s, _ = real
+    r = claims.check(s, ["india-rebalances"]).row(0, named=True)
+    assert r["source"] == "embedded:iiss-mb2013" and r["verdict"] == "agree"

@@ -93,10 +93,10 @@ def _siei_statement(store, year):
         f"{v['top_pair_with_central_asia']} = {v['kaz_rus']:.2f}{extra}")
 
 
-def _whatif_delta(store, base, add, indicator, year, stat="con"):
+def _whatif_delta(store, base, add, indicator, year, stat="con", source=None):
     from sco_observatory.scenarios import whatif
 
-    w = whatif(store, base, add=add, year=year, indicators=[indicator], integration=False)
+    w = whatif(store, base, add=add, year=year, indicators=[indicator], integration=False, source=source)
     row = w.filter(pl.col("measure") == f"{indicator} {stat}")
     if row.height == 0 or row["baseline"][0] is None or row["changed"][0] is None:
         raise DataMissingError(f"{indicator} {year} not available for the what-if", "")
