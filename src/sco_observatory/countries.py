@@ -31,10 +31,6 @@ class Country:
     name: str
     kind: Kind = "country"
 
-    @property
-    def is_country(self) -> bool:
-        return self.kind != "aggregate"
-
 
 def _norm(text: str) -> str:
     return " ".join(str(text).strip().casefold().split())

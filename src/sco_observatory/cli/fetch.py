@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from sco_observatory.cli.output import Format, emit
-from sco_observatory.cli.parsing import parse_years
+from sco_observatory.dates import parse_year_range as parse_years
 from sco_observatory.errors import SourceError
 from sco_observatory.groups import resolve_group
 from sco_observatory.sources.http import DAY, HttpCache, HttpSettings, OfflineMissing, Progress

@@ -9,7 +9,7 @@ import polars as pl
 import typer
 
 from sco_observatory.cli.output import Format, emit
-from sco_observatory.cli.parsing import parse_years
+from sco_observatory.dates import parse_year_range as parse_years
 from sco_observatory.errors import ObservatoryError
 from sco_observatory.groups import resolve_group
 from sco_observatory.store import open_store

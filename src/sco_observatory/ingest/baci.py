@@ -28,8 +28,6 @@ from sco_observatory.store.db import SourceMeta
 
 COLUMNS = ("t", "i", "j", "k", "v", "q")
 TYPES = {"t": "INTEGER", "i": "INTEGER", "j": "INTEGER", "k": "VARCHAR", "v": "DOUBLE", "q": "VARCHAR"}
-CODE_COLUMNS_NEW = ("country_code", "country_iso3")
-CODE_COLUMNS_OLD = ("country_code", "iso_3digit_alpha")
 URL = "http://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37"
 LICENCE = "Etalab Open Licence 2.0 (CEPII BACI)"
 CITATION = "Gaulier, G. and Zignago, S. (2010). BACI: International Trade Database at the Product-Level. CEPII Working Paper 2010-23"

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns
 from sco_observatory.store.db import SourceMeta
 
 INDICATOR_REQUIRED = ("iso3", "year", "code", "value")

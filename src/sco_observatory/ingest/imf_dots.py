@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, first_line, header_columns, require_columns, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, require_columns
 from sco_observatory.store.db import SourceMeta
 
 LONG_COLUMNS = ("reporter", "reporter_iso3", "partner", "partner_iso3", "flow", "year", "value_usd_mn", "imf_estimate")

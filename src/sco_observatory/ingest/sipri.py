@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, require_columns, sql_string
+from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, require_columns
 from sco_observatory.store.db import SourceMeta
 
 COLUMNS = ("measure", "unit", "region", "subregion", "country", "notes", "year", "value", "raw_marker", "sipri_flag")

@@ -61,7 +61,6 @@ TRADE_GROUP_MEASURES = {
     "intra_share_trade": "fraction of group trade", "intra_share_exports": "fraction of group exports",
     "intensity_group": "index", "introversion_trade": "index (-1 to 1)", "introversion_exports": "index (-1 to 1)",
 }
-LEDGER_EVENTS = ("joined", "upgraded", "restored", "suspended", "left")
 # Units of the indicator codes the shipped files use (the store keeps WDI units empty).
 CODE_UNITS = {
     "NY.GDP.MKTP.KD.ZG": "percent a year",

@@ -33,7 +33,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -603,6 +603,3 @@ def base_url(env: str, default: str) -> str:
     value = os.environ.get(env, "").strip() or default
     return value.rstrip("/")
 
-
-def with_settings(settings: HttpSettings, **changes: Any) -> HttpSettings:
-    return replace(settings, **changes)

@@ -31,7 +31,7 @@ from sco_observatory.countries import lookup
 from sco_observatory.errors import SourceError
 from sco_observatory.ingest.base import CodeColumn
 from sco_observatory.sources.common import (
-    FetchReport, land, parse_number, provenance_url, scope_id, years_text,
+    FetchReport, land, provenance_url, scope_id, years_text,
 )
 from sco_observatory.sources.http import BadResponse, Fetcher, HttpSettings, Progress, Request, Response, base_url
 from sco_observatory.store.db import SourceMeta, Store

@@ -82,8 +82,6 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
 }
 
-DATA_TABLES = ("indicator", "trade", "migration")
-
 # Columns of each data table in insertion order (source_id last).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "indicator": ("iso3", "year", "code", "value", "unit", "estimate", "source_id"),

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any, Callable
 
 import polars as pl
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from sco_observatory import __version__

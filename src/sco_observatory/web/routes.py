@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-import polars as pl
 from fastapi import FastAPI, Query
 
 from sco_observatory.dates import parse_as_of, parse_year_range
