@@ -10,6 +10,7 @@ import datetime as dt
 
 import polars as pl
 
+from sco_observatory.countries import name_of
 from sco_observatory.errors import ObservatoryError
 from sco_observatory.report import charts
 from sco_observatory.report.builder import Context, Section
@@ -25,9 +26,10 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _source_cell(ctx: Context):
+    """Render `source` (and a `y_source`, the GDP/population behind a scaled index) as footnote markers."""
     def cell(column, value, row):
         if column == "source" and value:
-            return ctx.notes.marker(*str(value).split(";"))
+            return ctx.notes.marker(*str(value).split(";"), *([row["y_source"]] if row.get("y_source") else []))
         return None
     return cell
 
@@ -51,7 +53,7 @@ def at_a_glance(ctx: Context) -> Section:
         for iso3 in [c for c in events["iso3"].unique().to_list() if c]:
             hist = kb.history(iso3).filter(pl.col("org") == org)
             for row in hist.iter_rows(named=True):
-                periods.append({"iso3": iso3, "name": f"{row_name(iso3)}", "status": row["status"],
+                periods.append({"iso3": iso3, "name": name_of(iso3), "status": row["status"],
                                 "start": _date(row["since"]), "end": _date(row["until"]),
                                 "org": org})
     fig = charts.timeline_chart(periods, "Shanghai Five (1996) and SCO: every status from founding to today",
@@ -66,12 +68,6 @@ def at_a_glance(ctx: Context) -> Section:
         + f"<details><summary>All status changes ({timeline.height})</summary>{events}</details>"
     )
     return Section("glance", "The SCO at a glance", body, "; ".join(counts))
-
-
-def row_name(iso3: str) -> str:
-    from sco_observatory.countries import name_of
-
-    return name_of(iso3)
 
 
 # ------------------------------------------------------------------------------------ architecture
@@ -277,8 +273,8 @@ def integration(ctx: Context) -> Section:
         parts.append(f"<h3>Pairwise trade integration, {year} — SIEI-style (a proxy, not the EDB's formula)"
                      f"{_formula(ctx, 'siei-trade', 'TI_ij = 100·(X_ij + X_ji)/(Y_i + Y_j), exporter-reported FOB flows and current-US$ GDP — hypothesis H1 of METHODS §1.3 [H], the one consistent with the report')}</h3>")
         parts.append(charts.to_div(fig, ctx.chart_id("siei")))
-        parts.append(table(top, table_id="siei-pairs", cell=lambda c, v, r: ctx.notes.marker(*[x for x in (r["source"], r["y_source"]) if x]) if c == "source" else ("" if c == "y_source" else None),
-                           caption="The most integrated pairs"))
+        parts.append(table(top, table_id="siei-pairs", cell=_source_cell(ctx), caption="The most integrated pairs",
+                           columns=[c for c in top.columns if c != "y_source"]))
         hyp = siei.hypothesis_verdicts(siei.trade_hypotheses(ctx.store, year=2012))
         parts.append("<h3>The report's statement, tested (2012): no Central Asian pair above 1; Kazakhstan–Russia highest</h3>")
         parts.append(table(hyp, table_id="siei-hypotheses"))
@@ -306,8 +302,8 @@ def integration(ctx: Context) -> Section:
         parts.append(f"<h3>Labour-migration integration, {mig_year} — SIEI-style"
                      f"{_formula(ctx, 'siei-migration', 'MI_ij = 100·(Mig_ij + Mig_ji)/(P_i + P_j), migrant stocks (UN DESA) over populations — a proxy after METHODS §1.4 [H]')}</h3>")
         parts.append(table(mig.select("iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "source", "y_source"),
-                           table_id="siei-migration",
-                           cell=lambda c, v, r: ctx.notes.marker(r["source"], r["y_source"]) if c == "source" else ("" if c == "y_source" else None)))
+                           table_id="siei-migration", cell=_source_cell(ctx),
+                           columns=["iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "source"]))
     except ObservatoryError as exc:
         parts.append("<h3>Labour-migration integration</h3>" + note(esc(exc.message) + ".", exc.hint))
     parts.append("<p class='legend'>Energy, education and investment sub-indices need bilateral electricity, student and "
