@@ -37,6 +37,20 @@ def isolated_home(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def ledger_copy(tmp_path) -> Path:
+    """A writable copy of the shipped knowledge-base ledger, for tests that break it on purpose."""
+    import shutil
+
+    from sco_observatory.kb.model import FILES, default_directory
+
+    target = tmp_path / "kb"
+    target.mkdir()
+    for name in FILES:
+        shutil.copy(default_directory() / name, target / name)
+    return target
+
+
+@pytest.fixture
 def store():
     """A fresh in-memory store seeded with the embedded default."""
     from sco_observatory.store import open_memory_store

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -16,7 +14,9 @@ from sco_observatory import kb
 from sco_observatory.cli import main
 from sco_observatory.errors import BadDateError, KnowledgeBaseError, UnknownCountryError, UnknownOrganisationError
 from sco_observatory.kb.criteria import BadThresholdError, evaluate
-from sco_observatory.kb.model import FILES, default_directory, load_ledger
+from sco_observatory.kb.model import load_ledger
+
+from kb_fixtures import replace_once
 
 SCO_2015 = ["CHN", "KAZ", "KGZ", "RUS", "TJK", "UZB"]
 
@@ -236,19 +236,6 @@ def test_cli_errors_one_line_exit_2(capsys, args, needle):
 # ------------------------------------------------------------------------------ table validation
 
 
-@pytest.fixture
-def ledger_copy(tmp_path) -> Path:
-    target = tmp_path / "kb"
-    target.mkdir()
-    for name in FILES:
-        shutil.copy(default_directory() / name, target / name)
-    return target
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_tables_are_sourced():
@@ -283,7 +270,7 @@ def test_tables_are_sourced():
      ["sources.yaml", "un_sc8853_2006_unused", "not cited"]),
 ])
 def test_broken_tables_fail_naming_file_and_entry(ledger_copy, file, old, new, expected):
-    _replace(ledger_copy / file, old, new)
+    replace_once(ledger_copy / file, old, new)
     with pytest.raises(KnowledgeBaseError) as info:
         load_ledger(ledger_copy)
     for needle in expected:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 
 import pytest
 
 from sco_observatory.errors import KnowledgeBaseError
-from sco_observatory.kb.model import FILES, default_directory, load_ledger
+from sco_observatory.kb.model import load_ledger
+
+from kb_fixtures import replace_once
 
 
 def test_ledger_loads_and_every_fact_is_sourced():
@@ -22,19 +22,6 @@ def test_ledger_loads_and_every_fact_is_sourced():
     assert "koldunova2014" in cited
 
 
-@pytest.fixture
-def ledger_copy(tmp_path) -> Path:
-    target = tmp_path / "kb"
-    target.mkdir()
-    for name in FILES:
-        shutil.copy(default_directory() / name, target / name)
-    return target
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_copy_of_ledger_loads_from_a_directory(ledger_copy):
@@ -65,7 +52,7 @@ def test_copy_of_ledger_loads_from_a_directory(ledger_copy):
     ],
 )
 def test_broken_ledger_names_file_and_entry(ledger_copy, file, old, new, expected):
-    _replace(ledger_copy / file, old, new)
+    replace_once(ledger_copy / file, old, new)
     with pytest.raises(KnowledgeBaseError) as info:
         load_ledger(ledger_copy)
     message = info.value.message
@@ -83,12 +70,12 @@ def test_unused_source_is_refused(ledger_copy):
 
 
 def test_membership_after_dissolution_is_refused(ledger_copy):
-    _replace(ledger_copy / "memberships.yaml", 'end: "2005-10-06"', "end: null")
+    replace_once(ledger_copy / "memberships.yaml", 'end: "2005-10-06"', "end: null")
     with pytest.raises(KnowledgeBaseError, match="CACO was dissolved"):
         load_ledger(ledger_copy)
 
 
 def test_unknown_key_is_refused(ledger_copy):
-    _replace(ledger_copy / "projects.yaml", "kind: oil pipeline", "kind: oil pipeline\n  capacty: 1")
+    replace_once(ledger_copy / "projects.yaml", "kind: oil pipeline", "kind: oil pipeline\n  capacty: 1")
     with pytest.raises(KnowledgeBaseError, match="projects.yaml, entry"):
         load_ledger(ledger_copy)

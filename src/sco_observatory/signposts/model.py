@@ -29,15 +29,25 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sco_observatory.errors import ObservatoryError
 
 DOC = "docs/signposts.md"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def _check_id(value: str) -> str:
+    if not ID_RE.match(value):
+        raise ValueError("ids are lower case letters, digits, '-' and '_'")
+    return value
+
+
+Id = Annotated[str, AfterValidator(_check_id)]
+"""A scenario or signpost id (checked the same way for both)."""
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)+$")
 
 
@@ -202,7 +212,7 @@ class Direction(BaseModel):
 class Signpost(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: Id
     title: str = Field(min_length=1)
     scenario: str
     evidence: Literal["for", "against"]
@@ -212,12 +222,6 @@ class Signpost(BaseModel):
     why: str = Field(min_length=10)
     section: str = Field(min_length=1)
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not ID_RE.match(v):
-            raise ValueError("ids are lower case letters, digits, '-' and '_'")
-        return v
 
     @model_validator(mode="after")
     def _condition(self) -> "Signpost":
@@ -249,18 +253,12 @@ class TimeFrame(BaseModel):
 class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: Id
     title: str = Field(min_length=1)
     summary: str = Field(min_length=10)
     time_frame: TimeFrame
     baseline: int = 2014
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not ID_RE.match(v):
-            raise ValueError("ids are lower case letters, digits, '-' and '_'")
-        return v
 
 
 @dataclass

@@ -134,6 +134,10 @@ def import_staged(
         opened.close()
 
 
+TRADE_CODE_COLUMNS = [CodeColumn("reporter"), CodeColumn("partner", keep_world=True)]
+"""Country columns of a bilateral trade fetch: the partner World (WLD) is kept for totals."""
+
+
 def land(
     store: Store | Callable[[], Store],
     report: "FetchReport",

@@ -38,9 +38,8 @@ from urllib.parse import urlencode
 
 from sco_observatory.countries import iso3_to_numeric, lookup
 from sco_observatory.errors import SourceError
-from sco_observatory.ingest.base import CodeColumn
 from sco_observatory.sources.common import (
-    FetchReport, land, parse_number, provenance_url, scope_id, years_text,
+    TRADE_CODE_COLUMNS, FetchReport, land, parse_number, provenance_url, scope_id, years_text,
 )
 from sco_observatory.sources.http import BadResponse, Fetcher, HttpSettings, Progress, Request, Response, base_url
 from sco_observatory.store.db import SourceMeta, Store
@@ -212,7 +211,7 @@ def fetch(
         url=provenance_url(responses), licence=LICENCE,
         citation="UN Comtrade Database, API v1 (customsCode C00, motCode 0, partner2Code 0)",
     )
-    return land(store, report, meta, SOURCE, rows, responses, dropped, [CodeColumn("reporter"), CodeColumn("partner", keep_world=True)])
+    return land(store, report, meta, SOURCE, rows, responses, dropped, TRADE_CODE_COLUMNS)
 
 
 def _text(value: object) -> str:

@@ -29,9 +29,8 @@ from urllib.parse import urlencode
 
 from sco_observatory.countries import lookup
 from sco_observatory.errors import SourceError
-from sco_observatory.ingest.base import CodeColumn
 from sco_observatory.sources.common import (
-    FetchReport, land, provenance_url, scope_id, years_text,
+    TRADE_CODE_COLUMNS, FetchReport, land, provenance_url, scope_id, years_text,
 )
 from sco_observatory.sources.http import BadResponse, Fetcher, HttpSettings, Progress, Request, Response, base_url
 from sco_observatory.store.db import SourceMeta, Store
@@ -162,7 +161,7 @@ def fetch(
         url=provenance_url(responses), licence=LICENCE,
         citation="IMF, International Trade in Goods (by partner country), IMTS dataflow (IMF.STA)",
     )
-    return land(store, report, meta, SOURCE, rows, responses, dropped, [CodeColumn("reporter"), CodeColumn("partner", keep_world=True)])
+    return land(store, report, meta, SOURCE, rows, responses, dropped, TRADE_CODE_COLUMNS)
 
 
 def normalise(responses: Sequence[Response], reporters: set[str], partners: set[str],
