@@ -5,7 +5,17 @@ IMF, UN and SIPRI write them ("Kyrgyz Republic", "Iran, Islamic Rep.", "Afghanis
 of"), ISO2, ISO3 and M49 numeric codes are converted here, once, at the edge. The matching itself is
 country_converter's (its curated regular expressions); this module adds what it lacks: historical
 entities (SUN, YUG, CSK, ...) that must not be mapped onto their successors, statistical aggregates
-("World", "Euro Area", income groups) that must never pass for countries, and suggestions for typos.
+("World", "Euro Area", income groups) that must never pass for countries, suggestions for typos, and
+country names in the region's languages (issue #13).
+
+Names in the region's languages come from the Unicode CLDR territory names shipped with `babel`
+(one table per locale in `CLDR_LOCALES`), keyed by CLDR region code; two-letter codes are mapped
+to ISO3 through pycountry's ISO 3166-1 table, CLDR's "001" is World and its other numeric regions
+(continents, "Central Asia", ...) and EU/EZ/UN are aggregates. A name two locales give to different
+codes is dropped rather than guessed. Publisher spellings CLDR lacks (Rosstat's "Кыргызстан" where
+CLDR writes "Киргизия") are rows of data/country_aliases.csv, each with the publisher it comes from.
+The table is built once, on the first lookup that needs it (a command that resolves no name never
+imports babel).
 """
 
 from __future__ import annotations
@@ -32,8 +42,18 @@ class Country:
     kind: Kind = "country"
 
 
+# Locales whose CLDR territory names the resolver accepts: the SCO and Central Asian languages.
+CLDR_LOCALES = ("ru", "zh", "zh_Hant", "kk", "uz", "uz_Cyrl", "ky", "tg", "fa", "hi", "ur")
+CLDR_WORLD = "001"
+CLDR_AGGREGATES = {"EU": "European Union", "EZ": "Euro Area", "UN": "United Nations"}
+
+# Letters written interchangeably in these scripts: Uzbek Latin's okina/apostrophe variants and
+# Russian ё/е (publishers drop the diaeresis); folded alike in names and in lookups.
+_FOLD = str.maketrans({"\u02bb": "'", "\u02bc": "'", "\u2018": "'", "\u2019": "'", "`": "'", "ё": "е"})
+
+
 def _norm(text: str) -> str:
-    return " ".join(str(text).strip().casefold().split())
+    return " ".join(str(text).strip().casefold().translate(_FOLD).split())
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
@@ -73,6 +93,36 @@ def _aggregates() -> dict[str, Country]:
         table[_norm(row["name"])] = entity
         if row["code"]:
             table.setdefault(_norm(row["code"]), Country(row["code"], row["name"], "aggregate"))
+    return table
+
+
+@lru_cache(maxsize=1)
+def _cldr() -> dict[str, Country]:
+    """CLDR territory names in `CLDR_LOCALES` -> Country (countries, then CLDR's regions as aggregates)."""
+    import pycountry
+    from babel import Locale
+
+    countries: dict[str, set[str]] = {}
+    regions: dict[str, str] = {}
+    for locale in CLDR_LOCALES:
+        for code, name in Locale.parse(locale).territories.items():
+            key = _norm(name)
+            if code.isdigit() or code in CLDR_AGGREGATES:
+                regions.setdefault(key, code)
+                continue
+            found = pycountry.countries.get(alpha_2=code)
+            if found is not None:
+                countries.setdefault(key, set()).add(found.alpha_3)
+    table: dict[str, Country] = {}
+    for key, code in regions.items():
+        if code == CLDR_WORLD:
+            table[key] = Country("WLD", "World", "aggregate")
+        else:
+            table[key] = Country("", CLDR_AGGREGATES.get(code, f"CLDR region {code}"), "aggregate")
+    for key, isos in countries.items():  # a country name wins over a region spelt the same
+        if len(isos) == 1:
+            iso3 = isos.pop()
+            table[key] = Country(iso3, _iso3_names().get(iso3, iso3), "country")
     return table
 
 
@@ -122,6 +172,8 @@ def lookup(text: str) -> Country | None:
         return _aggregates()[key]
     if key in _aliases():
         return _aliases()[key]
+    if key in _cldr():
+        return _cldr()[key]
     raw = str(text).strip()
     cc = _converter()
     if _is_numeric_code(raw):
