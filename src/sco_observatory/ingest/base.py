@@ -24,7 +24,7 @@ import duckdb
 from sco_observatory.countries import resolve_many
 from sco_observatory.errors import ImportFormatError, StoreError
 from sco_observatory.store.db import ImportResult, SourceMeta, Store
-from sco_observatory.store.schema import COLUMNS, KEYS, VALUE_COLUMN
+from sco_observatory.store.schema import COLUMNS, KEYS, VALUE_COLUMN, VALUE_MAY_BE_MISSING
 
 MIN_YEAR, MAX_YEAR = 1800, dt.date.today().year + 1
 
@@ -187,6 +187,8 @@ def _validate(store: Store, staging: str, plan: ImportPlan) -> bool:
         (f"{value} IS NULL", f"missing {value}"),
         (f"isnan({value}) OR isinf({value})", f"{value} is not a finite number"),
     ]
+    if table in VALUE_MAY_BE_MISSING:
+        del standard[2]
     if table in ("trade", "migration"):
         standard.append((f"{value} < 0", f"negative {value} (trade values and migrant stocks cannot be negative)"))
     checks = plan.checks + standard  # the reader's specific checks explain more than the generic ones

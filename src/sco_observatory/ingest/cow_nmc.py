@@ -21,6 +21,10 @@ indicator, in COW's own units (recorded in `unit`, never rescaled):
     COW.NMC.CINC    share of the system total (0-1), Composite Index of National Capability
 
 `-9` is COW's missing value: skipped and counted. Source id `cow:nmc-<version>` (e.g. cow:nmc-6.0).
+The same format reads NMC v7.0 (1816-2022) as converted from peacesciencer's `cow_nmc.rda`
+(../shared/data/cow_nmc_v7/PROVENANCE.md): the same columns without `version`, and missing written as
+an empty cell instead of -9 (both are skipped and counted alike). The version comes from the file
+name (NMC-70-... -> 7.0), so v6.0 and v7.0 are separate sources and can be compared.
 
 `cow-trade`: `ccode,statename,stateabb,year,imports,exports,alt_imports,alt_exports,source1,source2,
 version` in current US$ millions -> COW.TRADE.IMPORTS / COW.TRADE.EXPORTS in current US$ (x 1e6).
@@ -35,6 +39,7 @@ from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_sour
 from sco_observatory.store.db import SourceMeta
 
 NMC_COLUMNS = ("stateabb", "ccode", "year", "milex", "milper", "irst", "pec", "tpop", "upop", "cinc", "version")
+NMC_COLUMNS_UNVERSIONED = NMC_COLUMNS[:-1]  # v7.0 via peacesciencer: `version` dropped
 TRADE_COLUMNS = ("ccode", "statename", "stateabb", "year", "imports", "exports", "alt_imports", "alt_exports",
                  "source1", "source2", "version")
 MILEX_GBP_BEFORE = 1914
@@ -54,7 +59,7 @@ HINT = "check the file against docs/formats.md (Correlates of War), or pass the 
 
 
 def looks_like_nmc(path: Path) -> bool:
-    return header_columns(path) == list(NMC_COLUMNS)
+    return header_columns(path) in (list(NMC_COLUMNS), list(NMC_COLUMNS_UNVERSIONED))
 
 
 def looks_like_trade(path: Path) -> bool:
@@ -120,7 +125,7 @@ def _version_of(path: Path, default: str) -> str:
 
 
 def plan_nmc(path: Path) -> ImportPlan:
-    require_columns(path, NMC_COLUMNS, "COW National Material Capabilities CSV")
+    require_columns(path, NMC_COLUMNS_UNVERSIONED, "COW National Material Capabilities CSV")
     parts = []
     for column, (code, unit) in COMPONENTS.items():
         unit_sql = (f"CASE WHEN TRY_CAST(s.year AS INTEGER) < {MILEX_GBP_BEFORE} THEN 'thousands of current GBP' "
@@ -130,7 +135,8 @@ def plan_nmc(path: Path) -> ImportPlan:
     meta = SourceMeta(
         source_id=f"cow:nmc-{version}", title=f"Correlates of War National Material Capabilities v{version}",
         publisher="Correlates of War Project", url=URL_NMC, licence=LICENCE, format="cow-nmc", table_name="indicator",
-        citation="Singer, Bremer & Stuckey (1972); Greig & Enterline (2021), National Material Capabilities Data Documentation v6.0",
+        citation=f"Singer, Bremer & Stuckey (1972); National Material Capabilities Data Documentation v{version}"
+                 + (" (Greig & Enterline 2021)" if version == "6.0" else ""),
     )
     return _plan(path, meta, _long_select(path, parts, 1.0),
                  [("value < 0", "negative value (COW components cannot be negative; -9 is missing)")])
@@ -149,7 +155,7 @@ def plan_trade(path: Path) -> ImportPlan:
 
 
 FORMATS = [
-    Format("cow-nmc", "Correlates of War National Material Capabilities: stateabb,ccode,year,milex,milper,irst,pec,tpop,upop,cinc,version",
+    Format("cow-nmc", "Correlates of War National Material Capabilities (v6.0, or v7.0 without `version`): stateabb,ccode,year,milex,milper,irst,pec,tpop,upop,cinc[,version]",
            looks_like_nmc, plan_nmc),
     Format("cow-trade", "Correlates of War Trade national totals: ccode,statename,stateabb,year,imports,exports,...",
            looks_like_trade, plan_trade),

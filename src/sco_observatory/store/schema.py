@@ -6,7 +6,7 @@ where the rows came from (title, publisher, URL, licence, retrieval time, sha256
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -80,6 +80,22 @@ MIGRATIONS: dict[int, list[str]] = {
             f"ALTER TABLE {table}_v2 RENAME TO {table}",
         )
     ],
+    # v3: three new pair tables for the SIEI education, investment and security dimensions, each
+    # filled by its reader (ingest/uis_students.py, ingest/imf_cdis.py, ingest/sipri_arms.py).
+    3: [
+        """CREATE TABLE IF NOT EXISTS student_mobility (
+            origin VARCHAR NOT NULL, destination VARCHAR NOT NULL, year INTEGER NOT NULL,
+            students DOUBLE NOT NULL CHECK (students >= 0), qualifier VARCHAR, source_id VARCHAR NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS direct_investment (
+            reporter VARCHAR NOT NULL, counterpart VARCHAR NOT NULL, year INTEGER NOT NULL,
+            position_usd DOUBLE, marker VARCHAR, source_id VARCHAR NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS arms_transfer (
+            supplier VARCHAR NOT NULL, recipient VARCHAR NOT NULL, year INTEGER NOT NULL, deal_id BIGINT NOT NULL,
+            tiv DOUBLE NOT NULL CHECK (tiv >= 0), units DOUBLE, units_estimate BOOLEAN, year_estimate BOOLEAN,
+            designation VARCHAR, description VARCHAR, category VARCHAR, order_year INTEGER,
+            order_year_estimate BOOLEAN, status VARCHAR, tiv_per_unit DOUBLE, local_production BOOLEAN,
+            source_id VARCHAR NOT NULL)""",
+    ],
 }
 
 # Columns of each data table in insertion order (source_id last).
@@ -87,12 +103,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "indicator": ("iso3", "year", "code", "value", "unit", "estimate", "source_id"),
     "trade": ("reporter", "partner", "year", "flow", "product", "value_usd", "valuation", "estimate", "source_id"),
     "migration": ("origin", "destination", "year", "stock", "source_id"),
+    "student_mobility": ("origin", "destination", "year", "students", "qualifier", "source_id"),
+    "direct_investment": ("reporter", "counterpart", "year", "position_usd", "marker", "source_id"),
+    "arms_transfer": ("supplier", "recipient", "year", "deal_id", "tiv", "units", "units_estimate", "year_estimate",
+                      "designation", "description", "category", "order_year", "order_year_estimate", "status",
+                      "tiv_per_unit", "local_production", "source_id"),
 }
 
 KEYS: dict[str, tuple[str, ...]] = {
     "indicator": ("iso3", "year", "code"),
     "trade": ("reporter", "partner", "year", "flow", "product"),
     "migration": ("origin", "destination", "year"),
+    "student_mobility": ("origin", "destination", "year"),
+    "direct_investment": ("reporter", "counterpart", "year"),
+    "arms_transfer": ("deal_id", "year"),
 }
 
-VALUE_COLUMN = {"indicator": "value", "trade": "value_usd", "migration": "stock"}
+VALUE_COLUMN = {"indicator": "value", "trade": "value_usd", "migration": "stock", "student_mobility": "students",
+                "direct_investment": "position_usd", "arms_transfer": "tiv"}
+
+# Tables whose value may be missing on a stored row because the publisher marks it (CDIS "C",
+# confidential): the marker column says why; every other table's value is NOT NULL.
+VALUE_MAY_BE_MISSING = frozenset({"direct_investment"})
