@@ -52,8 +52,16 @@ CLDR_AGGREGATES = {"EU": "European Union", "EZ": "Euro Area", "UN": "United Nati
 _FOLD = str.maketrans({"\u02bb": "'", "\u02bc": "'", "\u2018": "'", "\u2019": "'", "`": "'", "ё": "е"})
 
 
+# Latin letters that look like Cyrillic ones, typed into Cyrillic names by publishers (Rosstat's
+# "Китaй" has a Latin a): inside a name that has Cyrillic letters they are read as Cyrillic.
+_LATIN_LOOKALIKES = str.maketrans("aeopcxyk", "аеорсхук")
+
+
 def _norm(text: str) -> str:
-    return " ".join(str(text).strip().casefold().translate(_FOLD).split())
+    folded = " ".join(str(text).strip().casefold().translate(_FOLD).split())
+    if any("\u0400" <= ch <= "\u04ff" for ch in folded):
+        folded = folded.translate(_LATIN_LOOKALIKES)
+    return folded
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
