@@ -8,11 +8,15 @@ entities (SUN, YUG, CSK, ...) that must not be mapped onto their successors, sta
 ("World", "Euro Area", income groups) that must never pass for countries, suggestions for typos, and
 country names in the region's languages (issue #13).
 
-Names in the region's languages come from the Unicode CLDR territory names shipped with `babel`
-(one table per locale in `CLDR_LOCALES`), keyed by CLDR region code; two-letter codes are mapped
-to ISO3 through pycountry's ISO 3166-1 table, CLDR's "001" is World and its other numeric regions
-(continents, "Central Asia", ...) and EU/EZ/UN are aggregates. A name two locales give to different
-codes is dropped rather than guessed. Publisher spellings CLDR lacks (Rosstat's "Кыргызстан" where
+Names in the region's languages come from two maintained sources: the Unicode CLDR territory names
+shipped with `babel` (one table per locale in `CLDR_LOCALES`), keyed by CLDR region code, and the
+Debian iso-codes translations of the ISO 3166-1 names shipped with `pycountry` (`ISO_CODES_LOCALES`;
+short, official and common names, e.g. "Республика Молдова", "Южная Африка"). Two-letter codes are
+mapped to ISO3 through pycountry's ISO 3166-1 table; CLDR's "001" is World and its other numeric
+regions (continents, "Central Asia", ...) and EU/EZ/UN are aggregates. A name the sources give to
+different countries is dropped rather than guessed; a country name wins over a region spelt the
+same. A name written in ISO 3166's inverted style ("Молдова, Республика") is also tried the right
+way round. Publisher spellings CLDR lacks (Rosstat's "Кыргызстан" where
 CLDR writes "Киргизия") are rows of data/country_aliases.csv, each with the publisher it comes from.
 The table is built once, on the first lookup that needs it (a command that resolves no name never
 imports babel).
@@ -44,12 +48,14 @@ class Country:
 
 # Locales whose CLDR territory names the resolver accepts: the SCO and Central Asian languages.
 CLDR_LOCALES = ("ru", "zh", "zh_Hant", "kk", "uz", "uz_Cyrl", "ky", "tg", "fa", "hi", "ur")
+ISO_CODES_LOCALES = ("ru", "zh_CN", "zh_TW", "kk", "uz", "ky", "tg", "fa", "hi", "ur")
 CLDR_WORLD = "001"
 CLDR_AGGREGATES = {"EU": "European Union", "EZ": "Euro Area", "UN": "United Nations"}
 
 # Letters written interchangeably in these scripts: Uzbek Latin's okina/apostrophe variants and
 # Russian ё/е (publishers drop the diaeresis); folded alike in names and in lookups.
-_FOLD = str.maketrans({"\u02bb": "'", "\u02bc": "'", "\u2018": "'", "\u2019": "'", "`": "'", "ё": "е"})
+# The combining acute (stress mark, "Респу́блика") is dropped.
+_FOLD = str.maketrans({"\u02bb": "'", "\u02bc": "'", "\u2018": "'", "\u2019": "'", "`": "'", "ё": "е", "\u0301": None})
 
 
 # Latin letters that look like Cyrillic ones, typed into Cyrillic names by publishers (Rosstat's
@@ -104,14 +110,38 @@ def _aggregates() -> dict[str, Country]:
     return table
 
 
+def _iso_codes_names() -> list[tuple[str, str]]:
+    """(normalised name, ISO3) from the iso-codes translations of ISO 3166-1 that pycountry ships."""
+    import gettext
+
+    import pycountry
+
+    pairs = []
+    for locale in ISO_CODES_LOCALES:
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
+        except OSError:  # a pycountry build without this locale: CLDR still covers it
+            continue
+        for country in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                english = getattr(country, attr, None)
+                if english:
+                    translated = tr.gettext(english)
+                    if translated != english:
+                        pairs.append((_norm(translated), country.alpha_3))
+    return pairs
+
+
 @lru_cache(maxsize=1)
 def _cldr() -> dict[str, Country]:
-    """CLDR territory names in `CLDR_LOCALES` -> Country (countries, then CLDR's regions as aggregates)."""
+    """Names in the region's languages (CLDR, then iso-codes) -> Country; CLDR's regions as aggregates."""
     import pycountry
     from babel import Locale
 
     countries: dict[str, set[str]] = {}
     regions: dict[str, str] = {}
+    for key, iso3 in _iso_codes_names():
+        countries.setdefault(key, set()).add(iso3)
     for locale in CLDR_LOCALES:
         for code, name in Locale.parse(locale).territories.items():
             key = _norm(name)
@@ -189,6 +219,9 @@ def lookup(text: str) -> Country | None:
     else:
         iso3 = cc.convert(raw, to="ISO3", not_found=None)
     if not isinstance(iso3, str) or iso3 not in _iso3_names():
+        head, sep, tail = raw.partition(", ")
+        if sep and tail and "," not in tail:  # ISO 3166's inverted style: "Молдова, Республика"
+            return lookup(f"{tail} {head}")
         return None
     return Country(iso3, _iso3_names()[iso3], "country")
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
 from sco_observatory.ingest import baci, comtrade, cow_nmc, generic, imf_dots, sipri, undesa, unodc_opium, wdi
-from sco_observatory.ingest import rosstat_fcs, undesa_long, wits
+from sco_observatory.ingest import national_trade, rosstat_fcs, undesa_long, wits
 from sco_observatory.ingest.base import Format, run_import
 from sco_observatory.store.db import ImportResult, Store
 
 READERS = (wdi, imf_dots, baci, comtrade, sipri, cow_nmc, undesa, unodc_opium, generic,
-           undesa_long, wits, rosstat_fcs)
+           undesa_long, wits, rosstat_fcs, national_trade)
 FORMATS: dict[str, Format] = {fmt.name: fmt for reader in READERS for fmt in reader.FORMATS}
 
 
@@ -59,4 +59,36 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto", *, progress=N
             f"its options: {', '.join(allowed)}" if allowed else f"format {name} takes no options",
         )
     plan = FORMATS[name].plan(path, **options)
+    if isinstance(plan, list):
+        return _import_several(store, plan, progress)
     return run_import(store, plan, progress=progress)
+
+
+class _DryRun(Exception):
+    """Raised just before commit to roll a fully validated import back."""
+
+
+def _import_several(store: Store, plans: list, progress) -> ImportResult:
+    """A file holding several sources (one per publisher): validate every plan, then land each.
+
+    Each plan is first run to the point of commit and rolled back, so a file with one bad table
+    changes nothing; then each lands in its own transaction. Returns one combined result.
+    """
+    def dry() -> None:
+        raise _DryRun
+
+    for plan in plans:
+        try:
+            run_import(store, plan, before_commit=dry)
+        except _DryRun:
+            pass
+    results = [run_import(store, plan, progress=progress) for plan in plans]
+    skipped: dict[str, int] = {}
+    for result in results:
+        for why, n in result.skipped.items():
+            skipped[why] = skipped.get(why, 0) + n
+    statuses = {r.status for r in results}
+    status = statuses.pop() if len(statuses) == 1 else ("replaced" if "replaced" in statuses else "imported")
+    return ImportResult(", ".join(r.source_id for r in results), results[0].table, status,
+                        sum(r.rows for r in results), sum(r.previous_rows for r in results), skipped,
+                        sum(r.seconds for r in results))
