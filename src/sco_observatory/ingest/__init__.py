@@ -10,12 +10,12 @@ from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
 from sco_observatory.ingest import baci, comtrade, cow_nmc, generic, imf_dots, sipri, undesa, unodc_opium, wdi
-from sco_observatory.ingest import imf_cdis, national_trade, rosstat_fcs, uis_students, undesa_long, wits
+from sco_observatory.ingest import imf_cdis, national_trade, rosstat_fcs, sipri_arms, uis_students, undesa_long, wits
 from sco_observatory.ingest.base import Format, run_import
 from sco_observatory.store.db import ImportResult, Store
 
 READERS = (wdi, imf_dots, baci, comtrade, sipri, cow_nmc, undesa, unodc_opium, generic,
-           undesa_long, wits, rosstat_fcs, national_trade, uis_students, imf_cdis)
+           undesa_long, wits, rosstat_fcs, national_trade, uis_students, imf_cdis, sipri_arms)
 FORMATS: dict[str, Format] = {fmt.name: fmt for reader in READERS for fmt in reader.FORMATS}
 
 

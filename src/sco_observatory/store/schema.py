@@ -93,7 +93,8 @@ MIGRATIONS: dict[int, list[str]] = {
             supplier VARCHAR NOT NULL, recipient VARCHAR NOT NULL, year INTEGER NOT NULL, deal_id BIGINT NOT NULL,
             tiv DOUBLE NOT NULL CHECK (tiv >= 0), units DOUBLE, units_estimate BOOLEAN, year_estimate BOOLEAN,
             designation VARCHAR, description VARCHAR, category VARCHAR, order_year INTEGER,
-            order_year_estimate BOOLEAN, status VARCHAR, tiv_per_unit DOUBLE, local_production BOOLEAN,
+            order_year_estimate BOOLEAN, status VARCHAR, tiv_per_unit DOUBLE, tiv_per_new_unit DOUBLE,
+            local_production BOOLEAN,
             source_id VARCHAR NOT NULL)""",
     ],
 }
@@ -107,7 +108,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "direct_investment": ("reporter", "counterpart", "year", "position_usd", "marker", "source_id"),
     "arms_transfer": ("supplier", "recipient", "year", "deal_id", "tiv", "units", "units_estimate", "year_estimate",
                       "designation", "description", "category", "order_year", "order_year_estimate", "status",
-                      "tiv_per_unit", "local_production", "source_id"),
+                      "tiv_per_unit", "tiv_per_new_unit", "local_production", "source_id"),
 }
 
 KEYS: dict[str, tuple[str, ...]] = {
