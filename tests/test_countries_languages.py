@@ -54,3 +54,38 @@ def test_the_name_table_comes_from_cldr_not_a_hand_table():
 def test_english_names_still_come_first():
     assert countries.resolve("Georgia").iso3 == "GEO"
     assert countries.resolve("Niger").iso3 == "NER"
+
+
+def test_other_languages_are_read_before_english_patterns():
+    """country_converter's English regexes would read Uzbek 'Nigeriya' as Niger, 'Janubiy Sudan' as Sudan."""
+    assert countries.resolve("Nigeriya").iso3 == "NGA"
+    assert countries.resolve("Janubiy Sudan").iso3 == "SSD"
+
+
+def test_no_english_name_is_shadowed_by_another_language():
+    data = countries._converter().data
+    for column in ("name_short", "name_official"):
+        for name, iso3 in zip(data[column], data["ISO3"]):
+            if isinstance(name, str):
+                found = countries._cldr().get(countries._norm(name))
+                assert found is None or found.iso3 == iso3, (name, iso3, found)
+
+
+@pytest.mark.parametrize("text, iso3", [
+    ("Молдова, Республика", "MDA"),            # ISO 3166 inverted style (BNS Kazakhstan), un-inverted
+    ("Иран, Исламская Республика", "IRN"),     # iso-codes official name, stress mark folded
+    ("Южная Африка", "ZAF"),                   # iso-codes country name wins over CLDR's region 018
+    ("Китaй", "CHN"),                          # Latin look-alike a (Rosstat)
+])
+def test_publisher_forms_through_standard_sources(text, iso3):
+    assert countries.resolve(text).iso3 == iso3
+
+
+def test_name_table_is_built_lazily():
+    import subprocess
+    import sys
+
+    code = ("import sys; import sco_observatory.cli, sco_observatory.countries as c; "
+            "print(c._cldr.cache_info().currsize, 'babel' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "False"]

@@ -210,6 +210,8 @@ def lookup(text: str) -> Country | None:
         return _aggregates()[key]
     if key in _aliases():
         return _aliases()[key]
+    # Exact names in the region's languages before country_converter's English patterns, which
+    # would read Uzbek "Nigeriya" as Niger and "Janubiy Sudan" as Sudan.
     if key in _cldr():
         return _cldr()[key]
     raw = str(text).strip()
@@ -218,12 +220,12 @@ def lookup(text: str) -> Country | None:
         iso3 = cc.convert(str(int(raw)), src="ISOnumeric", to="ISO3", not_found=None)
     else:
         iso3 = cc.convert(raw, to="ISO3", not_found=None)
-    if not isinstance(iso3, str) or iso3 not in _iso3_names():
-        head, sep, tail = raw.partition(", ")
-        if sep and tail and "," not in tail:  # ISO 3166's inverted style: "Молдова, Республика"
-            return lookup(f"{tail} {head}")
-        return None
-    return Country(iso3, _iso3_names()[iso3], "country")
+    if isinstance(iso3, str) and iso3 in _iso3_names():
+        return Country(iso3, _iso3_names()[iso3], "country")
+    head, sep, tail = raw.partition(", ")
+    if sep and tail and "," not in tail:  # ISO 3166's inverted style: "Молдова, Республика"
+        return lookup(f"{tail} {head}")
+    return None
 
 
 def suggestions(text: str, n: int = 3) -> list[str]:
