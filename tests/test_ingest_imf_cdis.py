@@ -46,3 +46,12 @@ def test_cdis_rows_markers_and_values(store, shared_data):
     all_in_kaz = next(float(r["value_usd_mn"]) for r in raw
                       if r["reporter"] == "Total Investment" and r["counterpart"] == "Kazakhstan, Rep. of" and r["year"] == "2009")
     assert mn("WLD", "KAZ", 2009) == pytest.approx(all_in_kaz)
+
+
+def test_catalog_lists_the_new_tables(store, shared_data):
+    from sco_observatory.store.queries import catalog
+
+    import_file(store, shared_data / "fdi_imf_cdis" / "cdis_table6o_outward_positions_2009_2022_focus.csv")
+    row = catalog(store).filter(source="imf-cdis:outward-6o").row(0, named=True)
+    assert (row["table"], row["first_year"], row["last_year"]) == ("direct_investment", 2009, 2022)
+    assert row["rows"] == store.con.execute("SELECT count(*) FROM direct_investment").fetchone()[0]

@@ -23,7 +23,16 @@ def catalog(store: Store) -> pl.DataFrame:
                    count(DISTINCT reporter), count(*) FROM trade GROUP BY source_id
             UNION ALL
             SELECT source_id, 'migration', 'migrant stock', min(year), max(year), count(DISTINCT destination), count(*)
-            FROM migration GROUP BY source_id)
+            FROM migration GROUP BY source_id
+            UNION ALL
+            SELECT source_id, 'student_mobility', 'mobile students', min(year), max(year), count(DISTINCT destination), count(*)
+            FROM student_mobility GROUP BY source_id
+            UNION ALL
+            SELECT source_id, 'direct_investment', 'direct-investment positions', min(year), max(year), count(DISTINCT reporter),
+                   count(*) FROM direct_investment GROUP BY source_id
+            UNION ALL
+            SELECT source_id, 'arms_transfer', 'arms deliveries (TIV)', min(year), max(year), count(DISTINCT recipient), count(*)
+            FROM arms_transfer GROUP BY source_id)
         SELECT s.source_id AS source, s.table_name AS "table", sp.codes AS contents, sp.first_year, sp.last_year,
                sp.countries, sp.rows, s.publisher, s.licence, strftime(s.retrieved, '%Y-%m-%d %H:%M') AS retrieved,
                s.sha256
