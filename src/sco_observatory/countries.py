@@ -15,11 +15,10 @@ short, official and common names, e.g. "Республика Молдова", "�
 mapped to ISO3 through pycountry's ISO 3166-1 table; CLDR's "001" is World and its other numeric
 regions (continents, "Central Asia", ...) and EU/EZ/UN are aggregates. A name the sources give to
 different countries is dropped rather than guessed; a country name wins over a region spelt the
-same. A name written in ISO 3166's inverted style ("Молдова, Республика") is also tried the right
-way round. Publisher spellings CLDR lacks (Rosstat's "Кыргызстан" where
-CLDR writes "Киргизия") are rows of data/country_aliases.csv, each with the publisher it comes from.
-The table is built once, on the first lookup that needs it (a command that resolves no name never
-imports babel).
+same. A non-Latin name written in ISO 3166's inverted style ("Молдова, Республика") is also tried
+the right way round. Publisher spellings neither source has (BNS Kazakhstan's "Тайвань (Китай)",
+Rosstat's "США") are rows of data/country_aliases.csv, each naming the publisher it comes from.
+The table is built once, on the first lookup (a command that resolves no name never imports babel).
 """
 
 from __future__ import annotations
@@ -223,7 +222,7 @@ def lookup(text: str) -> Country | None:
     if isinstance(iso3, str) and iso3 in _iso3_names():
         return Country(iso3, _iso3_names()[iso3], "country")
     head, sep, tail = raw.partition(", ")
-    if sep and tail and "," not in tail:  # ISO 3166's inverted style: "Молдова, Республика"
+    if sep and tail and "," not in tail and not raw.isascii():  # ISO 3166's inverted style: "Молдова, Республика"
         return lookup(f"{tail} {head}")
     return None
 
