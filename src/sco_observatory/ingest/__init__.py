@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
 from sco_observatory.ingest import baci, comtrade, cow_nmc, generic, imf_dots, sipri, undesa, unodc_opium, wdi
+from sco_observatory.ingest import guard, opening
 from sco_observatory.ingest.base import Format, run_import
 from sco_observatory.store.db import ImportResult, Store
 
@@ -31,17 +32,52 @@ def detect_format(path: Path) -> str:
     raise ImportFormatError(f"{path.name}: ambiguous format ({', '.join(matches)})", "pass --format to choose")
 
 
-def import_file(store: Store, path: str | Path, fmt: str = "auto", *, progress=None, **options) -> ImportResult:
+def import_file(store: Store, path: str | Path, fmt: str = "auto", *, progress=None, replace: bool = False,
+                encoding: str | None = None, member: str | None = None, **options) -> ImportResult:
     """Import one file into the store (all or nothing; re-importing the same file changes nothing).
 
     `options` go to the format's reader (e.g. BACI's `country_codes=PATH`, the generic CSV's
-    `source_title=...`); `progress(stage, fraction)` is called while it runs.
+    `source_title=...`); `progress(stage, fraction)` is called while it runs. `.zip` and `.gz`
+    files are read directly and `encoding=` names a non-UTF-8 encoding (see `opening`); `member=`
+    picks the data file of a zip holding several. A new version that would lose rows, countries or
+    years, or whose last line is cut, is refused unless `replace=True` (see `guard`).
     """
+    path = _existing(path)
+    with opening.opened(path, encoding=encoding, member=member) as readable:
+        plan = _plan(readable, fmt, options)
+        try:
+            return run_import(store, plan, progress=progress, replace=replace)
+        except ImportFormatError as exc:
+            raise _with_encoding_hint(exc) from None
+
+
+def diff_file(store: Store, path: str | Path, fmt: str = "auto", *, encoding: str | None = None,
+              member: str | None = None, **options) -> guard.Change:
+    """What importing `path` would change (rows, countries, years, largest value changes); imports nothing."""
+    path = _existing(path)
+    with opening.opened(path, encoding=encoding, member=member) as readable:
+        plan = _plan(readable, fmt, options)
+        try:
+            result = run_import(store, plan, replace="diff")
+        except guard.DiffReady as ready:
+            return ready.change
+        except ImportFormatError as exc:
+            raise _with_encoding_hint(exc) from None
+    # The store already holds this exact file (same sha256): nothing would change.
+    stored = guard.stored_stats(store.con, result.source_id, result.table)
+    return guard.Change(result.source_id, result.table, path.name, stored, stored, identical=True)
+
+
+def _existing(path: str | Path) -> Path:
     path = Path(path)
     if not path.exists():
         raise ImportFormatError(f"{path}: no such file", "check the path")
     if path.is_dir():
         raise ImportFormatError(f"{path}: is a directory", "import the files in it one at a time")
+    return path
+
+
+def _plan(path: Path, fmt: str, options: dict):
     name = detect_format(path) if fmt == "auto" else fmt
     if name not in FORMATS:
         raise ImportFormatError(f"unknown format '{fmt}'", f"use one of: auto, {', '.join(sorted(FORMATS))}")
@@ -51,10 +87,18 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto", *, progress=N
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
     unknown = [] if takes_any else [k for k in options if k not in accepted]
     if unknown:
-        allowed = [p for p in accepted if p != "path"]
+        allowed = [p for p in accepted if p != "path"] + ["encoding", "member"]
         raise ImportFormatError(
             f"format {name} takes no option '{unknown[0]}'",
-            f"its options: {', '.join(allowed)}" if allowed else f"format {name} takes no options",
+            f"its options: {', '.join(allowed)}",
         )
-    plan = FORMATS[name].plan(path, **options)
-    return run_import(store, plan, progress=progress)
+    return FORMATS[name].plan(path, **options)
+
+
+def _with_encoding_hint(exc: ImportFormatError) -> ImportFormatError:
+    """DuckDB's 'Invalid unicode' past the sniffed head: name the encoding option in the hint."""
+    if "Invalid unicode" in exc.message:
+        return ImportFormatError(exc.message.replace("Invalid unicode (byte sequence mismatch)", "not UTF-8 text"),
+                                 "if the file is Latin-1 or Windows-1252 pass -o encoding=latin-1 (or cp1252); "
+                                 + opening.ENCODING_HINT)
+    return exc
