@@ -213,3 +213,19 @@ def test_bad_response_parsers_still_retry_truncated_bodies(loopback):
     fetcher = Fetcher("Test API", HttpSettings.from_env(), parse)
     assert fetcher.fetch_all([Request("test", f"{loopback.url}/x")])[0].parsed == [1, 2]
     assert fetcher.stats.retries["malformed body"] == 1
+
+
+def test_comtrade_deep_json_is_one_line(loopback, capsys):
+    from loopback import FakeComtrade
+
+    FakeComtrade(loopback, {(762, 643, 2012, "X"): 1.0})
+    loopback.fault(r"^/public/v1/preview/", Reply(200, '{"data": ' + "[" * 3000 + "]" * 3000 + "}"))
+    err = _one_line_failure(capsys, "fetch", "comtrade", "-r", "TJK", "-p", "RUS", "-y", "2012", "-q")
+    assert "nests 3001 levels deep" in err
+
+
+def test_deflate_answers_are_read(loopback, capsys):
+    _wb(loopback)
+    loopback.fault(WB_ROUTE, Reply(200, zlib.compress(_wb_page(1, 1).encode()), headers={"Content-Encoding": "deflate"}))
+    code, _, err = sco(capsys, *WB_ARGS)
+    assert code == 0, err
