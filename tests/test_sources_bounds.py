@@ -92,7 +92,7 @@ def test_gzip_answers_are_still_read(loopback, capsys):
 
 def test_slow_drip_cannot_run_past_the_deadline(loopback, monkeypatch, capsys):
     monkeypatch.setenv("SCO_HTTP_DEADLINE", "1")
-    monkeypatch.setenv("SCO_HTTP_TIMEOUT", "0.5")  # every chunk arrives well within the read timeout
+    monkeypatch.setenv("SCO_HTTP_TIMEOUT", "2")  # every chunk (0.1 s apart) arrives well within the read timeout
     _wb(loopback)
     loopback.fault(WB_ROUTE, Reply(200, stream=lambda: (b" " for _ in range(300)), drip=0.1))  # 30 s in all
     started = time.monotonic()
@@ -113,12 +113,14 @@ def test_watchdog_wakes_a_read_blocked_longer_than_the_deadline(loopback, monkey
 
 
 def test_fetch_deadline_bounds_the_whole_fetch(loopback, monkeypatch):
-    monkeypatch.setenv("SCO_HTTP_FETCH_DEADLINE", "0.5")
+    monkeypatch.setenv("SCO_HTTP_FETCH_DEADLINE", "1")
+    monkeypatch.setenv("SCO_HTTP_TIMEOUT", "5")  # no per-request timeout interferes, even on a loaded machine
     loopback.route("^/x/", lambda seen: Reply(200, "{}"))
-    loopback.slow = 0.2
+    loopback.slow = 0.1  # 20 requests one at a time need at least 2 s
     fetcher = Fetcher("Test API", HttpSettings.from_env(concurrency=1), lambda r: r.body)
-    with pytest.raises(SourceError, match=r"the fetch did not finish within 0.5 s.*responses are cached"):
+    with pytest.raises(SourceError, match=r"the fetch did not finish within 1 s") as err:
         fetcher.fetch_all([Request("test", f"{loopback.url}/x/{i}") for i in range(20)])
+    assert "SCO_HTTP_FETCH_DEADLINE" in err.value.hint
     assert len(loopback.seen) < 20
 
 
