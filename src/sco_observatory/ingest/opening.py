@@ -148,10 +148,12 @@ def transcode(path: Path, folder: Path, encoding: str) -> Path:
     try:
         with open(path, encoding=encoding, errors="strict", newline="") as src, \
                 open(target, "w", encoding="utf-8", newline="") as dst:
+            first = True
             for block in iter(lambda: src.read(BLOCK), ""):
-                dst.write(block.lstrip("\ufeff") if dst.tell() == 0 else block)
+                dst.write(block.removeprefix("\ufeff") if first else block)  # a BOM the codec kept
+                first = False
     except UnicodeError as exc:
-        raise ImportFormatError(f"{path.name}: cannot be read as {encoding} ({exc.reason} at byte {getattr(exc, 'start', '?')})",
+        raise ImportFormatError(f"{path.name}: cannot be read as {encoding} ({getattr(exc, 'reason', exc)})",
                                 ENCODING_HINT) from None
     return target
 
