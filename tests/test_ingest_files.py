@@ -178,3 +178,15 @@ def test_million_row_file_with_a_bad_last_line_leaves_the_store_untouched(tmp_pa
     with open_store() as s:
         assert s.con.execute("SELECT * FROM source ORDER BY ALL").fetchall() == before
         assert s.con.execute("SELECT count(*) FROM trade").fetchone()[0] == 0
+
+
+def test_zip_member_larger_than_the_free_disk_is_refused_before_unpacking(store, tmp_path, monkeypatch, shared_data):
+    import collections
+
+    archive = tmp_path / "gdp.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(shared_data / "wdi" / "ny.gdp.mktp.cd.csv", "ny.gdp.mktp.cd.csv")
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10_000, 9_000, 1_000))
+    with pytest.raises(ImportFormatError, match=r"unpacks to [\d,]+ bytes, more than the 1,000 free"):
+        import_file(store, archive)

@@ -14,7 +14,8 @@
   UTF-16 without BOM). A file that is not UTF-8 and has no BOM is refused in one line naming the
   byte, the line and the `-o encoding=...` to use. CRLF line ends are read as they are.
 
-Format detection runs on the opened file, so it looks inside archives. Files beside the original
+Format detection runs on the opened file, so it looks inside archives. A member whose declared size
+exceeds the free space of the temporary folder is refused before unpacking. Files beside the original
 that readers look for (`<stem>.source.json`, `country_codes_V*.csv`) are linked next to the opened
 copy. Everything is streamed in 1 MiB blocks; nothing holds a whole file in memory.
 """
@@ -60,6 +61,12 @@ def _is_data_member(name: str) -> bool:
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, folder: Path, origin: Path) -> Path:
     target = folder / PurePosixPath(info.filename).name  # never a path from inside the archive
+    free = shutil.disk_usage(folder).free
+    if info.file_size > free:
+        raise ImportFormatError(
+            f"{origin.name}: member {info.filename} unpacks to {info.file_size:,} bytes, more than the {free:,} free in {folder.parent}",
+            "free disk space, set TMPDIR to a larger disk, or unpack the archive yourself",
+        )
     try:
         with zf.open(info) as src, open(target, "wb") as dst:
             shutil.copyfileobj(src, dst, BLOCK)
