@@ -9,6 +9,9 @@ The fake APIs build their answers from the documented formats:
 - World Bank API v2: `[{"page","pages","per_page","total","sourceid","lastupdated"}, [rows]]`
 - UN Comtrade v1: `{"elapsedTime","count","data":[...],"error"}`
 - IMF SDMX 3.0 data: SDMX-CSV 2.0 (`STRUCTURE,STRUCTURE_ID,ACTION,<dims>,TIME_PERIOD,OBS_VALUE,...`)
+
+A `Reply` with `stream=` sends a chunked body from a generator (a 1 GiB body is never allocated),
+optionally `drip` seconds apart (a server that trickles bytes).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from typing import Callable, Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -35,6 +38,8 @@ class Reply:
     delay: float = 0.0          # sleep before answering (a timeout when > the client's timeout)
     truncate: int | None = None  # send only the first N bytes of the body (Content-Length says N)
     cut_connection: bool = False  # announce the full length, send part, close (a dropped connection)
+    stream: Callable[[], Iterable[bytes]] | None = None  # chunked body from a generator (never held whole)
+    drip: float = 0.0            # seconds between streamed chunks (a slow drip)
 
 
 @dataclass
@@ -79,7 +84,26 @@ class Loopback:
                     with outer.lock:
                         outer.active -= 1
 
+            def _stream(self, reply: Reply) -> None:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Transfer-Encoding", "chunked")
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                try:
+                    for chunk in reply.stream():
+                        if reply.drip:
+                            time.sleep(reply.drip)
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    self.close_connection = True
+
             def _answer(self, reply: Reply) -> None:
+                if reply.stream is not None:
+                    return self._stream(reply)
                 body = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 try:
                     if reply.delay:

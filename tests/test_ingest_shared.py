@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sco_observatory.countries import lookup
+from sco_observatory.errors import ImportFormatError
 from sco_observatory.ingest import FORMATS, detect_format, import_file
 from sco_observatory.ingest.base import run_import
 
@@ -206,7 +207,10 @@ def test_reimport_is_unchanged_and_modified_copy_replaces(store, shared_data, tm
     copy = tmp_path / path.name
     lines = path.read_text().splitlines(keepends=True)
     copy.write_text("".join(lines[:-100]))  # a new version of the same file: 100 state-years fewer
-    replaced = import_file(store, copy)
+    with pytest.raises(ImportFormatError, match=r"refused to replace source cow:trade-4.0: fewer rows \(26,315 -> 26,209\)"):
+        import_file(store, copy)  # losing rows needs --replace
+    assert dump(store) == before
+    replaced = import_file(store, copy, replace=True)
     assert replaced.status == "replaced" and replaced.previous_rows == first.rows
     assert replaced.rows < first.rows == replaced.previous_rows
     assert count(store, "indicator", "cow:trade-4.0") == replaced.rows

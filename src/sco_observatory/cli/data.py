@@ -32,11 +32,13 @@ def _options(pairs: list[str]) -> dict[str, str]:
 def import_command(
     paths: list[Path] = typer.Argument(..., help="Files to import (each one all or nothing)."),
     fmt: str = typer.Option("auto", "--format", "-f", help="auto, or one of `sco data formats`."),
-    option: list[str] = typer.Option([], "--option", "-o", help="Reader option KEY=VALUE (repeatable), e.g. country_codes=PATH for BACI, source_title=TEXT for the generic CSV."),
+    option: list[str] = typer.Option([], "--option", "-o", help="Reader option KEY=VALUE (repeatable), e.g. country_codes=PATH for BACI, source_title=TEXT for the generic CSV, encoding=latin-1, member=NAME of a zip."),
+    replace: bool = typer.Option(False, "--replace", help="Accept a new version that has fewer rows, countries or years than the stored one, or a cut last line."),
 ) -> None:
     """Import bulk data files into the store (transactional, idempotent), with a progress bar.
 
-    Formats: see `sco data formats` and docs/formats.md.
+    Formats: see `sco data formats` and docs/formats.md. `.zip` and `.gz` files are read directly.
+    A new version that would lose data is refused unless --replace (`sco data diff FILE` shows why).
 
     Example: sco import ny.gdp.mktp.cd.csv dots_focus_reporters_1990_2020.csv
     """
@@ -55,7 +57,7 @@ def import_command(
                 bar.update(task, description=f"{name}: {stage}",
                            completed=fraction if stage == "reading" and fraction is not None else None)
 
-            result = import_file(store, path, fmt, progress=report, **options)
+            result = import_file(store, path, fmt, progress=report, replace=replace, **options)
             bar.remove_task(task)
             typer.echo(f"{path.name}: {result.summary()} ({result.seconds:.1f} s)")
 
@@ -85,6 +87,27 @@ def show_command(
     isos = resolve_group(countries).iso3 if countries else None
     with open_store() as store:
         emit(indicator_values(store, code, isos, parse_years(years) if years else None, source), fmt, title=code.upper())
+
+
+@data_app.command("diff")
+def diff_command(
+    path: Path = typer.Argument(..., help="The file to compare with the source it would replace."),
+    file_format: str = typer.Option("auto", "--file-format", help="auto, or one of `sco data formats`."),
+    option: list[str] = typer.Option([], "--option", "-o", help="Reader option KEY=VALUE, as for `sco import`."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+) -> None:
+    """Show what importing FILE would change (rows, countries, years, largest value changes); imports nothing.
+
+    Example: sco data diff ny.gdp.mktp.cd.csv
+    """
+    import polars as pl
+
+    from sco_observatory.ingest import diff_file
+
+    with open_store() as store:
+        change = diff_file(store, path, file_format, **_options(option))
+    emit(pl.DataFrame(change.rows(), schema={"what": pl.Utf8, "stored": pl.Utf8, "file": pl.Utf8, "change": pl.Utf8}),
+         fmt, title=f"{path.name} vs source {change.source_id}")
 
 
 @data_app.command("formats")

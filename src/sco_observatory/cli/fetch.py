@@ -25,6 +25,7 @@ REFRESH = typer.Option(False, "--refresh", help="Ask the API again even for fres
 MAX_AGE = typer.Option(None, "--max-age", help="Days a cached response stays fresh (default 30; env SCO_CACHE_MAX_AGE_DAYS).")
 CONCURRENCY = typer.Option(None, "--concurrency", help="Requests in flight at once (env SCO_HTTP_CONCURRENCY).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+REPLACE = typer.Option(False, "--replace", help="Accept an answer with fewer rows, countries or years than the stored fetch of the same scope.")
 
 
 class _RichProgress(Progress):
@@ -102,7 +103,7 @@ def worldbank_command(
     countries: str = typer.Option(..., "--countries", "-c", help="Group expression, e.g. CA5, SCO@2012, KAZ,RUS; WLD for the World."),
     years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
     offline: bool = OFFLINE, refresh: bool = REFRESH, max_age: Optional[float] = MAX_AGE,
-    concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET,
+    concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET, replace: bool = REPLACE,
     per_page: int = typer.Option(1000, "--per-page", hidden=True, help="Rows per API page."),
 ) -> None:
     """Fetch World Bank indicators (API v2, follows paging) into the store.
@@ -115,7 +116,7 @@ def worldbank_command(
     isos, span = _countries(countries, allow_world=True), parse_years(years)
     settings = _settings(worldbank, offline, refresh, max_age, concurrency)
     _run("World Bank", quiet, lambda store, p: worldbank.fetch(store, codes, isos, span, settings=settings,
-                                                                progress=p, per_page=per_page))
+                                                                progress=p, per_page=per_page, replace=replace))
 
 
 @fetch_app.command("comtrade")
@@ -126,7 +127,7 @@ def comtrade_command(
     hs: str = typer.Option("TOTAL", "--hs", help="TOTAL or an HS code (2, 4 or 6 digits), e.g. 2716."),
     flows: str = typer.Option("X,M", "--flows", help="X (exports), M (imports) or X,M."),
     offline: bool = OFFLINE, refresh: bool = REFRESH, max_age: Optional[float] = MAX_AGE,
-    concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET,
+    concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET, replace: bool = REPLACE,
 ) -> None:
     """Fetch UN Comtrade bilateral flows (API v1; key from COMTRADE_API_KEY, else the 500-row keyless preview).
 
@@ -140,7 +141,7 @@ def comtrade_command(
     rep, par, span = _countries(reporters), _countries(partners, allow_world=True), parse_years(years)
     settings = _settings(comtrade, offline, refresh, max_age, concurrency)
     _run("UN Comtrade", quiet, lambda store, p: comtrade.fetch(store, rep, par, span, hs=hs, flows=flows.split(","),
-                                                                settings=settings, progress=p))
+                                                                settings=settings, progress=p, replace=replace))
 
 
 @fetch_app.command("imf")
@@ -149,7 +150,7 @@ def imf_command(
     partners: str = typer.Option(..., "--partners", "-p", help="Group expression of partners; WLD or World for the total."),
     years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
     offline: bool = OFFLINE, refresh: bool = REFRESH, max_age: Optional[float] = MAX_AGE,
-    concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET,
+    concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET, replace: bool = REPLACE,
 ) -> None:
     """Fetch IMF bilateral goods trade (IMTS dataflow, SDMX 3.0): exports FOB, imports CIF.
 
@@ -159,7 +160,8 @@ def imf_command(
 
     rep, par, span = _countries(reporters), _countries(partners, allow_world=True), parse_years(years)
     settings = _settings(imf, offline, refresh, max_age, concurrency)
-    _run("IMF IMTS", quiet, lambda store, p: imf.fetch(store, rep, par, span, settings=settings, progress=p))
+    _run("IMF IMTS", quiet, lambda store, p: imf.fetch(store, rep, par, span, settings=settings, progress=p,
+                                                             replace=replace))
 
 
 def _age(seconds: float) -> str:

@@ -23,6 +23,7 @@ import duckdb
 
 from sco_observatory.countries import resolve_many
 from sco_observatory.errors import ImportFormatError, StoreError
+from sco_observatory.ingest import guard
 from sco_observatory.store.db import ImportResult, SourceMeta, Store
 from sco_observatory.store.schema import COLUMNS, KEYS, VALUE_COLUMN, VALUE_MAY_BE_MISSING
 
@@ -254,8 +255,12 @@ def _execute_reporting(con: duckdb.DuckDBPyConnection, sql: str, stage: str, pro
 
 
 def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], None] | None = None,
-               progress: Progress | None = None) -> ImportResult:
-    """Stage, map, validate and swap in the rows of one file (all or nothing)."""
+               progress: Progress | None = None, replace: bool | str = False) -> ImportResult:
+    """Stage, map, validate and swap in the rows of one file (all or nothing).
+
+    `replace=True` accepts a new version that loses rows, countries or years (see `guard`);
+    `replace="diff"` stops before the swap and raises `guard.DiffReady` with the comparison.
+    """
     started = time.perf_counter()
     plan.meta.sha256 = plan.meta.sha256 or sha256_of(plan.path)
     plan.meta.file_name = plan.meta.file_name or plan.path.name
@@ -295,6 +300,7 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
             _fail(plan, None, "no data rows after validation")
         if progress:
             progress("storing", None)
+        guard.before_swap(store, plan, staging, replace=replace)
         try:
             result = store.replace_source(plan.meta, staging)
         except duckdb.Error as exc:  # e.g. out of memory building the table's index: nothing was kept

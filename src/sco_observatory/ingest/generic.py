@@ -22,7 +22,8 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns
+from sco_observatory.ingest import options as checked
+from sco_observatory.ingest.base import MAX_YEAR, MIN_YEAR, Format, CodeColumn, ImportPlan, csv_source, header_columns
 from sco_observatory.store.db import SourceMeta
 
 INDICATOR_REQUIRED = ("iso3", "year", "code", "value")
@@ -69,7 +70,18 @@ def source_meta(path: Path, table: str, fmt: str, options: dict) -> SourceMeta:
                                 "generic CSV options: source_title, source_id, source_publisher, source_url, source_licence, source_year, source_citation")
 
     def pick(key: str):
-        return options.get(f"source_{key}") or side.get(key)
+        value = options.get(f"source_{key}") or side.get(key)
+        if value in (None, ""):
+            return None
+        name = f"source_{key}"
+        if key == "url":
+            return checked.url(name, value)
+        if key == "year":
+            return checked.whole(name, value, low=MIN_YEAR, high=MAX_YEAR, hint="the source's year, e.g. source_year=2024")
+        if key == "id":
+            return checked.text(name, value, pattern=SOURCE_ID_RE, max_len=81,
+                                hint="letters, digits and _.:- only, e.g. source_id=user:my-series")
+        return checked.text(name, value, max_len=1000 if key == "citation" else checked.MAX_TEXT)
 
     title = pick("title")
     if not title:
@@ -81,10 +93,6 @@ def source_meta(path: Path, table: str, fmt: str, options: dict) -> SourceMeta:
     if not SOURCE_ID_RE.match(source_id):
         raise ImportFormatError(f"{path.name}: source id '{source_id}' must be letters, digits and _.:- only", HINT)
     year = pick("year")
-    try:
-        year = int(year) if year not in (None, "") else None
-    except (TypeError, ValueError):
-        raise ImportFormatError(f"{path.name}: source year '{year}' is not a whole number", HINT) from None
     return SourceMeta(
         source_id=source_id, title=str(title), publisher=str(pick("publisher") or "user-supplied"),
         url=pick("url"), licence=pick("licence"), citation=pick("citation"), year=year,

@@ -25,6 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
+from sco_observatory.ingest import options
 from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, require_columns
 from sco_observatory.store.db import SourceMeta
 
@@ -35,6 +36,8 @@ URL = "https://data.imf.org/?sk=9D6028D4-F14A-464C-A2F2-59B2CD424B85"
 LICENCE = "IMF terms of use (reuse with attribution: Source: IMF, Direction of Trade Statistics)"
 CITATION = "International Monetary Fund, Direction of Trade Statistics (DOTS)"
 HINT = "check the file against docs/formats.md (IMF DOTS), or pass the right --format"
+SCALE_RANGE = (1e-3, 1e12)
+"""Allowed `scale=` (US$ per unit of the file's values): from thousandths to trillions."""
 
 
 def looks_like_long(path: Path) -> bool:
@@ -86,10 +89,8 @@ def _annual_columns(path: Path) -> list[str]:
 
 def plan_bulk(path: Path, scale: float | str = 1.0) -> ImportPlan:
     require_columns(path, BULK_COLUMNS, "IMF DOTS bulk CSV")
-    try:
-        factor = float(scale)
-    except ValueError:
-        raise ImportFormatError(f"{path.name}: scale must be a number, not '{scale}'", "e.g. scale=1e6 for US$ millions") from None
+    factor = options.number("scale", scale, low=SCALE_RANGE[0], high=SCALE_RANGE[1],
+                            hint="the unit of the values in US$, e.g. scale=1e6 for US$ millions")
     years = _annual_columns(path)
     if not years:
         raise ImportFormatError(

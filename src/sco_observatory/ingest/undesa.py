@@ -22,7 +22,8 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.ingest.base import Format, CodeColumn, ImportPlan, csv_source, header_columns, sql_string
+from sco_observatory.ingest import options
+from sco_observatory.ingest.base import MAX_YEAR, Format, CodeColumn, ImportPlan, csv_source, header_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
 # Exact names that are UN M49 regions in this table although a resolver would read them as a country.
@@ -39,7 +40,7 @@ def looks_like_undesa(path: Path) -> bool:
 
 def _edition(path: Path, edition: str | int | None) -> str:
     if edition is not None:
-        return str(edition)
+        return str(options.whole("edition", edition, low=1990, high=MAX_YEAR, hint="the edition's year, e.g. edition=2020"))
     found = re.findall(r"(?:19|20)\d{2}", path.stem)
     if not found:
         raise ImportFormatError(

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
+from sco_observatory.ingest import options
 from sco_observatory.ingest.base import CodeColumn, Format, ImportPlan, csv_source, first_line, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
@@ -41,9 +42,12 @@ def indicator_code_from_name(path: Path) -> str:
 
 def plan_long(path: Path, code: str | None = None) -> ImportPlan:
     require_columns(path, LONG_COLUMNS, "WDI long CSV")
+    if code is not None:
+        code = options.text("code", code, pattern=CODE_RE, max_len=60,
+                            hint="give a WDI indicator code, e.g. code=NY.GDP.MKTP.CD")
     code = (code or indicator_code_from_name(path)).upper()
     select = f"""
-        SELECT "Country Code" AS iso3, TRY_CAST("Year" AS INTEGER) AS year, '{code}' AS code,
+        SELECT "Country Code" AS iso3, TRY_CAST("Year" AS INTEGER) AS year, {sql_string(code)} AS code,
                TRY_CAST("Value" AS DOUBLE) AS value, NULL::VARCHAR AS unit, FALSE AS estimate,
                "Value" AS _raw, row_number() OVER () + 1 AS _line
         FROM {csv_source(path)}"""

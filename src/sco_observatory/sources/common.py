@@ -107,6 +107,8 @@ def import_staged(
     meta: SourceMeta,
     responses: Sequence[Response],
     code_columns: list[CodeColumn],
+    *,
+    replace: bool = False,
 ) -> ImportResult:
     """Import a staged CSV through the one transactional path, with the responses' combined hash.
 
@@ -126,10 +128,10 @@ def import_staged(
     plan = ImportPlan(path, meta, select, code_columns=code_columns,
                       hint="the API answered with data that fails validation; see docs/sources.md")
     if isinstance(store, Store):
-        return run_import(store, plan)
+        return run_import(store, plan, replace=replace)
     opened = store()
     try:
-        return run_import(opened, plan)
+        return run_import(opened, plan, replace=replace)
     finally:
         opened.close()
 
@@ -147,12 +149,17 @@ def land(
     responses: Sequence[Response],
     dropped: dict[str, int],
     code_columns: list[CodeColumn],
+    *,
+    replace: bool = False,
 ) -> "FetchReport":
-    """Stage normalised rows with their response manifest and import them; the one landing path of every connector."""
+    """Stage normalised rows with their response manifest and import them; the one landing path of every connector.
+
+    `replace=True` accepts an answer with fewer rows, countries or years than the stored fetch of
+    the same scope (`ingest.guard`); otherwise such a re-fetch is refused and the store kept."""
     path = stage_rows(meta.source_id, folder, meta.table_name, rows)
     write_manifest(path, responses)
     report.staged = path
-    report.result = import_staged(store, path, meta, responses, code_columns)
+    report.result = import_staged(store, path, meta, responses, code_columns, replace=replace)
     report.result.skipped.update(dropped)
     return report
 

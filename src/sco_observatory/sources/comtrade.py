@@ -28,7 +28,6 @@ everything else goes through the one resolver. Partner areas with no country cod
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 from functools import lru_cache
@@ -41,6 +40,7 @@ from sco_observatory.errors import SourceError
 from sco_observatory.sources.common import (
     TRADE_CODE_COLUMNS, FetchReport, land, parse_number, provenance_url, scope_id, years_text,
 )
+from sco_observatory.sources.bounded import TooDeep, load_json
 from sco_observatory.sources.http import BadResponse, Fetcher, HttpSettings, Progress, Request, Response, base_url
 from sco_observatory.store.db import SourceMeta, Store
 
@@ -122,8 +122,10 @@ def query_url(base: str, keyed: bool, reporter: str, years: Sequence[int], partn
 def make_parser(limit: int, keyed: bool):
     def parse(response: Response) -> list[dict]:
         try:
-            data = json.loads(response.body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
+            data = load_json(response.body)
+        except TooDeep as exc:
+            raise BadResponse(str(exc), retry=False, hint="the API did not answer in its documented format; try again later") from None
+        except ValueError:
             head = response.body[:60].decode("utf-8", "replace").strip()
             raise BadResponse(f"the answer is not valid JSON (truncated or an error page: {head!r}…)") from None
         if not isinstance(data, dict):
@@ -162,6 +164,7 @@ def fetch(
     flows: Sequence[str] = ("X", "M"),
     settings: HttpSettings | None = None,
     progress: Progress | None = None,
+    replace: bool = False,
 ) -> FetchReport:
     """Fetch bilateral flows (reporters x partners, WLD allowed as partner) into `trade` as one source."""
     hs = hs.strip().upper()
@@ -211,7 +214,7 @@ def fetch(
         url=provenance_url(responses), licence=LICENCE,
         citation="UN Comtrade Database, API v1 (customsCode C00, motCode 0, partner2Code 0)",
     )
-    return land(store, report, meta, SOURCE, rows, responses, dropped, TRADE_CODE_COLUMNS)
+    return land(store, report, meta, SOURCE, rows, responses, dropped, TRADE_CODE_COLUMNS, replace=replace)
 
 
 def _text(value: object) -> str:

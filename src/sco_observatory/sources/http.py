@@ -27,6 +27,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -42,10 +43,14 @@ import httpx
 from sco_observatory import __version__
 from sco_observatory.config import home_dir
 from sco_observatory.errors import SourceError
+from sco_observatory.sources.bounded import (
+    ACCEPT_ENCODING, MAX_JSON_DEPTH, BodyTooLarge, DeadlinePassed, json_depth, read_body,
+)
 
 log = logging.getLogger("sco_observatory.sources")
 
 DAY = 86400.0
+MIB = 1 << 20
 USER_AGENT = f"sco-observatory/{__version__} (+https://github.com/; research use)"
 
 
@@ -64,6 +69,11 @@ class HttpSettings:
     max_age: float = 30 * DAY      # cached responses younger than this are used without asking
     offline: bool = False          # only the cache; list what is missing
     refresh: bool = False          # ignore the cache's freshness and ask again
+    max_bytes: int = 256 * MIB     # largest body we read, counted after decompression
+    deadline: float = 300.0        # seconds one request may take, body included (a slow drip stops here)
+    fetch_deadline: float = 3600.0 # seconds one fetch (all its requests, retries and waits) may take
+    max_redirects: int = 5         # redirects followed per request
+    max_pages: int = 200           # pages asked for per query of a paged API (World Bank)
 
     ENV = {
         "timeout": "SCO_HTTP_TIMEOUT",
@@ -74,6 +84,11 @@ class HttpSettings:
         "concurrency": "SCO_HTTP_CONCURRENCY",
         "min_interval": "SCO_HTTP_MIN_INTERVAL",
         "max_age": "SCO_CACHE_MAX_AGE_DAYS",
+        "max_bytes": "SCO_HTTP_MAX_BYTES",
+        "deadline": "SCO_HTTP_DEADLINE",
+        "fetch_deadline": "SCO_HTTP_FETCH_DEADLINE",
+        "max_redirects": "SCO_HTTP_MAX_REDIRECTS",
+        "max_pages": "SCO_HTTP_MAX_PAGES",
     }
 
     @classmethod
@@ -89,6 +104,8 @@ class HttpSettings:
                 number = float(raw)
             except ValueError:
                 raise SourceError(f"{var}={raw!r} is not a number", f"set {var} to a number, or unset it") from None
+            if not math.isfinite(number) or number < 0:
+                raise SourceError(f"{var}={raw!r} is not a finite number of at least 0", f"set {var} to a number, or unset it")
             if name == "max_age":
                 number *= DAY
             values[name] = int(number) if types[name] in ("int", int) else number
@@ -96,6 +113,9 @@ class HttpSettings:
         settings = cls(**values)
         if settings.attempts < 1 or settings.concurrency < 1:
             raise SourceError("attempts and concurrency must be at least 1", "check SCO_HTTP_ATTEMPTS / --concurrency")
+        if min(settings.max_bytes, settings.deadline, settings.fetch_deadline, settings.max_pages) <= 0:
+            raise SourceError("the HTTP bounds must be positive",
+                              "check SCO_HTTP_MAX_BYTES, SCO_HTTP_DEADLINE, SCO_HTTP_FETCH_DEADLINE, SCO_HTTP_MAX_PAGES")
         return settings
 
 
@@ -161,9 +181,9 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def retry_after_seconds(response: httpx.Response) -> float | None:
+def retry_after_seconds(response: httpx.Response, body: bytes | None = None) -> float | None:
     """Seconds a 429/503 asks us to wait: the Retry-After header (seconds or HTTP date), else a
-    'Try again in N seconds' in the body (UN Comtrade's wording), else None."""
+    'Try again in N seconds' in the body (UN Comtrade's wording; `body` if already read), else None."""
     value = response.headers.get("Retry-After")
     if value:
         value = value.strip()
@@ -178,16 +198,18 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=dt.timezone.utc)
                 return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
-    match = re.search(r"try again in (\d+(?:\.\d+)?) second", response.text[:2000], re.IGNORECASE)
-    return float(match.group(1)) if match else None
+    text = response.text[:2000] if body is None else body[:2000].decode("utf-8", "replace")
+    match = re.search(r"try again in (\d+(?:\.\d+)?) second", text, re.IGNORECASE)
+    seconds = float(match.group(1)) if match else None
+    return seconds if seconds is None or math.isfinite(seconds) else None
 
 
 def body_excerpt(body: bytes | str, limit: int = 160) -> str:
     """A short, single-line excerpt of an error body (HTML tags and JSON noise removed)."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json.loads(text) if json_depth(text.encode("utf-8", "replace")) <= MAX_JSON_DEPTH else None
+    except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict):
         for name in ("message", "error", "Message", "detail", "title"):
@@ -330,6 +352,10 @@ class Progress:
     def note(self, text: str) -> None: ...
 
 
+ERROR_BODY_BYTES = 64 * 1024
+"""How much of an error answer (4xx/5xx) we read: enough for its message."""
+
+
 # -- the fetcher -------------------------------------------------------------------------------------
 class _Pacer:
     """At least `min_interval` between request starts; a shared pause after a 429."""
@@ -412,6 +438,7 @@ class Fetcher:
         self._stats_lock = threading.Lock()
         self._pacer = _Pacer(settings.min_interval)
         self._stop = threading.Event()
+        self._fetch_deadline = time.monotonic() + settings.fetch_deadline  # one Fetcher per command run
 
     # -- public ----------------------------------------------------------------------------------
     def fetch_all(self, requests: Sequence[Request]) -> list[Response]:
@@ -465,7 +492,8 @@ class Fetcher:
     # -- network ---------------------------------------------------------------------------------
     def _download(self, requests: list[Request], slots: list[int], results: dict[int, Response], total: int) -> None:
         timeout = httpx.Timeout(self.settings.timeout)
-        client = httpx.Client(timeout=timeout, headers=self.headers, follow_redirects=True,
+        client = httpx.Client(timeout=timeout, headers={**self.headers, "Accept-Encoding": ACCEPT_ENCODING},
+                              follow_redirects=True, max_redirects=self.settings.max_redirects,
                               transport=self.transport, trust_env=True)
         pool = ThreadPoolExecutor(max_workers=min(self.settings.concurrency, len(requests)),
                                   thread_name_prefix="sco-fetch")
@@ -517,19 +545,24 @@ class Fetcher:
             self._pacer.wait_turn(self._stop)
             if self._stop.is_set():
                 raise _Stopped()
+            self._check_fetch_deadline(request)
             try:
-                http = client.get(request.url, headers=headers)
+                status, http, body = self._exchange(client, request, headers)
             except httpx.TimeoutException:
                 reason = f"timed out after {settings.timeout:g} s"
                 self._count_retry("timeout")
                 continue
-            except httpx.TransportError as exc:
+            except httpx.TooManyRedirects:
+                raise SourceError(
+                    self._redact(f"{self.publisher}: more than {settings.max_redirects} redirects ({request.describe()})"),
+                    "the service redirects in a loop; try again later, or raise SCO_HTTP_MAX_REDIRECTS",
+                ) from None
+            except (httpx.TransportError, httpx.DecodingError) as exc:
                 reason = f"connection failed ({type(exc).__name__})"
                 self._count_retry("connection error")
                 continue
-            status = http.status_code
             if 200 <= status < 300 or status in self.empty_statuses:
-                body = b"" if status in self.empty_statuses else http.content
+                body = b"" if status in self.empty_statuses else body
                 response = Response(request, status, body, dt.datetime.now(dt.timezone.utc),
                                      hashlib.sha256(body).hexdigest())
                 try:
@@ -546,9 +579,9 @@ class Fetcher:
                     self.stats.downloaded += 1
                 self.progress.advance(cached=False)
                 return response
-            detail = self._redact(body_excerpt(http.content))
+            detail = self._redact(body_excerpt(body))
             if status == 429:
-                wait_s = retry_after_seconds(http)
+                wait_s = retry_after_seconds(http, body)
                 if wait_s is not None and wait_s > settings.max_retry_after:
                     raise SourceError(
                         f"{self.publisher} rate limit: the server asks to wait {wait_s:.0f} s (more than the "
@@ -569,7 +602,7 @@ class Fetcher:
             if status >= 500 or status == 408:
                 reason = f"HTTP {status}{': ' + detail if detail else ''}"
                 self._count_retry(f"HTTP {status}")
-                wait_s = retry_after_seconds(http) if status == 503 else None
+                wait_s = retry_after_seconds(http, body) if status == 503 else None
                 if wait_s:
                     self._pacer.pause(min(wait_s, settings.max_retry_after))
                 continue
@@ -581,6 +614,38 @@ class Fetcher:
             self._redact(f"{self.publisher}: {reason} — gave up after {settings.attempts} attempts ({request.describe()})"),
             "the service may be down or slow; try again later, or raise SCO_HTTP_ATTEMPTS / SCO_HTTP_TIMEOUT",
         )
+
+    def _exchange(self, client: httpx.Client, request: Request, headers: dict[str, str]) -> tuple[int, httpx.Response, bytes]:
+        """One GET, streamed: (status, response, body read within the size cap and the deadline)."""
+        settings = self.settings
+        deadline = min(time.monotonic() + settings.deadline, self._fetch_deadline)
+        with client.stream("GET", request.url, headers=headers) as http:
+            ok = 200 <= http.status_code < 300
+            limit = settings.max_bytes if ok else min(settings.max_bytes, ERROR_BODY_BYTES)
+            try:
+                body = read_body(http, max_bytes=limit, deadline=deadline)
+            except BodyTooLarge as exc:
+                if not ok:  # an error page: its first bytes are enough for the message
+                    return http.status_code, http, b""
+                raise SourceError(
+                    self._redact(f"{self.publisher}: the answer {exc} (limit {settings.max_bytes:,} bytes) ({request.describe()})"),
+                    "ask for less per fetch (fewer countries, years or products), or raise SCO_HTTP_MAX_BYTES",
+                ) from None
+            except DeadlinePassed:
+                raise SourceError(
+                    self._redact(f"{self.publisher}: the answer did not finish within {min(settings.deadline, settings.fetch_deadline):g} s "
+                                 f"({request.describe()})"),
+                    "the service is too slow; try again later, or raise SCO_HTTP_DEADLINE",
+                ) from None
+        return http.status_code, http, body
+
+    def _check_fetch_deadline(self, request: Request) -> None:
+        if time.monotonic() >= self._fetch_deadline:
+            raise SourceError(
+                self._redact(f"{self.publisher}: the fetch did not finish within {self.settings.fetch_deadline:g} s "
+                             f"(stopped before {request.describe()})"),
+                "what completed is cached: re-run the same command to continue, or raise SCO_HTTP_FETCH_DEADLINE",
+            )
 
     def _count_retry(self, why: str) -> None:
         with self._stats_lock:

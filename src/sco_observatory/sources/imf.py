@@ -49,6 +49,8 @@ LICENCE = "IMF terms of use (https://www.imf.org/external/terms.htm)"
 DEFAULTS = {"concurrency": 3, "min_interval": 0.2}
 DIMENSIONS = ("COUNTRY", "INDICATOR", "COUNTERPART_COUNTRY", "FREQUENCY")
 NON_DIMENSIONS = {"STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION"}
+SCALE_RANGE = (-12, 12)
+"""SDMX UNIT_MULT/SCALE is a power of ten; IMF uses 0 (units), 3, 6, 9. Beyond ±12 is not a unit."""
 
 
 def data_url(base: str, reporter: str, partners: Sequence[str], years: tuple[int, int]) -> str:
@@ -100,12 +102,23 @@ def parse(response: Response) -> list[dict]:
                 "country": _code(record[dims["COUNTRY"]]), "indicator": _code(record[dims["INDICATOR"]]),
                 "partner": _code(record[dims["COUNTERPART_COUNTRY"]]), "freq": _code(record[dims["FREQUENCY"]]),
                 "period": record[pos["TIME_PERIOD"]].strip(), "value": record[pos["OBS_VALUE"]].strip(),
-                "scale": _code(record[scale_col]) if scale_col is not None else "",
+                "scale": _scale(record[scale_col]) if scale_col is not None else 0,
                 "estimated": status_col is not None and _code(record[status_col]) == "E",
             })
     except csv.Error as exc:
         raise BadResponse(f"the CSV is malformed ({exc})") from None
     return rows
+
+
+def _scale(cell: str) -> int:
+    """The SCALE / UNIT_MULT attribute: a power of ten, a whole number within SCALE_RANGE (0 if empty)."""
+    code = _code(cell)
+    if not code:
+        return 0
+    if not re.fullmatch(r"[+-]?\d{1,4}", code) or not SCALE_RANGE[0] <= int(code) <= SCALE_RANGE[1]:
+        raise BadResponse(f"the SCALE attribute {code[:20]!r} is not a power of ten within {SCALE_RANGE[0]}..{SCALE_RANGE[1]}",
+                          retry=False, hint="the API answered outside its documented format; report it or try again later")
+    return int(code)
 
 
 def imf_code(iso3: str) -> str:
@@ -129,6 +142,7 @@ def fetch(
     *,
     settings: HttpSettings | None = None,
     progress: Progress | None = None,
+    replace: bool = False,
 ) -> FetchReport:
     """Fetch goods exports (FOB) and imports (CIF) reporters x partners into `trade` as one source."""
     reporters, partners = sorted(set(reporters)), sorted(set(partners))
@@ -161,7 +175,7 @@ def fetch(
         url=provenance_url(responses), licence=LICENCE,
         citation="IMF, International Trade in Goods (by partner country), IMTS dataflow (IMF.STA)",
     )
-    return land(store, report, meta, SOURCE, rows, responses, dropped, TRADE_CODE_COLUMNS)
+    return land(store, report, meta, SOURCE, rows, responses, dropped, TRADE_CODE_COLUMNS, replace=replace)
 
 
 def normalise(responses: Sequence[Response], reporters: set[str], partners: set[str],
@@ -198,9 +212,7 @@ def normalise(responses: Sequence[Response], reporters: set[str], partners: set[
                 drop("missing values")
                 continue
             try:
-                value = float(item["value"])
-                if item["scale"]:
-                    value *= 10 ** int(item["scale"])
+                value = float(item["value"]) * 10.0 ** item["scale"]
             except ValueError:
                 drop("values that are not numbers")
                 continue

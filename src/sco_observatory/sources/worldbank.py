@@ -17,7 +17,7 @@ values: dropped and counted, never filled. Non-annual dates (2012Q1, 2012M01) ar
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from typing import Callable, Sequence
 from urllib.parse import quote
@@ -30,6 +30,7 @@ from sco_observatory.sources.http import (
     BadResponse, Fetcher, HttpSettings, Progress, Request, Response, base_url,
 )
 from sco_observatory.errors import SourceError
+from sco_observatory.sources.bounded import TooDeep, load_json
 from sco_observatory.store.db import SourceMeta, Store
 
 SOURCE = "worldbank"
@@ -51,8 +52,10 @@ def indicator_url(base: str, code: str, countries: Sequence[str], years: tuple[i
 def parse(response: Response) -> dict:
     """The page as {'page', 'pages', 'total', 'rows'}; raises BadResponse when it is not as documented."""
     try:
-        data = json.loads(response.body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+        data = load_json(response.body)
+    except TooDeep as exc:
+        raise BadResponse(str(exc), retry=False, hint="the API did not answer in its documented format; try again later") from None
+    except ValueError:
         head = response.body[:60].decode("utf-8", "replace").strip()
         raise BadResponse(f"the answer is not valid JSON (truncated or an error page: {head!r}…)") from None
     if isinstance(data, list) and data and isinstance(data[0], dict) and "message" in data[0]:
@@ -66,8 +69,14 @@ def parse(response: Response) -> dict:
     header, rows = data
     try:
         page, pages, total = (int(header[k]) for k in ("page", "pages", "total"))
-    except (KeyError, TypeError, ValueError):
+        per_page = int(header.get("per_page") or 0)
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise BadResponse("the paging header lacks page/pages/total") from None
+    if min(page, pages, total, per_page) < 0:
+        raise BadResponse(f"the paging header holds a negative number (page {page}, pages {pages}, total {total})", retry=False)
+    if per_page and pages > max(1, math.ceil(total / per_page)):
+        raise BadResponse(f"the paging header claims {pages:,} pages for {total:,} rows of {per_page:,} per page",
+                          retry=False, hint="the API answered inconsistently; try again later")
     if rows is None:
         rows = []
     if not isinstance(rows, list):
@@ -84,6 +93,7 @@ def fetch(
     *,
     settings: HttpSettings | None = None,
     progress: Progress | None = None,
+    replace: bool = False,
     per_page: int = PER_PAGE,
 ) -> FetchReport:
     """Fetch indicators for countries and years into the `indicator` table as one source (all or nothing)."""
@@ -105,6 +115,13 @@ def fetch(
     firsts = [Request(SOURCE, indicator_url(base, code, chunk, years, per_page, 1), label=f"{code} page 1")
               for code, chunk in queries]
     first_pages = fetcher.fetch_all(firsts)
+    for response in first_pages:
+        if response.parsed["pages"] > settings.max_pages:
+            raise SourceError(
+                f"{PUBLISHER}: {response.request.label.split()[0]} has {response.parsed['pages']:,} pages of {per_page:,} rows "
+                f"(more than the {settings.max_pages:,} we ask for); store unchanged",
+                "ask for fewer countries or years per fetch, or raise SCO_HTTP_MAX_PAGES",
+            )
     more = [
         Request(SOURCE, indicator_url(base, code, chunk, years, per_page, page), label=f"{code} page {page}")
         for (code, chunk), response in zip(queries, first_pages)
@@ -146,7 +163,7 @@ def fetch(
         url=provenance_url(responses), licence=LICENCE,
         citation="World Bank, World Development Indicators (API v2)",
     )
-    return land(store, report, meta, SOURCE, rows, responses, dropped, [CodeColumn("iso3", keep_world=True)])
+    return land(store, report, meta, SOURCE, rows, responses, dropped, [CodeColumn("iso3", keep_world=True)], replace=replace)
 
 
 def normalise(responses: Sequence[Response], years: tuple[int, int]) -> tuple[list[dict], dict[str, int]]:
