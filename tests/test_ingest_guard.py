@@ -158,3 +158,12 @@ def test_data_diff_outputs_and_leaves_store_unchanged(gdp, tmp_path, capsys):
     code, out, _ = run(capsys, "data", "diff", str(cut))
     assert code == 0 and "ZWE 2025" in out
     assert snapshot() == before
+
+
+def test_every_data_table_names_its_country_columns():
+    """The guard counts countries of any data table, so each table in COLUMNS declares them."""
+    from sco_observatory.store.schema import COLUMNS, COUNTRY_COLUMNS
+
+    assert set(COUNTRY_COLUMNS) == set(COLUMNS)
+    for table, columns in COUNTRY_COLUMNS.items():
+        assert set(columns) <= set(COLUMNS[table]), table

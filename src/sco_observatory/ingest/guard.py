@@ -29,10 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.store.schema import KEYS, VALUE_COLUMN
+from sco_observatory.store.schema import COUNTRY_COLUMNS, KEYS, VALUE_COLUMN
 
-COUNTRY_COLUMNS = {"indicator": ("iso3",), "trade": ("reporter", "partner"), "migration": ("origin", "destination")}
-"""Columns holding countries, per data table (a country counts once whichever column it is in)."""
 
 USER_NAMED_FORMATS = ("generic-indicator", "generic-trade")
 """Formats whose source id the user chooses (`source_id=`); they may not take a publisher's id."""

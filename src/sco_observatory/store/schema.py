@@ -120,6 +120,16 @@ KEYS: dict[str, tuple[str, ...]] = {
     "arms_transfer": ("deal_id", "year"),
 }
 
+COUNTRY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "indicator": ("iso3",),
+    "trade": ("reporter", "partner"),
+    "migration": ("origin", "destination"),
+    "student_mobility": ("origin", "destination"),
+    "direct_investment": ("reporter", "counterpart"),
+    "arms_transfer": ("supplier", "recipient"),
+}
+"""Columns holding countries (ISO3), per data table: a country counts once whichever column it is in."""
+
 VALUE_COLUMN = {"indicator": "value", "trade": "value_usd", "migration": "stock", "student_mobility": "students",
                 "direct_investment": "position_usd", "arms_transfer": "tiv"}
 
