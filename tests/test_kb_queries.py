@@ -20,7 +20,7 @@ def members(org, day, statuses=("member",)):
 
 def test_members_frame_columns():
     df = q.members_as_of("SCO", D(2012, 12, 31))
-    assert df.columns == ["iso3", "name", "status", "since", "until", "source"]
+    assert df.columns == ["iso3", "name", "status", "since", "de_facto", "next", "source"]
     assert df.filter(df["iso3"] == "CHN")["name"][0] == "China"
 
 
