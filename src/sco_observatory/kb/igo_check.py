@@ -95,7 +95,8 @@ def _read_cow(path: Path) -> tuple[pl.DataFrame, list[str]]:
 
 
 def _status_on(rows: list[Membership], day: dt.date) -> Membership | None:
-    for m in rows:
+    """The status held on `day`; an application running beside it comes second."""
+    for m in sorted(rows, key=lambda m: m.status == "applicant"):
         if m.active_on(day):
             return m
     return None

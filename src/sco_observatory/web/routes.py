@@ -25,7 +25,8 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     def members(group: str = Query("SCO", description=GROUP_HELP)) -> dict:
         """Members of a group expression with status, dates and source."""
         resolved = resolve_group(group)
-        return table_payload(group_frame(resolved), group=group, as_of=[d.isoformat() for d in resolved.as_of])
+        return table_payload(group_frame(resolved), group=group, as_of=[d.isoformat() for d in resolved.as_of],
+                             notes=resolved.notes)
 
     @app.get("/api/history/{country}", tags=["knowledge base"])
     def history(country: str) -> dict:
