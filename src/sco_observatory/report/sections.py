@@ -58,7 +58,9 @@ def at_a_glance(ctx: Context) -> Section:
     for org in ("SHANGHAI5", "SCO"):
         events = kb.timeline(org)
         for iso3 in [c for c in events["iso3"].unique().to_list() if c]:
-            hist = kb.history(iso3).filter((pl.col("org") == org) & (pl.col("kind") == "formal"))
+            # formal statuses only; an application runs beside an observer status and would hide its bar
+            hist = kb.history(iso3).filter((pl.col("org") == org) & (pl.col("kind") == "formal")
+                                           & (pl.col("status") != "applicant"))
             for row in hist.iter_rows(named=True):
                 periods.append({"iso3": iso3, "name": name_of(iso3), "status": row["status"],
                                 "start": _date(row["since"]), "end": _date(row["until"]),
