@@ -339,7 +339,9 @@ def history(iso3: str, *, ledger: Ledger | None = None) -> pl.DataFrame:
 
 
 def organisations(*, ledger: Ledger | None = None) -> pl.DataFrame:
-    """One row per organisation: ``id, name, kind, founded, dissolved, predecessor, successor, aliases, source``."""
+    """One row per organisation: ``id, name, kind, founded, dissolved, predecessor, successor, aliases, names,
+    dating_rule, source`` (``names``: official names in other languages; ``dating_rule``: which decision
+    dates a status in it, docs/kb.md)."""
     lg = _l(ledger)
     return pl.DataFrame(
         [
@@ -352,12 +354,15 @@ def organisations(*, ledger: Ledger | None = None) -> pl.DataFrame:
                 "predecessor": o.predecessor,
                 "successor": o.successor,
                 "aliases": "; ".join(o.aliases),
+                "names": "; ".join(f"{n.lang}: {n.name}" + (f" ({n.short})" if n.short else "") for n in o.names),
+                "dating_rule": o.dating_rule,
                 "source": o.source,
             }
             for o in lg.orgs.values()
         ],
         schema={k: pl.Utf8 for k in
-                ["id", "name", "kind", "founded", "dissolved", "predecessor", "successor", "aliases", "source"]},
+                ["id", "name", "kind", "founded", "dissolved", "predecessor", "successor", "aliases", "names",
+                 "dating_rule", "source"]},
     )
 
 
