@@ -124,9 +124,10 @@ def test_next_names_departures_and_dissolutions():
 
 # ------------------------------------------------------------------------------ day precision
 def test_year_only_date_gives_a_note_in_its_year():
-    notes = q.members_notes("CES", "2012-06-30")
-    assert notes and all("year only" in n and "2012-06-30" in n for n in notes)
-    assert q.members_notes("CES", "2013-06-30") == []
+    notes = q.members_notes("CICA", "2010-05-01")  # Iraq: admitted in 2010, day not sourced
+    assert notes == ["IRQ CICA member since 2010 (year only): whether it held on 2010-05-01 is not known"]
+    assert q.members_notes("CICA", "2011-05-01") != notes
+    assert q.members_notes("CES", "2012-06-30") == []  # CES now dated 2012-01-01
     assert q.members_notes("CAREC", "2016-06-30") == []  # Georgia now dated 2016-10-26
 
 
