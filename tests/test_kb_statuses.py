@@ -272,3 +272,23 @@ def test_istanbul_process_and_inogate_end():
     assert len(q.members_as_of("INOGATE", "2016-03-16")) == 12
     with pytest.raises(BadDateError, match="dissolved 2016-03-17"):
         q.members_as_of("INOGATE", "2016-03-17")
+
+
+def test_history_notes_the_merge(capsys):
+    assert q.history_notes("MNG") and "partner" in q.history_notes("MNG")[0]
+    assert q.history_notes("KAZ") == []
+    code, _, err = run(capsys, "history", "Türkiye", "--format", "csv")
+    assert code == 0 and "merged into one status, partner" in err
+
+
+def test_report_membership_section_shows_partners_and_the_merge_note(tmp_path):
+    from sco_observatory.report.builder import Context
+    from sco_observatory.report.sections import at_a_glance
+    from sco_observatory.store import open_store
+
+    with open_store(tmp_path / "s.duckdb") as store:
+        ctx = Context(store=store, as_of=D(2026, 1, 1), group=resolve_group("SCO@2026"), group_expr="SCO@2026")
+        section = at_a_glance(ctx)
+    assert "Partners on 2026-01-01" in section.body and "(17)" in section.body
+    assert section.body.count("were merged into one status, partner") >= 2  # observers, dialogue partners
+    assert "17 partners" in section.summary and "observers" not in section.summary

@@ -37,6 +37,7 @@ __all__ = [
     "members_as_of",
     "members_notes",
     "history",
+    "history_notes",
     "organisations",
     "timeline",
     "overlap",
@@ -336,6 +337,24 @@ def history(iso3: str, *, ledger: Ledger | None = None) -> pl.DataFrame:
     return df.with_columns(pl.col("org").replace_strict(names, default=None).alias("org_name")).select(
         "org", "org_name", "status", "since", "until", "kind", "since_is_attested_only", "events", "source", "note"
     )
+
+
+def history_notes(iso3: str, *, ledger: Ledger | None = None) -> list[str]:
+    """One-line notes for :func:`history`: a status of the country that its organisation merged into
+    another (the SCO's observer and dialogue partner into partner on 2025-09-01)."""
+    lg = _l(ledger)
+    code, _ = resolve_country(iso3)
+    notes = []
+    for o in lg.orgs.values():
+        for mg in o.status_merges:
+            held = [m for m in lg.memberships if m.org == o.id and m.iso3 == code and m.status in mg.statuses
+                    and m.end is not None and m.end.value == mg.date.value]
+            if held:
+                labels = " and ".join(STATUS_LABEL[s] for s in mg.statuses)
+                notes.append(f"{o.id}: {labels} were merged into one status, {mg.into}, on {mg.date.iso()} "
+                             f"({mg.decision}); {code}'s {STATUS_LABEL[held[0].status]} status became "
+                             f"{mg.into} that day")
+    return notes
 
 
 def organisations(*, ledger: Ledger | None = None) -> pl.DataFrame:

@@ -32,7 +32,7 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     def history(country: str) -> dict:
         """Every membership of a country in every organisation, in date order."""
         iso3, name = kb.resolve_country(country)
-        return table_payload(kb.history(iso3), iso3=iso3, name=name)
+        return table_payload(kb.history(iso3), iso3=iso3, name=name, notes=kb.history_notes(iso3))
 
     @app.get("/api/orgs", tags=["knowledge base"])
     def orgs() -> dict:
