@@ -86,8 +86,12 @@ def test_sco_members_cli_prints_the_merge_note(capsys):
 
 def test_timeline_records_the_merge():
     tl = q.timeline("SCO")
-    merged = tl.filter(tl["event"].str.contains("merged into"))
+    merged = tl.filter(tl["event"].str.contains("merged into") & tl["iso3"].is_null())
     assert merged["date"].to_list() == ["2025-09-01"] and merged["source"][0] == "trend_2025_09_01"
+    # each country's switch is a merge, not an upgrade ("became ..." counts as one in the signposts)
+    mng = tl.filter(tl["iso3"] == "MNG")["event"].to_list()
+    assert mng == ["joined as observer", "status merged into SCO partner (was observer)"]
+    assert tl.filter((tl["date"] == "2025-09-01") & tl["event"].str.starts_with("became")).height == 0
 
 
 def test_dashboard_members_carry_the_note(tmp_path):

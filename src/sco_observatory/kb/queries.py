@@ -440,6 +440,10 @@ def timeline(org: str, *, ledger: Ledger | None = None) -> pl.DataFrame:
                 event = f"suspended (was {STATUS_LABEL[prev.status]})"
             elif prev.status == "suspended":
                 event = f"restored as {label}"
+            elif any(mg.date.value == m.start.value and prev.status in mg.statuses and m.status == mg.into
+                     for mg in o.status_merges):
+                # the organisation folded the old status into the new one: not an upgrade of this country
+                event = f"status merged into {label} (was {STATUS_LABEL[prev.status]})"
             else:
                 event = f"became {label} (was {STATUS_LABEL[prev.status]})"
             events.append({"_d": m.start.value, "_k": 1, "date": m.start.iso(), "iso3": code,
