@@ -140,13 +140,13 @@ def _de_facto_cell(d: DeFacto | None) -> str | None:
 
 
 def _next_change(lg: Ledger, m: Membership, day: dt.date) -> str | None:
-    """What happened after `day` to the status `m` (held on `day`): the next formal step, and a de facto
-    state that began later. None while nothing has changed since.
+    """What happened after `day` to the status `m` (held on `day`), in date order: the next formal step,
+    and a de facto state that began later. None while nothing has changed since.
 
     The ``until`` of a status is a date after the question; as-of answers show it here as what came
     next ("member from 2017-06-09"), never as part of the answer on `day`.
     """
-    parts = []
+    parts: list[tuple[dt.date, str]] = []
     o = lg.orgs[m.org]
     if m.end is not None:
         follow = [n for n in lg.memberships if n.org == m.org and n.iso3 == m.iso3 and n is not m
@@ -154,19 +154,20 @@ def _next_change(lg: Ledger, m: Membership, day: dt.date) -> str | None:
         if m.status == "applicant":
             member = [n for n in lg.memberships if n.org == m.org and n.iso3 == m.iso3
                       and n.status == "member" and n.start.value == m.end.value]
-            parts.append(f"member from {m.end.iso()}" if member else f"application ended {m.end.iso()}")
+            text = f"member from {m.end.iso()}" if member else f"application ended {m.end.iso()}"
         elif follow:
-            parts.append(f"{follow[0].status} from {follow[0].start.iso()}")
+            text = f"{follow[0].status} from {follow[0].start.iso()}"
         elif o.dissolved is not None and m.end.value == o.dissolved.value:
-            parts.append(f"{o.id} ended {m.end.iso()}" + (f" (succeeded by {o.successor})" if o.successor else ""))
+            text = f"{o.id} ended {m.end.iso()}" + (f" (succeeded by {o.successor})" if o.successor else "")
         else:
-            parts.append(f"left {m.end.iso()}")
+            text = f"left {m.end.iso()}"
+        parts.append((m.end.value, text))
     if m.status != "applicant":
         later = sorted((d for d in lg.de_facto if d.org == m.org and d.iso3 == m.iso3 and d.start.value > day
                         and (m.end is None or d.start.value < m.end.value)), key=lambda d: d.start.value)
         if later:
-            parts.append(f"de facto {later[0].state} from {later[0].start.iso()}")
-    return "; ".join(parts) or None
+            parts.append((later[0].start.value, f"de facto {later[0].state} from {later[0].start.iso()}"))
+    return "; ".join(text for _, text in sorted(parts)) or None
 
 
 def members_notes(
