@@ -296,3 +296,14 @@ def test_report_membership_section_shows_partners_and_the_merge_note(tmp_path):
     assert "Partners on 2026-01-01" in section.body and "(17)" in section.body
     assert section.body.count("were merged into one status, partner") >= 2  # observers, dialogue partners
     assert "17 partners" in section.summary and "observers" not in section.summary
+
+
+def test_cow_crosscheck_explains_sub_body_statuses(shared_data):
+    import polars as pl
+
+    from sco_observatory.kb import igo_crosscheck
+
+    check = igo_crosscheck(shared_data / "cow_igo" / "igo_year_format3_eurasian_regional_igos_all_states.csv")
+    rows = check.filter((pl.col("igo") == "CSTO") & pl.col("iso3").is_in(["SRB", "AFG"]) & (pl.col("year") == 2013))
+    assert rows.height == 2 and rows["ledger_source"].to_list() == ["tass_2022_12_04"] * 2
+    assert rows["explanation"].str.contains("Parliamentary Assembly").all()
