@@ -34,7 +34,7 @@ def test_members_csv_and_json(capsys):
     rc, out, _ = run(capsys, "members", "CA5", "--format", "csv")
     assert rc == 0
     lines = out.strip().splitlines()
-    assert lines[0] == "iso3,name,status,since,until,source" and len(lines) == 6
+    assert lines[0] == "iso3,name,status,since,de_facto,next,source" and len(lines) == 6
     rc, out, _ = run(capsys, "members", "KAZ,RUS", "--format", "json")
     assert [r["iso3"] for r in json.loads(out)] == ["KAZ", "RUS"]
 

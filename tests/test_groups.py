@@ -65,5 +65,8 @@ def test_unknown_organisation_suggests():
 
 
 def test_unknown_status():
-    with pytest.raises(GroupExpressionError, match="unknown status 'partner'"):
+    with pytest.raises(GroupExpressionError, match="unknown status 'partnr'"):
+        resolve_group("SCO:partnr@2012")
+    # a known status nobody held on the date, with no note to explain it, is still an empty-group error
+    with pytest.raises(GroupExpressionError, match="has no members"):
         resolve_group("SCO:partner@2012")

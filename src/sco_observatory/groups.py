@@ -7,11 +7,20 @@ Grammar (whitespace ignored):
     item  := ALIAS                              CA5 = Central Asia (KAZ KGZ TJK TKM UZB)
            | ORG [':' STATUS (',' STATUS)*] ['@' DATE]
                                                 members (or the given statuses) of an organisation as of
-                                                DATE; 'YYYY' means 31 December; no date means today
+                                                DATE; 'YYYY' means 31 December; no date means today.
+                                                STATUS is a formal status (member, observer,
+                                                dialogue_partner, partner, associate, applicant,
+                                                suspended) or a de facto state (frozen, inactive,
+                                                exited), which selects the countries in that state
            | COUNTRY                            any name or code the country resolver knows
 
 Examples: `CA5`, `KAZ,KGZ,Tajikistan`, `SCO@2012`, `SCO@2017-06-09`, `SCO:observer@2012-12-31`,
-`SCO:member,observer@2016`, `SCO@2016+IND+PAK`, `SCO@2024-BLR`.
+`SCO:member,observer@2016`, `SCO@2016+IND+PAK`, `SCO@2024-BLR`, `SCO:partner@2025-09-01`,
+`CSTO@2025-CSTO:frozen@2025` (formal members less the one that froze its participation).
+
+A status the organisation merged into another before the date (SCO observer and dialogue partner into
+partner on 2025-09-01) gives no countries and a note on the group (``Group.notes``), as does a
+year-only ledger date in the year asked about; a group left empty only for such a reason is not an error.
 
 Names that contain ',' or '-' ("Korea, Rep.", "Guinea-Bissau") are rejoined when the pieces alone
 do not resolve. Organisation tokens resolve through the knowledge base (`sco_observatory.kb`), so the
@@ -27,12 +36,13 @@ from dataclasses import dataclass, field
 from sco_observatory import countries
 from sco_observatory.dates import parse_as_of
 from sco_observatory.errors import GroupExpressionError, ObservatoryError
+from sco_observatory.kb.model import DE_FACTO_STATES, STATUSES as FORMAL_STATUSES
 
 ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "CA5": ("Central Asia", ("KAZ", "KGZ", "TJK", "TKM", "UZB")),
 }
 
-STATUSES = ("member", "observer", "dialogue_partner", "associate", "applicant", "suspended")
+STATUSES = (*FORMAL_STATUSES, *DE_FACTO_STATES)  # defined once, in kb.model
 
 _DATE_IN_EXPR = re.compile(r"@(\d{4}-\d{2}-\d{2}|\d{4})")
 _SPLIT = re.compile(r"([+,\-])")
@@ -47,7 +57,8 @@ class GroupMember:
     name: str
     status: str | None = None
     since: str | None = None
-    until: str | None = None
+    de_facto: str | None = None
+    next: str | None = None
     source: str | None = None
     via: str = ""  # the expression item that brought it in
 
@@ -59,6 +70,7 @@ class Group:
     expression: str
     members: list[GroupMember] = field(default_factory=list)
     as_of: list[dt.date] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one line each: merged statuses, year-only dates
 
     @property
     def iso3(self) -> list[str]:
@@ -97,7 +109,8 @@ def _org_token(token: str) -> tuple[str, list[str], str | None] | None:
     return org, wanted, (date or None)
 
 
-def _item_members(token: str) -> tuple[list[GroupMember], dt.date | None]:
+def _item_members(token: str, notes: list[str] | None = None) -> tuple[list[GroupMember], dt.date | None]:
+    """The countries one item brings in, and its as-of date; notes on the answer go to `notes`."""
     alias = ALIASES.get(token.upper())
     if alias:
         label, codes = alias
@@ -107,8 +120,11 @@ def _item_members(token: str) -> tuple[list[GroupMember], dt.date | None]:
         name, statuses, date = org
         as_of = parse_as_of(date)
         frame = _kb().members_as_of(name, as_of, statuses)
+        if notes is not None:
+            notes.extend(n for n in _kb().members_notes(name, as_of, statuses) if n not in notes)
         members = [
-            GroupMember(r["iso3"], r["name"], r["status"], r["since"], r["until"], r["source"], via=token)
+            GroupMember(r["iso3"], r["name"], r["status"], r["since"], r["de_facto"], r["next"], r["source"],
+                        via=token)
             for r in frame.iter_rows(named=True)
         ]
         return members, as_of
@@ -172,7 +188,7 @@ def resolve_group(expression: str) -> Group:
                     f"malformed group expression '{text}': an operator where a country or group was expected",
                     "write e.g. SCO@2016+IND+PAK or KAZ,KGZ",
                 )
-            members, as_of = _item_members(piece)
+            members, as_of = _item_members(piece, group.notes)
             if as_of and as_of not in group.as_of:
                 group.as_of.append(as_of)
             if op in {"+", ","}:
@@ -197,17 +213,18 @@ def resolve_group(expression: str) -> Group:
     if expect_item:
         raise GroupExpressionError(f"group expression '{text}' ends with an operator", "remove the trailing operator")
     group.members = list(current.values())
-    if not group.members:
+    if not group.members and not group.notes:
         raise GroupExpressionError(f"group expression '{text}' has no members", "check the date and statuses")
     return group
 
 
 def group_frame(group: Group):
-    """The members as a frame with the columns `sco members` prints: iso3,name,status,since,until,source."""
+    """The members as a frame with the columns `sco members` prints:
+    iso3, name, status, since, de_facto, next, source (status as of the date; `next` = what came after)."""
     import polars as pl
 
+    cols = ("iso3", "name", "status", "since", "de_facto", "next", "source")
     return pl.DataFrame(
-        [{"iso3": m.iso3, "name": m.name, "status": m.status, "since": m.since, "until": m.until,
-          "source": m.source} for m in group.members],
-        schema={c: pl.String for c in ("iso3", "name", "status", "since", "until", "source")},
+        [{c: getattr(m, c) for c in cols} for m in group.members],
+        schema={c: pl.String for c in cols},
     )

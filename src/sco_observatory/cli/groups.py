@@ -19,6 +19,8 @@ def members_command(
     group = resolve_group(expression)
     dates = ", ".join(d.isoformat() for d in group.as_of)
     emit(group_frame(group), fmt, title=f"{expression}" + (f" (as of {dates})" if dates else ""))
+    for line in group.notes:  # merged statuses, year-only dates: one line each, on stderr
+        typer.echo(f"note: {line}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -24,10 +24,15 @@ def history_command(
 ) -> None:
     """Every membership of a country in every organisation, in date order, with sources.
 
+    Formal statuses, de facto states (frozen, inactive, exited) and sub-body statuses, told apart by the
+    `kind` column; a status merged into another (SCO, 2025-09-01) gets a note.
+
     Example: sco history Uzbekistan
     """
     iso3, name = kb.resolve_country(country)
     emit(kb.history(iso3), fmt, title=f"{name} ({iso3}): memberships")
+    for line in kb.history_notes(iso3):  # a merged status (SCO, Tianjin 2025): one line on stderr
+        typer.echo(f"note: {line}", err=True)
 
 
 def orgs_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:

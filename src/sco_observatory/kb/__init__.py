@@ -15,8 +15,10 @@ from sco_observatory.kb.queries import (
     criteria as admission_criteria,
     documents,
     history,
+    history_notes,
     is_organisation,
     members_as_of,
+    members_notes,
     membership_graph,
     organisation,
     organisations,
@@ -29,6 +31,6 @@ from sco_observatory.kb.queries import (
 
 __all__ = [
     "KBDate", "Ledger", "load_ledger", "igo_crosscheck", "bodies", "criteria", "admission_criteria", "documents", "history",
-    "is_organisation", "members_as_of", "membership_graph", "organisation", "organisations", "overlap",
+    "history_notes", "is_organisation", "members_as_of", "members_notes", "membership_graph", "organisation", "organisations", "overlap",
     "projects", "resolve_country", "sources", "timeline",
 ]

@@ -7,7 +7,8 @@
 
 - ``eurasia`` — the country's continent in the geography table (``geography.csv``: UN M49 via
   country_converter) is Asia or Europe. A code not in the table (SUN, YUG...) is ``unknown``.
-- ``partner_status`` — the ledger gives the country observer or dialogue-partner status in the
+- ``partner_status`` — the ledger gives the country observer, dialogue-partner (or, from 2025-09-01,
+  the merged partner) status in the
   organisation on the date. A member fails it literally (it is no longer a candidate; the evidence says so).
 - ``economic_ties`` — the country's goods trade with the organisation's members on the date, as a share
   of its trade with the world, is at least ``threshold`` (default 10 %):
@@ -111,9 +112,10 @@ def _partner_status(lg: Ledger, org_id: str, iso3: str, name: str, day: dt.date)
             extra = f"; becomes {STATUS_LABEL[m.status]} on {m.start.iso()}"
         return _row("partner_status", "fail", f"{name} holds no status in the {org_id} on {day.isoformat()}{extra}",
                     later[0].source if later else None)
+    held.sort(key=lambda m: m.status == "applicant")  # an application runs beside the status held
     m = held[0]
     since = f"since {m.start.iso()}" + (" (year only)" if m.start.precision == "year" else "")
-    if m.status in ("observer", "dialogue_partner"):
+    if m.status in ("observer", "dialogue_partner", "partner"):  # partner: both merged, Tianjin 2025
         return _row("partner_status", "pass", f"{name}: {org_id} {STATUS_LABEL[m.status]} {since}", m.source)
     if m.status == "member":
         return _row("partner_status", "fail",

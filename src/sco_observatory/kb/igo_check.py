@@ -15,6 +15,7 @@ row says whether the two agree and, when they do not, why (rules below, first ma
 - the ledger has the state suspended, which COW cannot code;
 - the status changed during the year (the ledger compares on 31 December);
 - the ledger's start is only an attestation date (real start earlier, not yet sourced);
+- the ledger records the status in a sub-body (observers of the CSTO Parliamentary Assembly);
 - the ledger holds no fact for this state in this organisation (to be sourced);
 - otherwise the two sources date the status differently.
 
@@ -95,7 +96,8 @@ def _read_cow(path: Path) -> tuple[pl.DataFrame, list[str]]:
 
 
 def _status_on(rows: list[Membership], day: dt.date) -> Membership | None:
-    for m in rows:
+    """The status held on `day`; an application running beside it comes second."""
+    for m in sorted(rows, key=lambda m: m.status == "applicant"):
         if m.active_on(day):
             return m
     return None
@@ -213,7 +215,14 @@ def _compare(lg: Ledger, igo, org_ids, main, pred, iso3, year, cow, rows, pred_r
         return _row(igo, org_ids, iso3, year, cow, m, later[0].source, False,
                     f"the ledger's start ({later[0].start.iso()}) is only the date a source attests the status; "
                     f"the real start is earlier and not yet sourced (docs/kb-todo.md)")
-    # 6. nothing in the ledger
+    # 6. a status in a sub-body (the CSTO Parliamentary Assembly) that COW codes as one in the IGO
+    sub = [b for b in lg.body_statuses if b.org in org_ids and b.iso3 == iso3 and b.active_on(dec31)]
+    if m is None and sub:
+        b = sub[0]
+        return _row(igo, org_ids, iso3, year, cow, m, b.source, False,
+                    f"COW codes {code_name(iso3)} {COW_LABEL[cow]} of {igo}; the ledger records {b.status} status "
+                    f"in the {b.org} {b.body} since {b.start.iso()}, a sub-body, not in the {b.org} itself")
+    # 7. nothing in the ledger
     if not rows:
         return _row(igo, org_ids, iso3, year, cow, m, None, False,
                     f"the ledger holds no {'/'.join(org_ids)} fact for {code_name(iso3)}: COW codes "

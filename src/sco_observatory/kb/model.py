@@ -1,7 +1,7 @@
 """The knowledge-base ledger: pydantic models, the loader and the checks run on every load.
 
 The ledger is a set of human-edited YAML files in ``kb/data/`` (sources, organisations, memberships,
-bodies, documents, projects, criteria) plus the tables the admission criteria read: UN Security Council
+de facto states, bodies, documents, projects, criteria) plus the tables the admission criteria read: UN Security Council
 sanctions regimes (``unsc_sanctions.yaml``), interstate armed conflicts (``interstate_conflicts.yaml``)
 and a geography table (``geography.csv``, UN M49 regions). ``load_ledger()`` reads them, validates every entry and the
 references between files, and returns a :class:`Ledger`. A broken ledger raises
@@ -28,8 +28,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from sco_observatory.errors import BadDateError, KnowledgeBaseError
 
 Precision = Literal["day", "year"]
-Status = Literal["member", "observer", "dialogue_partner", "associate", "applicant", "suspended"]
-STATUSES: tuple[str, ...] = ("member", "observer", "dialogue_partner", "associate", "applicant", "suspended")
+Status = Literal["member", "observer", "dialogue_partner", "partner", "associate", "applicant", "suspended"]
+STATUSES: tuple[str, ...] = (
+    "member", "observer", "dialogue_partner", "partner", "associate", "applicant", "suspended",
+)
+# An application runs beside the status a country already holds; it may overlap these (and only these).
+PARALLEL_TO_APPLICATION: frozenset[str] = frozenset({"observer", "dialogue_partner", "partner"})
+# What a country does, where it differs from its formal status (de_facto.yaml): the formal status stays.
+DeFactoState = Literal["frozen", "inactive", "exited"]
+DE_FACTO_STATES: tuple[str, ...] = ("frozen", "inactive", "exited")
 SourceKind = Literal[
     "treaty", "declaration", "official_statement", "report", "dataset", "news", "encyclopedia"
 ]
@@ -38,6 +45,7 @@ FILES = (
     "sources.yaml",
     "organisations.yaml",
     "memberships.yaml",
+    "de_facto.yaml",
     "bodies.yaml",
     "documents.yaml",
     "projects.yaml",
@@ -142,16 +150,54 @@ class _Sourced(_Entry):
     note: str | None = None
 
 
+class OfficialName(_Entry):
+    """The organisation's name in one language, as its own charter or site writes it (``source``)."""
+
+    lang: str  # ISO 639-1 code: ru, zh, kk, ky, uz, tg, tk, tr ...
+    name: str
+    short: str | None = None  # the official abbreviation in that language (ШОС, ОДКБ, ШЫҰ ...)
+    source: str
+
+
+class StatusMerge(_Entry):
+    """A decision of the organisation that folded several statuses into one on a date.
+
+    From ``date`` on, a question for one of ``statuses`` has an empty answer and a note naming ``into``.
+    """
+
+    date: Day
+    statuses: list[Status]
+    into: Status
+    decision: str
+    source: str
+
+
 class Organisation(_Sourced):
     id: str
     name: str
     aliases: list[str] = []
+    names: list[OfficialName] = []
     kind: str
     founded: MaybeDay = None
     dissolved: MaybeDay = None
     predecessor: str | None = None
     successor: str | None = None
+    dating_rule: str | None = None  # which decision dates a status in this organisation (docs/kb.md)
+    status_merges: list[StatusMerge] = []
+    year_only: str | None = None  # why a year-only founded/dissolved date stays (see _check_precision)
 
+
+
+class StatusEvent(_Entry):
+    """A second dated step of one status where it differs from the dating decision.
+
+    E.g. the memorandum on dialogue-partner status signed after the Heads of State Council's decision,
+    or a treaty's entry into force after the accession decision. Shown by ``timeline`` and ``history``.
+    """
+
+    date: Day
+    event: str
+    source: str
 
 
 class Membership(_Sourced):
@@ -161,11 +207,35 @@ class Membership(_Sourced):
     start: Day
     start_attested: bool = False
     end: MaybeDay = None
+    body: str | None = None  # a sub-body (e.g. the CSTO Parliamentary Assembly): not a status in the organisation
+    events: list[StatusEvent] = []
+    year_only: str | None = None  # why a year-only start/end stays although a source is dated to the day
     entry: int = 0  # position in memberships.yaml (1-based), for messages
 
 
     def active_on(self, day: dt.date) -> bool:
         """start <= day < end (end None = ongoing); a year-only date counts from 1 January."""
+        return self.start.value <= day and (self.end is None or day < self.end.value)
+
+
+class DeFacto(_Sourced):
+    """What a country does in an organisation where it differs from the formal status it holds.
+
+    ``frozen``: it says it has frozen its participation (Armenia in the CSTO, 2024); ``inactive``: the
+    status is held but not exercised (Afghanistan in the SCO after August 2021); ``exited``: it has left
+    in fact without a formal withdrawal. The formal status (memberships.yaml) is unchanged; queries show
+    both. Same as-of rule: ``start <= D < end``.
+    """
+
+    org: str
+    iso3: str
+    state: DeFactoState
+    start: Day
+    end: MaybeDay = None
+    year_only: str | None = None
+    entry: int = 0
+
+    def active_on(self, day: dt.date) -> bool:
         return self.start.value <= day and (self.end is None or day < self.end.value)
 
 
@@ -289,6 +359,8 @@ class Ledger:
     documents: list[Document]
     projects: list[Project]
     criteria: list[Criterion]
+    de_facto: list[DeFacto] = field(default_factory=list)
+    body_statuses: list[Membership] = field(default_factory=list)  # statuses in a sub-body (``body:``)
     sanctions: list[Sanction] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     geography: dict[str, Place] = field(default_factory=dict)
@@ -297,7 +369,8 @@ class Ledger:
 
     def __post_init__(self) -> None:
         for org in self.orgs.values():
-            for token in [org.id, org.name, *org.aliases]:
+            official = [t for n in org.names for t in (n.name, n.short) if t]
+            for token in [org.id, org.name, *org.aliases, *official]:
                 self._tokens.setdefault(token.casefold(), org.id)
 
     def org_id(self, token: str) -> str | None:
@@ -305,7 +378,9 @@ class Ledger:
         return self._tokens.get(str(token).strip().casefold())
 
     def tokens(self) -> list[str]:
-        return sorted({o.id for o in self.orgs.values()} | {a for o in self.orgs.values() for a in o.aliases})
+        official = {t for o in self.orgs.values() for n in o.names for t in (n.name, n.short) if t}
+        return sorted({o.id for o in self.orgs.values()} | {a for o in self.orgs.values() for a in o.aliases}
+                      | official)
 
 
 # ------------------------------------------------------------------------------------------ codes
@@ -430,6 +505,14 @@ def _load(directory: Path) -> Ledger:
             first = exc.errors()[0]
             loc = ".".join(str(x) for x in first["loc"]) or "entry"
             p.fail("memberships.yaml", i, _label(row), f"{loc}: {first['msg']}")
+    de_facto: list[DeFacto] = []
+    for i, row in enumerate(raw["de_facto.yaml"], start=1):
+        try:
+            de_facto.append(DeFacto(**{**row, "entry": i}))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(x) for x in first["loc"]) or "entry"
+            p.fail("de_facto.yaml", i, _label(row), f"{loc}: {first['msg']}")
     bodies = _build(Body, raw["bodies.yaml"], "bodies.yaml", p)
     documents = _build(Document, raw["documents.yaml"], "documents.yaml", p)
     projects = _build(Project, raw["projects.yaml"], "projects.yaml", p)
@@ -474,10 +557,36 @@ def _load(directory: Path) -> Ledger:
         if a is not None and b is not None and (a.value >= b.value if strict else a.value > b.value):
             p.fail(file, i, label, f"start {a.iso()} is not before end {b.iso()}")
 
+    source_by_id = {s.id: s for s in sources}
+
+    def need_precision(file: str, i: int, label: str, what: str, d: KBDate | None, sids: list[str],
+                       reason: str | None) -> None:
+        """A year-only date is rejected when a cited source is dated to a day of that same year.
+
+        Such a source reports the event as it happened, so it gives the day; keeping only the year would
+        make as-of queries count from 1 January. ``year_only:`` on the entry records why the year stays
+        (the source, though dated, does not state the day of this fact).
+        """
+        if d is None or d.precision != "year" or reason:
+            return
+        for sid in sids:
+            src = source_by_id.get(sid)
+            if src is not None and src.date.precision == "day" and src.date.value.year == d.value.year:
+                p.fail(file, i, label,
+                       f"{what} is the year {d.iso()} only, but source '{sid}' is dated {src.date.iso()}: "
+                       "write the day the source gives, or say in `year_only:` why only the year is known")
+
     for i, o in enumerate(orgs, start=1):
         need_source("organisations.yaml", i, o.id, o.source)
         for sid in o.extra_sources:
             need_source("organisations.yaml", i, o.id, sid)
+        for n in o.names:
+            need_source("organisations.yaml", i, o.id, n.source)
+        for mg in o.status_merges:
+            need_source("organisations.yaml", i, o.id, mg.source)
+        o_sids = [o.source, *o.extra_sources]
+        need_precision("organisations.yaml", i, o.id, "founded", o.founded, o_sids, o.year_only)
+        need_precision("organisations.yaml", i, o.id, "dissolved", o.dissolved, o_sids, o.year_only)
         need_org("organisations.yaml", i, o.id, o.predecessor, "predecessor")
         need_org("organisations.yaml", i, o.id, o.successor, "successor")
         need_order("organisations.yaml", i, o.id, o.founded, o.dissolved, strict=False)
@@ -490,6 +599,11 @@ def _load(directory: Path) -> Ledger:
         for sid in m.extra_sources:
             need_source("memberships.yaml", m.entry, label, sid)
         need_order("memberships.yaml", m.entry, label, m.start, m.end, strict=True)
+        for ev in m.events:
+            need_source("memberships.yaml", m.entry, label, ev.source)
+        m_sids = [m.source, *m.extra_sources]
+        need_precision("memberships.yaml", m.entry, label, "start", m.start, m_sids, m.year_only)
+        need_precision("memberships.yaml", m.entry, label, "end", m.end, m_sids, m.year_only)
         org = org_by_id[m.org]
         if org.founded is not None and m.start.value < org.founded.value and not m.start_attested:
             p.fail("memberships.yaml", m.entry, label,
@@ -498,17 +612,42 @@ def _load(directory: Path) -> Ledger:
             p.fail("memberships.yaml", m.entry, label,
                    f"{m.org} was dissolved on {org.dissolved.iso()}: the entry needs an end on or before it")
 
-    # no overlapping statuses for one country in one organisation
-    by_pair: dict[tuple[str, str], list[Membership]] = {}
+    # no overlapping statuses for one country in one organisation (or one sub-body), except an
+    # application beside an observer, dialogue-partner or partner status
+    by_pair: dict[tuple[str, str | None, str], list[Membership]] = {}
     for m in memberships:
-        by_pair.setdefault((m.org, m.iso3), []).append(m)
-    for (org_id, code), rows in by_pair.items():
+        by_pair.setdefault((m.org, m.body, m.iso3), []).append(m)
+    for (org_id, _body, code), rows in by_pair.items():
         rows.sort(key=lambda m: m.start.value)
-        for a, b in zip(rows, rows[1:]):
-            if a.end is None or a.end.value > b.start.value:
+        for k, b in enumerate(rows):
+            for a in rows[:k]:
+                if not (a.end is None or a.end.value > b.start.value):
+                    continue
+                if (a.status == "applicant") != (b.status == "applicant") and (
+                        {a.status, b.status} - {"applicant"} <= PARALLEL_TO_APPLICATION):
+                    continue
                 p.fail("memberships.yaml", b.entry, f"{org_id} {code} {b.status} {b.start.iso()}",
                        f"overlaps entry {a.entry} ({a.status} from {a.start.iso()} to "
-                       f"{a.end.iso() if a.end else 'ongoing'}); one status at a time per country and organisation")
+                       f"{a.end.iso() if a.end else 'ongoing'}); one status at a time per country and "
+                       "organisation (only an application may run beside an observer or partner status)")
+
+    # a de facto state qualifies a formal status the country holds on its first day
+    for d in de_facto:
+        label = f"{d.org} {d.iso3} {d.state} {d.start.iso()}"
+        need_org("de_facto.yaml", d.entry, label, d.org)
+        need_code("de_facto.yaml", d.entry, label, d.iso3)
+        need_source("de_facto.yaml", d.entry, label, d.source)
+        for sid in d.extra_sources:
+            need_source("de_facto.yaml", d.entry, label, sid)
+        need_order("de_facto.yaml", d.entry, label, d.start, d.end, strict=True)
+        need_precision("de_facto.yaml", d.entry, label, "start", d.start, [d.source, *d.extra_sources], d.year_only)
+        need_precision("de_facto.yaml", d.entry, label, "end", d.end, [d.source, *d.extra_sources], d.year_only)
+        formal = [m for m in memberships if m.org == d.org and m.iso3 == d.iso3 and m.body is None
+                  and m.status != "applicant" and m.active_on(d.start.value)]
+        if not formal:
+            p.fail("de_facto.yaml", d.entry, label,
+                   f"{d.iso3} holds no formal status in {d.org} on {d.start.iso()}: a de facto state "
+                   "qualifies a formal one (add it to memberships.yaml first)")
 
     for file, items in [("bodies.yaml", bodies), ("documents.yaml", documents)]:
         for i, item in enumerate(items, start=1):
@@ -567,11 +706,13 @@ def _load(directory: Path) -> Ledger:
     return Ledger(
         sources={s.id: s for s in sources},
         orgs=org_by_id,
-        memberships=memberships,
+        memberships=[m for m in memberships if m.body is None],
         bodies=bodies,
         documents=documents,
         projects=projects,
         criteria=criteria,
+        de_facto=de_facto,
+        body_statuses=[m for m in memberships if m.body is not None],
         sanctions=sanctions,
         conflicts=conflicts,
         geography={pl_.iso3: pl_ for pl_ in places},

@@ -19,7 +19,9 @@ import polars as pl
 
 from sco_observatory.errors import BadDateError, KnowledgeBaseError, UnknownCountryError, UnknownOrganisationError
 from sco_observatory.kb.model import (
+    DE_FACTO_STATES,
     STATUSES,
+    DeFacto,
     Ledger,
     Membership,
     Organisation,
@@ -33,7 +35,9 @@ __all__ = [
     "is_organisation",
     "organisation",
     "members_as_of",
+    "members_notes",
     "history",
+    "history_notes",
     "organisations",
     "timeline",
     "overlap",
@@ -50,9 +54,17 @@ STATUS_LABEL = {
     "member": "member",
     "observer": "observer",
     "dialogue_partner": "dialogue partner",
+    "partner": "SCO partner",
     "associate": "associate member",
     "applicant": "applicant",
     "suspended": "suspended",
+}
+
+
+DE_FACTO_LABEL = {
+    "frozen": "participation frozen",
+    "inactive": "inactive",
+    "exited": "exited in fact",
 }
 
 
@@ -102,19 +114,97 @@ def resolve_country(token: str) -> tuple[str, str]:
 
 
 def _check_statuses(statuses: Sequence[str]) -> tuple[str, ...]:
+    """Normalised status names; a de facto state (frozen, inactive, exited) is accepted too."""
     if isinstance(statuses, str):
         statuses = [statuses]
+    known = (*STATUSES, *DE_FACTO_STATES)
     out = []
     for s in statuses:
         key = str(s).strip().lower().replace(" ", "_").replace("-", "_")
-        if key not in STATUSES:
-            close = difflib.get_close_matches(key, STATUSES, n=2)
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=2)
             raise KnowledgeBaseError(
                 f"unknown status '{s}'",
-                ("did you mean " + ", ".join(close) + "?") if close else "statuses: " + ", ".join(STATUSES),
+                ("did you mean " + ", ".join(close) + "?") if close else "statuses: " + ", ".join(known),
             )
         out.append(key)
     return tuple(out)
+
+
+def _de_facto_on(lg: Ledger, org_id: str, iso3: str, day: dt.date) -> DeFacto | None:
+    return next((d for d in lg.de_facto if d.org == org_id and d.iso3 == iso3 and d.active_on(day)), None)
+
+
+def _de_facto_cell(d: DeFacto | None) -> str | None:
+    return f"{d.state} since {d.start.iso()}" if d is not None else None
+
+
+def _next_change(lg: Ledger, m: Membership, day: dt.date) -> str | None:
+    """What happened after `day` to the status `m` (held on `day`), in date order: the next formal step,
+    and a de facto state that began later. None while nothing has changed since.
+
+    The ``until`` of a status is a date after the question; as-of answers show it here as what came
+    next ("member from 2017-06-09"), never as part of the answer on `day`.
+    """
+    parts: list[tuple[dt.date, str]] = []
+    o = lg.orgs[m.org]
+    if m.end is not None:
+        follow = [n for n in lg.memberships if n.org == m.org and n.iso3 == m.iso3 and n is not m
+                  and n.start.value == m.end.value and (n.status == "applicant") == (m.status == "applicant")]
+        if m.status == "applicant":
+            member = [n for n in lg.memberships if n.org == m.org and n.iso3 == m.iso3
+                      and n.status == "member" and n.start.value == m.end.value]
+            text = f"member from {m.end.iso()}" if member else f"application ended {m.end.iso()}"
+        elif follow:
+            text = f"{follow[0].status} from {follow[0].start.iso()}"
+        elif o.dissolved is not None and m.end.value == o.dissolved.value:
+            text = f"{o.id} ended {m.end.iso()}" + (f" (succeeded by {o.successor})" if o.successor else "")
+        else:
+            text = f"left {m.end.iso()}"
+        parts.append((m.end.value, text))
+    if m.status != "applicant":
+        later = sorted((d for d in lg.de_facto if d.org == m.org and d.iso3 == m.iso3 and d.start.value > day
+                        and (m.end is None or d.start.value < m.end.value)), key=lambda d: d.start.value)
+        if later:
+            parts.append((later[0].start.value, f"de facto {later[0].state} from {later[0].start.iso()}"))
+    return "; ".join(text for _, text in sorted(parts)) or None
+
+
+def members_notes(
+    org: str,
+    as_of: dt.date | str,
+    statuses: Sequence[str] = ("member",),
+    *,
+    ledger: Ledger | None = None,
+) -> list[str]:
+    """One-line notes that go with :func:`members_as_of` for the same question.
+
+    - a merged status: asked for a status the organisation folded into another before `as_of`
+      (SCO observer and dialogue partner into partner, Tianjin, 2025-09-01), the answer is empty and the
+      note says so and names the new status;
+    - an imprecise date: a status of the asked kinds starts or ends on a year-only date in the year of
+      `as_of`, so whether it held on that day is not known (the ledger counts the year from 1 January).
+    """
+    lg = _l(ledger)
+    o = organisation(org, ledger=lg)
+    day = parse_user_date(as_of)
+    wanted = _check_statuses(statuses)
+    notes = []
+    for mg in o.status_merges:
+        hit = [s for s in wanted if s in mg.statuses]
+        if hit and day >= mg.date.value:
+            labels = " and ".join(STATUS_LABEL[s] for s in mg.statuses)
+            notes.append(f"{o.id}: {labels} were merged into one status, {mg.into}, on {mg.date.iso()} "
+                         f"({mg.decision}); no {'/'.join(hit)} from that day on - ask for {o.id}:{mg.into}")
+    formal = set(wanted) & set(STATUSES)
+    for m in lg.memberships:
+        if m.org != o.id or (m.status not in formal and not set(wanted) & set(DE_FACTO_STATES)):
+            continue
+        for what, d in (("since", m.start), ("until", m.end)):
+            if d is not None and d.precision == "year" and d.value.year == day.year:
+                notes.append(f"{m.iso3} {o.id} {STATUS_LABEL[m.status]} {what} {d.iso()} (year only): "
+                             f"whether it held on {day.isoformat()} is not known")
+    return notes
 
 
 def _check_exists(org: Organisation, day: dt.date) -> None:
@@ -133,7 +223,8 @@ def _check_exists(org: Organisation, day: dt.date) -> None:
 
 
 _MEMBER_SCHEMA = {
-    "iso3": pl.Utf8, "name": pl.Utf8, "status": pl.Utf8, "since": pl.Utf8, "until": pl.Utf8, "source": pl.Utf8,
+    "iso3": pl.Utf8, "name": pl.Utf8, "status": pl.Utf8, "since": pl.Utf8, "de_facto": pl.Utf8,
+    "next": pl.Utf8, "source": pl.Utf8,
 }
 
 
@@ -146,75 +237,131 @@ def members_as_of(
 ) -> pl.DataFrame:
     """Countries holding one of `statuses` in `org` on `as_of`.
 
-    Columns ``iso3, name, status, since, until, source``; ``until`` is null while ongoing. Raises
-    BadDateError when the organisation did not exist on that date (before founding or after
-    dissolution) and UnknownOrganisationError for an unknown id.
+    Columns ``iso3, name, status, since, de_facto, next, source``: the formal status held on the date
+    and since when; ``de_facto`` the de facto state on the date (e.g. ``frozen since 2024-02-22``), null if
+    none; ``next`` what happened after the date (``member from 2017-06-09``, ``left 2009-08-18``), null
+    while nothing has. A de facto state among `statuses` (frozen, inactive, exited) selects the countries
+    in that state, with their formal status. Statuses in a sub-body (``body:``) are not included. Notes
+    on the answer (a merged status, a year-only date): :func:`members_notes`. Raises BadDateError when
+    the organisation did not exist on that date and UnknownOrganisationError for an unknown id.
     """
     lg = _l(ledger)
     o = organisation(org, ledger=lg)
     day = parse_user_date(as_of)
     wanted = _check_statuses(statuses)
     _check_exists(o, day)
-    rows = [
-        {
+    rows = []
+    for m in lg.memberships:
+        if m.org != o.id or not m.active_on(day):
+            continue
+        d = _de_facto_on(lg, o.id, m.iso3, day) if m.status != "applicant" else None
+        if m.status in wanted:
+            key = m.status
+        elif d is not None and d.state in wanted:
+            key = d.state
+        else:
+            continue
+        rows.append({
             "iso3": m.iso3,
             "name": code_name(m.iso3),
             "status": m.status,
             "since": m.start.iso(),
-            "until": _iso(m.end),
-            "source": m.source,
-        }
-        for m in lg.memberships
-        if m.org == o.id and m.status in wanted and m.active_on(day)
-    ]
-    df = pl.DataFrame(rows, schema=_MEMBER_SCHEMA)
+            "de_facto": _de_facto_cell(d),
+            "next": _next_change(lg, m, day),
+            "source": m.source if d is None else f"{m.source};{d.source}",
+            "_key": key,
+        })
+    df = pl.DataFrame(rows, schema={**_MEMBER_SCHEMA, "_key": pl.Utf8})
     order = {s: i for i, s in enumerate(wanted)}
     return (
-        df.with_columns(pl.col("status").replace_strict(order, default=99).alias("_o"))
+        df.with_columns(pl.col("_key").replace_strict(order, default=99).alias("_o"))
         .sort(["_o", "iso3"])
-        .drop("_o")
+        .drop("_o", "_key")
     )
 
 
-def _membership_frame(rows: list[Membership]) -> pl.DataFrame:
+def _events_cell(m: Membership) -> str | None:
+    return "; ".join(f"{e.event} {e.date.iso()} ({e.source})" for e in m.events) or None
+
+
+def _membership_frame(rows: list[Membership], de_facto: list[DeFacto] = ()) -> pl.DataFrame:
+    """Formal statuses (``kind`` formal, or ``sub-body: NAME``) and de facto states (``kind`` de facto)."""
+    out = [
+        {
+            "org": m.org,
+            "iso3": m.iso3,
+            "name": code_name(m.iso3),
+            "kind": "formal" if m.body is None else f"sub-body: {m.body}",
+            "status": m.status,
+            "since": m.start.iso(),
+            "until": _iso(m.end),
+            "since_is_attested_only": m.start_attested,
+            "events": _events_cell(m),
+            "source": m.source,
+            "note": m.note,
+            "_start": m.start.value,
+        }
+        for m in rows
+    ]
+    out += [
+        {
+            "org": d.org, "iso3": d.iso3, "name": code_name(d.iso3), "kind": "de facto", "status": d.state,
+            "since": d.start.iso(), "until": _iso(d.end), "since_is_attested_only": False, "events": None,
+            "source": d.source, "note": d.note, "_start": d.start.value,
+        }
+        for d in de_facto
+    ]
     return pl.DataFrame(
-        [
-            {
-                "org": m.org,
-                "iso3": m.iso3,
-                "name": code_name(m.iso3),
-                "status": m.status,
-                "since": m.start.iso(),
-                "until": _iso(m.end),
-                "since_is_attested_only": m.start_attested,
-                "source": m.source,
-                "note": m.note,
-                "_start": m.start.value,
-            }
-            for m in rows
-        ],
+        out,
         schema={
-            "org": pl.Utf8, "iso3": pl.Utf8, "name": pl.Utf8, "status": pl.Utf8, "since": pl.Utf8,
-            "until": pl.Utf8, "since_is_attested_only": pl.Boolean, "source": pl.Utf8, "note": pl.Utf8,
-            "_start": pl.Date,
+            "org": pl.Utf8, "iso3": pl.Utf8, "name": pl.Utf8, "kind": pl.Utf8, "status": pl.Utf8,
+            "since": pl.Utf8, "until": pl.Utf8, "since_is_attested_only": pl.Boolean, "events": pl.Utf8,
+            "source": pl.Utf8, "note": pl.Utf8, "_start": pl.Date,
         },
     )
 
 
 def history(iso3: str, *, ledger: Ledger | None = None) -> pl.DataFrame:
-    """Every membership of a country in date order: ``org, org_name, status, since, until, source, note``."""
+    """Every status of a country in date order.
+
+    Columns ``org, org_name, status, since, until, kind, since_is_attested_only, events, source, note``.
+    ``kind`` is ``formal`` (the status in law), ``de facto`` (frozen, inactive, exited: shown beside the
+    formal status, which stays) or ``sub-body: NAME`` (e.g. observer in the CSTO Parliamentary Assembly).
+    ``events`` lists a status's second dated steps (memorandum signed, treaty in force).
+    """
     lg = _l(ledger)
     code, _ = resolve_country(iso3)
-    rows = [m for m in lg.memberships if m.iso3 == code]
-    df = _membership_frame(rows).sort(["_start", "org"]).drop("_start")
+    rows = [m for m in [*lg.memberships, *lg.body_statuses] if m.iso3 == code]
+    facts = [d for d in lg.de_facto if d.iso3 == code]
+    df = _membership_frame(rows, facts).sort(["_start", "org"]).drop("_start")
     names = {o.id: o.name for o in lg.orgs.values()}
     return df.with_columns(pl.col("org").replace_strict(names, default=None).alias("org_name")).select(
-        "org", "org_name", "status", "since", "until", "since_is_attested_only", "source", "note"
+        "org", "org_name", "status", "since", "until", "kind", "since_is_attested_only", "events", "source", "note"
     )
 
 
+def history_notes(iso3: str, *, ledger: Ledger | None = None) -> list[str]:
+    """One-line notes for :func:`history`: a status of the country that its organisation merged into
+    another (the SCO's observer and dialogue partner into partner on 2025-09-01)."""
+    lg = _l(ledger)
+    code, _ = resolve_country(iso3)
+    notes = []
+    for o in lg.orgs.values():
+        for mg in o.status_merges:
+            held = [m for m in lg.memberships if m.org == o.id and m.iso3 == code and m.status in mg.statuses
+                    and m.end is not None and m.end.value == mg.date.value]
+            if held:
+                labels = " and ".join(STATUS_LABEL[s] for s in mg.statuses)
+                notes.append(f"{o.id}: {labels} were merged into one status, {mg.into}, on {mg.date.iso()} "
+                             f"({mg.decision}); {code}'s {STATUS_LABEL[held[0].status]} status became "
+                             f"{mg.into} that day")
+    return notes
+
+
 def organisations(*, ledger: Ledger | None = None) -> pl.DataFrame:
-    """One row per organisation: ``id, name, kind, founded, dissolved, predecessor, successor, aliases, source``."""
+    """One row per organisation: ``id, name, kind, founded, dissolved, predecessor, successor, aliases, names,
+    dating_rule, source`` (``names``: official names in other languages; ``dating_rule``: which decision
+    dates a status in it, docs/kb.md)."""
     lg = _l(ledger)
     return pl.DataFrame(
         [
@@ -227,12 +374,15 @@ def organisations(*, ledger: Ledger | None = None) -> pl.DataFrame:
                 "predecessor": o.predecessor,
                 "successor": o.successor,
                 "aliases": "; ".join(o.aliases),
+                "names": "; ".join(f"{n.lang}: {n.name}" + (f" ({n.short})" if n.short else "") for n in o.names),
+                "dating_rule": o.dating_rule,
                 "source": o.source,
             }
             for o in lg.orgs.values()
         ],
         schema={k: pl.Utf8 for k in
-                ["id", "name", "kind", "founded", "dissolved", "predecessor", "successor", "aliases", "source"]},
+                ["id", "name", "kind", "founded", "dissolved", "predecessor", "successor", "aliases", "names",
+                 "dating_rule", "source"]},
     )
 
 
@@ -248,8 +398,38 @@ def timeline(org: str, *, ledger: Ledger | None = None) -> pl.DataFrame:
     if o.founded is not None:
         events.append({"_d": o.founded.value, "_k": 0, "date": o.founded.iso(), "iso3": None, "name": None,
                        "event": f"{o.id} founded", "status": None, "source": o.source})
-    for code, ms in by_country.items():
-        ms.sort(key=lambda m: m.start.value)
+    for mg in o.status_merges:
+        labels = " and ".join(STATUS_LABEL[s] for s in mg.statuses)
+        events.append({"_d": mg.date.value, "_k": 0, "date": mg.date.iso(), "iso3": None, "name": None,
+                       "event": f"{labels} merged into {STATUS_LABEL[mg.into]} ({mg.decision})",
+                       "status": None, "source": mg.source})
+    for code, all_ms in by_country.items():
+        all_ms.sort(key=lambda m: m.start.value)
+        for m in all_ms:
+            for ev in m.events:
+                events.append({"_d": ev.date.value, "_k": 1, "date": ev.date.iso(), "iso3": code,
+                               "name": code_name(code), "event": f"{ev.event} ({STATUS_LABEL[m.status]})",
+                               "status": m.status, "source": ev.source})
+            if m.status == "applicant":
+                events.append({"_d": m.start.value, "_k": 1, "date": m.start.iso(), "iso3": code,
+                               "name": code_name(code), "event": "applied for membership", "status": m.status,
+                               "source": m.source})
+                member_next = any(n.status == "member" and m.end is not None and n.start.value == m.end.value
+                                  for n in all_ms)
+                if m.end is not None and not member_next:
+                    events.append({"_d": m.end.value, "_k": 2, "date": m.end.iso(), "iso3": code,
+                                   "name": code_name(code), "event": "application ended", "status": None,
+                                   "source": m.source})
+        for d in lg.de_facto:
+            if d.org == o.id and d.iso3 == code:
+                events.append({"_d": d.start.value, "_k": 1, "date": d.start.iso(), "iso3": code,
+                               "name": code_name(code), "event": f"de facto: {DE_FACTO_LABEL[d.state]} "
+                               "(formal status unchanged)", "status": d.state, "source": d.source})
+                if d.end is not None:
+                    events.append({"_d": d.end.value, "_k": 1, "date": d.end.iso(), "iso3": code,
+                                   "name": code_name(code), "event": f"de facto: no longer {DE_FACTO_LABEL[d.state]}",
+                                   "status": None, "source": d.source})
+        ms = [m for m in all_ms if m.status != "applicant"]
         for i, m in enumerate(ms):
             prev = ms[i - 1] if i > 0 and ms[i - 1].end is not None and ms[i - 1].end.value == m.start.value else None
             label = STATUS_LABEL[m.status]
@@ -261,6 +441,10 @@ def timeline(org: str, *, ledger: Ledger | None = None) -> pl.DataFrame:
                 event = f"suspended (was {STATUS_LABEL[prev.status]})"
             elif prev.status == "suspended":
                 event = f"restored as {label}"
+            elif any(mg.date.value == m.start.value and prev.status in mg.statuses and m.status == mg.into
+                     for mg in o.status_merges):
+                # the organisation folded the old status into the new one: not an upgrade of this country
+                event = f"status merged into {label} (was {STATUS_LABEL[prev.status]})"
             else:
                 event = f"became {label} (was {STATUS_LABEL[prev.status]})"
             events.append({"_d": m.start.value, "_k": 1, "date": m.start.iso(), "iso3": code,
@@ -293,7 +477,8 @@ def overlap(
 
     Rows: the given countries (names or codes), or every country holding some status that day.
     Columns: ``iso3, name`` then one column per organisation that existed that day (or `orgs`), holding
-    the status or null.
+    the status or null; a de facto state follows in brackets (``member (de facto frozen)``) and an
+    application beside another status is added (``observer + applicant``).
     """
     lg = _l(ledger)
     day = parse_user_date(as_of) if as_of is not None else dt.date.today()
@@ -305,6 +490,8 @@ def overlap(
             if (o.founded is None or o.founded.value <= day) and (o.dissolved is None or day < o.dissolved.value)
         ]
     active = [m for m in lg.memberships if m.org in org_ids and m.active_on(day)]
+    # an application beside an observer/partner status: the cell shows the held status first
+    active.sort(key=lambda m: m.status == "applicant")
     if countries:
         codes = []
         for c in countries:
@@ -313,7 +500,14 @@ def overlap(
                 codes.append(code)
     else:
         codes = sorted({m.iso3 for m in active})
-    cell = {(m.iso3, m.org): m.status for m in active}
+    cell: dict[tuple[str, str], str] = {}
+    for m in active:
+        key = (m.iso3, m.org)
+        if key in cell:
+            cell[key] += f" + {m.status}"
+            continue
+        d = _de_facto_on(lg, m.org, m.iso3, day) if m.status != "applicant" else None
+        cell[key] = m.status + (f" (de facto {d.state})" if d is not None else "")
     used_orgs = [oid for oid in org_ids if orgs or any(m.org == oid for m in active)]
     data = {"iso3": codes, "name": [code_name(c) for c in codes]}
     for oid in used_orgs:

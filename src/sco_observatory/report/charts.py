@@ -12,6 +12,7 @@ STATUS_COLOURS = {
     "member": "#1f4e79",
     "observer": "#5b9bd5",
     "dialogue_partner": "#a9c47f",
+    "partner": "#70ad47",
     "associate": "#f4b183",
     "applicant": "#ffd966",
     "suspended": "#c00000",

@@ -16,7 +16,8 @@ from sco_observatory.report import charts
 from sco_observatory.report.builder import Context, Section
 from sco_observatory.report.html import esc, fmt_number, note, table
 
-STATUS_TITLES = {"member": "Members", "observer": "Observers", "dialogue_partner": "Dialogue partners"}
+STATUS_TITLES = {"member": "Members", "observer": "Observers", "dialogue_partner": "Dialogue partners",
+                 "partner": "Partners"}
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -42,22 +43,31 @@ def at_a_glance(ctx: Context) -> Section:
     counts = []
     for status, title in STATUS_TITLES.items():
         frame = kb.members_as_of("SCO", ctx.as_of, [status])
+        notes = kb.members_notes("SCO", ctx.as_of, [status])  # merged status (Tianjin 2025), year-only dates
+        if frame.height == 0 and (status == "partner" or notes):
+            if notes:
+                parts.append(f"<h3>{title} on {ctx.as_of.isoformat()}</h3>" + "".join(note(esc(n)) for n in notes))
+            continue
         counts.append(f"{frame.height} {title.lower()}")
         parts.append(f"<h3>{title} on {ctx.as_of.isoformat()} <span class='count'>({frame.height})</span></h3>")
         parts.append(table(frame, table_id=f"sco-{status}", cell=_source_cell(ctx),
-                           columns=["iso3", "name", "since", "until", "source"]) if frame.height else
+                           columns=["iso3", "name", "since", "de_facto", "next", "source"]) if frame.height else
                      "<p>None on this date.</p>")
+        parts.extend(note(esc(n)) for n in notes)
     periods = []
     for org in ("SHANGHAI5", "SCO"):
         events = kb.timeline(org)
         for iso3 in [c for c in events["iso3"].unique().to_list() if c]:
-            hist = kb.history(iso3).filter(pl.col("org") == org)
+            # formal statuses only; an application runs beside an observer status and would hide its bar
+            hist = kb.history(iso3).filter((pl.col("org") == org) & (pl.col("kind") == "formal")
+                                           & (pl.col("status") != "applicant"))
             for row in hist.iter_rows(named=True):
                 periods.append({"iso3": iso3, "name": name_of(iso3), "status": row["status"],
                                 "start": _date(row["since"]), "end": _date(row["until"]),
                                 "org": org})
     fig = charts.timeline_chart(periods, "Shanghai Five (1996) and SCO: every status from founding to today",
                                 dt.date.today())
+    merge_notes = kb.members_notes("SCO", dt.date.today(), ["observer", "dialogue_partner"])
     timeline = kb.timeline("SCO")
     events = table(timeline.select("date", "iso3", "name", "event", "source"), table_id="sco-timeline",
                    cell=_source_cell(ctx), caption="Every change of status in the SCO, in date order")
@@ -65,6 +75,7 @@ def at_a_glance(ctx: Context) -> Section:
         f"<p class='lead'>On <b>{ctx.as_of.isoformat()}</b> the SCO counted {', '.join(counts)}.</p>"
         + "".join(parts)
         + charts.to_div(fig, ctx.chart_id("timeline"))
+        + "".join(note(esc(n)) for n in merge_notes)
         + f"<details><summary>All status changes ({timeline.height})</summary>{events}</details>"
     )
     return Section("glance", "The SCO at a glance", body, "; ".join(counts))
@@ -74,7 +85,7 @@ def at_a_glance(ctx: Context) -> Section:
 def architecture(ctx: Context) -> Section:
     from sco_observatory.kb import queries as kb
 
-    scope = kb.members_as_of("SCO", ctx.as_of, ["member", "observer", "dialogue_partner"])["iso3"].to_list()
+    scope = kb.members_as_of("SCO", ctx.as_of, ["member", "observer", "dialogue_partner", "partner"])["iso3"].to_list()
     for iso3 in ("KAZ", "KGZ", "TJK", "TKM", "UZB"):
         if iso3 not in scope:
             scope.append(iso3)
@@ -82,15 +93,19 @@ def architecture(ctx: Context) -> Section:
     org_cols = [c for c in matrix.columns if c not in ("iso3", "name")]
     # keep organisations where at least one of these countries holds a status
     org_cols = [c for c in org_cols if matrix[c].drop_nulls().len() > 0]
-    labels = {"member": "●", "observer": "○", "dialogue_partner": "◇", "associate": "◐", "applicant": "…",
-              "suspended": "✕"}
+    labels = {"member": "●", "observer": "○", "dialogue_partner": "◇", "partner": "◆", "associate": "◐",
+              "applicant": "…", "suspended": "✕"}
 
     def cell(column, value, row):
         if column in org_cols:
-            return f"<span title='{esc(value)}' class='st st-{esc(value)}'>{labels.get(value, '')}</span>" if value else ""
+            # a cell may carry a de facto state or a parallel application: "member (de facto frozen)"
+            head = value.split(" ")[0] if value else ""
+            mark = labels.get(head, "") + ("*" if value and value != head else "")
+            return f"<span title='{esc(value)}' class='st st-{esc(head)}'>{mark}</span>" if value else ""
         return None
 
-    legend = " ".join(f"{sym} {esc(st.replace('_', ' '))}" for st, sym in labels.items())
+    legend = " ".join(f"{sym} {esc(st.replace('_', ' '))}" for st, sym in labels.items()) + \
+        " * de facto state or application beside the status (hover)"
     graph = kb.membership_graph(ctx.as_of)
     keep = set(scope)
     graph = {

@@ -25,13 +25,14 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     def members(group: str = Query("SCO", description=GROUP_HELP)) -> dict:
         """Members of a group expression with status, dates and source."""
         resolved = resolve_group(group)
-        return table_payload(group_frame(resolved), group=group, as_of=[d.isoformat() for d in resolved.as_of])
+        return table_payload(group_frame(resolved), group=group, as_of=[d.isoformat() for d in resolved.as_of],
+                             notes=resolved.notes)
 
     @app.get("/api/history/{country}", tags=["knowledge base"])
     def history(country: str) -> dict:
         """Every membership of a country in every organisation, in date order."""
         iso3, name = kb.resolve_country(country)
-        return table_payload(kb.history(iso3), iso3=iso3, name=name)
+        return table_payload(kb.history(iso3), iso3=iso3, name=name, notes=kb.history_notes(iso3))
 
     @app.get("/api/orgs", tags=["knowledge base"])
     def orgs() -> dict:

@@ -111,7 +111,8 @@ async function refresh() {
   try {
     const members = await api("/api/members", { group: expr });
     $("members-title").textContent = `Members (${members.rows.length})`;
-    renderTable($("members"), members, { link: "iso3", columns: ["iso3", "name", "status", "since", "until", "source"] });
+    renderTable($("members"), members, { link: "iso3", columns: ["iso3", "name", "status", "since", "de_facto", "next", "source"] });
+    for (const n of members.notes || []) $("members").insertAdjacentHTML("beforeend", `<p class="hint note">${esc(n)}</p>`);
     for (const a of document.querySelectorAll("a.iso")) a.addEventListener("click", () => showHistory(a.dataset.iso));
   } catch (e) { $("members-title").textContent = "Members"; showError($("members"), e); }
   try {
