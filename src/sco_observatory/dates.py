@@ -1,9 +1,14 @@
-"""Dates and years as users type them: `2012` (meaning 31 December 2012), `2017-06-09`, `2010-2012`."""
+"""Dates and years as users type them: `2012` (meaning 31 December 2012), `2017-06-09`, `2010-2012`.
+
+One parser of year selections serves the CLI, the library and the API (`parse_years`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+
+from collections.abc import Iterable
 
 from sco_observatory.errors import BadDateError
 
@@ -57,3 +62,80 @@ def parse_year_range(text: str) -> tuple[int, int]:
     if first > last:
         raise BadDateError(f"year range '{text}' runs backwards", f"write {last}-{first}")
     return first, last
+
+
+MAX_YEARS = 400
+"""More years than 1800..today holds is a mistake, not a selection."""
+
+_STEPPED = re.compile(r"^(\d{4})\s*(?:-|\.\.)\s*(\d{4})\s*:\s*(\d{1,3})$")
+_SELECTION_HELP = "write 2012, 2000,2010,2020, 2000-2020 or 2000-2020:5 (every 5th year)"
+
+
+def parse_years(value: int | str | range | Iterable[int | str]) -> tuple[int, ...]:
+    """A year selection as sorted distinct years, whatever form it comes in.
+
+    Accepts an int (`2012`), a `range` (`range(2010, 2021)`), an iterable of years, or text:
+    `2012`, `2000,2010,2020`, `2000-2020` (inclusive), `2000-2020:5` (2000, 2005, ... 2020) and
+    comma-separated mixtures of those. Every year must lie in FIRST_YEAR..today; anything else is a
+    `BadDateError` (one line with the forms it takes).
+
+    >>> parse_years("2000-2010:5")
+    (2000, 2005, 2010)
+    >>> parse_years([2020, "2000"])
+    (2000, 2020)
+    """
+    if isinstance(value, bool):
+        raise BadDateError(f"bad year selection {value!r}", _SELECTION_HELP)
+    if isinstance(value, int):
+        return (check_year(value),)
+    if isinstance(value, range):
+        if len(value) > MAX_YEARS:
+            raise BadDateError(f"year selection of {len(value)} years", _SELECTION_HELP)
+        return tuple(sorted({check_year(int(y)) for y in value})) or _empty(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 4 * MAX_YEARS:
+            raise BadDateError(f"year selection of {len(text)} characters", _SELECTION_HELP)
+        years: set[int] = set()
+        for part in (p.strip() for p in text.split(",")):
+            years.update(_parse_part(part, text))
+        return tuple(sorted(years))
+    try:
+        items = list(value)
+    except TypeError:
+        raise BadDateError(f"bad year selection {value!r}", _SELECTION_HELP) from None
+    if len(items) > MAX_YEARS:
+        raise BadDateError(f"year selection of {len(items)} years", _SELECTION_HELP)
+    years = set()
+    for item in items:
+        years.update(parse_years(item))
+    return tuple(sorted(years)) or _empty(value)
+
+
+def _parse_part(part: str, whole: str) -> tuple[int, ...]:
+    if _YEAR.match(part):
+        return (check_year(int(part)),)
+    stepped = _STEPPED.match(part)
+    if stepped:
+        first, last, step = (int(g) for g in stepped.groups())
+        if step < 1:
+            raise BadDateError(f"year step 0 in '{whole}'", _SELECTION_HELP)
+        first, last = _checked_span(first, last, whole)
+        return tuple(range(first, last + 1, step))
+    match = _RANGE.match(part)
+    if match:
+        first, last = _checked_span(int(match.group(1)), int(match.group(2)), whole)
+        return tuple(range(first, last + 1))
+    raise BadDateError(f"bad year selection '{whole}'", _SELECTION_HELP)
+
+
+def _checked_span(first: int, last: int, whole: str) -> tuple[int, int]:
+    check_year(first)
+    check_year(last)
+    if first > last:
+        raise BadDateError(f"year range '{whole}' runs backwards", f"write {last}-{first}")
+    return first, last
+
+
+def _empty(value) -> tuple[int, ...]:
+    raise BadDateError(f"empty year selection {value!r}", _SELECTION_HELP)
