@@ -29,7 +29,7 @@ def report_command(
     from sco_observatory.report import build_report
 
     started = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("building report", total=None)
         path = build_report(out, as_of=as_of, group=group,
