@@ -13,6 +13,7 @@ from sco_observatory.cli.output import Format, emit
 from sco_observatory.dates import parse_year_range as parse_years
 from sco_observatory.errors import ObservatoryError
 from sco_observatory.groups import resolve_group
+from sco_observatory.limits import MAX_LIST_ITEMS
 from sco_observatory.store import open_store
 
 FMT = format_option()
@@ -25,6 +26,9 @@ def _group(expr: str) -> list[str]:
 
 
 def _countries(items: Optional[List[str]]) -> list[str]:
+    if items and len(items) > MAX_LIST_ITEMS:
+        raise ObservatoryError(f"{len(items)} repeated options; no group has more than {MAX_LIST_ITEMS} countries",
+                               "pass one group expression, e.g. --add IND+PAK")
     out: list[str] = []
     for item in items or []:
         out += _group(item)

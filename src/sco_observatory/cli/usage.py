@@ -46,6 +46,8 @@ def check_argv(argv: Sequence[str]) -> None:
         raise UsageLimitError(f"{len(argv)} arguments is more than any command takes (at most {4 * MAX_LIST_ITEMS})",
                               "name a group (CA5, SCO@2012) instead of listing countries one by one")
     for position, arg in enumerate(argv, 1):
+        if "\x00" in arg:  # a process's argv cannot hold NUL; only an in-process caller can pass one
+            raise UsageLimitError(f"argument {position} contains a NUL character", "remove it")
         if len(arg) > MAX_ARG_CHARS:
             raise UsageLimitError(
                 f"argument {position} ('{_clip(arg)}') is {len(arg):,} characters long, more than {MAX_ARG_CHARS:,}",
