@@ -8,7 +8,7 @@ from typing import List, Optional
 import polars as pl
 import typer
 
-from sco_observatory.cli.options import check_source, format_option, nearest_option, source_option, year_option
+from sco_observatory.cli.options import check_source, format_option, lowercase, nearest_option, source_option, year_option
 from sco_observatory.cli.output import Format, emit
 from sco_observatory.dates import parse_year_range as parse_years
 from sco_observatory.errors import ObservatoryError
@@ -18,7 +18,7 @@ from sco_observatory.store import open_store
 
 FMT = format_option()
 SOURCE = source_option("Use this source id or family (e.g. wdi, sipri, embedded:iiss-mb2013) instead of the documented priority.")
-FLOWS = typer.Option("reported", "--flows", help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
+FLOWS = typer.Option("reported", "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
 
 
 def _group(expr: str) -> list[str]:
@@ -134,7 +134,7 @@ def trade_command(
 def siei_command(
     args: List[str] = typer.Argument(..., help="[DIMENSION] EXPR — dimension: trade (default), migration, agriculture, convergence, energy, education, investment."),
     years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
-    level: str = typer.Option("pair", "--level", help="pair, country or group."),
+    level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
     flows: str = FLOWS,
     hypotheses: bool = typer.Option(False, "--hypotheses", help="Trade only: run the METHODS §1.3 test (H1–H3) for the first year and print the verdicts."),
     source: Optional[str] = source_option("Data source family or id for the flows."),
@@ -168,7 +168,7 @@ def composite_command(
     expression: str = typer.Argument(..., help="Group expression, e.g. CA5+RUS or SCO@2015."),
     years: str = typer.Option(..., "--years", "-y", help="Year or range A-B (the panel over which scores are normalised)."),
     dimensions: str = typer.Option("trade,migration", "--dimensions", help="SIEI-style dimensions to combine, comma-separated."),
-    level: str = typer.Option("pair", "--level", help="pair, country or group."),
+    level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
     partial: bool = typer.Option(False, "--partial", help="Average the components present where some are missing (says how many)."),
     fmt: Format = FMT,
 ) -> None:
@@ -193,7 +193,7 @@ def convergence_command(
     indicator: str = typer.Option("gdp_pc", "--indicator", "-i", help="Indicator alias or code."),
     start: int = year_option("--from", help="First year."),
     end: int = year_option("--to", help="Last year."),
-    measure: str = typer.Option("both", "--measure", help="sigma, beta, both, or art63 (EAEU Treaty Art. 63 criteria for year --to)."),
+    measure: str = typer.Option("both", "--measure", callback=lowercase, help="sigma, beta, both, or art63 (EAEU Treaty Art. 63 criteria for year --to)."),
     source: Optional[str] = SOURCE,
     fmt: Format = FMT,
 ) -> None:

@@ -27,6 +27,11 @@ def year_option(*names: str, default: Any = ..., help: str = "Year.") -> Any:
     return typer.Option(default, *names, min=FIRST_YEAR, max=last_year(), help=help)
 
 
+def lowercase(value):
+    """Callback for free-text choices the library checks (--flows, --level, --measure): MIRROR = mirror."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def nearest_option(help: str) -> Any:
     return typer.Option(0, "--nearest", min=0, max=50, help=help)
 
