@@ -79,3 +79,16 @@ def test_unknown_source_lists_the_store_sources(capsys):
 def test_known_source_family_passes(capsys):
     rc, out, err = run(capsys, "power", "SCO@2012", "--year", "2012", "--source", "embedded", "--format", "csv")
     assert rc == 0 and "embedded:iiss-mb2013" in out
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("a\nb", "a\\nb"), ("a\x1b[31mred", "\\x1b[31m"), ("\u202eKAZ", "\\u202e"), ("Қазақстан", "Қазақстан"),
+])
+def test_quoted_user_text_cannot_break_the_line_or_drive_the_terminal(capsys, text, shown):
+    line = one_line_error(*run(capsys, "history", text)[::2])
+    assert shown in line and "\x1b" not in line and "\u202e" not in line
+
+
+def test_control_characters_in_a_usage_error_are_escaped(capsys):
+    line = one_line_error(*run(capsys, "members", "SCO", "--format", "x\ny")[::2])
+    assert "x\\ny" in line

@@ -47,6 +47,7 @@ LONG_CLI, LONG_API = 4000, 1500
 CLI_CASES = LONG_CLI if LONG else SHORT_CLI
 API_CASES = LONG_API if LONG else SHORT_API
 HANG_SECONDS = 30
+MEMORY_BOUND = 1 << 30  # 1 GiB, the issue's bound on any one run
 
 # Options whose effect is outside the program (shell rc files) or would block on a live server.
 NEVER = {"--install-completion"}
@@ -326,10 +327,16 @@ def test_issue_examples_are_one_line(fuzz_env, argv):
 @pytest.mark.parametrize("argv", [
     ["membrs"], ["members", "SCO", "--format", "xml"], ["power", "SCO@2012", "--yaer", "2012"],
     ["data", "show", "MS.MIL.XPND.CD", "--source", "x' OR '1'='1"], ["history", "K" * 100_000],
+    ["members", "KAZ," * 25_000], ["whatif", "SCO@2012", "--add", "X" * 100_000, "--year", "2012"],
 ])
 def test_real_processes_print_one_line(fuzz_env, argv):
+    """The script as a user runs it; its peak memory stays under MEMORY_BOUND (was killed for memory)."""
+    import resource
+
     done = subprocess.run([sys.executable, "-m", "sco_observatory", *argv], capture_output=True, text=True,
                           timeout=120, env={**os.environ, "SCO_OBSERVATORY_HOME": str(fuzz_env)})
+    # ru_maxrss of children (KiB on Linux) is the largest of any child so far: an upper bound for this one
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 < MEMORY_BOUND
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]

@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("SCO_DEBUG"):
             raise
-        first = (str(exc).splitlines() or [""])[0][:200]
+        from sco_observatory.errors import printable
+
+        first = printable((str(exc).splitlines() or [""])[0][:200])
         typer.echo(f"internal error: {type(exc).__name__}: {first} — this is a bug; "
                    "please report it with the command line (SCO_DEBUG=1 shows the traceback)", err=True)
         return 70

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sco_observatory.errors import ObservatoryError
+from sco_observatory.errors import ObservatoryError, printable
 from sco_observatory.limits import MAX_ARG_CHARS, MAX_LIST_ITEMS
 
 
@@ -67,8 +67,11 @@ def _command_path(exc) -> str:
 def usage_line(exc) -> str:
     """One line for a click/Typer usage error: what is wrong, the close match, and the help hint."""
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-    message = " ".join(message.replace("Value error, ", "").split())
-    return f"error: {message} — see `{_command_path(exc)} --help`"
+    # click's own line breaks ("Choose from:\n\ta,\n\tb") become spaces; any other control
+    # character is user input quoted in the message and is shown escaped
+    message = message.replace("Value error, ", "").replace(":\n\t", ": ").replace(",\n\t", ", ")
+    message = printable(message.strip())
+    return f"error: {message} — see `{printable(_command_path(exc))} --help`"
 
 
 def is_no_args_help(exc) -> bool:
