@@ -92,3 +92,12 @@ def test_quoted_user_text_cannot_break_the_line_or_drive_the_terminal(capsys, te
 def test_control_characters_in_a_usage_error_are_escaped(capsys):
     line = one_line_error(*run(capsys, "members", "SCO", "--format", "x\ny")[::2])
     assert "x\\ny" in line
+
+
+@pytest.mark.parametrize("args", [
+    ["crosscheck", "cow-igo", "K" * 5_000],  # found by the long fuzz run: ENAMETOOLONG was a traceback
+    ["crosscheck", "cow-igo", "/"],
+    ["import", "/dev/null"],
+])
+def test_unusable_paths_are_user_errors(capsys, args):
+    one_line_error(*run(capsys, *args)[::2])
