@@ -139,13 +139,18 @@ class Tally:
         self.counts = Counter()
         self.classes = Counter()
         self.slowest = 0.0
+        self.slowest_case = ""
+
+    def timed(self, seconds: float, case: str) -> None:
+        if seconds > self.slowest:
+            self.slowest, self.slowest_case = seconds, case[:200]
 
     def write(self) -> None:
         target = os.environ.get("SCO_FUZZ_STATS")
         if target:
             with open(target, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps({"test": self.name, "profile": "long" if LONG else "short",
-                                     **self.counts, "slowest_s": round(self.slowest, 2),
+                                     **self.counts, "slowest_s": round(self.slowest, 2), "slowest_case": self.slowest_case,
                                      "classes": dict(self.classes)}) + "\n")
 
 
@@ -273,7 +278,7 @@ def _cli_fuzz(fuzz_env, name: str, cases: int, commands=None):
         tally.counts["store_changes"] += before != after
         tally.counts[f"exit_{rc}"] += 1
         tally.classes.update(set(classes))
-        tally.slowest = max(tally.slowest, seconds)
+        tally.timed(seconds, " ".join(a if len(a) < 40 else f"<{len(a)} chars>" for a in argv))
         check_cli_outcome(argv, rc, out, err, before, after)
 
     try:
@@ -403,7 +408,7 @@ def test_fuzz_api_parameters(fuzz_env):
             tally.counts["store_changes"] += before != after
             tally.counts["hangs"] += seconds > HANG_SECONDS
             tally.classes.update(set(classes))
-            tally.slowest = max(tally.slowest, seconds)
+            tally.timed(seconds, f"{url[:80]} {str(query)[:100]}")
             shown = f"{url[:80]} {str(query)[:200]}"
             assert response.status_code < 500, f"{response.status_code} for {shown}: {response.text[:300]}"
             assert seconds < HANG_SECONDS, f"ran {seconds:.0f} s: {shown}"
