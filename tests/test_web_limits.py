@@ -1,6 +1,5 @@
 """`sco serve` stays up: oversize requests are refused, a slow request answers 504, not a stall."""
 
-import asyncio
 import time
 
 import pytest

@@ -7,7 +7,7 @@ Values out of bounds are refused by the parser (one line, exit 2) before any wor
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -16,6 +16,7 @@ from sco_observatory.source_ids import check_source  # noqa: F401 (re-exported f
 from sco_observatory.limits import FIRST_YEAR, last_year
 
 FORMAT_HELP = "table, csv or json."
+
 
 def format_option(help: str = FORMAT_HELP) -> Any:
     """--format table|csv|json, case-insensitive (JSON, Table)."""
