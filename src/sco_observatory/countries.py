@@ -32,6 +32,7 @@ from importlib import resources
 from typing import Iterable, Literal
 
 from sco_observatory.errors import AggregateNotCountryError, UnknownCountryError
+from sco_observatory.limits import MAX_NAME_CHARS
 
 Kind = Literal["country", "historical", "aggregate"]
 
@@ -200,6 +201,8 @@ def lookup(text: str) -> Country | None:
     """Resolve a name or code to a Country (aggregates included), or None if nothing matches."""
     if text is None:
         return None
+    if len(str(text)) > MAX_NAME_CHARS:  # country_converter's regexes are slow on long input
+        return None
     key = _norm(text)
     if not key:
         return None
@@ -229,6 +232,8 @@ def lookup(text: str) -> Country | None:
 
 def suggestions(text: str, n: int = 3) -> list[str]:
     """The closest known names or codes to a string that did not resolve."""
+    if len(str(text)) > MAX_NAME_CHARS:  # difflib is O(n·m) per label: no suggestion for oversize text
+        return []
     labels = _known_labels()
     by_fold = {label.casefold(): label for label in labels}
     close = difflib.get_close_matches(_norm(text), list(by_fold), n=n, cutoff=0.6)
@@ -237,6 +242,9 @@ def suggestions(text: str, n: int = 3) -> list[str]:
 
 def resolve(text: str, *, allow_aggregate: bool = False) -> Country:
     """Resolve one user-supplied name or code; raise a one-line error with suggestions otherwise."""
+    if len(str(text)) > MAX_NAME_CHARS:
+        raise UnknownCountryError(f"'{str(text)[:40]}…' is {len(str(text)):,} characters, too long for a country name",
+                                  f"names are at most {MAX_NAME_CHARS} characters; use an ISO3 code, e.g. KAZ")
     found = lookup(text)
     if found is None:
         close = suggestions(str(text))

@@ -7,6 +7,24 @@ and hint without a traceback (CLI exit code 2, HTTP 4xx).
 
 from __future__ import annotations
 
+import unicodedata
+
+
+def printable(text: str) -> str:
+    """`text` with control and format characters written as escapes (\\n, \\x1b, \\u202e).
+
+    Why: messages quote user input, and a quoted newline would break the one-line contract, an
+    ESC sequence would drive the user's terminal, and a right-to-left override would reorder the
+    line. Ordinary letters of any script are kept.
+    """
+    out = []
+    for ch in str(text):
+        if ch == " " or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
 
 class ObservatoryError(Exception):
     """Base class for errors caused by user input or the outside world."""
@@ -21,7 +39,8 @@ class ObservatoryError(Exception):
 
     def one_line(self) -> str:
         """The message and the hint on one line, as printed on stderr."""
-        return f"{self.message} — {self.hint}" if self.hint else self.message
+        line = f"{self.message} — {self.hint}" if self.hint else self.message
+        return printable(line)
 
 
 class UnknownCountryError(ObservatoryError):

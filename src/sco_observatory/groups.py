@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from sco_observatory import countries
 from sco_observatory.dates import parse_as_of
+from sco_observatory.limits import MAX_ARG_CHARS, MAX_LIST_ITEMS
 from sco_observatory.errors import GroupExpressionError, ObservatoryError
 from sco_observatory.kb.model import DE_FACTO_STATES, STATUSES as FORMAL_STATUSES
 
@@ -176,7 +177,14 @@ def resolve_group(expression: str) -> Group:
     text = (expression or "").strip()
     if not text:
         raise GroupExpressionError("empty group expression", "write e.g. CA5, SCO@2012 or KAZ,KGZ,TJK")
+    if len(text) > MAX_ARG_CHARS:
+        raise GroupExpressionError(f"group expression of {len(text):,} characters is longer than {MAX_ARG_CHARS:,}",
+                                   "name a group (CA5, SCO@2012) instead of listing countries one by one")
     pieces = _rejoin_names(_pieces(text))
+    items = sum(1 for p in pieces if p not in {"+", "-", ","})
+    if items > MAX_LIST_ITEMS:  # bounded work: each item may cost a country_converter lookup
+        raise GroupExpressionError(f"group expression with {items:,} items; no group has more than {MAX_LIST_ITEMS}",
+                                   "name a group (CA5, SCO@2012) instead of listing countries one by one")
     group = Group(text)
     current: dict[str, GroupMember] = {}
     op = "+"

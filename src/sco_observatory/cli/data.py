@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from sco_observatory.cli.options import check_source, format_option, source_option
 from sco_observatory.cli.output import Format, emit
 from sco_observatory.dates import parse_year_range as parse_years
 from sco_observatory.errors import ImportFormatError
@@ -47,7 +48,7 @@ def import_command(
 
     options = _options(option)
     with open_store() as store, Progress(
-        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
         TimeRemainingColumn(), console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty(),
     ) as bar:
         for path in paths:
@@ -63,7 +64,7 @@ def import_command(
 
 
 @data_app.command("list")
-def list_command(fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json.")) -> None:
+def list_command(fmt: Format = format_option("table, csv or json.")) -> None:
     """List sources in the store: datasets, years, countries covered, licence.
 
     Example: sco data list --format csv
@@ -77,8 +78,8 @@ def show_command(
     code: str = typer.Argument(..., help="Indicator code, e.g. NY.GDP.MKTP.CD or MS.MIL.XPND.CD."),
     countries: Optional[str] = typer.Option(None, "--countries", "-c", help="Group expression, e.g. CA5 or SCO@2012 or KAZ,RUS."),
     years: Optional[str] = typer.Option(None, "--years", "-y", help="Year or range A-B."),
-    source: Optional[str] = typer.Option(None, "--source", help="Only this source id (see `sco data list`)."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+    source: Optional[str] = source_option("Only this source id (see `sco data list`)."),
+    fmt: Format = format_option("table, csv or json."),
 ) -> None:
     """Show an indicator's values with their source.
 
@@ -86,6 +87,7 @@ def show_command(
     """
     isos = resolve_group(countries).iso3 if countries else None
     with open_store() as store:
+        check_source(store, source)
         emit(indicator_values(store, code, isos, parse_years(years) if years else None, source), fmt, title=code.upper())
 
 
@@ -111,7 +113,7 @@ def diff_command(
 
 
 @data_app.command("formats")
-def formats_command(fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json.")) -> None:
+def formats_command(fmt: Format = format_option("table, csv or json.")) -> None:
     """List the file formats `sco import` reads.
 
     Example: sco data formats

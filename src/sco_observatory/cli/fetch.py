@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from sco_observatory.cli.options import format_option
 from sco_observatory.cli.output import Format, emit
 from sco_observatory.dates import parse_year_range as parse_years
 from sco_observatory.errors import SourceError
@@ -22,8 +23,8 @@ _WORLD = re.compile(r"(^|[,+])\s*(wld|world)\s*(?=[,+]|$)", re.IGNORECASE)
 
 OFFLINE = typer.Option(False, "--offline", help="Use only cached responses; list what is missing.")
 REFRESH = typer.Option(False, "--refresh", help="Ask the API again even for fresh cached responses.")
-MAX_AGE = typer.Option(None, "--max-age", help="Days a cached response stays fresh (default 30; env SCO_CACHE_MAX_AGE_DAYS).")
-CONCURRENCY = typer.Option(None, "--concurrency", help="Requests in flight at once (env SCO_HTTP_CONCURRENCY).")
+MAX_AGE = typer.Option(None, "--max-age", min=0, max=36500, help="Days a cached response stays fresh (default 30; env SCO_CACHE_MAX_AGE_DAYS).")
+CONCURRENCY = typer.Option(None, "--concurrency", min=1, max=32, help="Requests in flight at once (env SCO_HTTP_CONCURRENCY).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
 REPLACE = typer.Option(False, "--replace", help="Accept an answer with fewer rows, countries or years than the stored fetch of the same scope.")
 
@@ -36,7 +37,7 @@ class _RichProgress(Progress):
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
 
-        self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.bar = Bar(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                        TextColumn("[dim]{task.fields[cached]} cached"), TimeElapsedColumn(),
                        TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=False)
         self.task = self.bar.add_task(label, total=0, cached=0)
@@ -58,7 +59,9 @@ class _RichProgress(Progress):
         self.bar.update(self.task, advance=1, cached=self.cached)
 
     def note(self, text: str) -> None:
-        self.bar.console.print(f"[yellow]{text}")
+        from rich.text import Text
+
+        self.bar.console.print(Text(text, style="yellow"))  # the text may quote API data: never markup
 
 
 class _Silent(Progress):
@@ -104,7 +107,7 @@ def worldbank_command(
     years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
     offline: bool = OFFLINE, refresh: bool = REFRESH, max_age: Optional[float] = MAX_AGE,
     concurrency: Optional[int] = CONCURRENCY, quiet: bool = QUIET, replace: bool = REPLACE,
-    per_page: int = typer.Option(1000, "--per-page", hidden=True, help="Rows per API page."),
+    per_page: int = typer.Option(1000, "--per-page", min=1, max=32000, hidden=True, help="Rows per API page."),
 ) -> None:
     """Fetch World Bank indicators (API v2, follows paging) into the store.
 
@@ -181,7 +184,7 @@ def _natural(text: str) -> str:
 def cache_list_command(
     source: Optional[str] = typer.Option(None, "--source", help="worldbank, comtrade or imf."),
     max_age: Optional[float] = MAX_AGE,
-    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+    fmt: Format = format_option("table, csv or json."),
 ) -> None:
     """List cached API responses with their age and freshness.
 

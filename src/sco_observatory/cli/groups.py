@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from sco_observatory.cli.options import format_option
 from sco_observatory.cli.output import Format, emit
 from sco_observatory.groups import resolve_group, group_frame
 
 
 def members_command(
     expression: str = typer.Argument(..., help="Group expression: SCO, SCO@2012, SCO:observer@2012-12-31, SCO@2016+IND+PAK, CA5, KAZ,KGZ."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+    fmt: Format = format_option("table, csv or json."),
 ) -> None:
     """List the members of a group expression with status, dates and source.
 

@@ -10,6 +10,7 @@ from typing import Optional
 import polars as pl
 import typer
 
+from sco_observatory.cli.options import format_option
 from sco_observatory.cli.output import Format, emit
 from sco_observatory.kb.criteria import DEFAULT_THRESHOLD, BadThresholdError
 from sco_observatory.kb import graph as kb_graph
@@ -20,7 +21,7 @@ FMT_HELP = "table, csv or json."
 
 def history_command(
     country: str = typer.Argument(..., help="Country name or code, e.g. UZB or Uzbekistan."),
-    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+    fmt: Format = format_option(FMT_HELP),
 ) -> None:
     """Every membership of a country in every organisation, in date order, with sources.
 
@@ -35,7 +36,7 @@ def history_command(
         typer.echo(f"note: {line}", err=True)
 
 
-def orgs_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+def orgs_command(fmt: Format = format_option(FMT_HELP)) -> None:
     """The organisations in the knowledge base, with founding and dissolution dates and successors.
 
     Example: sco orgs --format csv
@@ -45,7 +46,7 @@ def orgs_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_H
 
 def timeline_command(
     org: str = typer.Argument(..., help="Organisation id, name or alias, e.g. SCO, CSTO, EurAsEC."),
-    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+    fmt: Format = format_option(FMT_HELP),
 ) -> None:
     """All status changes of an organisation in date order (joined, upgraded, suspended, left).
 
@@ -59,7 +60,7 @@ def overlap_command(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date YYYY-MM-DD or year YYYY (= 31 December); default today."),
     countries: Optional[str] = typer.Option(None, "--countries", help="Group expression (CA5, SCO@2012, KAZ,KGZ, ...); default every country with a status."),
     orgs: Optional[str] = typer.Option(None, "--orgs", help="Comma-separated organisation ids; default every organisation existing that day."),
-    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+    fmt: Format = format_option(FMT_HELP),
 ) -> None:
     """Country x organisation matrix of statuses on a date.
 
@@ -73,7 +74,7 @@ def overlap_command(
     emit(frame, fmt, title="Overlapping memberships" + (f" on {as_of}" if as_of else " today"))
 
 
-def bodies_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+def bodies_command(fmt: Format = format_option(FMT_HELP)) -> None:
     """SCO bodies with seats and dates (RATS in Bishkek, then Tashkent).
 
     Example: sco bodies
@@ -81,7 +82,7 @@ def bodies_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT
     emit(kb.bodies(), fmt, title="SCO bodies")
 
 
-def documents_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+def documents_command(fmt: Format = format_option(FMT_HELP)) -> None:
     """Basic SCO documents (charter, conventions, declarations) with dates.
 
     Example: sco documents --format json
@@ -89,7 +90,7 @@ def documents_command(fmt: Format = typer.Option(Format.table, "--format", help=
     emit(kb.documents(), fmt, title="SCO documents")
 
 
-def projects_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+def projects_command(fmt: Format = format_option(FMT_HELP)) -> None:
     """Pipelines, railways, roads, corridors, power links and bases, with participants and dates.
 
     Example: sco projects --format csv
@@ -119,9 +120,9 @@ def criteria_command(
     org: str = typer.Option("SCO", "--org", help="Organisation whose admission criteria to use."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date YYYY-MM-DD or year YYYY (= 31 December); default today."),
     threshold: str = typer.Option(f"{DEFAULT_THRESHOLD:.0%}", "--threshold", help="Minimum share of the country's goods trade that is with the members: 0.10 or 10%."),
-    basis: Basis = typer.Option(Basis.reported, "--flows", help="Trade flow basis: reported, mirror or best (see docs/metrics)."),
-    conflict_window: int = typer.Option(0, "--conflict-window", min=0, help="Also count interstate conflicts that ended up to this many years before the date."),
-    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+    basis: Basis = typer.Option(Basis.reported, "--flows", case_sensitive=False, help="Trade flow basis: reported, mirror or best (see docs/metrics)."),
+    conflict_window: int = typer.Option(0, "--conflict-window", min=0, max=100, help="Also count interstate conflicts that ended up to this many years before the date."),
+    fmt: Format = format_option(FMT_HELP),
 ) -> None:
     """The SCO's 2010 admission criteria; with a COUNTRY, evaluated for it on a date (pass / fail / unknown).
 
@@ -143,7 +144,7 @@ def criteria_command(
          caption=f"{summary}; how each criterion is read: docs/kb.md")
 
 
-def sources_command(fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP)) -> None:
+def sources_command(fmt: Format = format_option(FMT_HELP)) -> None:
     """The sources the knowledge base cites.
 
     Example: sco sources --format csv
@@ -158,7 +159,7 @@ class GraphFormat(str, enum.Enum):
 
 def graph_command(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date YYYY-MM-DD or year YYYY; default today."),
-    fmt: GraphFormat = typer.Option(GraphFormat.json, "--format", help="json or graphml."),
+    fmt: GraphFormat = typer.Option(GraphFormat.json, "--format", case_sensitive=False, help="json or graphml."),
 ) -> None:
     """Membership network on a date: countries and organisations as nodes, statuses as edges.
 
@@ -174,7 +175,7 @@ def graph_command(
 def cow_igo_command(
     path: str = typer.Argument(..., help="COW IGO v3 file igo_year_format3_eurasian_regional_igos_all_states.csv."),
     disagreements: bool = typer.Option(False, "--disagreements", help="Only rows where the ledger and COW disagree."),
-    fmt: Format = typer.Option(Format.table, "--format", help=FMT_HELP),
+    fmt: Format = format_option(FMT_HELP),
 ) -> None:
     """Compare the ledger with the Correlates of War IGO data (to 2014), with an explanation per row.
 

@@ -8,15 +8,17 @@ from typing import List, Optional
 import polars as pl
 import typer
 
+from sco_observatory.cli.options import check_source, format_option, lowercase, nearest_option, source_option, year_option
 from sco_observatory.cli.output import Format, emit
 from sco_observatory.dates import parse_year_range as parse_years
 from sco_observatory.errors import ObservatoryError
 from sco_observatory.groups import resolve_group
+from sco_observatory.limits import MAX_LIST_ITEMS
 from sco_observatory.store import open_store
 
-FMT = typer.Option(Format.table, "--format", help="table, csv or json.")
-SOURCE = typer.Option(None, "--source", help="Use this source id or family (e.g. wdi, sipri, embedded:iiss-mb2013) instead of the documented priority.")
-FLOWS = typer.Option("reported", "--flows", help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
+FMT = format_option()
+SOURCE = source_option("Use this source id or family (e.g. wdi, sipri, embedded:iiss-mb2013) instead of the documented priority.")
+FLOWS = typer.Option("reported", "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
 
 
 def _group(expr: str) -> list[str]:
@@ -24,6 +26,9 @@ def _group(expr: str) -> list[str]:
 
 
 def _countries(items: Optional[List[str]]) -> list[str]:
+    if items and len(items) > MAX_LIST_ITEMS:
+        raise ObservatoryError(f"{len(items)} repeated options; no group has more than {MAX_LIST_ITEMS} countries",
+                               "pass one group expression, e.g. --add IND+PAK")
     out: list[str] = []
     for item in items or []:
         out += _group(item)
@@ -33,9 +38,9 @@ def _countries(items: Optional[List[str]]) -> list[str]:
 def power_command(
     expression: str = typer.Argument(..., help="Group expression: SCO@2012, CA5, SCO@2016+IND+PAK, CHN,RUS,KAZ."),
     indicator: str = typer.Option("defence", "--indicator", "-i", help="gdp, gdp_pc, population, area, defence, armed_forces, cinc, cinc-proxy, or any code in the store."),
-    year: int = typer.Option(..., "--year", "-y", help="Year."),
+    year: int = year_option("--year", "-y"),
     source: Optional[str] = SOURCE,
-    nearest: int = typer.Option(0, "--nearest", help="Use the closest year within ±N where a country lacks the year (the year column shows it)."),
+    nearest: int = nearest_option("Use the closest year within ±N where a country lacks the year (the year column shows it)."),
     fmt: Format = FMT,
 ) -> None:
     """Each member's share of the group total, its rank, and the group's HHI and Ray–Singer CON.
@@ -49,6 +54,7 @@ def power_command(
 
     isos = _group(expression)
     with open_store() as store:
+        check_source(store, source)
         if indicator.lower() == "cinc":
             emit(power.cinc(store, isos, (year, year), source=source), fmt, title=f"CINC within {expression}, {year}")
             return
@@ -70,7 +76,7 @@ def ratio_command(
     a: str = typer.Argument(..., help="Country A (name or code)."),
     b: str = typer.Argument(..., help="Country B."),
     indicator: str = typer.Option("defence", "--indicator", "-i", help="Indicator alias or code."),
-    year: int = typer.Option(..., "--year", "-y", help="Year."),
+    year: int = year_option("--year", "-y"),
     source: Optional[str] = SOURCE,
     fmt: Format = FMT,
 ) -> None:
@@ -82,6 +88,7 @@ def ratio_command(
 
     a3, b3 = _group(a)[0], _group(b)[0]
     with open_store() as store:
+        check_source(store, source)
         emit(power.ratio(store, a3, b3, indicator, year, source=source), fmt, title=f"{a3} / {b3}")
 
 
@@ -92,7 +99,7 @@ def trade_command(
     pairs: bool = typer.Option(False, "--pairs", help="For `intensity`/`shares`: all pairs within the group (default); with --partners, group × partners."),
     partners: Optional[List[str]] = typer.Option(None, "--partners", help="Partner group expression (pairs measures)."),
     flows: str = FLOWS,
-    source: Optional[str] = typer.Option(None, "--source", help="Trade dataset family or source id (default: imf-dots, then baci, comtrade)."),
+    source: Optional[str] = source_option("Trade dataset family or source id (default: imf-dots, then baci, comtrade)."),
     fmt: Format = FMT,
 ) -> None:
     """Standard trade indicators (WITS/UNCTAD, METHODS §4) on one flow basis, with valuation stated.
@@ -105,6 +112,7 @@ def trade_command(
     parts = _countries(partners) or None
     m = measure.lower()
     with open_store() as store:
+        check_source(store, source)
         calls = {
             "shares": lambda: trade.trade_shares(store, isos, span, flows, partners=parts, source=source),
             "group-shares": lambda: trade.group_shares(store, isos, span, flows, source=source),
@@ -126,10 +134,10 @@ def trade_command(
 def siei_command(
     args: List[str] = typer.Argument(..., help="[DIMENSION] EXPR — dimension: trade (default), migration, agriculture, convergence, energy, education, investment."),
     years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
-    level: str = typer.Option("pair", "--level", help="pair, country or group."),
+    level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
     flows: str = FLOWS,
     hypotheses: bool = typer.Option(False, "--hypotheses", help="Trade only: run the METHODS §1.3 test (H1–H3) for the first year and print the verdicts."),
-    source: Optional[str] = typer.Option(None, "--source", help="Data source family or id for the flows."),
+    source: Optional[str] = source_option("Data source family or id for the flows."),
     fmt: Format = FMT,
 ) -> None:
     """SIEI-style integration indices (proxies after the EDB's SIEI; not the EDB's formulas).
@@ -146,6 +154,7 @@ def siei_command(
         raise ObservatoryError("sco siei takes [DIMENSION] EXPR", "e.g. sco siei trade CA5+RUS --years 2012")
     isos, span = _group(expression), parse_years(years)
     with open_store() as store:
+        check_source(store, source)
         if hypotheses:
             h = siei.trade_hypotheses(store, isos, span[0], source=source)
             emit(siei.hypothesis_verdicts(h), fmt, title=f"METHODS §1.3 hypothesis test, {span[0]}")
@@ -159,7 +168,7 @@ def composite_command(
     expression: str = typer.Argument(..., help="Group expression, e.g. CA5+RUS or SCO@2015."),
     years: str = typer.Option(..., "--years", "-y", help="Year or range A-B (the panel over which scores are normalised)."),
     dimensions: str = typer.Option("trade,migration", "--dimensions", help="SIEI-style dimensions to combine, comma-separated."),
-    level: str = typer.Option("pair", "--level", help="pair, country or group."),
+    level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
     partial: bool = typer.Option(False, "--partial", help="Average the components present where some are missing (says how many)."),
     fmt: Format = FMT,
 ) -> None:
@@ -182,9 +191,9 @@ def composite_command(
 def convergence_command(
     expression: str = typer.Argument(..., help="Group expression."),
     indicator: str = typer.Option("gdp_pc", "--indicator", "-i", help="Indicator alias or code."),
-    start: int = typer.Option(..., "--from", help="First year."),
-    end: int = typer.Option(..., "--to", help="Last year."),
-    measure: str = typer.Option("both", "--measure", help="sigma, beta, both, or art63 (EAEU Treaty Art. 63 criteria for year --to)."),
+    start: int = year_option("--from", help="First year."),
+    end: int = year_option("--to", help="Last year."),
+    measure: str = typer.Option("both", "--measure", callback=lowercase, help="sigma, beta, both, or art63 (EAEU Treaty Art. 63 criteria for year --to)."),
     source: Optional[str] = SOURCE,
     fmt: Format = FMT,
 ) -> None:
@@ -196,6 +205,7 @@ def convergence_command(
 
     isos = _group(expression)
     with open_store() as store:
+        check_source(store, source)
         if measure == "art63":
             emit(convergence.eaeu_art63(store, isos, end), fmt, title=f"EAEU Art. 63 criteria, {end}")
             return
@@ -209,9 +219,9 @@ def whatif_command(
     base: str = typer.Argument(..., help="Baseline group expression, e.g. SCO@2012."),
     add: Optional[List[str]] = typer.Option(None, "--add", help="Countries or groups to add (repeatable)."),
     remove: Optional[List[str]] = typer.Option(None, "--remove", help="Countries or groups to remove (repeatable)."),
-    year: int = typer.Option(..., "--year", "-y", help="Year."),
+    year: int = year_option("--year", "-y"),
     indicators: Optional[List[str]] = typer.Option(None, "--indicator", "-i", help="Power indicators (default: gdp, population, area, defence, armed_forces)."),
-    nearest: int = typer.Option(0, "--nearest", help="Closest year within ±N where a country lacks the year."),
+    nearest: int = nearest_option("Closest year within ±N where a country lacks the year."),
     fmt: Format = FMT,
 ) -> None:
     """Baseline vs changed group side by side: power shares, HHI, CON, integration, with deltas.

@@ -2,6 +2,10 @@
 
 CSV and JSON keep the library's column names (`iso3`, `year`, `value`, `source`, ...), so output
 can be piped into other tools; the table is for people.
+
+No text is ever read as rich markup: cells, titles and captions carry user input and imported data
+(a country or indicator named `[/]` or `[bold]`), so each is wrapped in `rich.text.Text`, which
+rich prints literally, and the consoles are made with `markup=False`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import sys
 import polars as pl
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 class Format(str, enum.Enum):
@@ -43,11 +48,20 @@ def emit(frame: pl.DataFrame, fmt: str | Format = Format.table, title: str | Non
     if fmt is Format.json:
         sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=1) + "\n")
         return
-    table = Table(title=title, caption=caption, show_lines=False)
+    table = Table(title=_text(title), caption=_text(caption), show_lines=False)
     for name, dtype in frame.schema.items():
-        table.add_column(name, justify="right" if dtype.is_numeric() else "left", overflow="fold")
+        table.add_column(Text(str(name)), justify="right" if dtype.is_numeric() else "left", overflow="fold")
     for row in frame.iter_rows():
-        table.add_row(*(_cell(v) for v in row))
-    Console().print(table)
+        table.add_row(*(Text(_cell(v)) for v in row))
+    plain_console().print(table)
     if frame.height == 0:
-        Console(stderr=True).print("(no rows)")
+        plain_console(stderr=True).print("(no rows)")
+
+
+def _text(value: str | None) -> Text | None:
+    return None if value is None else Text(value)
+
+
+def plain_console(stderr: bool = False) -> Console:
+    """A console that prints every string literally (no markup, no emoji codes, no auto-highlight)."""
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)

@@ -9,15 +9,16 @@ from typing import List, Optional
 
 import typer
 
+from sco_observatory.cli.options import format_option, year_option
 from sco_observatory.cli.output import Format, emit
 
 
 def scenarios_command(
-    first: Optional[int] = typer.Option(None, "--from", help="First year (default 2010)."),
-    last: Optional[int] = typer.Option(None, "--to", help="Last year (default: the latest year in the store)."),
+    first: Optional[int] = year_option("--from", default=None, help="First year (default 2010)."),
+    last: Optional[int] = year_option("--to", default=None, help="Last year (default: the latest year in the store)."),
     scenarios: Optional[List[str]] = typer.Option(None, "--scenarios", help="Your own scenario file or folder of .yaml files, added to the shipped ones (repeatable; format in docs/signposts.md)."),
     summary_only: bool = typer.Option(False, "--summary", help="Only the per-scenario counts (csv prints the signpost rows unless this is given)."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json (json holds both the signposts and the summary)."),
+    fmt: Format = format_option("table, csv or json (json holds both the signposts and the summary)."),
 ) -> None:
     """Signposts of the report's two scenarios (stable Afghanistan with international engagement;
     Afghan collapse with spill-over), per year: the value, whether it points to its scenario, the

@@ -83,8 +83,12 @@ def build_report(
     group: str | None = None,
     store: Store | None = None,
     progress: Callable[[str], None] | None = None,
+    follow_symlinks: bool = False,
 ) -> Path:
     """Write the report and return its path. `group` defaults to the SCO's members on `as_of`."""
+    from sco_observatory.safe_output import check_target, write_atomic
+
+    check_target(out, follow_symlinks=follow_symlinks)  # before any work: a bad -o fails in milliseconds
     started = time.perf_counter()
     day = parse_as_of(as_of)
     expr = group or f"SCO@{day.isoformat()}"
@@ -119,9 +123,4 @@ def build_report(
     finally:
         if own_store:
             store.close()
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(target.suffix + ".part")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return write_atomic(out, page, follow_symlinks=follow_symlinks)

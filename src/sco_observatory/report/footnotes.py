@@ -12,6 +12,13 @@ class Note:
     text: str
     url: str | None = None
 
+    @property
+    def href(self) -> str | None:
+        """The link target, only for http(s) URLs and DOIs (report.html.safe_href); else None."""
+        from sco_observatory.report.html import safe_href
+
+        return safe_href(self.url)
+
 
 @dataclass
 class Footnotes:

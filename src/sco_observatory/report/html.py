@@ -1,15 +1,47 @@
-"""Small HTML helpers for the report: tables from frames, notes, number formatting."""
+"""Small HTML helpers for the report: tables from frames, notes, number formatting, safe links.
+
+Every text that comes from data (names, codes, source titles, sidecar URLs) is escaped with `esc`;
+only `safe_href` turns a URL into a link, and only for http(s) and DOIs, so a `javascript:` or
+`data:` URL from an imported file's sidecar is shown as text, never made clickable.
+"""
 
 from __future__ import annotations
 
 import html
+import re
 from typing import Callable, Sequence
 
 import polars as pl
+from urllib.parse import urlsplit
 
 
 def esc(value) -> str:
     return html.escape("" if value is None else str(value))
+
+
+LINK_SCHEMES = ("http", "https")
+_DOI = re.compile(r"^(?:doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+
+
+def safe_href(url) -> str | None:
+    """The URL to put in href, or None when it must not become a link.
+
+    http/https URLs with a host pass unchanged; a DOI (`doi:10.x/y` or a bare `10.x/y`) becomes
+    https://doi.org/10.x/y; anything else (javascript:, data:, vbscript:, file:, relative paths,
+    URLs with control characters or whitespace) is refused.
+    """
+    if url is None:
+        return None
+    text = str(url).strip()
+    if not text or any(ord(c) < 33 or ord(c) == 127 for c in text):
+        return None
+    doi = _DOI.match(text)
+    if doi:
+        return "https://doi.org/" + doi.group(1)
+    parts = urlsplit(text)
+    if parts.scheme.lower() in LINK_SCHEMES and parts.netloc:
+        return text
+    return None
 
 
 def fmt_number(value, digits: int | None = None) -> str:

@@ -61,6 +61,10 @@ def create_app(store_path: str | None = None) -> FastAPI:
     async def _user_error(request: Request, exc: ObservatoryError) -> JSONResponse:
         return JSONResponse(status_code=exc.http_status, content={"error": exc.message, "hint": exc.hint})
 
+    from sco_observatory.web.guard import RequestGuard
+
+    app.add_middleware(RequestGuard)
+
     def store() -> Store:
         """A per-request cursor over the shared read-only connection."""
         base = state["store"]

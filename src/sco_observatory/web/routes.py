@@ -12,9 +12,12 @@ from fastapi import FastAPI, Query
 
 from sco_observatory.dates import parse_as_of, parse_year_range
 from sco_observatory.groups import group_frame, resolve_group
+from sco_observatory.limits import last_year
+from sco_observatory.source_ids import check_source
 from sco_observatory.store import Store
 from sco_observatory.web.app import table_payload
 
+LAST_YEAR = last_year()
 GROUP_HELP = "Group expression, e.g. SCO@2012, SCO:observer@2012-12-31, SCO@2016+IND+PAK, CA5, KAZ,KGZ"
 
 
@@ -82,7 +85,7 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
         return table_payload(indicator_values(store(), code, isos, span), code=code.upper())
 
     @app.get("/api/power", tags=["metrics"])
-    def power(group: str = Query("SCO", description=GROUP_HELP), year: int = Query(2012, ge=1800, le=2100),
+    def power(group: str = Query("SCO", description=GROUP_HELP), year: int = Query(2012, ge=1800, le=LAST_YEAR),
               indicator: str = Query("defence", description="gdp, population, area, defence, armed_forces or a code"),
               source: Optional[str] = Query(None, description="source id; default: the best the store holds")) -> dict:
         """Each member's share of the group total for one indicator, with HHI and Ray–Singer CON."""
@@ -90,6 +93,7 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
 
         parse_year_range(str(year))
         resolved = resolve_group(group)
+        check_source(store(), source)
         shares = pw.shares(store(), resolved.iso3, indicator, year, source=source)
         conc = pw.concentration(shares)
         return {**table_payload(shares, group=group, year=year, indicator=indicator),
@@ -158,7 +162,7 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     def whatif(base: str = Query("SCO@2016", description=GROUP_HELP),
                add: str = Query("", description="countries to add, comma-separated"),
                remove: str = Query("", description="countries to remove, comma-separated"),
-               year: int = Query(2012, ge=1800, le=2100)) -> dict:
+               year: int = Query(2012, ge=1800, le=LAST_YEAR)) -> dict:
         """Baseline and changed group side by side: power shares, concentration, integration, with deltas."""
         parse_year_range(str(year))
         added = resolve_group(add).iso3 if add.strip() else []
@@ -174,8 +178,8 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
 
 def add_scenario_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     @app.get("/api/scenarios", tags=["metrics"])
-    def scenarios(from_: Optional[int] = Query(None, alias="from", ge=1800, le=2100, description="first year (default 2010)"),
-                  to: Optional[int] = Query(None, ge=1800, le=2100, description="last year (default: latest data)")) -> dict:
+    def scenarios(from_: Optional[int] = Query(None, alias="from", ge=1800, le=LAST_YEAR, description="first year (default 2010)"),
+                  to: Optional[int] = Query(None, ge=1800, le=LAST_YEAR, description="last year (default: latest data)")) -> dict:
         """The report's two scenarios: each signpost's value per year, whether it points to its scenario, the
         source; and per scenario and year the signposts lit and those not evaluable (with the reason)."""
         from sco_observatory.signposts import evaluate, summary

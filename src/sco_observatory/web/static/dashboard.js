@@ -5,6 +5,8 @@
 const $ = (id) => document.getElementById(id);
 const STATE_KEYS = ["org", "date", "statuses", "add", "remove", "indicator", "year"];
 
+// Every string from the URL or the API goes through esc before it reaches innerHTML or a Plotly
+// label (Plotly reads a subset of HTML tags in labels and decodes the entities esc writes).
 function esc(v) {
   return String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
@@ -122,7 +124,7 @@ async function refresh() {
     Plotly.react("power-chart", [{ type: "bar", x: valid.map((r) => r.iso3), y: valid.map((r) => 100 * r.share),
       marker: { color: "#1f4e79" }, hovertemplate: "%{x}: %{y:.1f}%<extra></extra>" }],
       { margin: { l: 50, r: 10, t: 30, b: 40 }, yaxis: { title: "% of group total" },
-        title: { text: `${s.indicator}, ${s.year}`, font: { size: 13 } } }, { displaylogo: false, responsive: true });
+        title: { text: esc(`${s.indicator}, ${s.year}`), font: { size: 13 } } }, { displaylogo: false, responsive: true });
   } catch (e) { Plotly.purge("power-chart"); showError($("power"), e); }
   if (s.add || s.remove) {
     const base = groupExpression({ ...s, add: "", remove: "" });
