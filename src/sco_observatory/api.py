@@ -1,0 +1,520 @@
+"""The notebook entry point: ``sco.open()`` returns an :class:`Observatory` whose methods mirror the
+``sco`` commands one for one and return polars DataFrames.
+
+Why one object: before it, a Python user needed five internal imports, an explicit store, resolved
+ISO3 lists and a tuple of years to get one index. Here every method takes what the CLI takes — a
+group expression (``"CA5+RUS"``, ``"SCO@2016+IND+PAK"``), years as an int, a ``range``,
+``"2010-2020"``, ``"2000-2020:5"`` or a list (read by :func:`sco_observatory.dates.parse_years`,
+the one parser of year selections) — with the CLI options' names and defaults. The CLI is a thin
+layer over these methods (parse, call, render), and a test checks both give the same rows.
+
+Every frame keeps the library's provenance columns (``source`` and the like); ``.to_pandas()``
+and ``.to_arrow()`` are one call away. Results in two parts (σ and β; signposts and their
+summary) come back as a named pair, not glued together. Formulas: docs/methods.md ("METHODS §x").
+
+>>> import sco_observatory as sco
+>>> with sco.open() as obs:
+...     obs.members("CA5")["iso3"].to_list()
+['KAZ', 'KGZ', 'TJK', 'TKM', 'UZB']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Union
+
+import polars as pl
+
+from sco_observatory import config
+from sco_observatory.dates import parse_years
+from sco_observatory.errors import ObservatoryError
+from sco_observatory.groups import resolve_group
+from sco_observatory.limits import MAX_LIST_ITEMS
+
+if TYPE_CHECKING:
+    from sco_observatory.store import Store
+
+Years = Union[int, str, range, Iterable[Union[int, str]]]
+"""A year selection: 2012, range(2010, 2021), "2010-2020", "2000-2020:5", "2000,2010" or a list."""
+
+Countries = Union[str, Sequence[str]]
+"""A group expression ("CA5+RUS") or several of them (["CA5", "RUS"]), joined."""
+
+TRADE_MEASURES = ("shares", "group-shares", "intensity", "group", "concentration", "rca", "complementarity",
+                  "grubel-lloyd", "similarity", "product-concentration")
+"""The `measure` values of :meth:`Observatory.trade` (first year only for the product-level ones)."""
+
+
+class Convergence(NamedTuple):
+    """σ-convergence path (one row per year) and β-convergence (one row), METHODS §6."""
+
+    sigma: pl.DataFrame
+    beta: pl.DataFrame
+
+
+class Scenarios(NamedTuple):
+    """Signposts per year and, per scenario and year, how many are lit for and against it."""
+
+    signposts: pl.DataFrame
+    summary: pl.DataFrame
+
+
+def countries(expression: Countries) -> list[str]:
+    """ISO3 codes of one group expression, or of several joined (order kept, no repeats).
+
+    >>> countries("CA5+RUS")
+    ['KAZ', 'KGZ', 'TJK', 'TKM', 'UZB', 'RUS']
+    """
+    items = [expression] if isinstance(expression, str) else list(expression)
+    if len(items) > MAX_LIST_ITEMS:
+        raise ObservatoryError(f"{len(items)} group expressions; no group has more than {MAX_LIST_ITEMS} countries",
+                               "pass one group expression, e.g. 'IND+PAK'")
+    out: list[str] = []
+    for item in items:
+        for iso in resolve_group(item).iso3:
+            if iso not in out:
+                out.append(iso)
+    return out
+
+
+def year_span(years: Years) -> tuple[int, int]:
+    """The (first, last) span covering a year selection (the metric functions compute over a span).
+
+    >>> year_span("2010-2020:5")
+    (2010, 2020)
+    """
+    chosen = parse_years(years)
+    if not chosen:
+        raise ObservatoryError("empty year selection", "pass a year (2012) or a range ('2010-2020')")
+    return chosen[0], chosen[-1]
+
+
+def _select_years(frame: pl.DataFrame, years: Years) -> pl.DataFrame:
+    """Keep the chosen years where the selection has gaps ('2000-2020:5'); a plain span is kept whole."""
+    chosen = parse_years(years)
+    if "year" not in frame.columns or len(chosen) == chosen[-1] - chosen[0] + 1:
+        return frame
+    return frame.filter(pl.col("year").is_in(list(chosen)))
+
+
+def _dimensions(dimensions: str | Sequence[str]) -> list[str]:
+    items = dimensions.split(",") if isinstance(dimensions, str) else list(dimensions)
+    return [d.strip().lower() for d in items if d.strip()]
+
+
+def _threshold(value: float | str) -> float:
+    """0.10, '0.10' or '10%' -> 0.10 (the CLI's --threshold forms)."""
+    from sco_observatory.kb.criteria import BadThresholdError
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raw = str(value).strip()
+    try:
+        share = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise BadThresholdError(f"threshold '{value}' is not a number", "write a share (0.10) or a percentage (10%)") from None
+    if share > 1 and not raw.endswith("%"):
+        raise BadThresholdError(f"threshold {value} is more than 1", f"write a share (0.10) or a percentage ({value}%)")
+    return share
+
+
+class Observatory:
+    """The observatory's data and measures behind one object (what `sco` does, as frames).
+
+    Open it with :func:`open`; use it as a context manager or call :meth:`close`. The store is
+    opened on first use and kept open until :meth:`close`.
+    """
+
+    def __init__(self, home: str | Path | None = None, *, read_only: bool = False, engine: str | None = None) -> None:
+        self.home = Path(home).expanduser() if home is not None else config.home_dir()
+        self.read_only = read_only
+        self.engine = engine
+        self._store: Store | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    @property
+    def store_path(self) -> Path:
+        """Where the store lives (`home` / the store file)."""
+        return self.home / config.STORE_FILE
+
+    @property
+    def store(self) -> "Store":
+        """The open store (opened, created and seeded with the embedded default on first use)."""
+        if self._store is None:
+            from sco_observatory.store import open_store
+
+            kwargs: dict[str, Any] = {"read_only": self.read_only}
+            if self.engine is not None:
+                kwargs["engine"] = self.engine  # the engine interface (DuckDB/Spark) where the store takes one
+            try:
+                self._store = open_store(self.store_path, **kwargs)
+            except TypeError:
+                raise ObservatoryError(f"this store does not take an engine ('{self.engine}')",
+                                       "open without engine=, or install a version with the engine interface") from None
+        return self._store
+
+    def close(self) -> None:
+        """Close the store (the object can be reopened by using it again)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> "Observatory":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "open" if self._store is not None else "not yet opened"
+        mode = ", read-only" if self.read_only else ""
+        engine = f", engine={self.engine!r}" if self.engine else ""
+        return f"<Observatory store={str(self.store_path)!r} ({state}{mode}{engine})>"
+
+    def _check_source(self, source: str | None) -> None:
+        from sco_observatory.source_ids import check_source
+
+        check_source(self.store, source)
+
+    # -- ledger ----------------------------------------------------------------------------------
+    def members(self, expression: str) -> pl.DataFrame:
+        """Members of a group expression: iso3, name, status, since, de_facto, next, source.
+
+        Rule: an organisation's members with the status they held on the date (`@YYYY` = 31 December;
+        no date = today), from the sourced ledger (docs/kb.md); `+` adds, `-` removes, `,` lists.
+
+        >>> open().members("SCO@2012")["iso3"].to_list()
+        ['CHN', 'KAZ', 'KGZ', 'RUS', 'TJK', 'UZB']
+        """
+        from sco_observatory.groups import group_frame
+
+        return group_frame(resolve_group(expression))
+
+    def history(self, country: str) -> pl.DataFrame:
+        """Every membership of a country in every organisation, in date order, with sources.
+
+        Rule: formal statuses, de facto states and sub-body statuses, told apart by `kind` (docs/kb.md).
+
+        >>> "SCO" in open().history("Uzbekistan")["org"].to_list()
+        True
+        """
+        from sco_observatory import kb
+
+        iso3, _ = kb.resolve_country(country)
+        return kb.history(iso3)
+
+    def overlap(self, as_of: str | dt.date | None = None, countries: str | None = None,
+                orgs: str | Sequence[str] | None = None) -> pl.DataFrame:
+        """Country × organisation matrix of statuses on a date (default today).
+
+        Rule: a cell is the status the ledger records on that day (docs/kb.md).
+
+        >>> open().overlap("2014-12-31", countries="CA5").height
+        5
+        """
+        from sco_observatory import kb
+
+        clist = resolve_group(countries).iso3 if countries else None
+        olist = ([o.strip() for o in orgs.split(",") if o.strip()] if isinstance(orgs, str) else list(orgs)) if orgs else None
+        return kb.overlap(as_of, clist, orgs=olist)
+
+    def criteria(self, country: str | None = None, org: str = "SCO", as_of: str | dt.date | None = None,
+                 threshold: float | str = "10%", flows: Literal["reported", "mirror", "best"] = "reported",
+                 conflict_window: int = 0) -> pl.DataFrame:
+        """The SCO's 2010 admission criteria; with a country, evaluated on a date (pass / fail / unknown).
+
+        Rule: location (UN M49), partner status (ledger), trade share with the members ≥ `threshold`
+        (METHODS §4.1 intra-group share; unknown without data), UN sanctions, interstate conflicts.
+
+        >>> open().criteria("IRN", as_of="2012-12-31").columns
+        ['criterion', 'result', 'evidence', 'source']
+        """
+        from sco_observatory import kb
+
+        if country is None:
+            return kb.admission_criteria(org)
+        return kb.criteria.evaluate(country, org, as_of, store=self.store, threshold=_threshold(threshold),
+                                    basis=flows, conflict_window=conflict_window)
+
+    # -- power -----------------------------------------------------------------------------------
+    def power(self, expression: str, indicator: str = "defence", year: int = 2012, source: str | None = None,
+              nearest: int = 0) -> pl.DataFrame:
+        """Each member's share s_i = x_i / Σx of the group total, its rank, and the group's HHI and CON.
+
+        HHI = Σ s_i² (METHODS §4.6); CON = sqrt((HHI − 1/N) / (1 − 1/N)) (Ray–Singer, METHODS §5.3),
+        as columns `group_hhi`, `group_con`. `indicator="cinc"` recomputes COW NMC CINC within the
+        group (METHODS §5.1, to 2016); `"cinc-proxy"` is the documented post-2016 proxy.
+
+        >>> frame = open().power("SCO@2012", "defence", 2012)
+        >>> round(frame["share"].sum(), 6)
+        1.0
+        """
+        from sco_observatory.metrics import power
+
+        isos = countries(expression)
+        self._check_source(source)
+        if indicator.lower() == "cinc":
+            return power.cinc(self.store, isos, (year, year), source=source)
+        if indicator.lower() == "cinc-proxy":
+            return power.cinc_extended(self.store, isos, year, source=source)
+        shares = power.shares(self.store, isos, indicator, year, source=source, nearest=nearest)
+        conc = power.concentration(shares)
+        return shares.with_columns(pl.lit(conc["hhi"][0]).alias("group_hhi"), pl.lit(conc["con"][0]).alias("group_con"))
+
+    def ratio(self, a: str, b: str, indicator: str = "defence", year: int = 2012,
+              source: str | None = None) -> pl.DataFrame:
+        """The ratio value_A / value_B of one indicator in one year, from one source.
+
+        >>> round(open().ratio("CHN", "KGZ", "defence", 2012)["value"][0])
+        966
+        """
+        from sco_observatory.metrics import power
+
+        a3, b3 = countries(a)[0], countries(b)[0]
+        self._check_source(source)
+        return power.ratio(self.store, a3, b3, indicator, year, source=source)
+
+    # -- trade and integration -------------------------------------------------------------------
+    def trade(self, measure: str, expression: str, years: Years, partners: Countries | None = None,
+              flows: Literal["reported", "mirror", "best"] = "reported", source: str | None = None) -> pl.DataFrame:
+        """A standard trade indicator (WITS/UNCTAD, METHODS §4) on one flow basis, valuation stated.
+
+        `measure`: shares / group-shares (METHODS §4.1), intensity I_ij = (x_ij/X_i)/(M_j/M_w) (§4.2),
+        group, concentration (HHI, §4.6), rca (Balassa, §4.5), complementarity (Michaely, §4.4),
+        grubel-lloyd (§4.8), similarity (Finger–Kreinin, §4.9), product-concentration; the product
+        measures use the first year.
+
+        >>> open().trade("group", "CA5", 2012).height >= 0
+        True
+        """
+        from sco_observatory.metrics import trade
+
+        isos, span = countries(expression), year_span(years)
+        parts = countries(partners) if partners else None
+        m = measure.lower()
+        store = self.store
+        self._check_source(source)
+        calls = {
+            "shares": lambda: trade.trade_shares(store, isos, span, flows, partners=parts, source=source),
+            "group-shares": lambda: trade.group_shares(store, isos, span, flows, source=source),
+            "intensity": lambda: trade.trade_intensity(store, isos, span, flows, partners=parts, source=source),
+            "group": lambda: trade.group_indicators(store, isos, span, flows, source=source),
+            "concentration": lambda: trade.market_concentration(store, isos, span, flows, source=source),
+            "rca": lambda: trade.rca(store, isos, span[0], flows, source=source),
+            "complementarity": lambda: trade.complementarity(store, isos, parts or isos, span[0], flows, source=source),
+            "grubel-lloyd": lambda: trade.grubel_lloyd(store, isos, span[0], flows, partners=parts, source=source),
+            "similarity": lambda: trade.export_similarity(store, isos, span[0], flows, source=source),
+            "product-concentration": lambda: trade.product_concentration(store, isos, span[0], flows, source=source),
+        }
+        if m not in calls:
+            raise ObservatoryError(f"unknown trade measure '{measure}'", "use one of: " + ", ".join(calls))
+        return _select_years(calls[m](), years)
+
+    def siei(self, dimension: str, expression: str, years: Years, level: Literal["pair", "country", "group"] = "pair",
+             flows: Literal["reported", "mirror", "best"] = "reported", hypotheses: bool = False,
+             source: str | None = None) -> pl.DataFrame:
+        """SIEI-style integration index of one dimension (documented proxies, METHODS §1.4; not the EDB's formulas).
+
+        trade: I_ij = (x_ij / X_i) / (X_j / X_w) style intensity over the group (METHODS §1.3–1.4);
+        migration, agriculture, convergence, energy, education, investment as in METHODS §1.4.
+        `hypotheses=True` (trade) runs the METHODS §1.3 test (H1–H3) for the first year.
+
+        >>> open().siei("trade", "CA5+RUS", years="2010-2012").height >= 0
+        True
+        """
+        from sco_observatory.metrics import siei
+
+        isos, span = countries(expression), year_span(years)
+        self._check_source(source)
+        if hypotheses:
+            h = siei.trade_hypotheses(self.store, isos, span[0], source=source)
+            return siei.hypothesis_verdicts(h)
+        return _select_years(siei.siei(self.store, dimension, isos, span, level, flows, source=source), years)
+
+    def composite(self, expression: str, years: Years, dimensions: str | Sequence[str] = "trade,migration",
+                  level: Literal["pair", "country", "group"] = "pair", partial: bool = False) -> pl.DataFrame:
+        """SIEI-style composite: sub-indices min–max normalised over the panel, equal weights.
+
+        score = (x − min) / (max − min) per component, then the mean (ARII 2016 method, METHODS §3.3);
+        scores are relative to this panel (these countries and years).
+
+        >>> open().composite("CA5+RUS", "2010-2012").height >= 0
+        True
+        """
+        from sco_observatory.metrics.composite import siei_composite
+
+        isos, span = countries(expression), year_span(years)
+        frame = siei_composite(self.store, isos, span, dimensions=_dimensions(dimensions), level=level, partial=partial)
+        return _select_years(frame, years)
+
+    def convergence(self, expression: str, indicator: str = "gdp_pc", start: int = 2000, end: int = 2019,
+                    measure: Literal["sigma", "beta", "both", "art63"] = "both",
+                    source: str | None = None) -> Union[Convergence, pl.DataFrame]:
+        """σ- and β-convergence of an indicator across a group (METHODS §6).
+
+        σ: sd of log x per year (§6.1); β: OLS of the annualised growth (1/T)·ln(x_iT/x_i0) on ln x_i0,
+        λ = −ln(1 + Tβ)/T, half-life ln 2/λ (§6.2). `measure="both"` returns a :class:`Convergence`
+        pair; `sigma`, `beta` or `art63` (EAEU Treaty Art. 63 criteria for `end`) one frame.
+
+        >>> result = open().convergence("CA5", start=2000, end=2012)
+        >>> type(result).__name__, result.sigma.height > 0
+        ('Convergence', True)
+        """
+        from sco_observatory.metrics import convergence
+
+        measure_l = measure.lower()
+        if measure_l not in ("sigma", "beta", "both", "art63"):
+            raise ObservatoryError(f"unknown convergence measure '{measure}'", "use sigma, beta, both or art63")
+        isos = countries(expression)
+        self._check_source(source)
+        if measure_l == "art63":
+            return convergence.eaeu_art63(self.store, isos, end)
+        if measure_l == "sigma":
+            return convergence.sigma(self.store, isos, indicator, (start, end), source=source)
+        if measure_l == "beta":
+            return convergence.beta(self.store, isos, indicator, start, end, source=source)
+        return Convergence(convergence.sigma(self.store, isos, indicator, (start, end), source=source),
+                           convergence.beta(self.store, isos, indicator, start, end, source=source))
+
+    def whatif(self, base: str, add: Countries | None = None, remove: Countries | None = None, year: int = 2012,
+               indicators: Sequence[str] | None = None, nearest: int = 0) -> pl.DataFrame:
+        """Baseline vs changed group side by side: power shares, HHI, CON, integration, with deltas.
+
+        Same formulas as :meth:`power` (METHODS §4.6, §5.3) on both groups; delta = changed − baseline.
+
+        >>> open().whatif("SCO@2012", add="IND+PAK", year=2012).height > 0
+        True
+        """
+        from sco_observatory.metrics import DEFAULT_POWER_INDICATORS
+        from sco_observatory.scenarios import whatif
+
+        return whatif(self.store, countries(base), countries(add) if add else [], countries(remove) if remove else [],
+                      year, indicators=list(indicators) if indicators else DEFAULT_POWER_INDICATORS, nearest=nearest)
+
+    def claims(self, ids: str | Sequence[str] | None = None) -> pl.DataFrame:
+        """The 2014 report's quantitative statements recomputed: agree / disagree / cannot-check, with evidence.
+
+        Rule: each claim's number recomputed from the store with the formula it states (docs/metrics.md).
+
+        >>> set(open().claims()["verdict"]) <= {"agree", "disagree", "cannot-check"}
+        True
+        """
+        from sco_observatory.metrics import claims
+
+        chosen = [ids] if isinstance(ids, str) else (list(ids) if ids else None)
+        return claims.check(self.store, chosen)
+
+    def scenarios(self, first: int | None = None, last: int | None = None,
+                  scenarios: str | Path | Sequence[str | Path] | None = None) -> Scenarios:
+        """Signposts of the report's two scenarios evaluated per year, and the per-scenario summary.
+
+        Rule: a signpost points to its scenario when its value crosses its stated reference
+        (docs/signposts.md); missing data is "not evaluable", never evidence.
+
+        >>> result = open().scenarios(2012, 2014)
+        >>> sorted(set(result.signposts["year"]))
+        [2012, 2013, 2014]
+        """
+        from sco_observatory.dates import parse_year_range
+        from sco_observatory.signposts import evaluate, load_scenarios, summary
+        from sco_observatory.signposts.evaluate import FIRST_YEAR, latest_year
+
+        files = [scenarios] if isinstance(scenarios, (str, Path)) else (list(scenarios) if scenarios else None)
+        sset = load_scenarios([str(f) for f in files] if files else None)
+        y0 = first if first is not None else FIRST_YEAR
+        y1 = last if last is not None else latest_year(self.store)
+        span = parse_year_range(f"{y0}-{y1}")
+        frame = evaluate(self.store, sset, span)
+        return Scenarios(frame, summary(frame))
+
+    # -- report, data ----------------------------------------------------------------------------
+    def report(self, output: str | Path = "sco-report.html", as_of: str | dt.date | None = None,
+               group: str | None = None, follow_symlinks: bool = False) -> Path:
+        """Write the sourced, self-contained HTML report and return its path."""
+        from sco_observatory.report import build_report
+
+        return build_report(output, as_of=as_of, group=group, store=self.store, follow_symlinks=follow_symlinks)
+
+    def import_file(self, paths: str | Path | Sequence[str | Path], format: str = "auto",
+                    options: dict[str, str] | None = None, replace: bool = False) -> pl.DataFrame:
+        """Import bulk files into the store (each all or nothing, idempotent); one row per file.
+
+        Columns: file, source_id, summary, seconds. Formats: docs/formats.md.
+        """
+        from sco_observatory.ingest import import_file
+
+        items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        rows = []
+        for path in items:
+            result = import_file(self.store, Path(path), format, replace=replace, **(options or {}))
+            rows.append({"file": Path(path).name, "source_id": getattr(result, "source_id", None),
+                         "summary": result.summary(), "seconds": float(result.seconds)})
+        return pl.DataFrame(rows, schema={"file": pl.String, "source_id": pl.String, "summary": pl.String,
+                                          "seconds": pl.Float64})
+
+    def fetch(self, source: Literal["worldbank", "comtrade", "imf"], countries: str, years: Years, *,
+              indicators: str | Sequence[str] | None = None, partners: str | None = None, hs: str = "TOTAL",
+              flows: str = "X,M", offline: bool = False, refresh: bool = False, replace: bool = False) -> list[str]:
+        """Fetch from a public API (cached, retried) into the store; returns the fetch report's lines.
+
+        `countries` is the reporters (comtrade, imf) or the countries (worldbank); WLD means the World.
+        """
+        from sco_observatory.cli.fetch import _countries
+        from sco_observatory.sources.http import HttpSettings, Progress
+
+        span = year_span(years)
+        name = source.lower()
+        if name == "worldbank":
+            from sco_observatory.sources import worldbank as module
+        elif name == "comtrade":
+            from sco_observatory.sources import comtrade as module  # type: ignore[no-redef]
+        elif name == "imf":
+            from sco_observatory.sources import imf as module  # type: ignore[no-redef]
+        else:
+            raise ObservatoryError(f"unknown fetch source '{source}'", "use worldbank, comtrade or imf")
+        settings = HttpSettings.from_env(module.DEFAULTS, offline=offline or None, refresh=refresh or None)
+        progress = Progress()
+        if name == "worldbank":
+            if not indicators:
+                raise ObservatoryError("fetch('worldbank') needs indicators", "e.g. indicators='NY.GDP.MKTP.CD'")
+            codes = [c.strip() for c in (indicators.split(",") if isinstance(indicators, str) else indicators) if c.strip()]
+            report = module.fetch(self.store, codes, _countries(countries, allow_world=True), span, settings=settings,
+                                  progress=progress, replace=replace)
+        else:
+            if not partners:
+                raise ObservatoryError(f"fetch('{name}') needs partners", "e.g. partners='RUS,CHN,WLD'")
+            rep, par = _countries(countries), _countries(partners, allow_world=True)
+            if name == "comtrade":
+                report = module.fetch(self.store, rep, par, span, hs=hs, flows=flows.split(","), settings=settings,
+                                      progress=progress, replace=replace)
+            else:
+                report = module.fetch(self.store, rep, par, span, settings=settings, progress=progress, replace=replace)
+        return list(report.lines())
+
+    def data(self, code: str | None = None, countries: str | None = None, years: Years | None = None,
+             source: str | None = None) -> pl.DataFrame:
+        """Without `code`: the store's catalogue (`sco data list`); with it: the indicator's values with sources.
+
+        >>> "source" in open().data().columns
+        True
+        """
+        from sco_observatory.store.queries import catalog, indicator_values
+
+        if code is None:
+            return catalog(self.store)
+        isos = resolve_group(countries).iso3 if countries else None
+        self._check_source(source)
+        frame = indicator_values(self.store, code, isos, year_span(years) if years is not None else None, source)
+        return _select_years(frame, years) if years is not None else frame
+
+
+def open(home: str | Path | None = None, *, read_only: bool = False, engine: str | None = None) -> Observatory:
+    """Open the observatory: `home` holds the store (default: --home / $SCO_OBSERVATORY_HOME / the
+    platform's data directory); `read_only` never writes; `engine` picks the query engine where supported.
+
+    >>> open(read_only=True).read_only
+    True
+    """
+    return Observatory(home, read_only=read_only, engine=engine)
