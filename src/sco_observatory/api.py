@@ -21,7 +21,7 @@ summary) come back as a named pair, not glued together. Formulas: docs/methods.m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Union
 
@@ -59,6 +59,8 @@ class Scenarios(NamedTuple):
 
     signposts: pl.DataFrame
     summary: pl.DataFrame
+    years: tuple[int, int]
+    """The span evaluated (first, last)."""
 
 
 def countries(expression: Countries) -> list[str]:
@@ -237,6 +239,56 @@ class Observatory:
             return kb.admission_criteria(org)
         return kb.criteria.evaluate(country, org, as_of, store=self.store, threshold=_threshold(threshold),
                                     basis=flows, conflict_window=conflict_window)
+
+    def orgs(self) -> pl.DataFrame:
+        """The organisations in the knowledge base, with founding and dissolution dates and successors.
+
+        >>> "SCO" in open().orgs()["id"].to_list()
+        True
+        """
+        from sco_observatory import kb
+
+        return kb.organisations()
+
+    def timeline(self, org: str) -> pl.DataFrame:
+        """All status changes of an organisation in date order (joined, upgraded, suspended, left).
+
+        >>> open().timeline("SCO").height > 10
+        True
+        """
+        from sco_observatory import kb
+
+        return kb.timeline(kb.organisation(org).id)
+
+    def bodies(self) -> pl.DataFrame:
+        """SCO bodies with seats and dates (RATS in Bishkek, then Tashkent)."""
+        from sco_observatory import kb
+
+        return kb.bodies()
+
+    def documents(self) -> pl.DataFrame:
+        """Basic SCO documents (charter, conventions, declarations) with dates."""
+        from sco_observatory import kb
+
+        return kb.documents()
+
+    def projects(self) -> pl.DataFrame:
+        """Pipelines, railways, roads, corridors, power links and bases, with participants and dates."""
+        from sco_observatory import kb
+
+        return kb.projects()
+
+    def sources(self) -> pl.DataFrame:
+        """The sources the knowledge base cites (the store's own sources: :meth:`data`)."""
+        from sco_observatory import kb
+
+        return kb.sources()
+
+    def graph(self, as_of: str | dt.date | None = None) -> dict[str, Any]:
+        """Membership network on a date: countries and organisations as nodes, statuses as edges (JSON-ready)."""
+        from sco_observatory import kb
+
+        return kb.membership_graph(as_of)
 
     # -- power -----------------------------------------------------------------------------------
     def power(self, expression: str, indicator: str = "defence", year: int = 2012, source: str | None = None,
@@ -427,28 +479,34 @@ class Observatory:
         y1 = last if last is not None else latest_year(self.store)
         span = parse_year_range(f"{y0}-{y1}")
         frame = evaluate(self.store, sset, span)
-        return Scenarios(frame, summary(frame))
+        return Scenarios(frame, summary(frame), span)
 
     # -- report, data ----------------------------------------------------------------------------
     def report(self, output: str | Path = "sco-report.html", as_of: str | dt.date | None = None,
-               group: str | None = None, follow_symlinks: bool = False) -> Path:
-        """Write the sourced, self-contained HTML report and return its path."""
+               group: str | None = None, follow_symlinks: bool = False,
+               progress: Callable[[str], None] | None = None) -> Path:
+        """Write the sourced, self-contained HTML report and return its path (`progress(section)` per section)."""
         from sco_observatory.report import build_report
+        from sco_observatory.safe_output import check_target
 
-        return build_report(output, as_of=as_of, group=group, store=self.store, follow_symlinks=follow_symlinks)
+        check_target(output, follow_symlinks=follow_symlinks)  # a bad path fails before the store is opened
+        return build_report(output, as_of=as_of, group=group, store=self.store, follow_symlinks=follow_symlinks,
+                            progress=progress)
 
     def import_file(self, paths: str | Path | Sequence[str | Path], format: str = "auto",
-                    options: dict[str, str] | None = None, replace: bool = False) -> pl.DataFrame:
+                    options: dict[str, str] | None = None, replace: bool = False,
+                    progress: Callable[[str, float | None], None] | None = None) -> pl.DataFrame:
         """Import bulk files into the store (each all or nothing, idempotent); one row per file.
 
-        Columns: file, source_id, summary, seconds. Formats: docs/formats.md.
+        Columns: file, source_id, summary, seconds. Formats: docs/formats.md. `progress(stage,
+        fraction)` is called while each file is read.
         """
         from sco_observatory.ingest import import_file
 
         items = [paths] if isinstance(paths, (str, Path)) else list(paths)
         rows = []
         for path in items:
-            result = import_file(self.store, Path(path), format, replace=replace, **(options or {}))
+            result = import_file(self.store, Path(path), format, progress=progress, replace=replace, **(options or {}))
             rows.append({"file": Path(path).name, "source_id": getattr(result, "source_id", None),
                          "summary": result.summary(), "seconds": float(result.seconds)})
         return pl.DataFrame(rows, schema={"file": pl.String, "source_id": pl.String, "summary": pl.String,

@@ -8,14 +8,11 @@ from typing import Optional
 
 import typer
 
-from sco_observatory.cli.options import check_source, format_option, source_option
+from sco_observatory.cli.options import format_option, observatory, source_option
 from sco_observatory.cli.output import Format, emit
-from sco_observatory.dates import parse_year_range as parse_years
 from sco_observatory.errors import ImportFormatError
-from sco_observatory.groups import resolve_group
-from sco_observatory.ingest import FORMATS, import_file
+from sco_observatory.ingest import FORMATS
 from sco_observatory.store import open_store
-from sco_observatory.store.queries import catalog, indicator_values
 
 data_app = typer.Typer(help="Look at what the store holds.", no_args_is_help=True)
 
@@ -47,7 +44,7 @@ def import_command(
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     options = _options(option)
-    with open_store() as store, Progress(
+    with observatory() as obs, Progress(
         TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
         TimeRemainingColumn(), console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty(),
     ) as bar:
@@ -58,9 +55,9 @@ def import_command(
                 bar.update(task, description=f"{name}: {stage}",
                            completed=fraction if stage == "reading" and fraction is not None else None)
 
-            result = import_file(store, path, fmt, progress=report, replace=replace, **options)
+            done = obs.import_file(path, fmt, options, replace=replace, progress=report)
             bar.remove_task(task)
-            typer.echo(f"{path.name}: {result.summary()} ({result.seconds:.1f} s)")
+            typer.echo(f"{path.name}: {done['summary'][0]} ({done['seconds'][0]:.1f} s)")
 
 
 @data_app.command("list")
@@ -69,8 +66,8 @@ def list_command(fmt: Format = format_option("table, csv or json.")) -> None:
 
     Example: sco data list --format csv
     """
-    with open_store() as store:
-        emit(catalog(store), fmt, title="Sources in the store")
+    with observatory() as obs:
+        emit(obs.data(), fmt, title="Sources in the store")
 
 
 @data_app.command("show")
@@ -85,10 +82,8 @@ def show_command(
 
     Example: sco data show MS.MIL.XPND.CD --countries SCO@2012 --years 2010-2012
     """
-    isos = resolve_group(countries).iso3 if countries else None
-    with open_store() as store:
-        check_source(store, source)
-        emit(indicator_values(store, code, isos, parse_years(years) if years else None, source), fmt, title=code.upper())
+    with observatory() as obs:
+        emit(obs.data(code, countries, years or None, source), fmt, title=code.upper())
 
 
 @data_app.command("diff")

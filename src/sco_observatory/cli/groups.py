@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from sco_observatory.cli.options import format_option
+from sco_observatory.cli.options import format_option, observatory
 from sco_observatory.cli.output import Format, emit
-from sco_observatory.groups import resolve_group, group_frame
+from sco_observatory.groups import resolve_group
 
 
 def members_command(
@@ -17,9 +17,10 @@ def members_command(
 
     Example: sco members SCO:member,observer@2012
     """
-    group = resolve_group(expression)
+    frame = observatory().members(expression)
+    group = resolve_group(expression)  # the dates and notes around the frame (cached; no second lookup of data)
     dates = ", ".join(d.isoformat() for d in group.as_of)
-    emit(group_frame(group), fmt, title=f"{expression}" + (f" (as of {dates})" if dates else ""))
+    emit(frame, fmt, title=f"{expression}" + (f" (as of {dates})" if dates else ""))
     for line in group.notes:  # merged statuses, year-only dates: one line each, on stderr
         typer.echo(f"note: {line}", err=True)
 

@@ -10,9 +10,9 @@ from typing import Optional
 import polars as pl
 import typer
 
-from sco_observatory.cli.options import format_option
+from sco_observatory.cli.options import format_option, observatory
 from sco_observatory.cli.output import Format, emit
-from sco_observatory.kb.criteria import DEFAULT_THRESHOLD, BadThresholdError
+from sco_observatory.kb.criteria import DEFAULT_THRESHOLD
 from sco_observatory.kb import graph as kb_graph
 from sco_observatory import kb
 
@@ -31,7 +31,7 @@ def history_command(
     Example: sco history Uzbekistan
     """
     iso3, name = kb.resolve_country(country)
-    emit(kb.history(iso3), fmt, title=f"{name} ({iso3}): memberships")
+    emit(observatory().history(country), fmt, title=f"{name} ({iso3}): memberships")
     for line in kb.history_notes(iso3):  # a merged status (SCO, Tianjin 2025): one line on stderr
         typer.echo(f"note: {line}", err=True)
 
@@ -41,7 +41,7 @@ def orgs_command(fmt: Format = format_option(FMT_HELP)) -> None:
 
     Example: sco orgs --format csv
     """
-    emit(kb.organisations(), fmt, title="Organisations")
+    emit(observatory().orgs(), fmt, title="Organisations")
 
 
 def timeline_command(
@@ -53,7 +53,7 @@ def timeline_command(
     Example: sco timeline CSTO
     """
     o = kb.organisation(org)
-    emit(kb.timeline(o.id), fmt, title=f"{o.name}: timeline")
+    emit(observatory().timeline(org), fmt, title=f"{o.name}: timeline")
 
 
 def overlap_command(
@@ -66,11 +66,7 @@ def overlap_command(
 
     Example: sco overlap --as-of 2014-12-31 --countries CA5+RUS+CHN
     """
-    from sco_observatory.groups import resolve_group
-
-    clist = resolve_group(countries).iso3 if countries else None
-    olist = [o.strip() for o in orgs.split(",") if o.strip()] if orgs else None
-    frame = kb.overlap(as_of, clist, orgs=olist)
+    frame = observatory().overlap(as_of, countries, orgs)
     emit(frame, fmt, title="Overlapping memberships" + (f" on {as_of}" if as_of else " today"))
 
 
@@ -79,7 +75,7 @@ def bodies_command(fmt: Format = format_option(FMT_HELP)) -> None:
 
     Example: sco bodies
     """
-    emit(kb.bodies(), fmt, title="SCO bodies")
+    emit(observatory().bodies(), fmt, title="SCO bodies")
 
 
 def documents_command(fmt: Format = format_option(FMT_HELP)) -> None:
@@ -87,7 +83,7 @@ def documents_command(fmt: Format = format_option(FMT_HELP)) -> None:
 
     Example: sco documents --format json
     """
-    emit(kb.documents(), fmt, title="SCO documents")
+    emit(observatory().documents(), fmt, title="SCO documents")
 
 
 def projects_command(fmt: Format = format_option(FMT_HELP)) -> None:
@@ -95,24 +91,13 @@ def projects_command(fmt: Format = format_option(FMT_HELP)) -> None:
 
     Example: sco projects --format csv
     """
-    emit(kb.projects(), fmt, title="Projects")
+    emit(observatory().projects(), fmt, title="Projects")
 
 
 class Basis(str, enum.Enum):
     reported = "reported"
     mirror = "mirror"
     best = "best"
-
-
-def _parse_threshold(text: str) -> float:
-    raw = text.strip()
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise BadThresholdError(f"threshold '{text}' is not a number", "write a share (0.10) or a percentage (10%)") from None
-    if value > 1 and not raw.endswith("%"):
-        raise BadThresholdError(f"threshold {text} is more than 1", f"write a share (0.10) or a percentage ({text}%)")
-    return value
 
 
 def criteria_command(
@@ -131,11 +116,12 @@ def criteria_command(
 
     Example: sco criteria IRN --as-of 2012-12-31
     """
+    with observatory() as obs:
+        frame = obs.criteria(country, org, as_of, threshold=threshold, flows=basis.value,  # type: ignore[arg-type]
+                             conflict_window=conflict_window)
     if country is None:
-        emit(kb.admission_criteria(org), fmt, title=f"{kb.organisation(org).id} admission criteria")
+        emit(frame, fmt, title=f"{kb.organisation(org).id} admission criteria")
         return
-    frame = kb.criteria.evaluate(country, org, as_of, threshold=_parse_threshold(threshold), basis=basis.value,
-                                 conflict_window=conflict_window)
     iso3, name = kb.resolve_country(country)
     counts = frame["result"].value_counts()
     summary = ", ".join(f"{n} {r}" for r, n in sorted(counts.iter_rows()))
@@ -149,7 +135,7 @@ def sources_command(fmt: Format = format_option(FMT_HELP)) -> None:
 
     Example: sco sources --format csv
     """
-    emit(kb.sources(), fmt, title="Knowledge-base sources")
+    emit(observatory().sources(), fmt, title="Knowledge-base sources")
 
 
 class GraphFormat(str, enum.Enum):
@@ -165,7 +151,7 @@ def graph_command(
 
     Example: sco graph --as-of 2012-12-31 --format graphml > sco2012.graphml
     """
-    data = kb.membership_graph(as_of)
+    data = observatory().graph(as_of)
     if fmt is GraphFormat.json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:

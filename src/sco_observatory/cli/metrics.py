@@ -1,38 +1,20 @@
 """`sco power|ratio|trade|siei|convergence|whatif|claims`: metrics over the store. No logic here:
-parse, resolve the group expression, call the library, render."""
+parse, call the matching `Observatory` method (sco_observatory.api), render."""
 
 from __future__ import annotations
 
 from typing import List, Optional
 
-import polars as pl
 import typer
 
-from sco_observatory.cli.options import check_source, format_option, lowercase, nearest_option, source_option, year_option
+from sco_observatory.cli.options import format_option, lowercase, nearest_option, observatory, source_option, year_option
 from sco_observatory.cli.output import Format, emit
-from sco_observatory.dates import parse_year_range as parse_years
+from sco_observatory.dates import parse_years
 from sco_observatory.errors import ObservatoryError
-from sco_observatory.groups import resolve_group
-from sco_observatory.limits import MAX_LIST_ITEMS
-from sco_observatory.store import open_store
 
 FMT = format_option()
 SOURCE = source_option("Use this source id or family (e.g. wdi, sipri, embedded:iiss-mb2013) instead of the documented priority.")
 FLOWS = typer.Option("reported", "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
-
-
-def _group(expr: str) -> list[str]:
-    return resolve_group(expr).iso3
-
-
-def _countries(items: Optional[List[str]]) -> list[str]:
-    if items and len(items) > MAX_LIST_ITEMS:
-        raise ObservatoryError(f"{len(items)} repeated options; no group has more than {MAX_LIST_ITEMS} countries",
-                               "pass one group expression, e.g. --add IND+PAK")
-    out: list[str] = []
-    for item in items or []:
-        out += _group(item)
-    return out
 
 
 def power_command(
@@ -50,26 +32,23 @@ def power_command(
 
     Example: sco power SCO@2012 --indicator defence --year 2012
     """
-    from sco_observatory.metrics import power
+    from sco_observatory.metrics.power import concentration
 
-    isos = _group(expression)
-    with open_store() as store:
-        check_source(store, source)
-        if indicator.lower() == "cinc":
-            emit(power.cinc(store, isos, (year, year), source=source), fmt, title=f"CINC within {expression}, {year}")
-            return
-        if indicator.lower() == "cinc-proxy":
-            emit(power.cinc_extended(store, isos, year, source=source), fmt, title=f"CINC-style proxy within {expression}, {year}")
-            return
-        shares = power.shares(store, isos, indicator, year, source=source, nearest=nearest)
-        conc = power.concentration(shares)
-    caption = (f"HHI {conc['hhi'][0]:.4f} · CON {conc['con'][0]:.4f} (Ray–Singer) · n {conc['n'][0]}"
-               + (f" · {conc['n_missing'][0]} of {shares.height} values missing" if conc["n_missing"][0] else ""))
-    out = shares.with_columns(pl.lit(conc["hhi"][0]).alias("group_hhi"), pl.lit(conc["con"][0]).alias("group_con"))
-    if fmt is Format.table:
-        emit(out.drop("group_hhi", "group_con"), fmt, title=f"{shares['code'][0]} shares within {expression}, {year}", caption=caption)
-    else:
+    with observatory() as obs:
+        out = obs.power(expression, indicator, year, source=source, nearest=nearest)
+    kind = indicator.lower()
+    if kind in ("cinc", "cinc-proxy"):
+        what = "CINC" if kind == "cinc" else "CINC-style proxy"
+        emit(out, fmt, title=f"{what} within {expression}, {year}")
+        return
+    if fmt is not Format.table:
         emit(out, fmt)
+        return
+    shares = out.drop("group_hhi", "group_con")
+    conc = concentration(shares)  # the caption's n and missing count (the frame carries HHI and CON)
+    caption = (f"HHI {out['group_hhi'][0]:.4f} · CON {out['group_con'][0]:.4f} (Ray–Singer) · n {conc['n'][0]}"
+               + (f" · {conc['n_missing'][0]} of {shares.height} values missing" if conc["n_missing"][0] else ""))
+    emit(shares, fmt, title=f"{shares['code'][0]} shares within {expression}, {year}", caption=caption)
 
 
 def ratio_command(
@@ -84,12 +63,9 @@ def ratio_command(
 
     Example: sco ratio CHN KGZ --indicator defence --year 2012
     """
-    from sco_observatory.metrics import power
-
-    a3, b3 = _group(a)[0], _group(b)[0]
-    with open_store() as store:
-        check_source(store, source)
-        emit(power.ratio(store, a3, b3, indicator, year, source=source), fmt, title=f"{a3} / {b3}")
+    with observatory() as obs:
+        frame = obs.ratio(a, b, indicator, year, source=source)
+    emit(frame, fmt, title=f"{frame['iso3_a'][0]} / {frame['iso3_b'][0]}" if frame.height else f"{a} / {b}")
 
 
 def trade_command(
@@ -106,29 +82,11 @@ def trade_command(
 
     Example: sco trade group CA5 --years 2010-2012 --flows mirror
     """
-    from sco_observatory.metrics import trade
+    from sco_observatory.metrics.trade import MEASURES
 
-    isos, span = _group(expression), parse_years(years)
-    parts = _countries(partners) or None
-    m = measure.lower()
-    with open_store() as store:
-        check_source(store, source)
-        calls = {
-            "shares": lambda: trade.trade_shares(store, isos, span, flows, partners=parts, source=source),
-            "group-shares": lambda: trade.group_shares(store, isos, span, flows, source=source),
-            "intensity": lambda: trade.trade_intensity(store, isos, span, flows, partners=parts, source=source),
-            "group": lambda: trade.group_indicators(store, isos, span, flows, source=source),
-            "concentration": lambda: trade.market_concentration(store, isos, span, flows, source=source),
-            "rca": lambda: trade.rca(store, isos, span[0], flows, source=source),
-            "complementarity": lambda: trade.complementarity(store, isos, parts or isos, span[0], flows, source=source),
-            "grubel-lloyd": lambda: trade.grubel_lloyd(store, isos, span[0], flows, partners=parts, source=source),
-            "similarity": lambda: trade.export_similarity(store, isos, span[0], flows, source=source),
-            "product-concentration": lambda: trade.product_concentration(store, isos, span[0], flows, source=source),
-        }
-        if m not in calls:
-            raise ObservatoryError(f"unknown trade measure '{measure}'", "use one of: " + ", ".join(calls))
-        frame = calls[m]()
-    emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows} flows)")
+    with observatory() as obs:
+        frame = obs.trade(measure, expression, years, partners=partners or None, flows=flows, source=source)
+    emit(frame, fmt, title=f"{MEASURES[measure.lower()]} — {expression} ({flows} flows)")
 
 
 def siei_command(
@@ -144,22 +102,17 @@ def siei_command(
 
     Example: sco siei trade CA5+RUS --years 2012 --level pair
     """
-    from sco_observatory.metrics import siei
-
     if len(args) == 1:
         dimension, expression = "trade", args[0]
     elif len(args) == 2:
         dimension, expression = args
     else:
         raise ObservatoryError("sco siei takes [DIMENSION] EXPR", "e.g. sco siei trade CA5+RUS --years 2012")
-    isos, span = _group(expression), parse_years(years)
-    with open_store() as store:
-        check_source(store, source)
-        if hypotheses:
-            h = siei.trade_hypotheses(store, isos, span[0], source=source)
-            emit(siei.hypothesis_verdicts(h), fmt, title=f"METHODS §1.3 hypothesis test, {span[0]}")
-            return
-        frame = siei.siei(store, dimension, isos, span, level, flows, source=source)
+    with observatory() as obs:
+        frame = obs.siei(dimension, expression, years, level=level, flows=flows, hypotheses=hypotheses, source=source)
+    if hypotheses:
+        emit(frame, fmt, title=f"METHODS §1.3 hypothesis test, {min(parse_years(years))}")
+        return
     emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}",
          caption="SIEI-style: documented proxies (METHODS §1.3–1.4), not the EDB's unpublished formulas")
 
@@ -178,12 +131,9 @@ def composite_command(
 
     Example: sco composite CA5+RUS --years 2010-2019 --dimensions trade,migration
     """
-    from sco_observatory.metrics.composite import siei_composite
-
-    isos, span = _group(expression), parse_years(years)
+    with observatory() as obs:
+        frame = obs.composite(expression, years, dimensions=dimensions, level=level, partial=partial)
     dims = [d.strip() for d in dimensions.split(",") if d.strip()]
-    with open_store() as store:
-        frame = siei_composite(store, isos, span, dimensions=dims, level=level, partial=partial)
     emit(frame, fmt, title=f"SIEI-style composite ({', '.join(dims)}; {level}) — {expression}",
          caption="min–max over the panel, equal weights; a proxy, not the EDB's index")
 
@@ -201,18 +151,16 @@ def convergence_command(
 
     Example: sco convergence CA5 --indicator NY.GDP.PCAP.PP.CD --from 2000 --to 2019
     """
-    from sco_observatory.metrics import convergence
+    from sco_observatory.api import Convergence
 
-    isos = _group(expression)
-    with open_store() as store:
-        check_source(store, source)
-        if measure == "art63":
-            emit(convergence.eaeu_art63(store, isos, end), fmt, title=f"EAEU Art. 63 criteria, {end}")
-            return
-        if measure in ("sigma", "both"):
-            emit(convergence.sigma(store, isos, indicator, (start, end), source=source), fmt, title="σ-convergence")
-        if measure in ("beta", "both"):
-            emit(convergence.beta(store, isos, indicator, start, end, source=source), fmt, title="β-convergence")
+    with observatory() as obs:
+        result = obs.convergence(expression, indicator, start, end, measure=measure, source=source)  # type: ignore[arg-type]
+    if isinstance(result, Convergence):
+        emit(result.sigma, fmt, title="σ-convergence")
+        emit(result.beta, fmt, title="β-convergence")
+        return
+    titles = {"sigma": "σ-convergence", "beta": "β-convergence", "art63": f"EAEU Art. 63 criteria, {end}"}
+    emit(result, fmt, title=titles[measure])
 
 
 def whatif_command(
@@ -228,13 +176,8 @@ def whatif_command(
 
     Example: sco whatif SCO@2012 --add IND --add PAK --year 2012
     """
-    from sco_observatory.metrics import DEFAULT_POWER_INDICATORS
-    from sco_observatory.scenarios import whatif
-
-    isos = _group(base)
-    with open_store() as store:
-        frame = whatif(store, isos, _countries(add), _countries(remove), year,
-                       indicators=indicators or DEFAULT_POWER_INDICATORS, nearest=nearest)
+    with observatory() as obs:
+        frame = obs.whatif(base, add or None, remove or None, year, indicators=indicators or None, nearest=nearest)
     emit(frame, fmt, title=f"What if: {base}" + "".join(f" +{a}" for a in add or []) + "".join(f" -{r}" for r in remove or []) + f", {year}")
 
 
@@ -246,10 +189,8 @@ def claims_command(
 
     Example: sco claims --format csv
     """
-    from sco_observatory.metrics import claims
-
-    with open_store() as store:
-        frame = claims.check(store, ids or None)
+    with observatory() as obs:
+        frame = obs.claims(ids or None)
     counts = frame.group_by("verdict").len().sort("verdict")
     emit(frame, fmt, title="Koldunova & Das Kundu (2014): claims recomputed",
          caption=" · ".join(f"{v}: {n}" for v, n in counts.iter_rows()))

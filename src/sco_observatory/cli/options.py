@@ -40,3 +40,10 @@ def nearest_option(help: str) -> Any:
 def source_option(help: str) -> Any:
     """--source ID; `check_source` checks it against the store before any query (shape first)."""
     return typer.Option(None, "--source", help=help)
+
+
+def observatory():
+    """The library object every command calls (`sco.open()`, honouring the global --home)."""
+    from sco_observatory.api import open as open_observatory
+
+    return open_observatory()

@@ -27,7 +27,7 @@ def report_command(
 
     Example: sco report -o sco-report.html --as-of 2012 --group 'SCO@2012'
     """
-    from sco_observatory.report import build_report
+    from sco_observatory.cli.options import observatory
     from sco_observatory.safe_output import check_target
 
     out = check_target(out, follow_symlinks=follow_symlinks)  # before any work
@@ -37,8 +37,9 @@ def report_command(
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("building report", total=None)
-        path = build_report(out, as_of=as_of, group=group, follow_symlinks=follow_symlinks,
-                            progress=lambda name: bar.update(task, description=f"section: {name}"))
+        with observatory() as obs:
+            path = obs.report(out, as_of=as_of, group=group, follow_symlinks=follow_symlinks,
+                              progress=lambda name: bar.update(task, description=f"section: {name}"))
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s")
     if pdf:
         typer.echo(f"wrote {print_pdf(path, follow_symlinks=follow_symlinks)}")

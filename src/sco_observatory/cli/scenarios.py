@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from sco_observatory.cli.options import format_option, year_option
+from sco_observatory.cli.options import format_option, observatory, year_option
 from sco_observatory.cli.output import Format, emit
 
 
@@ -28,18 +28,10 @@ def scenarios_command(
 
     Example: sco scenarios --from 2010 --to 2020
     """
-    from sco_observatory.dates import parse_year_range
-    from sco_observatory.signposts import evaluate, load_scenarios, summary
-    from sco_observatory.signposts.evaluate import FIRST_YEAR, latest_year, not_evaluable_spans
-    from sco_observatory.store import open_store
+    from sco_observatory.signposts.evaluate import not_evaluable_spans
 
-    sset = load_scenarios(scenarios or None)
-    with open_store() as store:
-        y0 = first if first is not None else FIRST_YEAR
-        y1 = last if last is not None else latest_year(store)
-        span = parse_year_range(f"{y0}-{y1}")
-        frame = evaluate(store, sset, span)
-    summ = summary(frame)
+    with observatory() as obs:
+        frame, summ, span = obs.scenarios(first, last, scenarios or None)
     if fmt is Format.json:
         sys.stdout.write(json.dumps({"years": list(span), "signposts": [] if summary_only else frame.to_dicts(),
                                      "summary": summ.to_dicts()}, default=str, ensure_ascii=False, indent=1) + "\n")

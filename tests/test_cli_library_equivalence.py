@@ -1,0 +1,147 @@
+"""Every `sco` command and its `Observatory` method, called with the same arguments, give the same rows.
+
+The CLI is a thin layer (parse → call the method → render): its `--format csv` output must be the
+method's frame written as CSV, and its JSON the frame's rows. The last test checks that no command
+of the app is left out of this table without a stated reason.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import sco_observatory as sco
+from sco_observatory import config
+from sco_observatory.cli import app, main
+
+FILES = ["trade_imf_dots/dots_focus_reporters_1990_2020.csv", "wdi/ny.gdp.mktp.cd.csv", "wdi/ny.gdp.pcap.cd.csv"]
+
+# (CLI arguments, the same call on the library): one row per command and a few option variants.
+CASES = [
+    (["members", "SCO@2016+IND+PAK"], lambda o: o.members("SCO@2016+IND+PAK")),
+    (["history", "Uzbekistan"], lambda o: o.history("Uzbekistan")),
+    (["orgs"], lambda o: o.orgs()),
+    (["timeline", "CSTO"], lambda o: o.timeline("CSTO")),
+    (["overlap", "--as-of", "2014-12-31", "--countries", "CA5+RUS+CHN"],
+     lambda o: o.overlap("2014-12-31", countries="CA5+RUS+CHN")),
+    (["bodies"], lambda o: o.bodies()),
+    (["documents"], lambda o: o.documents()),
+    (["projects"], lambda o: o.projects()),
+    (["sources"], lambda o: o.sources()),
+    (["criteria"], lambda o: o.criteria()),
+    (["criteria", "IRN", "--as-of", "2012-12-31", "--threshold", "5%"],
+     lambda o: o.criteria("IRN", as_of="2012-12-31", threshold="5%")),
+    (["power", "SCO@2012", "--indicator", "defence", "--year", "2012"], lambda o: o.power("SCO@2012", "defence", 2012)),
+    (["power", "CA5+RUS", "-i", "gdp", "-y", "2015"], lambda o: o.power("CA5+RUS", "gdp", 2015)),
+    (["ratio", "CHN", "KGZ", "--indicator", "defence", "--year", "2012"], lambda o: o.ratio("CHN", "KGZ", "defence", 2012)),
+    (["trade", "group", "CA5", "--years", "2010-2012", "--flows", "mirror"],
+     lambda o: o.trade("group", "CA5", "2010-2012", flows="mirror")),
+    (["trade", "intensity", "CA5", "--years", "2012", "--partners", "RUS+CHN"],
+     lambda o: o.trade("intensity", "CA5", 2012, partners="RUS+CHN")),
+    (["siei", "trade", "CA5+RUS", "--years", "2010-2012"], lambda o: o.siei("trade", "CA5+RUS", years="2010-2012")),
+    (["siei", "CA5+RUS", "--years", "2012", "--level", "group"], lambda o: o.siei("trade", "CA5+RUS", 2012, level="group")),
+    (["siei", "CA5+RUS", "--years", "2012", "--hypotheses"], lambda o: o.siei("trade", "CA5+RUS", 2012, hypotheses=True)),
+    (["composite", "CA5+RUS", "--years", "2010-2012", "--dimensions", "trade"],
+     lambda o: o.composite("CA5+RUS", "2010-2012", dimensions="trade")),
+    (["convergence", "CA5", "--from", "2000", "--to", "2012", "--measure", "sigma"],
+     lambda o: o.convergence("CA5", start=2000, end=2012, measure="sigma")),
+    (["convergence", "CA5", "--from", "2000", "--to", "2012"], lambda o: o.convergence("CA5", start=2000, end=2012)),
+    (["whatif", "SCO@2012", "--add", "IND", "--add", "PAK", "--year", "2012"],
+     lambda o: o.whatif("SCO@2012", add=["IND", "PAK"], year=2012)),
+    (["claims"], lambda o: o.claims()),
+    (["scenarios", "--from", "2010", "--to", "2014"], lambda o: o.scenarios(2010, 2014).signposts),
+    (["scenarios", "--from", "2010", "--to", "2014", "--summary"], lambda o: o.scenarios(2010, 2014).summary),
+    (["data", "list"], lambda o: o.data()),
+    (["data", "show", "NY.GDP.MKTP.CD", "--countries", "CA5", "--years", "2010-2012"],
+     lambda o: o.data("NY.GDP.MKTP.CD", countries="CA5", years="2010-2012")),
+]
+
+# Commands with no frame to compare, and why; each is tested elsewhere.
+NOT_FRAMES = {
+    "report": "writes an HTML file (tests/test_report.py); the library's Observatory.report returns its path",
+    "import": "side effect on the store; Observatory.import_file (tests/test_api.py builds its store with it)",
+    "fetch": "network; Observatory.fetch calls the same sources.* fetchers",
+    "serve": "starts the dashboard (tests/test_cli_serve.py)",
+    "cache": "the HTTP cache on disk, not observatory data",
+    "crosscheck": "reads a COW IGO file given on the command line (tests/test_kb_igo.py)",
+    "igo-check": "hidden alias of crosscheck cow-igo",
+    "data diff": "compares a file with the store; imports nothing",
+    "data formats": "the list of readers, not data",
+}
+
+
+@pytest.fixture(scope="module")
+def data_home(tmp_path_factory, shared_data):
+    home = tmp_path_factory.mktemp("equivalence")
+    with sco.open(home) as obs:
+        obs.import_file([shared_data / f for f in FILES])
+    return home
+
+
+def _cli(capsys, args: list[str]) -> str:
+    capsys.readouterr()
+    rc = main(args)
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    return out
+
+
+def _same_csv(got: str, want: str) -> None:
+    """Equal text, or equal tables up to the last bits of floats (DuckDB's parallel sums may differ there)."""
+    if got == want:
+        return
+    assert got.count("\n") == want.count("\n")
+    read = lambda text: pl.read_csv(io.StringIO(text), infer_schema_length=None)  # noqa: E731
+    assert_frame_equal(read(got), read(want), check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _csv(result) -> str:
+    if isinstance(result, sco.Convergence):  # the CLI prints the two parts one after the other
+        return result.sigma.write_csv() + result.beta.write_csv()
+    return result.write_csv()
+
+
+@pytest.mark.parametrize(("args", "call"), CASES, ids=[" ".join(a) for a, _ in CASES])
+def test_cli_csv_is_the_library_frame(capsys, monkeypatch, data_home, args, call):
+    monkeypatch.setenv(config.HOME_ENV, str(data_home))
+    out = _cli(capsys, args + ["--format", "csv"])
+    with sco.open() as obs:
+        expected = call(obs)
+    _same_csv(out, _csv(expected))
+    frames = list(expected) if isinstance(expected, sco.Convergence) else [expected]
+    assert sum(f.height for f in frames) > 0, "a case that compares two empty frames proves nothing"
+
+
+@pytest.mark.parametrize(("args", "call"), [c for c in CASES if c[0][0] in ("members", "power", "siei", "data")],
+                         ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_cli_json_is_the_library_rows(capsys, monkeypatch, data_home, args, call):
+    monkeypatch.setenv(config.HOME_ENV, str(data_home))
+    out = _cli(capsys, args + ["--format", "json"])
+    with sco.open() as obs:
+        expected = call(obs)
+    assert json.loads(out) == json.loads(json.dumps(expected.to_dicts(), default=str))
+
+
+def test_graph_json_is_the_library_graph(capsys, data_home, monkeypatch):
+    monkeypatch.setenv(config.HOME_ENV, str(data_home))
+    out = _cli(capsys, ["graph", "--as-of", "2012-12-31"])
+    with sco.open() as obs:
+        assert json.loads(out) == json.loads(json.dumps(obs.graph("2012-12-31"), ensure_ascii=False))
+
+
+def test_every_command_is_compared_or_excused():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    names = set()
+    for name, cmd in group.commands.items():  # type: ignore[attr-defined]
+        sub = getattr(cmd, "commands", None)
+        names |= {f"{name} {s}" for s in sub} if sub and name == "data" else {name}
+    compared = {a[0] if a[0] != "data" else " ".join(a[:2]) for a, _ in CASES} | {"graph"}
+    missing = names - compared - set(NOT_FRAMES)
+    assert not missing, f"commands with neither an equivalence case nor a reason: {sorted(missing)}"
+    assert not (set(NOT_FRAMES) - names), "a reason for a command that no longer exists"
