@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -30,12 +29,10 @@ def test_claims_on_embedded_default(store):
     assert c.filter(pl.col("verdict") == "cannot-check")["evidence"].str.starts_with("cannot check").all()
 
 
-def test_claims_with_real_data(store):
+def test_claims_with_real_data(store, shared_data):
     from metrics_fixtures import load_dots, load_wdi
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
-    if not (data / "trade_imf_dots").is_dir():
-        pytest.skip("shared data absent")
+    data = shared_data
     load_dots(store, data, years=(2012, 2012))
     for code in ("NY.GDP.MKTP.CD", "NY.GDP.PCAP.CD", "NY.GDP.MKTP.KD.ZG", "SP.POP.TOTL"):
         load_wdi(store, data, code)

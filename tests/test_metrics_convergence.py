@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -84,12 +83,10 @@ def test_eaeu_art63_inflation_rule():
     assert deficit["meets"].is_null().all() and deficit["note"][0].startswith("cannot check")
 
 
-def test_real_gdp_pc_convergence_ca():
+def test_real_gdp_pc_convergence_ca(shared_data):
     from metrics_fixtures import load_wdi
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
-    if not (data / "wdi").is_dir():
-        pytest.skip("shared data absent")
+    data = shared_data
     s = open_memory_store(seed=False)
     load_wdi(s, data, "NY.GDP.PCAP.PP.CD")
     r = convergence.beta(s, ["KAZ", "KGZ", "TJK", "TKM", "UZB", "RUS", "CHN"], "NY.GDP.PCAP.PP.CD", 2000, 2019)

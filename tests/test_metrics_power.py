@@ -96,15 +96,11 @@ def test_nearest_year_is_explicit(store):
 
 
 @pytest.fixture(scope="module")
-def nmc_store(request):
-    from pathlib import Path
-
+def nmc_store(request, shared_data):
     from metrics_fixtures import load_nmc
     from sco_observatory.store import open_memory_store
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
-    if not (data / "cow_nmc").is_dir():
-        pytest.skip("shared data absent")
+    data = shared_data
     s = open_memory_store()
     load_nmc(s, data)
     yield s

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -111,12 +110,10 @@ def test_product_measures_need_product_data():
 
 
 @pytest.fixture(scope="module")
-def dots_store():
+def dots_store(shared_data):
     from metrics_fixtures import load_dots, load_wdi
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
-    if not (data / "trade_imf_dots").is_dir():
-        pytest.skip("shared data absent")
+    data = shared_data
     s = open_memory_store()
     load_dots(s, data, years=(2010, 2013))
     load_wdi(s, data, "NY.GDP.MKTP.CD")

@@ -10,7 +10,8 @@ layer over these methods (parse, call, render), and a test checks both give the 
 
 Every frame keeps the library's provenance columns (``source`` and the like); ``.to_pandas()``
 and ``.to_arrow()`` are one call away. Results in two parts (σ and β; signposts and their
-summary) come back as a named pair, not glued together. Formulas: docs/methods.md ("METHODS §x").
+summary) come back as named tuples, not glued together. Formulas: docs/methods.md, cited by section
+("METHODS §4.2").
 
 >>> import sco_observatory as sco
 >>> with sco.open() as obs:
@@ -21,6 +22,7 @@ summary) come back as a named pair, not glued together. Formulas: docs/methods.m
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Union
@@ -91,6 +93,17 @@ def year_span(years: Years) -> tuple[int, int]:
     if not chosen:
         raise ObservatoryError("empty year selection", "pass a year (2012) or a range ('2010-2020')")
     return chosen[0], chosen[-1]
+
+
+_WORLD = re.compile(r"(^|[,+])\s*(wld|world)\s*(?=[,+]|$)", re.IGNORECASE)
+
+
+def _scope_countries(expression: str, *, allow_world: bool = False) -> list[str]:
+    """A fetch's group expression -> ISO3 list; 'WLD'/'World' allowed where a partner total makes sense."""
+    world = bool(_WORLD.search(expression)) if allow_world else False
+    rest = _WORLD.sub(r"\1", expression).strip(" ,+") if world else expression
+    out = resolve_group(rest).iso3 if rest else []
+    return out + (["WLD"] if world else [])
 
 
 def _select_years(frame: pl.DataFrame, years: Years) -> pl.DataFrame:
@@ -261,31 +274,51 @@ class Observatory:
         return kb.timeline(kb.organisation(org).id)
 
     def bodies(self) -> pl.DataFrame:
-        """SCO bodies with seats and dates (RATS in Bishkek, then Tashkent)."""
+        """SCO bodies with seats and dates (RATS in Bishkek, then Tashkent), from the sourced ledger.
+
+        >>> open().bodies().height > 0
+        True
+        """
         from sco_observatory import kb
 
         return kb.bodies()
 
     def documents(self) -> pl.DataFrame:
-        """Basic SCO documents (charter, conventions, declarations) with dates."""
+        """Basic SCO documents (charter, conventions, declarations) with dates, from the sourced ledger.
+
+        >>> open().documents().height > 0
+        True
+        """
         from sco_observatory import kb
 
         return kb.documents()
 
     def projects(self) -> pl.DataFrame:
-        """Pipelines, railways, roads, corridors, power links and bases, with participants and dates."""
+        """Pipelines, railways, roads, corridors, power links and bases, with participants and dates.
+
+        >>> open().projects().height > 0
+        True
+        """
         from sco_observatory import kb
 
         return kb.projects()
 
     def sources(self) -> pl.DataFrame:
-        """The sources the knowledge base cites (the store's own sources: :meth:`data`)."""
+        """The sources the knowledge base cites (the store's own sources: :meth:`data`).
+
+        >>> open().sources().height > 0
+        True
+        """
         from sco_observatory import kb
 
         return kb.sources()
 
     def graph(self, as_of: str | dt.date | None = None) -> dict[str, Any]:
-        """Membership network on a date: countries and organisations as nodes, statuses as edges (JSON-ready)."""
+        """Membership network on a date: countries and organisations as nodes, statuses as edges (JSON-ready).
+
+        >>> {"nodes", "edges"} <= set(open().graph("2012-12-31"))
+        True
+        """
         from sco_observatory import kb
 
         return kb.membership_graph(as_of)
@@ -485,7 +518,14 @@ class Observatory:
     def report(self, output: str | Path = "sco-report.html", as_of: str | dt.date | None = None,
                group: str | None = None, follow_symlinks: bool = False,
                progress: Callable[[str], None] | None = None) -> Path:
-        """Write the sourced, self-contained HTML report and return its path (`progress(section)` per section)."""
+        """Write the sourced, self-contained HTML report and return its path (`progress(section)` per section).
+
+        Each section states its formula and cites its sources (docs/methods.md; ledger: docs/kb.md).
+
+        >>> import tempfile, pathlib
+        >>> open().report(pathlib.Path(tempfile.mkdtemp()) / "sco.html", as_of="2012").name
+        'sco.html'
+        """
         from sco_observatory.report import build_report
         from sco_observatory.safe_output import check_target
 
@@ -500,6 +540,15 @@ class Observatory:
 
         Columns: file, source_id, summary, seconds. Formats: docs/formats.md. `progress(stage,
         fraction)` is called while each file is read.
+
+        >>> import json, tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "mine.csv").write_text("iso3,year,code,value,unit\\nKAZ,2012,MY.INDEX,1.5,index\\n")
+        >>> _ = (folder / "mine.source.json").write_text(json.dumps({"title": "My numbers", "id": "user:mine",
+        ...     "publisher": "me", "url": "https://example.org/"}))
+        >>> with open(folder) as obs:
+        ...     obs.import_file(folder / "mine.csv")["source_id"].to_list()
+        ['user:mine']
         """
         from sco_observatory.ingest import import_file
 
@@ -514,42 +563,51 @@ class Observatory:
 
     def fetch(self, source: Literal["worldbank", "comtrade", "imf"], countries: str, years: Years, *,
               indicators: str | Sequence[str] | None = None, partners: str | None = None, hs: str = "TOTAL",
-              flows: str = "X,M", offline: bool = False, refresh: bool = False, replace: bool = False) -> list[str]:
-        """Fetch from a public API (cached, retried) into the store; returns the fetch report's lines.
+              flows: str = "X,M", offline: bool = False, refresh: bool = False, max_age: float | None = None,
+              concurrency: int | None = None, replace: bool = False, per_page: int | None = None,
+              progress: Any = None) -> list[str]:
+        """Fetch from a public API (cached, retried, resumable) into the store; returns the report's lines.
 
-        `countries` is the reporters (comtrade, imf) or the countries (worldbank); WLD means the World.
+        `countries` are the countries (worldbank) or the reporters (comtrade, imf); `partners` a group
+        expression where WLD means the World; `max_age` days a cached answer stays fresh. The store
+        is opened only once every answer is in (not held during the downloads).
         """
-        from sco_observatory.cli.fetch import _countries
-        from sco_observatory.sources.http import HttpSettings, Progress
+        from sco_observatory.sources import comtrade, imf, worldbank
+        from sco_observatory.sources.http import DAY, HttpSettings, Progress
 
         span = year_span(years)
         name = source.lower()
-        if name == "worldbank":
-            from sco_observatory.sources import worldbank as module
-        elif name == "comtrade":
-            from sco_observatory.sources import comtrade as module  # type: ignore[no-redef]
-        elif name == "imf":
-            from sco_observatory.sources import imf as module  # type: ignore[no-redef]
-        else:
+        modules = {"worldbank": worldbank, "comtrade": comtrade, "imf": imf}
+        if name not in modules:
             raise ObservatoryError(f"unknown fetch source '{source}'", "use worldbank, comtrade or imf")
-        settings = HttpSettings.from_env(module.DEFAULTS, offline=offline or None, refresh=refresh or None)
-        progress = Progress()
+        settings = HttpSettings.from_env(modules[name].DEFAULTS, offline=offline or None, refresh=refresh or None,
+                                         max_age=max_age * DAY if max_age is not None else None, concurrency=concurrency)
+        bar = progress if progress is not None else Progress()
+        target: Any = self._store if self._store is not None else self._opener
+        report: Any
         if name == "worldbank":
             if not indicators:
                 raise ObservatoryError("fetch('worldbank') needs indicators", "e.g. indicators='NY.GDP.MKTP.CD'")
             codes = [c.strip() for c in (indicators.split(",") if isinstance(indicators, str) else indicators) if c.strip()]
-            report = module.fetch(self.store, codes, _countries(countries, allow_world=True), span, settings=settings,
-                                  progress=progress, replace=replace)
+            extra = {"per_page": per_page} if per_page is not None else {}
+            report = worldbank.fetch(target, codes, _scope_countries(countries, allow_world=True), span, settings=settings,
+                                     progress=bar, replace=replace, **extra)
         else:
             if not partners:
                 raise ObservatoryError(f"fetch('{name}') needs partners", "e.g. partners='RUS,CHN,WLD'")
-            rep, par = _countries(countries), _countries(partners, allow_world=True)
+            rep, par = _scope_countries(countries), _scope_countries(partners, allow_world=True)
             if name == "comtrade":
-                report = module.fetch(self.store, rep, par, span, hs=hs, flows=flows.split(","), settings=settings,
-                                      progress=progress, replace=replace)
+                report = comtrade.fetch(target, rep, par, span, hs=hs, flows=flows.split(","), settings=settings,
+                                        progress=bar, replace=replace)
             else:
-                report = module.fetch(self.store, rep, par, span, settings=settings, progress=progress, replace=replace)
+                report = imf.fetch(target, rep, par, span, settings=settings, progress=bar, replace=replace)
         return list(report.lines())
+
+    def _opener(self) -> "Store":
+        """A fresh connection for a caller that closes it when done (the fetchers, after the downloads)."""
+        from sco_observatory.store import open_store
+
+        return open_store(self.store_path, read_only=self.read_only)
 
     def data(self, code: str | None = None, countries: str | None = None, years: Years | None = None,
              source: str | None = None) -> pl.DataFrame:

@@ -10,16 +10,12 @@ import typer
 
 from sco_observatory.cli.options import format_option
 from sco_observatory.cli.output import Format, emit
-from sco_observatory.dates import parse_year_range as parse_years
 from sco_observatory.errors import SourceError
-from sco_observatory.groups import resolve_group
 from sco_observatory.sources.http import DAY, HttpCache, HttpSettings, OfflineMissing, Progress
 
 fetch_app = typer.Typer(help="Fetch data from the public APIs into the store (cached, retried, resumable).",
                         no_args_is_help=True)
 cache_app = typer.Typer(help="The on-disk cache of API responses.", no_args_is_help=True)
-
-_WORLD = re.compile(r"(^|[,+])\s*(wld|world)\s*(?=[,+]|$)", re.IGNORECASE)
 
 OFFLINE = typer.Option(False, "--offline", help="Use only cached responses; list what is missing.")
 REFRESH = typer.Option(False, "--refresh", help="Ask the API again even for fresh cached responses.")
@@ -72,32 +68,20 @@ class _Silent(Progress):
         return None
 
 
-def _countries(expression: str, *, allow_world: bool = False) -> list[str]:
-    """A group expression -> ISO3 list; 'WLD'/'World' items allowed where a partner total makes sense."""
-    world = bool(_WORLD.search(expression)) if allow_world else False
-    rest = _WORLD.sub(r"\1", expression).strip(" ,+") if world else expression
-    out = resolve_group(rest).iso3 if rest else []
-    return out + (["WLD"] if world else [])
-
-
-def _run(label: str, quiet: bool, call):
-    from sco_observatory.store import open_store
+def _run(label: str, quiet: bool, **call) -> None:
+    """Call `Observatory.fetch` with a progress bar (or none) and print its report."""
+    from sco_observatory.cli.options import observatory
 
     progress = _Silent() if quiet else _RichProgress(label)
     try:
-        with progress:  # the store is opened only for the import, after the downloads
-            report = call(open_store, progress)
+        with progress, observatory() as obs:  # the fetch opens the store only for the import, after the downloads
+            lines = obs.fetch(progress=progress, **call)
     except OfflineMissing as exc:
         for request in exc.missing:
             typer.echo(f"missing: {request.url}", err=True)
         raise
-    for line in report.lines():
+    for line in lines:
         typer.echo(line)
-
-
-def _settings(module, offline, refresh, max_age, concurrency) -> HttpSettings:
-    return HttpSettings.from_env(module.DEFAULTS, offline=offline or None, refresh=refresh or None,
-                                 max_age=max_age * DAY if max_age is not None else None, concurrency=concurrency)
 
 
 @fetch_app.command("worldbank")
@@ -113,13 +97,8 @@ def worldbank_command(
 
     Example: sco fetch worldbank --indicators NY.GDP.MKTP.CD,SP.POP.TOTL --countries CA5 --years 2000-2023
     """
-    from sco_observatory.sources import worldbank
-
-    codes = [c for c in indicators.split(",") if c.strip()]
-    isos, span = _countries(countries, allow_world=True), parse_years(years)
-    settings = _settings(worldbank, offline, refresh, max_age, concurrency)
-    _run("World Bank", quiet, lambda store, p: worldbank.fetch(store, codes, isos, span, settings=settings,
-                                                                progress=p, per_page=per_page, replace=replace))
+    _run("World Bank", quiet, source="worldbank", countries=countries, years=years, indicators=indicators,
+         offline=offline, refresh=refresh, max_age=max_age, concurrency=concurrency, replace=replace, per_page=per_page)
 
 
 @fetch_app.command("comtrade")
@@ -139,12 +118,8 @@ def comtrade_command(
 
     Example: sco fetch comtrade --reporters CA5 --partners RUS,CHN,WLD --years 2010-2012
     """
-    from sco_observatory.sources import comtrade
-
-    rep, par, span = _countries(reporters), _countries(partners, allow_world=True), parse_years(years)
-    settings = _settings(comtrade, offline, refresh, max_age, concurrency)
-    _run("UN Comtrade", quiet, lambda store, p: comtrade.fetch(store, rep, par, span, hs=hs, flows=flows.split(","),
-                                                                settings=settings, progress=p, replace=replace))
+    _run("UN Comtrade", quiet, source="comtrade", countries=reporters, partners=partners, years=years, hs=hs,
+         flows=flows, offline=offline, refresh=refresh, max_age=max_age, concurrency=concurrency, replace=replace)
 
 
 @fetch_app.command("imf")
@@ -159,12 +134,8 @@ def imf_command(
 
     Example: sco fetch imf --reporters CA5 --partners RUS,CHN,WLD --years 2010-2020
     """
-    from sco_observatory.sources import imf
-
-    rep, par, span = _countries(reporters), _countries(partners, allow_world=True), parse_years(years)
-    settings = _settings(imf, offline, refresh, max_age, concurrency)
-    _run("IMF IMTS", quiet, lambda store, p: imf.fetch(store, rep, par, span, settings=settings, progress=p,
-                                                             replace=replace))
+    _run("IMF IMTS", quiet, source="imf", countries=reporters, partners=partners, years=years, offline=offline,
+         refresh=refresh, max_age=max_age, concurrency=concurrency, replace=replace)
 
 
 def _age(seconds: float) -> str:
