@@ -46,3 +46,26 @@ def test_readme_example_runs(line, data_home, monkeypatch, tmp_path, capsys):
     monkeypatch.chdir(tmp_path)  # `sco report -o sco-report.html` writes here
     rc = main(shlex.split(line)[1:])
     assert rc == 0, capsys.readouterr().err
+
+
+def test_readme_python_session_runs(data_home, monkeypatch):
+    """The README's five-line Python session runs as written, and each line gives a non-empty answer."""
+    import polars as pl
+
+    block = re.search(r"```python\n(.*?)```", README, flags=re.S).group(1)
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert len(lines) == 5 and lines[0] == "import sco_observatory as sco"
+    monkeypatch.setenv("SCO_OBSERVATORY_HOME", str(data_home))
+    namespace: dict = {}
+    results = []
+    for line in lines:
+        code = line.split("  #")[0].strip()
+        if "=" in code.split("(")[0] or code.startswith("import"):
+            exec(code, namespace)
+        else:
+            results.append(eval(code, namespace))
+    namespace["obs"].close()
+    assert [type(r).__name__ for r in results] == ["DataFrame", "DataFrame", "DataFrame"]
+    assert isinstance(results[0], pl.DataFrame) and "IND" in results[0]["iso3"].to_list()
+    assert results[1].height > 0 and set(results[1]["year"]) <= set(range(2010, 2021))
+    assert len(results[2]) == 1 and "beta" in results[2].columns
