@@ -98,7 +98,6 @@ def test_nearest_year_is_explicit(store):
 
 @pytest.fixture(scope="module")
 def nmc_store(request):
-
     from metrics_fixtures import load_nmc
     from sco_observatory.store import open_memory_store
 
