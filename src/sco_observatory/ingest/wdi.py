@@ -43,7 +43,7 @@ def plan_long(path: Path, code: str | None = None) -> ImportPlan:
     require_columns(path, LONG_COLUMNS, "WDI long CSV")
     code = (code or indicator_code_from_name(path)).upper()
     select = f"""
-        SELECT "Country Code" AS iso3, TRY_CAST("Year" AS INTEGER) AS year, '{code}' AS code,
+        SELECT "Country Code" AS iso3, TRY_CAST("Year" AS INTEGER) AS year, {sql_string(code)} AS code,
                TRY_CAST("Value" AS DOUBLE) AS value, NULL::VARCHAR AS unit, FALSE AS estimate,
                "Value" AS _raw, row_number() OVER () + 1 AS _line
         FROM {csv_source(path)}"""
