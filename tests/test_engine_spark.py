@@ -103,7 +103,7 @@ def _product_store():
 
 
 def _real_store(data):
-    from metrics_fixtures import load_dots, load_wdi
+    from metrics_fixtures import load_dots, load_nmc, load_wdi
 
     from sco_observatory.store import open_memory_store
 
@@ -111,11 +111,12 @@ def _real_store(data):
     load_dots(s, data, years=(2011, 2012))
     load_wdi(s, data, "NY.GDP.MKTP.CD")
     load_wdi(s, data, "SP.POP.TOTL")
+    load_nmc(s, data)
     return s
 
 
 def _cases(real, toy):
-    from sco_observatory.metrics import power, series, siei, trade, values
+    from sco_observatory.metrics import convergence, power, series, siei, trade, values
 
     ca = ["KAZ", "KGZ", "TJK", "TKM", "UZB"]
     sco = ca + ["RUS", "CHN"]
@@ -140,16 +141,20 @@ def _cases(real, toy):
         # SIEI-style indices (country and group levels are polars sums over the same pair query)
         "siei trade pair": lambda: siei.trade_index(real, sco, y),
         "siei hypotheses": lambda: siei.trade_hypotheses(real, ca + ["RUS"], 2012),
-        "siei agriculture": lambda: siei.agriculture_index(toy_with_gdp(toy), ["AAA", "BBB", "CCC"], (2010, 2010)),
+        "siei agriculture": lambda: siei.agriculture_index(toy, ["AAA", "BBB", "CCC"], (2010, 2010)),
+        "siei migration": lambda: siei.migration_index(toy, ["AAA", "BBB", "CCC"], 2010, source="un:o'toy"),
         # indicator look-ups behind power and convergence
         "values nearest": lambda: values(real, "gdp", sco + ["AFG"], 2012, nearest=1),
         "series": lambda: series(real, "population", sco, y),
         "power shares": lambda: power.shares(real, sco, "gdp", 2012),
+        "cinc within the group": lambda: power.cinc(real, sco, y),
+        "sigma": lambda: convergence.sigma(real, sco, "gdp", y),
     }
 
 
 def toy_with_gdp(toy):
-    """The toy store plus a GDP row per economy (idempotent), for the agriculture index."""
+    """The toy store plus GDP, population and migrant stocks (idempotent), for the agriculture and
+    migration indices; the migration source id carries a quote on purpose."""
     import datetime as dt
 
     if not toy.con.execute("SELECT count(*) FROM indicator WHERE code = 'NY.GDP.MKTP.CD'").fetchone()[0]:
@@ -157,6 +162,12 @@ def toy_with_gdp(toy):
                            VALUES ('wdi:toy', 'toy', 'test', ?, 'test', 'indicator', 0)""", [dt.datetime(2020, 1, 1)])
         toy.con.executemany("INSERT INTO indicator VALUES (?, 2010, 'NY.GDP.MKTP.CD', ?, 'US$', false, 'wdi:toy')",
                             [("AAA", 1000.0), ("BBB", 2000.0), ("CCC", 500.0), ("DDD", 50.0)])
+        toy.con.executemany("INSERT INTO indicator VALUES (?, 2010, 'SP.POP.TOTL', ?, 'persons', false, 'wdi:toy')",
+                            [("AAA", 10.0), ("BBB", 20.0), ("CCC", 5.0), ("DDD", 1.0)])
+        toy.con.execute("""INSERT INTO source (source_id, title, publisher, retrieved, format, table_name, rows)
+                           VALUES ('un:o''toy', 'toy', 'test', ?, 'test', 'migration', 0)""", [dt.datetime(2020, 1, 1)])
+        toy.con.executemany("INSERT INTO migration VALUES (?, ?, 2010, ?, 'un:o''toy')",
+                            [("AAA", "BBB", 1.5), ("BBB", "AAA", 2.0), ("CCC", "AAA", 0.25)])
     return toy
 
 
@@ -179,4 +190,4 @@ def test_every_converted_measure_is_equal_on_duckdb_and_spark():
             differences.append(f"{name}: {diff}")
         ran += 1
     assert not differences, "DuckDB and Spark differ:\n" + "\n".join(differences)
-    assert ran >= 18
+    assert ran >= 21

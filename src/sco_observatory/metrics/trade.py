@@ -103,8 +103,10 @@ _ROWS_SQL = {
     "family": "SELECT * FROM trade WHERE year BETWEEN $y0 AND $y1 AND split_part(source_id, ':', 1) = $family",
     "source": "SELECT * FROM trade WHERE year BETWEEN $y0 AND $y1 AND source_id = $source_id",
 }
-_HAS_FLOW_SQL = "SELECT count(*) AS n FROM (SELECT 1 AS one FROM rows WHERE flow = $flow LIMIT 1) AS x"
-_HAS_WORLD_SQL = "SELECT count(*) AS n FROM (SELECT 1 AS one FROM rows WHERE partner = 'WLD' LIMIT 1) AS x"
+_PROBE_SQL = """
+    SELECT (SELECT count(*) FROM (SELECT 1 AS one FROM rows WHERE flow = $flow LIMIT 1) AS x) AS has_flow,
+           (SELECT count(*) FROM (SELECT 1 AS one FROM rows WHERE partner = 'WLD' LIMIT 1) AS w) AS has_world"""
+"""Does the dataset hold rows of this flow side, and published World rows? (one round trip for both)"""
 _REPORTED_SQL = """SELECT reporter AS exporter, partner AS importer, year, product, value_usd AS value,
                           coalesce(valuation, 'FOB') AS valuation, 'reported' AS basis, source_id AS source
                    FROM rows WHERE flow = 'X'"""
@@ -131,10 +133,10 @@ def _rows_cte(b: Builder, ds: Dataset, years: tuple[int, int]) -> CteName:
     return b.cte("rows", _ROWS_SQL["family"], y0=y0, y1=y1, family=ds.family)
 
 
-def _count(store, ds: Dataset, years: tuple[int, int], sql: str, **values) -> int:
+def _probe(store, ds: Dataset, years: tuple[int, int], flow: str) -> tuple[int, int]:
     b = Builder()
     rows = _rows_cte(b, ds, years)
-    return int(run(store, b.build(sql, rows=rows, **values)).item(0, 0))
+    return run(store, b.build(_PROBE_SQL, rows=rows, flow=flow)).row(0)
 
 
 def flows_cte(b: Builder, store, years: tuple[int, int], basis: Basis = "reported", source: str | None = None,
@@ -147,12 +149,12 @@ def flows_cte(b: Builder, store, years: tuple[int, int], basis: Basis = "reporte
     y0, y1 = int(years[0]), int(years[1])
     side = {"reported": ("X", "exporter-reported exports", "mirror or best"),
             "mirror": ("M", "partner-reported imports", "reported or best")}.get(basis)
-    if side and not _count(store, ds, years, _HAS_FLOW_SQL, flow=side[0]):
+    has_flow, has_world = _probe(store, ds, years, side[0] if side else "X")
+    if side and not has_flow:
         raise DataMissingError(  # an empty basis would otherwise give empty frames, silently
             f"{ds.label} holds no {side[1]} for {y0}-{y1}, so the '{basis}' flow basis has no data",
             f"use --flows {side[2]} (CEPII BACI, for one, is exporter-side FOB only)",
         )
-    has_world = _count(store, ds, years, _HAS_WORLD_SQL)
     rows = _rows_cte(b, ds, years)
     if basis == "reported":
         rel = b.cte("reported", _REPORTED_SQL, rows=rows)
