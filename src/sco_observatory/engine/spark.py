@@ -17,8 +17,10 @@ never part of the SQL text. Results come back as Arrow and become polars frames.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
@@ -53,8 +55,6 @@ def session():
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise SparkUnavailableError("the Spark engine needs pyspark, which is not installed",
                                     "pip install 'pyspark>=4' (and a Java 17+ runtime), or use --engine duckdb") from exc
-    import shutil
-
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         raise SparkUnavailableError("the Spark engine needs a Java runtime (java not found, JAVA_HOME unset)",
                                     "install Java 17 (e.g. apt-get install openjdk-17-jre-headless), or use --engine duckdb")
@@ -92,6 +92,7 @@ def _export_fallback(store, table: str) -> tuple[str, list[str]]:
     file in a temporary directory and return (root, [file]). Used only when the store has no
     `table_files`; to be removed once the store serves its own parquet files (Delta Lake snapshot)."""
     root = Path(tempfile.mkdtemp(prefix=f"sco-spark-{table}-"))
+    atexit.register(shutil.rmtree, root, True)  # the export lives as long as the process's Spark views
     path = root / f"{table}.parquet"
     store.con.execute(f"COPY {table} TO '{path}' (FORMAT parquet)")  # sql-hygiene: identifiers and a temp path we made
     return str(root), [str(path)]
