@@ -36,6 +36,9 @@ MASTER_ENV = "SCO_SPARK_MASTER"
 DATA_TABLES = ("trade", "indicator", "migration")
 CATALOG_TABLES = ("source",)
 
+_LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+"""Errors-only logging for the JVM (the packaged file; Spark's default prints INFO/WARN lines)."""
+
 _session = None
 _registered: tuple | None = None  # (store identity, content fingerprint) of the views in the session
 _frames: dict[tuple, dict] = {}    # the Spark frames of each (store, fingerprint) seen by this process
@@ -66,7 +69,7 @@ def session():
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", os.environ.get("SCO_SPARK_SHUFFLE_PARTITIONS", "4"))
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=ERROR"))
+               .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}"))
     for kv in os.environ.get("SCO_SPARK_CONF", "").split(","):  # extra settings, e.g. for a cluster: k=v,k=v
         if "=" in kv:
             builder = builder.config(*kv.split("=", 1))
