@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import _shared_data
 
 from sco_observatory.metrics import claims
 
@@ -33,7 +33,7 @@ def test_claims_on_embedded_default(store):
 def test_claims_with_real_data(store):
     from metrics_fixtures import load_dots, load_wdi
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = _shared_data()  # honours SCO_SHARED_DATA, as the shared_data fixture does
     if not (data / "trade_imf_dots").is_dir():
         pytest.skip("shared data absent")
     load_dots(store, data, years=(2012, 2012))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from conftest import _shared_data
 
 from sco_observatory.errors import DataMissingError
 from sco_observatory.metrics import convergence
@@ -87,7 +87,7 @@ def test_eaeu_art63_inflation_rule():
 def test_real_gdp_pc_convergence_ca():
     from metrics_fixtures import load_wdi
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = _shared_data()  # honours SCO_SHARED_DATA, as the shared_data fixture does
     if not (data / "wdi").is_dir():
         pytest.skip("shared data absent")
     s = open_memory_store(seed=False)

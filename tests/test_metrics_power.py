@@ -6,6 +6,7 @@ import math
 
 import polars as pl
 import pytest
+from conftest import _shared_data
 
 from sco_observatory.errors import DataMissingError
 from sco_observatory.metrics import InsufficientGroupError, power
@@ -97,12 +98,10 @@ def test_nearest_year_is_explicit(store):
 
 @pytest.fixture(scope="module")
 def nmc_store(request):
-    from pathlib import Path
-
     from metrics_fixtures import load_nmc
     from sco_observatory.store import open_memory_store
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = _shared_data()  # honours SCO_SHARED_DATA, as the shared_data fixture does
     if not (data / "cow_nmc").is_dir():
         pytest.skip("shared data absent")
     s = open_memory_store()

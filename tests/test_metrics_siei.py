@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import _shared_data
 
 from sco_observatory.errors import DataMissingError
 from sco_observatory.metrics import siei
@@ -18,7 +18,7 @@ CA = ["KAZ", "KGZ", "TJK", "TKM", "UZB"]
 def s():
     from metrics_fixtures import load_dots, load_wdi
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = _shared_data()  # honours SCO_SHARED_DATA, as the shared_data fixture does
     if not (data / "trade_imf_dots").is_dir():
         pytest.skip("shared data absent")
     st = open_memory_store()

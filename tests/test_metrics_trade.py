@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import _shared_data
 
 from sco_observatory.errors import DataMissingError
 from sco_observatory.metrics import trade
@@ -114,7 +114,7 @@ def test_product_measures_need_product_data():
 def dots_store():
     from metrics_fixtures import load_dots, load_wdi
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = _shared_data()  # honours SCO_SHARED_DATA, as the shared_data fixture does
     if not (data / "trade_imf_dots").is_dir():
         pytest.skip("shared data absent")
     s = open_memory_store()
