@@ -45,7 +45,8 @@ def migrate_legacy(store: LakeStore, legacy: Path) -> int:
                 cols = [c for c in COLUMNS[table] if c != "source_id"]
                 reader = old.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE source_id = ?", [source_id])
                 staging = store.staging_name()
-                con.register(f"{staging}_arrow", reader.fetch_record_batch(1 << 17))
+                batches = getattr(reader, "to_arrow_reader", None) or reader.fetch_record_batch  # renamed in DuckDB 1.4
+                con.register(f"{staging}_arrow", batches(1 << 17))
                 con.execute(f"CREATE TEMP TABLE {staging} AS SELECT * FROM {staging}_arrow")
                 con.unregister(f"{staging}_arrow")
                 meta = SourceMeta(source_id=source_id, title=title, publisher=publisher, format=fmt, table_name=table,
