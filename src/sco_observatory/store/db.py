@@ -595,8 +595,10 @@ def _prepare(root: Path, catalog: Catalog, lock: WriterLock, legacy: Path | None
             f"the store at {root} has schema version {version}, newer than this sco-observatory ({SCHEMA_VERSION})",
             "upgrade sco-observatory, or point --home at another directory",
         )
-    fresh = not catalog.is_initialised() or (catalog.head() == 0 and not catalog.snapshot().sources)
-    if not fresh and version == SCHEMA_VERSION:
+    initialised = catalog.is_initialised()
+    empty = initialised and catalog.head() == 0 and not catalog.snapshot().sources
+    has_legacy = legacy is not None and legacy.exists()
+    if initialised and version == SCHEMA_VERSION and not (empty and (seed or has_legacy)):
         if not read_only and lock.try_acquire():
             try:
                 store = LakeStore(root, catalog, lock)
@@ -606,7 +608,10 @@ def _prepare(root: Path, catalog: Catalog, lock: WriterLock, legacy: Path | None
             finally:
                 lock.release()
         return
-    lock.acquire(config.writer_wait())
+    if not initialised:
+        lock.acquire(config.writer_wait())  # nothing to read before the catalog exists
+    elif not lock.try_acquire():
+        return  # a writer is at work (seeding, migrating or importing); read what the catalog holds
     try:
         catalog.initialise(SCHEMA_VERSION)
         if catalog.schema_version() < SCHEMA_VERSION:
