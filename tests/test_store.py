@@ -144,3 +144,26 @@ def test_engine_interface_on_file_store(isolated_home):
 
 def test_engine_interface_on_memory_store(store):
     _check_engine_interface(store)
+
+
+def test_failed_import_on_file_store_changes_nothing_and_leaves_no_files(isolated_home, shared_data):
+    from sco_observatory.ingest import FORMATS
+    from sco_observatory.ingest.base import run_import
+    from store_checks import assert_clean, fingerprint
+
+    dots = shared_data / "trade_imf_dots" / "dots_focus_reporters_1990_2020.csv"
+    with open_store() as store:
+        before = fingerprint(store)
+
+        def crash():
+            # the writer sees its own rows before commit; nobody else does
+            assert store.con.execute("SELECT count(*) FROM trade").fetchone()[0] > 100_000
+            with open_store(read_only=True) as other:
+                assert other.con.execute("SELECT count(*) FROM trade").fetchone()[0] == 0
+            raise RuntimeError("simulated crash")
+
+        with pytest.raises(RuntimeError):
+            run_import(store, FORMATS["imf-dots-long"].plan(dots), before_commit=crash)
+        assert fingerprint(store) == before
+        assert list(store.table_root("trade").rglob("*.parquet")) == []
+        assert_clean(store)
