@@ -112,6 +112,12 @@ def _connect(tmp: Path | None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(":memory:", config=settings)
 
 
+def _arrow(result) -> pa.Table:
+    """A DuckDB result as an Arrow table (`to_arrow_table` in DuckDB 1.5, which deprecates `fetch_arrow_table`)."""
+    convert = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+    return convert()
+
+
 def _source_row(meta: SourceMeta, table: str, rows: int) -> tuple:
     return (meta.source_id, meta.title, meta.publisher, meta.year, meta.url, meta.licence, meta.citation,
             meta.retrieved, meta.sha256, meta.file_name, meta.format, table, rows)
@@ -250,9 +256,9 @@ class Store:
     def catalog_arrow(self, name: str) -> pa.Table:
         """A catalog table (`source`, `meta`) as Arrow."""
         if name == "source":
-            return self.con.execute(
+            return _arrow(self.con.execute(
                 f"SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM source ORDER BY source_id"
-            ).to_arrow_table().cast(pa.schema(SOURCE_COLUMNS))
+            )).cast(pa.schema(SOURCE_COLUMNS))
         if name == "meta":
             return pa.table({"key": ["schema_version"], "value": [str(self.schema_version())]})
         raise StoreError(f"no catalog table {name!r}", "use 'source' or 'meta'")
@@ -378,8 +384,7 @@ class LakeStore(Store):
 
     def _schema(self, table: str) -> pa.Schema:
         if table not in self._schemas:
-            self._schemas[table] = self.con.execute(
-                f"SELECT * FROM {DDL_SCHEMA}.{table} LIMIT 0").to_arrow_table().schema
+            self._schemas[table] = _arrow(self.con.execute(f"SELECT * FROM {DDL_SCHEMA}.{table} LIMIT 0")).schema
         return self._schemas[table]
 
     # -- the interface other engines read the store through ---------------------------------
