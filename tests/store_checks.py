@@ -11,10 +11,12 @@ from urllib.parse import unquote
 from sco_observatory.store.schema import COLUMNS
 
 
-def fingerprint(store) -> dict:
-    """Per table and source: row count, and order-independent sums of a row hash and of the value;
-    plus every source row (sha256, retrieval time, rows). Equal fingerprints = equal contents."""
-    out = {"source": store.con.execute("SELECT * FROM source ORDER BY source_id").fetchall()}
+def fingerprint(store, *, retrieved: bool = True) -> dict:
+    """Per table and source: row count and order-independent sums of a row hash; plus every source row
+    (sha256, rows, and the retrieval time unless `retrieved=False`: a re-import of the same file is
+    retrieved anew). Equal fingerprints = equal contents."""
+    columns = "*" if retrieved else "* EXCLUDE (retrieved)"
+    out = {"source": store.con.execute(f"SELECT {columns} FROM source ORDER BY source_id").fetchall()}
     for table, cols in COLUMNS.items():
         out[table] = store.con.execute(
             f"""SELECT source_id, count(*), sum(hash({', '.join(cols)}) % 1000000007), sum(hash({', '.join(cols)}) // 1000000007)

@@ -95,14 +95,17 @@ def test_random_kill_9_of_a_3m_row_import(isolated_home, tmp_path):
     first = _sco(isolated_home, "import", str(baci))
     assert first.wait(timeout=900) == 0, first.stderr.read()
     full = time.perf_counter() - started
+    rows_of = {baci: 3_000_000, new: 2_900_000}
     with open_store() as store:
-        before = fingerprint(store)
+        held = fingerprint(store)
+        committed = {baci: fingerprint(store, retrieved=False), new: None}
+    current, target = baci, new
     rng = random.Random(20261201)
     outcomes = {"before": 0, "after": 0}
-    after = None
     for attempt in range(20):
-        delay = rng.uniform(0.3, full) if attempt % 2 == 0 else rng.uniform(0.8 * full, 1.1 * full)
-        proc = _sco(isolated_home, "import", str(new))
+        # Half the kills anywhere in the import, half in its last part (files written, commits).
+        delay = rng.uniform(0.3, full) if attempt % 2 == 0 else rng.uniform(0.7 * full, 1.05 * full)
+        proc = _sco(isolated_home, "import", str(target))
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         code = proc.wait(timeout=60)
@@ -110,22 +113,24 @@ def test_random_kill_9_of_a_3m_row_import(isolated_home, tmp_path):
         with open_store() as store:
             state = fingerprint(store)
             assert_clean(store)
-            if state == before:
+            if state == held:
                 outcomes["before"] += 1
                 continue
-            # The kill came after the commit: the import is complete, exactly the new file's rows.
+            # The kill came after the commit: the store holds exactly the target file's rows.
             rows = store.con.execute("SELECT count(*) FROM trade WHERE source_id LIKE 'baci:%'").fetchone()[0]
-            assert rows == 2_900_000
-            after = after or state
-            assert state == after
+            assert rows == rows_of[target]
+            loose = fingerprint(store, retrieved=False)
+            committed[target] = committed[target] or loose
+            assert loose == committed[target]
             outcomes["after"] += 1
-            assert import_file(store, baci).status == "replaced"  # back to the old version for the next kill
-            assert fingerprint(store) == before
+            held, current, target = state, target, current  # the next kills import the other version
+    print(f"20 SIGKILLs of a {rows_of[baci]:,}-row import (full import {full:.0f} s): {outcomes}")
     assert outcomes["before"] >= 10, outcomes
-    done = _sco(isolated_home, "import", str(new))
+    done = _sco(isolated_home, "import", str(target))
     assert done.wait(timeout=900) == 0, done.stderr.read()
     with open_store() as store:
-        assert store.con.execute("SELECT count(*) FROM trade WHERE source_id LIKE 'baci:%'").fetchone()[0] == 2_900_000
-        if after is not None:
-            assert fingerprint(store) == after
+        rows = store.con.execute("SELECT count(*) FROM trade WHERE source_id LIKE 'baci:%'").fetchone()[0]
+        assert rows == rows_of[target]
+        if committed[target] is not None:
+            assert fingerprint(store, retrieved=False) == committed[target]
         assert_clean(store)
