@@ -49,7 +49,7 @@ def test_open_exports_and_repr(tmp_path):
     assert "(open" in repr(obs)
     obs.close()
     assert "not yet opened" in repr(obs)
-    assert (tmp_path / config.STORE_FILE).exists()
+    assert (tmp_path / config.STORE_DIR).is_dir()
 
 
 def test_years_in_every_form_give_the_same_span(obs):
@@ -117,11 +117,16 @@ def test_threshold_forms():
         api._threshold("20")
 
 
-def test_read_only_observatory_does_not_write(data_home, tmp_path):
-    before = (data_home / config.STORE_FILE).stat().st_mtime_ns
+def _tree(root):
+    return sorted((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file())
+
+
+def test_read_only_observatory_does_not_write(data_home):
+    before = _tree(data_home / config.STORE_DIR)
     with sco.open(data_home, read_only=True) as o:
         assert o.data().height > 0
-    assert (data_home / config.STORE_FILE).stat().st_mtime_ns == before
+        assert o.power("SCO@2012", "defence", 2012).height == 6
+    assert _tree(data_home / config.STORE_DIR) == before
 
 
 def test_frames_are_polars(obs):

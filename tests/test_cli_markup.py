@@ -1,7 +1,8 @@
 """User and imported text is never markup: not rich markup in the terminal, not HTML in the report.
 
 The hostile strings go in through the ordinary door, a generic CSV with a sidecar, as indicator
-codes, units, a source title, publisher and citation; a `javascript:` URL is refused at import.
+codes, units, a source title, publisher and citation. A `javascript:` URL in the sidecar is refused
+at the import (ingest/options.py); the report's own link check (`safe_href`) is tested on notes.
 """
 
 import json
@@ -15,7 +16,8 @@ HOSTILE = ["[/]", "[bold]", "<script>alert(1)</script>", '"><img src=x onerror=a
 TITLE = " ".join(HOSTILE)
 
 
-def _hostile_files(tmp_path, url: str):
+@pytest.fixture
+def hostile_import(tmp_path, capsys):
     data = tmp_path / "evil.csv"
     rows = ["iso3,year,code,value,unit"]
     for i, code in enumerate(HOSTILE):
@@ -25,23 +27,20 @@ def _hostile_files(tmp_path, url: str):
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     (tmp_path / "evil.source.json").write_text(json.dumps({
         "title": TITLE, "id": "user:evil", "publisher": "[red]pub", "citation": "<b>cite</b> [/]",
-        "url": url}), encoding="utf-8")
-    return data
-
-
-@pytest.fixture
-def hostile_import(tmp_path, capsys):
-    data = _hostile_files(tmp_path, "https://example.org/[bold]")
+        "url": "https://example.org/evil?<b>"}), encoding="utf-8")
     assert main(["import", str(data)]) == 0, capsys.readouterr().err
     capsys.readouterr()
     return data
 
 
-def test_a_javascript_source_url_is_refused_and_the_store_untouched(tmp_path, capsys):
-    data = _hostile_files(tmp_path, "javascript:alert(1)")
-    assert main(["import", str(data)]) == 2
+def test_a_javascript_url_in_a_sidecar_is_refused_at_the_import(tmp_path, capsys):
+    data = tmp_path / "evil.csv"
+    data.write_text("iso3,year,code,value\nKAZ,2012,X,1\n", encoding="utf-8")
+    (tmp_path / "evil.source.json").write_text(json.dumps({"title": "t", "id": "user:evil",
+                                                            "url": "javascript:alert(1)"}), encoding="utf-8")
+    rc = main(["import", str(data)])
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "http(s)://" in err
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "http" in err
     assert main(["data", "list", "--format", "csv"]) == 0
     assert "user:evil" not in capsys.readouterr().out
 
@@ -78,7 +77,7 @@ def test_only_http_https_and_doi_become_links():
         assert Note(1, "k", "t", bad).href is None, bad
 
 
-def test_report_escapes_a_hostile_source(hostile_import, tmp_path, monkeypatch):
+def test_report_escapes_a_hostile_source_and_never_links_javascript(hostile_import, tmp_path, monkeypatch):
     from sco_observatory.report import builder
 
     real = builder._section_builders
@@ -95,4 +94,4 @@ def test_report_escapes_a_hostile_source(hostile_import, tmp_path, monkeypatch):
     assert "<script>alert(1)</script>" not in page
     assert "<img src=x onerror" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text
-    assert "https://example.org/[bold]" in page  # the (safe) source URL is shown
+    assert "example.org/evil?&lt;b&gt;" in page and "<b>cite" not in page  # URL and citation escaped

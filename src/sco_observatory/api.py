@@ -145,14 +145,18 @@ class Observatory:
     def __init__(self, home: str | Path | None = None, *, read_only: bool = False, engine: str | None = None) -> None:
         self.home = Path(home).expanduser() if home is not None else config.home_dir()
         self.read_only = read_only
+        if engine is not None:
+            from sco_observatory.engine import set_engine
+
+            set_engine(engine)  # validated here (one line if unknown); the engine is chosen per process
         self.engine = engine
         self._store: Store | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     @property
     def store_path(self) -> Path:
-        """Where the store lives (`home` / the store file)."""
-        return self.home / config.STORE_FILE
+        """Where the store lives: `home`/store (a legacy `home`/observatory.duckdb is migrated on first open)."""
+        return self.home / config.STORE_DIR
 
     @property
     def store(self) -> "Store":
@@ -160,14 +164,7 @@ class Observatory:
         if self._store is None:
             from sco_observatory.store import open_store
 
-            kwargs: dict[str, Any] = {"read_only": self.read_only}
-            if self.engine is not None:
-                kwargs["engine"] = self.engine  # the engine interface (DuckDB/Spark) where the store takes one
-            try:
-                self._store = open_store(self.store_path, **kwargs)
-            except TypeError:
-                raise ObservatoryError(f"this store does not take an engine ('{self.engine}')",
-                                       "open without engine=, or install a version with the engine interface") from None
+            self._store = open_store(self.store_path, read_only=self.read_only)
         return self._store
 
     def close(self) -> None:
@@ -628,7 +625,8 @@ class Observatory:
 
 def open(home: str | Path | None = None, *, read_only: bool = False, engine: str | None = None) -> Observatory:
     """Open the observatory: `home` holds the store (default: --home / $SCO_OBSERVATORY_HOME / the
-    platform's data directory); `read_only` never writes; `engine` picks the query engine where supported.
+    platform's data directory); `read_only` never writes; `engine` picks the query engine of the
+    metrics, "duckdb" (default) or "spark" (for the whole process, as `sco --engine` does).
 
     >>> open(read_only=True).read_only
     True

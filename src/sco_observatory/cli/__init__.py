@@ -34,9 +34,14 @@ def _version(value: bool) -> None:
 def _global(
     home: Optional[str] = typer.Option(None, "--home", help="Data directory holding the store (default: platform data dir; env SCO_OBSERVATORY_HOME)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="Query engine for the metrics: duckdb (default) or spark (env SCO_ENGINE)."),
 ) -> None:
     """Global options."""
     config.set_home(home)
+    from sco_observatory import engine as engines
+
+    engines.set_engine(engine)
+    engines.engine_name()  # validates SCO_ENGINE now: a bad value is one line before any work
 
 
 def _register_all() -> None:

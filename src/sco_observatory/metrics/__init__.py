@@ -15,16 +15,19 @@ Shared conventions, implemented here once:
 - Where several sources hold one indicator, **one** source is used for the whole call: the source
   covering most of the requested countries, ties broken by `SOURCE_PRIORITY`; `source=` overrides.
   Values are never mixed across sources within one computation; the chosen source is a column.
+- Every query is built once with `sco_observatory.engine` (constant SQL, user values as bound
+  parameters) and runs on the engine in force — DuckDB by default, Spark with `--engine spark`.
 - Missing is missing: a country without a value keeps its row with `value = null`, is left out of
   shares and concentration, and is counted in `n_missing`. Nothing is ever filled with zero.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import polars as pl
 
+from sco_observatory.engine import query, run
 from sco_observatory.errors import DataMissingError, ObservatoryError
 
 ALIASES: dict[str, str] = {
@@ -79,25 +82,21 @@ def _priority(source_id: str) -> int:
     return len(SOURCE_PRIORITY)
 
 
-def _in_list(values: Iterable[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
 def choose_source(store, code: str, countries: Sequence[str], years: tuple[int, int], source: str | None = None) -> str:
     """The one source used for `code` over `countries` and `years` (see module docstring).
 
     `source` may be a full source id or a prefix ending before ':' (e.g. 'sipri' or 'wdi').
     """
-    rows = store.con.execute(
-        f"""SELECT source_id, count(DISTINCT iso3) AS n FROM indicator
-            WHERE code = ? AND year BETWEEN ? AND ? AND iso3 IN ({_in_list(countries)})
-            GROUP BY source_id""",
-        [code, years[0], years[1]],
-    ).fetchall()
+    rows = run(store, query(
+        """SELECT source_id, count(DISTINCT iso3) AS n FROM indicator
+           WHERE code = $code AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
+           GROUP BY source_id""",
+        code=code, y0=int(years[0]), y1=int(years[1]), isos=list(countries))).rows()
     if source:
         matching = [r for r in rows if r[0] == source or r[0].startswith(source.rstrip(":") + ":")]
         if not matching:
-            held = store.con.execute("SELECT DISTINCT source_id FROM indicator WHERE code = ? ORDER BY 1", [code]).fetchall()
+            held = run(store, query("SELECT DISTINCT source_id FROM indicator WHERE code = $code ORDER BY source_id",
+                                    code=code)).rows()
             raise DataMissingError(
                 f"source '{source}' holds no {code} for {', '.join(countries)} in {_years_text(years)}",
                 "sources holding " + code + ": " + (", ".join(r[0] for r in held) or "none")
@@ -115,9 +114,8 @@ def _years_text(years: tuple[int, int]) -> str:
 
 
 def _raise_missing(store, code: str, countries: Sequence[str], years: tuple[int, int]) -> None:
-    span = store.con.execute(
-        "SELECT min(year), max(year), count(*) FROM indicator WHERE code = ?", [code]
-    ).fetchone()
+    span = run(store, query("SELECT min(year) AS y0, max(year) AS y1, count(*) AS n FROM indicator WHERE code = $code",
+                            code=code)).row(0)
     if not span[2]:
         raise DataMissingError(
             f"the store holds no indicator {code}",
@@ -144,12 +142,11 @@ def values(store, indicator: str, countries: Sequence[str], year: int, *, source
     isos = list(dict.fromkeys(c.upper() for c in countries))
     window = (year - nearest, year + nearest)
     src = choose_source(store, code, isos, window, source)
-    found = store.con.execute(
-        f"""SELECT iso3, year, code, value, unit, source_id AS source FROM indicator
-            WHERE code = ? AND source_id = ? AND year BETWEEN ? AND ? AND iso3 IN ({_in_list(isos)})
-            QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY abs(year - ?), year) = 1""",
-        [code, src, window[0], window[1], year],
-    ).pl()
+    found = run(store, query(
+        """SELECT iso3, year, code, value, unit, source_id AS source FROM indicator
+           WHERE code = $code AND source_id = $source AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
+           QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY abs(year - $year), year) = 1""",
+        code=code, source=src, y0=int(window[0]), y1=int(window[1]), isos=isos, year=int(year)))
     wanted = pl.DataFrame({"iso3": isos, "_order": list(range(len(isos)))})
     out = (wanted.join(found, on="iso3", how="left").sort("_order").drop("_order")
            .with_columns(pl.lit(code).alias("code"), pl.lit(src).alias("source")))
@@ -163,12 +160,11 @@ def series(store, indicator: str, countries: Sequence[str], years: tuple[int, in
     code = indicator_code(indicator)
     isos = list(dict.fromkeys(c.upper() for c in countries))
     src = choose_source(store, code, isos, years, source)
-    return store.con.execute(
-        f"""SELECT iso3, year::BIGINT AS year, code, value, unit, source_id AS source FROM indicator
-            WHERE code = ? AND source_id = ? AND year BETWEEN ? AND ? AND iso3 IN ({_in_list(isos)})
-            ORDER BY iso3, year""",
-        [code, src, years[0], years[1]],
-    ).pl()
+    return run(store, query(
+        """SELECT iso3, CAST(year AS BIGINT) AS year, code, value, unit, source_id AS source FROM indicator
+           WHERE code = $code AND source_id = $source AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
+           ORDER BY iso3, year""",
+        code=code, source=src, y0=int(years[0]), y1=int(years[1]), isos=isos))
 
 
 def missing_note(frame: pl.DataFrame, column: str = "value") -> str:

@@ -14,9 +14,10 @@ from typing import Sequence
 
 import polars as pl
 
+from sco_observatory.engine import query, run
 from sco_observatory.errors import DataMissingError
-from sco_observatory.metrics import (DEFAULT_POWER_INDICATORS, InsufficientGroupError, _in_list, _priority,
-                                     indicator_code, require_group, values)
+from sco_observatory.metrics import (DEFAULT_POWER_INDICATORS, InsufficientGroupError, _priority, indicator_code,
+                                     require_group, values)
 
 CON_FORMULA = "CON = sqrt((Σ S_i² − 1/N) / (1 − 1/N)), S_i = share of the group total (Ray & Singer 1973) [S]"
 HHI_FORMULA = "HHI = Σ S_i², S_i = share of the group total (fractions; ×10,000 for points)"
@@ -191,6 +192,24 @@ def _cinc_from_components(long: pl.DataFrame, group_label: str) -> pl.DataFrame:
             .sort(["year", "cinc_group"], descending=[False, True]))
 
 
+# The NMC queries, one constant fragment per (group given?, source given?) — no SQL is assembled at run time.
+_GROUP = " AND iso3 IN ($isos)"
+_SOURCE = " AND (source_id = $source OR starts_with(source_id, $prefix))"
+_NMC_HELD_SQL = {
+    g: ("SELECT source_id, count(DISTINCT iso3) AS n FROM indicator WHERE code IN ($codes) AND year BETWEEN $y0 AND $y1"
+        + (_GROUP if g else "") + " GROUP BY source_id")
+    for g in (False, True)}
+_NMC_LONG_SQL = {
+    (g, src): ("SELECT iso3, CAST(year AS BIGINT) AS year, replace(code, 'COW.NMC.', '') AS component, value, "
+               "source_id AS source FROM indicator WHERE code IN ($codes) AND year BETWEEN $y0 AND $y1"
+               + (_GROUP if g else "") + (_SOURCE if src else ""))
+    for g in (False, True) for src in (False, True)}
+_NMC_PUBLISHED_SQL = {
+    (g, src): ("SELECT iso3, CAST(year AS BIGINT) AS year, value AS cinc_published FROM indicator "
+               "WHERE code = 'COW.NMC.CINC' AND year BETWEEN $y0 AND $y1" + (_GROUP if g else "") + (_SOURCE if src else ""))
+    for g in (False, True) for src in (False, True)}
+
+
 def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, source: str | None = None) -> pl.DataFrame:
     """CINC recomputed within a group from COW NMC v6 components (METHODS §5.1–5.2, Option A [V]).
 
@@ -201,23 +220,18 @@ def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, sour
     Columns: iso3, year, cinc_group, components, component_list, cinc_published, cinc_option_b,
     system, source, method. NMC ends in 2016; see `cinc_extended` for later years.
     """
-    where_c = f"AND iso3 IN ({_in_list(countries)})" if countries else ""
     if countries:
         require_group(countries, 2, "a within-group CINC")
+    scope = {"codes": list(NMC_CODES.values()), "y0": int(years[0]), "y1": int(years[1])}
+    if countries:
+        scope["isos"] = list(countries)
     if not source:  # one source per call: two NMC releases in the store must not be summed together
-        held = store.con.execute(
-            f"""SELECT source_id, count(DISTINCT iso3) FROM indicator
-                WHERE code IN ({_in_list(NMC_CODES.values())}) AND year BETWEEN ? AND ? {where_c} GROUP BY 1""",
-            [years[0], years[1]]).fetchall()
+        held = run(store, query(_NMC_HELD_SQL[bool(countries)], **scope)).rows()
         if len(held) > 1:
             source = sorted(held, key=lambda r: (-r[1], _priority(r[0]), r[0]))[0][0]
-    src_filter = "AND (source_id = ? OR source_id LIKE ?)" if source else ""
-    params = [years[0], years[1]] + ([source, source.rstrip(":") + ":%"] if source else [])
-    long = store.con.execute(
-        f"""SELECT iso3, year::BIGINT AS year, replace(code, 'COW.NMC.', '') AS component, value, source_id AS source
-            FROM indicator WHERE code IN ({_in_list(NMC_CODES.values())}) AND year BETWEEN ? AND ? {where_c} {src_filter}""",
-        params,
-    ).pl()
+    picked = dict(scope, source=source, prefix=source.rstrip(":") + ":") if source else scope
+    kind = (bool(countries), bool(source))
+    long = run(store, query(_NMC_LONG_SQL[kind], **picked))
     if long.height == 0:
         raise DataMissingError(
             f"the store holds no COW NMC components for {years[0]}-{years[1]}"
@@ -227,10 +241,8 @@ def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, sour
         )
     label = "group: " + ",".join(countries) if countries else "all states in the store"
     out = _cinc_from_components(long, label)
-    published = store.con.execute(
-        f"""SELECT iso3, year::BIGINT AS year, value AS cinc_published FROM indicator
-            WHERE code = 'COW.NMC.CINC' AND year BETWEEN ? AND ? {where_c} {src_filter}""", params,
-    ).pl()
+    picked.pop("codes")
+    published = run(store, query(_NMC_PUBLISHED_SQL[kind], **picked))
     out = out.join(published, on=["iso3", "year"], how="left").with_columns(
         (pl.col("cinc_published") / pl.col("cinc_published").sum().over("year")).alias("cinc_option_b"),
         pl.lit("COW NMC v6 components, shares within the system, mean over available components (METHODS §5.2 Option A)").alias("method"),
@@ -253,7 +265,8 @@ def cinc_extended(store, countries: Sequence[str], year: int, *, source: str | N
     parts = []
     for component, codes in PROXY_CODES.items():  # six components, not rows
         for code in codes:
-            known = store.con.execute("SELECT count(*) FROM indicator WHERE code = ? AND year = ?", [code, year]).fetchone()[0]
+            known = run(store, query("SELECT count(*) AS n FROM indicator WHERE code = $code AND year = $year",
+                                     code=code, year=int(year))).item(0, 0)
             if not known:
                 continue
             try:

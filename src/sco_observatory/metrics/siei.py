@@ -27,15 +27,18 @@ from typing import Literal, Sequence
 
 import polars as pl
 
+from sco_observatory.engine import Builder, query, run
 from sco_observatory.errors import DataMissingError, ObservatoryError
-from sco_observatory.metrics import _in_list, require_group, values
-from sco_observatory.metrics.trade import Basis, _totals_sql, flows_sql
+from sco_observatory.metrics import require_group, values
+from sco_observatory.metrics.trade import Basis, flows_cte, totals_cte
 
 Level = Literal["pair", "country", "group"]
 LABEL = "SIEI-style (proxy; not the EDB formula)"
 DIMENSIONS = ("trade", "migration", "agriculture", "energy", "education", "investment", "convergence")
 
 CENTRAL_ASIA = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
+AGRI_CHAPTERS = tuple(f"{c:02d}" for c in range(1, 25))
+"""HS chapters 01-24 (live animals ... tobacco): the agriculture dimension's products (METHODS §1.4)."""
 
 
 class UnknownDimensionError(ObservatoryError):
@@ -98,16 +101,24 @@ def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str]) -> pl.DataFrame
     raise ObservatoryError(f"unknown level '{level}'", "use --level pair, country or group")
 
 
-def _trade_flow_frame(store, countries, years, basis, source, product_prefixes=None) -> tuple[pl.DataFrame, str, str]:
-    rel, label = flows_sql(store, years, basis, source, product_level=bool(product_prefixes))
-    if product_prefixes:
-        cond = " OR ".join(f"product LIKE '{p}%'" for p in product_prefixes)
-        sql = f"""SELECT exporter AS origin, importer AS dest, year::BIGINT AS year, sum(value) AS value,
-                         string_agg(DISTINCT valuation, '/') AS valuation
-                  FROM ({rel}) WHERE product <> 'TOTAL' AND ({cond}) GROUP BY ALL"""
+_PRODUCT_FLOWS_SQL = """
+    SELECT exporter AS origin, importer AS dest, CAST(year AS BIGINT) AS year, sum(value) AS value,
+           string_agg(DISTINCT valuation, '/' ORDER BY valuation) AS valuation
+    FROM f WHERE product <> 'TOTAL' AND substr(product, 1, 2) IN ($chapters)
+    GROUP BY exporter, importer, year"""
+_TOTAL_FLOWS_SQL = "SELECT exporter AS origin, importer AS dest, CAST(year AS BIGINT) AS year, value, valuation FROM t"
+_WITHIN_SQL = "SELECT * FROM f WHERE origin IN ($countries) AND dest IN ($countries)"
+
+
+def _trade_flow_frame(store, countries, years, basis, source, chapters=None) -> tuple[pl.DataFrame, str, str]:
+    """Flows origin -> dest within the group (totals, or summed over the given 2-digit HS chapters)."""
+    b = Builder()
+    rel, label = flows_cte(b, store, years, basis, source, product_level=bool(chapters))
+    if chapters:
+        flows = b.cte("flows", _PRODUCT_FLOWS_SQL, f=rel, chapters=list(chapters))
     else:
-        sql = f"SELECT exporter AS origin, importer AS dest, year::BIGINT AS year, value, valuation FROM ({_totals_sql(rel)})"
-    frame = store.con.sql(f"SELECT * FROM ({sql}) WHERE origin IN ({_in_list(countries)}) AND dest IN ({_in_list(countries)})").pl()
+        flows = b.cte("flows", _TOTAL_FLOWS_SQL, t=totals_cte(b, rel))
+    frame = run(store, b.build(_WITHIN_SQL, f=flows, countries=list(countries)))
     valuation = "/".join(sorted(set(frame["valuation"].drop_nulls().to_list()))) or "n/a"
     return frame.drop("valuation"), label, valuation
 
@@ -135,12 +146,20 @@ def agriculture_index(store, countries, years, level: Level = "pair", basis: Bas
                       source=None, gdp_source=None) -> pl.DataFrame:
     """SIEI-style agriculture index [H] (METHODS §1.4): the trade index on HS chapters 01–24 over GDP."""
     isos = require_group(countries, 2, "a SIEI-style index")
-    flows, label, valuation = _trade_flow_frame(store, isos, years, basis, source,
-                                                product_prefixes=[f"{c:02d}" for c in range(1, 25)])
+    flows, label, valuation = _trade_flow_frame(store, isos, years, basis, source, chapters=AGRI_CHAPTERS)
     scale = _scale_frame(store, "NY.GDP.MKTP.CD", isos, years, gdp_source)
     meta = {"label": LABEL, "dimension": "agriculture", "formula": "100·(A_ij + A_ji)/(Y_i + Y_j), A = trade in HS 01-24",
             "basis": basis, "valuation": valuation, "evidence": "[H] proxy after METHODS §1.4", "source": label}
     return _levels(_pairs_from_flows(flows, scale, isos), level, meta)
+
+
+_MIGRATION_SQL = {
+    False: """SELECT origin, destination AS dest, CAST(year AS BIGINT) AS year, stock AS value, source_id
+              FROM migration WHERE year = $year AND origin IN ($isos) AND destination IN ($isos)""",
+    True: """SELECT origin, destination AS dest, CAST(year AS BIGINT) AS year, stock AS value, source_id
+             FROM migration WHERE year = $year AND (source_id = $source OR starts_with(source_id, $prefix))
+               AND origin IN ($isos) AND destination IN ($isos)""",
+}
 
 
 def migration_index(store, countries: Sequence[str], year: int, level: Level = "pair", *,
@@ -151,12 +170,13 @@ def migration_index(store, countries: Sequence[str], year: int, level: Level = "
     of the same year. Stocks, not flows: the index measures accumulated labour-market linkage.
     """
     isos = require_group(countries, 2, "a SIEI-style index")
-    src = f"AND (source_id = '{source}' OR source_id LIKE '{source}:%')" if source else ""
-    flows = store.con.sql(f"""SELECT origin, destination AS dest, year::BIGINT AS year, stock AS value, source_id
-                              FROM migration WHERE year = {int(year)} {src}
-                                AND origin IN ({_in_list(isos)}) AND destination IN ({_in_list(isos)})""").pl()
+    values_ = {"year": int(year), "isos": isos}
+    if source:
+        values_.update(source=source, prefix=source + ":")
+    flows = run(store, query(_MIGRATION_SQL[bool(source)], **values_))
     if flows.height == 0:
-        span = store.con.execute("SELECT string_agg(DISTINCT year::VARCHAR, ', ' ORDER BY year::VARCHAR) FROM migration").fetchone()[0]
+        span = run(store, query(
+            "SELECT string_agg(DISTINCT CAST(year AS VARCHAR), ', ' ORDER BY CAST(year AS VARCHAR)) AS span FROM migration")).item(0, 0)
         raise DataMissingError(
             f"no bilateral migrant stocks for {', '.join(isos)} in {year}",
             (f"the store holds migrant stocks for {span}" if span else
@@ -182,15 +202,15 @@ def trade_hypotheses(store, countries: Sequence[str] = CENTRAL_ASIA + ("RUS",), 
     Columns: iso3_a, iso3_b, year, central_asian_pair, with_central_asia, h1, h2_*, h3_*.
     """
     isos = require_group(countries, 2, "the hypothesis test")
-    rel_x, label = flows_sql(store, (year, year), "reported", source)
-    rel_m, _ = flows_sql(store, (year, year), "mirror", source)
-    f = store.con.sql(f"""
-        WITH x AS (SELECT exporter, importer, value FROM ({_totals_sql(rel_x)})),
-             m AS (SELECT exporter, importer, value FROM ({_totals_sql(rel_m)}))
+    b = Builder()
+    rel_x, label = flows_cte(b, store, (year, year), "reported", source)
+    rel_m, _ = flows_cte(b, store, (year, year), "mirror", source)
+    f = run(store, b.build("""
         SELECT coalesce(x.exporter, m.exporter) AS origin, coalesce(x.importer, m.importer) AS dest,
                x.value AS x_rep, m.value AS x_mir
         FROM x FULL JOIN m ON x.exporter = m.exporter AND x.importer = m.importer
-        WHERE coalesce(x.exporter, m.exporter) IN ({_in_list(isos)}) AND coalesce(x.importer, m.importer) IN ({_in_list(isos)})""").pl()
+        WHERE coalesce(x.exporter, m.exporter) IN ($isos) AND coalesce(x.importer, m.importer) IN ($isos)""",
+        x=totals_cte(b, rel_x), m=totals_cte(b, rel_m), isos=isos))
     gdp = values(store, "NY.GDP.MKTP.CD", isos, year, source=gdp_source)
     a = pl.DataFrame({"iso3_a": sorted(isos)})
     pairs = a.join(a.rename({"iso3_a": "iso3_b"}), how="cross").filter(pl.col("iso3_a") < pl.col("iso3_b"))
@@ -256,8 +276,8 @@ def siei(store, dimension: str, countries: Sequence[str], years: tuple[int, int]
         return agriculture_index(store, countries, years, level, basis, source=source)
     if dim == "migration":
         frames = []
-        years_held = [r[0] for r in store.con.execute(
-            "SELECT DISTINCT year FROM migration WHERE year BETWEEN ? AND ? ORDER BY 1", list(years)).fetchall()]
+        years_held = run(store, query("SELECT DISTINCT year FROM migration WHERE year BETWEEN $y0 AND $y1 ORDER BY year",
+                                      y0=int(years[0]), y1=int(years[1])))["year"].to_list()
         for y in years_held or [years[0]]:  # UN DESA stocks are 5-yearly: a handful of years
             frames.append(migration_index(store, countries, y, level, source=source))
         return pl.concat(frames, how="diagonal")

@@ -18,14 +18,16 @@ Notation (METHODS): `X_ij` exports i→j; `X_i` total exports of i; `M_i = X_{W,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Literal, Sequence
 
 import polars as pl
 
+from sco_observatory.engine import Builder, CteName, query, run
 from sco_observatory.errors import DataMissingError, ObservatoryError
-from sco_observatory.metrics import _in_list, require_group
+from sco_observatory.metrics import require_group
 
 Basis = Literal["reported", "mirror", "best"]
 BASES = ("reported", "mirror", "best")
@@ -44,17 +46,33 @@ def _aggregate_codes() -> frozenset[str]:
         return frozenset(r["code"] for r in csv.DictReader(fh) if r["code"]) | {"WLD"}
 
 
-def _dataset_filter(store, years: tuple[int, int], source: str | None, product_level: bool = False) -> tuple[str, str]:
-    """(SQL condition on trade.source_id, label) for the one dataset used.
+_FAMILIES_SQL = {
+    False: """SELECT split_part(source_id, ':', 1) AS family,
+                     string_agg(DISTINCT source_id, ',' ORDER BY source_id) AS ids, count(*) AS n
+              FROM trade WHERE year BETWEEN $y0 AND $y1 GROUP BY split_part(source_id, ':', 1)""",
+    True: """SELECT split_part(source_id, ':', 1) AS family,
+                    string_agg(DISTINCT source_id, ',' ORDER BY source_id) AS ids, count(*) AS n
+             FROM trade WHERE year BETWEEN $y0 AND $y1 AND product <> 'TOTAL' GROUP BY split_part(source_id, ':', 1)""",
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The one trade dataset a call uses: a source-id family, or a single source id within it."""
+
+    family: str
+    source_id: str | None
+    label: str
+
+
+def _dataset_filter(store, years: tuple[int, int], source: str | None, product_level: bool = False) -> Dataset:
+    """The one dataset used, and its label (the source ids it spans).
 
     A dataset is a source-id family (`imf-dots:*` is both DOTS files); `source` may name a family or
     one source id. Default: the first family in `DATASET_PRIORITY` holding data for the years
     (and, for product-level measures, rows other than TOTAL).
     """
-    prod = "AND product <> 'TOTAL'" if product_level else ""
-    rows = store.con.execute(
-        f"""SELECT split_part(source_id, ':', 1) AS family, string_agg(DISTINCT source_id, ',' ORDER BY source_id), count(*)
-            FROM trade WHERE year BETWEEN ? AND ? {prod} GROUP BY 1""", list(years)).fetchall()
+    rows = run(store, query(_FAMILIES_SQL[product_level], y0=int(years[0]), y1=int(years[1]))).rows()
     if source:
         fam = [r for r in rows if r[0] == source.rstrip(":") or source in r[1].split(",")]
         if not fam:
@@ -64,7 +82,7 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
                 "`sco import dots_focus_reporters_1990_2020.csv` (IMF DOTS) or `sco fetch imf --reporters CA5 --partners SCO --years 1995-2024`",
             )
         if source in fam[0][1].split(","):
-            return f"source_id = '{source}'", source
+            return Dataset(fam[0][0], source, source)
         rows = fam
     if not rows:
         what = "product-level (HS/SITC) bilateral trade" if product_level else "bilateral trade"
@@ -77,58 +95,91 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
         )
     rows.sort(key=lambda r: (DATASET_PRIORITY.index(r[0]) if r[0] in DATASET_PRIORITY else 99, -r[2]))
     family, ids, _ = rows[0]
-    return f"split_part(source_id, ':', 1) = '{family}'", ids
+    return Dataset(family, None, ids)
 
 
-def flows_sql(store, years: tuple[int, int], basis: Basis = "reported", source: str | None = None,
-              product_level: bool = False) -> tuple[str, str]:
-    """SQL of the flow relation F(exporter, importer, year, product, value, valuation, basis, source)
-    on one basis, with WLD rows present (synthesised if the dataset lacks them); and the source label."""
-    if basis not in BASES:
-        raise BadBasisError(f"unknown flow basis '{basis}'", "use --flows reported, mirror or best")
-    cond, label = _dataset_filter(store, years, source, product_level)
+# The dataset's rows of the years: one fragment per way of naming the dataset (a family, or one source id).
+_ROWS_SQL = {
+    "family": "SELECT * FROM trade WHERE year BETWEEN $y0 AND $y1 AND split_part(source_id, ':', 1) = $family",
+    "source": "SELECT * FROM trade WHERE year BETWEEN $y0 AND $y1 AND source_id = $source_id",
+}
+_PROBE_SQL = """
+    SELECT (SELECT count(*) FROM (SELECT 1 AS one FROM rows WHERE flow = $flow LIMIT 1) AS x) AS has_flow,
+           (SELECT count(*) FROM (SELECT 1 AS one FROM rows WHERE partner = 'WLD' LIMIT 1) AS w) AS has_world"""
+"""Does the dataset hold rows of this flow side, and published World rows? (one round trip for both)"""
+_REPORTED_SQL = """SELECT reporter AS exporter, partner AS importer, year, product, value_usd AS value,
+                          coalesce(valuation, 'FOB') AS valuation, 'reported' AS basis, source_id AS source
+                   FROM rows WHERE flow = 'X'"""
+_MIRROR_SQL = """SELECT partner AS exporter, reporter AS importer, year, product, value_usd AS value,
+                        coalesce(valuation, 'CIF') AS valuation, 'mirror' AS basis, source_id AS source
+                 FROM rows WHERE flow = 'M'"""
+_BEST_SQL = """SELECT * FROM reported
+               UNION ALL
+               SELECT m.* FROM mirror AS m ANTI JOIN reported AS r USING (exporter, importer, year, product)"""
+_WITH_WORLD_SQL = """
+    SELECT * FROM f
+    UNION ALL SELECT exporter, 'WLD', year, product, sum(value), any_value(valuation), any_value(basis), any_value(source)
+              FROM f GROUP BY exporter, year, product
+    UNION ALL SELECT 'WLD', importer, year, product, sum(value), any_value(valuation), any_value(basis), any_value(source)
+              FROM f GROUP BY importer, year, product
+    UNION ALL SELECT 'WLD', 'WLD', year, product, sum(value), any_value(valuation), any_value(basis), any_value(source)
+              FROM f GROUP BY year, product"""
+
+
+def _rows_cte(b: Builder, ds: Dataset, years: tuple[int, int]) -> CteName:
     y0, y1 = int(years[0]), int(years[1])
-    base = f"year BETWEEN {y0} AND {y1} AND {cond}"
+    if ds.source_id:
+        return b.cte("rows", _ROWS_SQL["source"], y0=y0, y1=y1, source_id=ds.source_id)
+    return b.cte("rows", _ROWS_SQL["family"], y0=y0, y1=y1, family=ds.family)
+
+
+def _probe(store, ds: Dataset, years: tuple[int, int], flow: str) -> tuple[int, int]:
+    b = Builder()
+    rows = _rows_cte(b, ds, years)
+    return run(store, b.build(_PROBE_SQL, rows=rows, flow=flow)).row(0)
+
+
+def flows_cte(b: Builder, store, years: tuple[int, int], basis: Basis = "reported", source: str | None = None,
+              product_level: bool = False) -> tuple[CteName, str]:
+    """Add the flow relation F(exporter, importer, year, product, value, valuation, basis, source) on
+    one basis to `b`, with WLD rows present (synthesised if the dataset lacks them); returns the CTE
+    name and the source label."""
+    _basis_check(basis)
+    ds = _dataset_filter(store, years, source, product_level)
+    y0, y1 = int(years[0]), int(years[1])
     side = {"reported": ("X", "exporter-reported exports", "mirror or best"),
             "mirror": ("M", "partner-reported imports", "reported or best")}.get(basis)
-    if side and not store.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM trade WHERE {base} AND flow = '{side[0]}' LIMIT 1)").fetchone()[0]:
+    has_flow, has_world = _probe(store, ds, years, side[0] if side else "X")
+    if side and not has_flow:
         raise DataMissingError(  # an empty basis would otherwise give empty frames, silently
-            f"{label} holds no {side[1]} for {y0}-{y1}, so the '{basis}' flow basis has no data",
+            f"{ds.label} holds no {side[1]} for {y0}-{y1}, so the '{basis}' flow basis has no data",
             f"use --flows {side[2]} (CEPII BACI, for one, is exporter-side FOB only)",
         )
-    reported = f"""SELECT reporter AS exporter, partner AS importer, year, product, value_usd AS value,
-                          coalesce(valuation, 'FOB') AS valuation, 'reported' AS basis, source_id AS source
-                   FROM trade WHERE flow = 'X' AND {base}"""
-    mirror = f"""SELECT partner AS exporter, reporter AS importer, year, product, value_usd AS value,
-                        coalesce(valuation, 'CIF') AS valuation, 'mirror' AS basis, source_id AS source
-                 FROM trade WHERE flow = 'M' AND {base}"""
+    rows = _rows_cte(b, ds, years)
     if basis == "reported":
-        rel = reported
+        rel = b.cte("reported", _REPORTED_SQL, rows=rows)
     elif basis == "mirror":
-        rel = mirror
+        rel = b.cte("mirror", _MIRROR_SQL, rows=rows)
     else:
-        rel = f"""SELECT * FROM ({reported})
-                  UNION ALL
-                  SELECT m.* FROM ({mirror}) m ANTI JOIN ({reported}) r USING (exporter, importer, year, product)"""
-    has_world = store.con.execute(f"SELECT count(*) FROM trade WHERE {base} AND partner = 'WLD'").fetchone()[0]
+        reported = b.cte("reported", _REPORTED_SQL, rows=rows)
+        mirror = b.cte("mirror", _MIRROR_SQL, rows=rows)
+        rel = b.cte("best", _BEST_SQL, reported=reported, mirror=mirror)
     if not has_world:
-        rel = f"""WITH f AS ({rel})
-                  SELECT * FROM f
-                  UNION ALL SELECT exporter, 'WLD', year, product, sum(value), any_value(valuation), any_value(basis), any_value(source) FROM f GROUP BY ALL
-                  UNION ALL SELECT 'WLD', importer, year, product, sum(value), any_value(valuation), any_value(basis), any_value(source) FROM f GROUP BY ALL
-                  UNION ALL SELECT 'WLD', 'WLD', year, product, sum(value), any_value(valuation), any_value(basis), any_value(source) FROM f GROUP BY ALL"""
-    return rel, label
+        rel = b.cte("with_world", _WITH_WORLD_SQL, f=rel)
+    return rel, ds.label
 
 
-def _totals_sql(rel: str) -> str:
+_TOTALS_SQL = """
+    SELECT exporter, importer, year, sum(value) AS value, string_agg(DISTINCT valuation, '/' ORDER BY valuation) AS valuation,
+           string_agg(DISTINCT basis, '/' ORDER BY basis) AS basis, string_agg(DISTINCT source, ',' ORDER BY source) AS source
+    FROM f, (SELECT count(*) > 0 AS yes FROM f WHERE product = 'TOTAL') AS has_total
+    WHERE (has_total.yes AND product = 'TOTAL') OR (NOT has_total.yes)
+    GROUP BY exporter, importer, year"""
+
+
+def totals_cte(b: Builder, rel: CteName) -> CteName:
     """Flows summed over products (TOTAL rows where the dataset has them, else the sum of products)."""
-    return f"""WITH f AS ({rel}),
-               has_total AS (SELECT count(*) > 0 AS yes FROM f WHERE product = 'TOTAL')
-               SELECT exporter, importer, year, sum(value) AS value, string_agg(DISTINCT valuation, '/') AS valuation,
-                      string_agg(DISTINCT basis, '/') AS basis, string_agg(DISTINCT source, ',') AS source
-               FROM f, has_total
-               WHERE (has_total.yes AND product = 'TOTAL') OR (NOT has_total.yes)
-               GROUP BY exporter, importer, year"""
+    return b.cte("totals", _TOTALS_SQL, f=rel)
 
 
 def _basis_check(basis: str) -> None:
@@ -143,42 +194,47 @@ def bilateral_flows(store, countries: Sequence[str], years: tuple[int, int], bas
     Columns: exporter, importer, year, value_usd, valuation, basis, source.
     """
     _basis_check(basis)
-    rel, _ = flows_sql(store, years, basis, source)
+    b = Builder()
+    rel, _ = flows_cte(b, store, years, basis, source)
+    t = totals_cte(b, rel)
     parts = list(partners) if partners else list(countries)
-    return store.con.sql(
-        f"""SELECT exporter, importer, year::BIGINT AS year, value AS value_usd, valuation, basis, source
-            FROM ({_totals_sql(rel)})
-            WHERE (exporter IN ({_in_list(countries)}) AND importer IN ({_in_list(parts + ['WLD'])}))
-               OR (importer IN ({_in_list(countries)}) AND exporter IN ({_in_list(parts + ['WLD'])}))
-            ORDER BY year, exporter, importer""").pl()
+    return run(store, b.build(
+        """SELECT exporter, importer, CAST(year AS BIGINT) AS year, value AS value_usd, valuation, basis, source
+           FROM t
+           WHERE (exporter IN ($countries) AND importer IN ($partners))
+              OR (importer IN ($countries) AND exporter IN ($partners))
+           ORDER BY year, exporter, importer""", t=t, countries=list(countries), partners=parts + ["WLD"]))
 
 
-def _pair_frame(store, countries, years, basis, partners, source) -> pl.DataFrame:
-    """Per ordered pair (i, j), i∈countries, j∈partners, j≠i: X_ij, X_ji, X_i, M_i, X_Wj, X_W and provenance."""
-    _basis_check(basis)
-    rel, label = flows_sql(store, years, basis, source)
-    parts = list(partners) if partners else list(countries)
-    sql = f"""
-    WITH t AS ({_totals_sql(rel)}),
-    a AS (SELECT unnest([{_in_list(countries)}]) AS iso3_a),
-    b AS (SELECT unnest([{_in_list(parts)}]) AS iso3_b),
-    y AS (SELECT DISTINCT year FROM t),
-    p AS (SELECT iso3_a, iso3_b, year FROM a, b, y WHERE iso3_a <> iso3_b)
-    SELECT p.iso3_a, p.iso3_b, p.year::BIGINT AS year,
+_PAIRS_SQL = """
+    SELECT p.iso3_a, p.iso3_b, CAST(p.year AS BIGINT) AS year,
            xab.value AS x_ab, xba.value AS x_ba,
            xa.value AS x_a_world, ma.value AS m_a_world, xwb.value AS x_world_b, xw.value AS x_world,
            coalesce(xab.valuation, xa.valuation) AS valuation, xba.valuation AS valuation_ba,
            coalesce(xab.basis, xa.basis) AS basis, xba.basis AS basis_ba,
            coalesce(xab.source, xba.source, xa.source) AS source
-    FROM p
-    LEFT JOIN t xab ON xab.exporter = p.iso3_a AND xab.importer = p.iso3_b AND xab.year = p.year
-    LEFT JOIN t xba ON xba.exporter = p.iso3_b AND xba.importer = p.iso3_a AND xba.year = p.year
-    LEFT JOIN t xa  ON xa.exporter = p.iso3_a AND xa.importer = 'WLD' AND xa.year = p.year
-    LEFT JOIN t ma  ON ma.exporter = 'WLD' AND ma.importer = p.iso3_a AND ma.year = p.year
-    LEFT JOIN t xwb ON xwb.exporter = 'WLD' AND xwb.importer = p.iso3_b AND xwb.year = p.year
-    LEFT JOIN t xw  ON xw.exporter = 'WLD' AND xw.importer = 'WLD' AND xw.year = p.year
-    ORDER BY year, iso3_a, iso3_b"""
-    return store.con.sql(sql).pl().with_columns(pl.lit(label).alias("dataset"))
+    FROM (SELECT a.iso3_a, b.iso3_b, y.year
+          FROM (SELECT unnest([$countries]) AS iso3_a) AS a, (SELECT unnest([$partners]) AS iso3_b) AS b,
+               (SELECT DISTINCT year FROM t) AS y
+          WHERE a.iso3_a <> b.iso3_b) AS p
+    LEFT JOIN t AS xab ON xab.exporter = p.iso3_a AND xab.importer = p.iso3_b AND xab.year = p.year
+    LEFT JOIN t AS xba ON xba.exporter = p.iso3_b AND xba.importer = p.iso3_a AND xba.year = p.year
+    LEFT JOIN t AS xa  ON xa.exporter = p.iso3_a AND xa.importer = 'WLD' AND xa.year = p.year
+    LEFT JOIN t AS ma  ON ma.exporter = 'WLD' AND ma.importer = p.iso3_a AND ma.year = p.year
+    LEFT JOIN t AS xwb ON xwb.exporter = 'WLD' AND xwb.importer = p.iso3_b AND xwb.year = p.year
+    LEFT JOIN t AS xw  ON xw.exporter = 'WLD' AND xw.importer = 'WLD' AND xw.year = p.year
+    ORDER BY p.year, p.iso3_a, p.iso3_b"""
+
+
+def _pair_frame(store, countries, years, basis, partners, source) -> pl.DataFrame:
+    """Per ordered pair (i, j), i∈countries, j∈partners, j≠i: X_ij, X_ji, X_i, M_i, X_Wj, X_W and provenance."""
+    _basis_check(basis)
+    b = Builder()
+    rel, label = flows_cte(b, store, years, basis, source)
+    t = totals_cte(b, rel)
+    parts = list(partners) if partners else list(countries)
+    frame = run(store, b.build(_PAIRS_SQL, t=t, countries=list(countries), partners=parts))
+    return frame.with_columns(pl.lit(label).alias("dataset"))
 
 
 def trade_shares(store, countries: Sequence[str], years: tuple[int, int], basis: Basis = "reported", *,
@@ -319,25 +375,53 @@ def market_concentration(store, countries: Sequence[str], years: tuple[int, int]
     - `hh_unctad` = `(sqrt(Σ s²) − sqrt(1/N)) / (1 − sqrt(1/N))`, N = number of partner economies [S].
     Columns: iso3, year, hh_wits, hh_unctad, n_partners, valuation, basis, source.
     """
-    rel, label = flows_sql(store, years, basis, source)
-    aggs = _in_list(sorted(_aggregate_codes()))
-    return store.con.sql(f"""
-        WITH t AS ({_totals_sql(rel)}),
-        s AS (SELECT exporter AS iso3, year, importer, value / sum(value) OVER (PARTITION BY exporter, year) AS s,
-                     valuation, basis FROM t
-              WHERE exporter IN ({_in_list(countries)}) AND importer NOT IN ({aggs})
-                    AND regexp_matches(importer, '^[A-Z]{{3}}$') AND value > 0)
-        SELECT iso3, year::BIGINT AS year, sum(s * s) AS hh_wits,
-               (sqrt(sum(s * s)) - sqrt(1.0 / count(*))) / (1 - sqrt(1.0 / count(*))) AS hh_unctad,
-               count(*) AS n_partners, any_value(valuation) AS valuation, any_value(basis) AS basis, '{label}' AS source
-        FROM s GROUP BY iso3, year ORDER BY year, iso3""").pl()
+    b = Builder()
+    rel, label = flows_cte(b, store, years, basis, source)
+    t = totals_cte(b, rel)
+    shares = b.cte("shares", """
+        SELECT exporter AS iso3, year, importer, value / NULLIF(sum(value) OVER (PARTITION BY exporter, year), 0) AS s,
+               valuation, basis FROM t
+        WHERE exporter IN ($countries) AND importer NOT IN ($aggregates)
+              AND regexp_matches(importer, '^[A-Z]{3}$') AND value > 0""",
+        t=t, countries=list(countries), aggregates=sorted(_aggregate_codes()))
+    frame = run(store, b.build("""
+        SELECT iso3, CAST(year AS BIGINT) AS year, sum(s * s) AS hh_wits,
+               (sqrt(sum(s * s)) - sqrt(1e0 / count(*))) / NULLIF(1 - sqrt(1e0 / count(*)), 0) AS hh_unctad,
+               count(*) AS n_partners, min(valuation) AS valuation, min(basis) AS basis
+        FROM s GROUP BY iso3, year ORDER BY year, iso3""", s=shares))
+    return frame.with_columns(pl.lit(label).alias("source"))
 
 
 # -- product-level measures (need HS/SITC-level bilateral data: BACI, Comtrade) -----------------------
 
-def _product_rel(store, year: int, basis: Basis, source: str | None) -> tuple[str, str]:
-    rel, label = flows_sql(store, (year, year), basis, source, product_level=True)
-    return f"SELECT * FROM ({rel}) WHERE product <> 'TOTAL'", label
+_WITH_VALUATION_SQL = """
+    SELECT g.*, v.valuation
+    FROM g, (SELECT string_agg(DISTINCT valuation, '/' ORDER BY valuation) AS valuation FROM f) AS v"""
+"""A result `g` with the valuations (FOB/CIF) of relation `f`, '/'-joined, as a column."""
+
+
+def _product_rel(b: Builder, store, year: int, basis: Basis, source: str | None) -> tuple[CteName, CteName, str]:
+    """(product rows of F without WLD rows, those rows including WLD rows, label) for one year.
+
+    The WLD rows are the world totals (published or synthesised); product measures that sum over
+    partners themselves read the first relation.
+    """
+    rel, label = flows_cte(b, store, (year, year), basis, source, product_level=True)
+    products = b.cte("products", "SELECT * FROM f WHERE product <> 'TOTAL'", f=rel)
+    bilateral = b.cte("bilateral", "SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'", f=products)
+    return bilateral, products, label
+
+
+def _finish(store, b: Builder, result: CteName, rel: CteName, keys: list[str], basis: str, label: str) -> pl.DataFrame:
+    """Run `result` with the valuation column of `rel`, add the constant basis / source columns, sort by `keys`."""
+    frame = run(store, b.build(_WITH_VALUATION_SQL, g=result, f=rel))
+    return frame.with_columns(pl.lit(basis).alias("basis"), pl.lit(label).alias("source")).sort(keys, nulls_last=True)
+
+
+_RCA_SQL = {
+    False: "SELECT iso3, year, product, value, (value - 1) / NULLIF(value + 1, 0) AS rsca, x_ik FROM r",
+    True: "SELECT iso3, year, product, value, (value - 1) / NULLIF(value + 1, 0) AS rsca, x_ik FROM r WHERE product IN ($products)",
+}
 
 
 def rca(store, countries: Sequence[str], year: int, basis: Basis = "reported", *, source: str | None = None,
@@ -348,21 +432,19 @@ def rca(store, countries: Sequence[str], year: int, basis: Basis = "reported", *
     numerator and denominator, §4.0). Also `rsca = (RCA−1)/(RCA+1)` [R — common normalisation, not verified].
     Columns: iso3, year, product, value, rsca, x_ik, valuation, basis, source.
     """
-    rel, label = _product_rel(store, year, basis, source)
-    prod = f"AND product IN ({_in_list(products)})" if products else ""
-    return store.con.sql(f"""
-        WITH f AS ({rel}), b AS (SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'),
-        xik AS (SELECT exporter, product, sum(value) AS x_ik FROM b GROUP BY ALL),
-        xi AS (SELECT exporter, sum(x_ik) AS x_i FROM xik GROUP BY ALL),
-        xwk AS (SELECT product, sum(x_ik) AS x_wk FROM xik GROUP BY ALL),
-        xw AS (SELECT sum(x_ik) AS x_w FROM xik)
-        SELECT xik.exporter AS iso3, {int(year)}::BIGINT AS year, xik.product,
-               (x_ik / x_i) / (x_wk / x_w) AS value,
-               ((x_ik / x_i) / (x_wk / x_w) - 1) / ((x_ik / x_i) / (x_wk / x_w) + 1) AS rsca,
-               x_ik, (SELECT string_agg(DISTINCT valuation, '/') FROM b) AS valuation, '{basis}' AS basis, '{label}' AS source
-        FROM xik JOIN xi USING (exporter) JOIN xwk USING (product), xw
-        WHERE xik.exporter IN ({_in_list(countries)}) {prod}
-        ORDER BY iso3, product""").pl()
+    b = Builder()
+    bil, _, label = _product_rel(b, store, year, basis, source)
+    xik = b.cte("xik", "SELECT exporter, product, sum(value) AS x_ik FROM b GROUP BY exporter, product", b=bil)
+    xi = b.cte("xi", "SELECT exporter, sum(x_ik) AS x_i FROM xik GROUP BY exporter", xik=xik)
+    xwk = b.cte("xwk", "SELECT product, sum(x_ik) AS x_wk FROM xik GROUP BY product", xik=xik)
+    xw = b.cte("xw", "SELECT sum(x_ik) AS x_w FROM xik", xik=xik)
+    ratio = b.cte("ratio", """
+        SELECT xik.exporter AS iso3, CAST($year AS BIGINT) AS year, xik.product,
+               (x_ik / NULLIF(x_i, 0)) / NULLIF(x_wk / NULLIF(x_w, 0), 0) AS value, x_ik
+        FROM xik JOIN xi ON xi.exporter = xik.exporter JOIN xwk ON xwk.product = xik.product, xw
+        WHERE xik.exporter IN ($countries)""", xik=xik, xi=xi, xwk=xwk, xw=xw, year=int(year), countries=list(countries))
+    final = b.cte("rca", _RCA_SQL[bool(products)], r=ratio, **({"products": list(products)} if products else {}))
+    return _finish(store, b, final, bil, ["iso3", "product"], basis, label)
 
 
 def complementarity(store, importers: Sequence[str], exporters: Sequence[str], year: int, basis: Basis = "reported",
@@ -376,23 +458,28 @@ def complementarity(store, importers: Sequence[str], exporters: Sequence[str], y
     side lacks has min = 0 — so only common products are joined; `products` still counts the union.
     Columns: importer, exporter, year, value, products, valuation, basis, source, formula.
     """
-    rel, label = _product_rel(store, year, basis, source)
-    return store.con.sql(f"""
-        WITH f AS ({rel}), b AS (SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'),
-        m AS (SELECT importer AS i, product, sum(value) AS v FROM b WHERE importer IN ({_in_list(importers)}) GROUP BY ALL),
-        ms AS (SELECT i, product, v / sum(v) OVER (PARTITION BY i) AS s, count(*) OVER (PARTITION BY i) AS n FROM m),
-        x AS (SELECT exporter AS j, product, sum(value) AS v FROM b WHERE exporter IN ({_in_list(exporters)}) GROUP BY ALL),
-        xs AS (SELECT j, product, v / sum(v) OVER (PARTITION BY j) AS s, count(*) OVER (PARTITION BY j) AS n FROM x),
-        pairs AS (SELECT i, j, mi.n + xj.n AS n_both FROM (SELECT DISTINCT i, n FROM ms) mi, (SELECT DISTINCT j, n FROM xs) xj
-                  WHERE i <> j),
-        common AS (SELECT ms.i, xs.j, sum(least(ms.s, xs.s)) AS overlap, count(*) AS n_common
-                   FROM ms JOIN xs ON ms.product = xs.product AND ms.i <> xs.j GROUP BY ms.i, xs.j)
-        SELECT p.i AS importer, p.j AS exporter, {int(year)}::BIGINT AS year,
-               100 * coalesce(c.overlap, 0) AS value, p.n_both - coalesce(c.n_common, 0) AS products,
-               (SELECT string_agg(DISTINCT valuation, '/') FROM b) AS valuation, '{basis}' AS basis, '{label}' AS source,
-               'TC_ij = 100(1 - Σ_k |m_ik - x_jk|/2)' AS formula
-        FROM pairs p LEFT JOIN common c ON c.i = p.i AND c.j = p.j
-        ORDER BY importer, exporter""").pl()
+    b = Builder()
+    bil, _, label = _product_rel(b, store, year, basis, source)
+    m = b.cte("m", "SELECT importer AS i, product, sum(value) AS v FROM b WHERE importer IN ($importers) GROUP BY importer, product",
+              b=bil, importers=list(importers))
+    ms = b.cte("ms", """SELECT i, product, v / NULLIF(sum(v) OVER (PARTITION BY i), 0) AS s,
+                               count(*) OVER (PARTITION BY i) AS n FROM m""", m=m)
+    x = b.cte("x", "SELECT exporter AS j, product, sum(value) AS v FROM b WHERE exporter IN ($exporters) GROUP BY exporter, product",
+              b=bil, exporters=list(exporters))
+    xs = b.cte("xs", """SELECT j, product, v / NULLIF(sum(v) OVER (PARTITION BY j), 0) AS s,
+                               count(*) OVER (PARTITION BY j) AS n FROM x""", x=x)
+    pairs = b.cte("pairs", """SELECT mi.i, xj.j, mi.n + xj.n AS n_both
+                              FROM (SELECT DISTINCT i, n FROM ms) AS mi, (SELECT DISTINCT j, n FROM xs) AS xj
+                              WHERE mi.i <> xj.j""", ms=ms, xs=xs)
+    common = b.cte("common", """SELECT ms.i, xs.j, sum(least(ms.s, xs.s)) AS overlap, count(*) AS n_common
+                                FROM ms JOIN xs ON ms.product = xs.product AND ms.i <> xs.j GROUP BY ms.i, xs.j""",
+                   ms=ms, xs=xs)
+    tc = b.cte("tc", """
+        SELECT p.i AS importer, p.j AS exporter, CAST($year AS BIGINT) AS year,
+               100 * coalesce(c.overlap, 0) AS value, p.n_both - coalesce(c.n_common, 0) AS products
+        FROM pairs AS p LEFT JOIN common AS c ON c.i = p.i AND c.j = p.j""", pairs=pairs, common=common, year=int(year))
+    frame = _finish(store, b, tc, bil, ["importer", "exporter"], basis, label)
+    return frame.with_columns(pl.lit("TC_ij = 100(1 - Σ_k |m_ik - x_jk|/2)").alias("formula"))
 
 
 def product_concentration(store, countries: Sequence[str], year: int, basis: Basis = "reported", *,
@@ -403,16 +490,38 @@ def product_concentration(store, countries: Sequence[str], year: int, basis: Bas
     classification (`classification` column) and do not compare across levels.
     Columns: iso3, year, hh_wits, hh_unctad, n_products, classification, valuation, basis, source.
     """
-    rel, label = _product_rel(store, year, basis, source)
-    return store.con.sql(f"""
-        WITH f AS ({rel}),
-        x AS (SELECT exporter AS iso3, product, sum(value) AS v FROM f WHERE importer <> 'WLD' AND exporter IN ({_in_list(countries)}) GROUP BY ALL),
-        s AS (SELECT iso3, product, v / sum(v) OVER (PARTITION BY iso3) AS s FROM x WHERE v > 0)
-        SELECT iso3, {int(year)}::BIGINT AS year, sum(s*s) AS hh_wits,
-               (sqrt(sum(s*s)) - sqrt(1.0/count(*))) / (1 - sqrt(1.0/count(*))) AS hh_unctad, count(*) AS n_products,
-               'product codes of ' || '{label}' || ' (' || max(length(product)) || '-digit)' AS classification,
-               (SELECT string_agg(DISTINCT valuation, '/') FROM f) AS valuation, '{basis}' AS basis, '{label}' AS source
-        FROM s GROUP BY iso3 ORDER BY iso3""").pl()
+    b = Builder()
+    _, prods, label = _product_rel(b, store, year, basis, source)
+    x = b.cte("x", """SELECT exporter AS iso3, product, sum(value) AS v FROM f
+                      WHERE importer <> 'WLD' AND exporter IN ($countries) GROUP BY exporter, product""",
+              f=prods, countries=list(countries))
+    shares = b.cte("s", "SELECT iso3, product, v / NULLIF(sum(v) OVER (PARTITION BY iso3), 0) AS s FROM x WHERE v > 0", x=x)
+    hh = b.cte("hh", """
+        SELECT iso3, CAST($year AS BIGINT) AS year, sum(s * s) AS hh_wits,
+               (sqrt(sum(s * s)) - sqrt(1e0 / count(*))) / NULLIF(1 - sqrt(1e0 / count(*)), 0) AS hh_unctad,
+               count(*) AS n_products, max(length(product)) AS digits
+        FROM s GROUP BY iso3""", s=shares, year=int(year))
+    frame = _finish(store, b, hh, prods, ["iso3"], basis, label)
+    return frame.with_columns(
+        pl.format("product codes of {} ({}-digit)", pl.lit(label), pl.col("digits")).alias("classification"),
+    ).select("iso3", "year", "hh_wits", "hh_unctad", "n_products", "classification", "valuation", "basis", "source")
+
+
+_GL_SIDES_SQL = {
+    True: """SELECT cp.c, cp.p, product, value AS x, CAST(NULL AS DOUBLE) AS m
+             FROM b JOIN cp ON b.exporter = cp.c AND b.importer = cp.p
+             UNION ALL
+             SELECT cp.c, cp.p, product, CAST(NULL AS DOUBLE), value
+             FROM b JOIN cp ON b.importer = cp.c AND b.exporter = cp.p""",
+    False: """SELECT cp.c, cp.p, product, value AS x, CAST(NULL AS DOUBLE) AS m FROM b JOIN cp ON b.exporter = cp.c
+              UNION ALL
+              SELECT cp.c, cp.p, product, CAST(NULL AS DOUBLE), value FROM b JOIN cp ON b.importer = cp.c""",
+}
+_GL_PAIRS_SQL = {
+    True: """SELECT c.c, p.p FROM (SELECT unnest([$countries]) AS c) AS c, (SELECT unnest([$partners]) AS p) AS p
+             WHERE c.c <> p.p""",
+    False: "SELECT c.c, 'WLD' AS p FROM (SELECT unnest([$countries]) AS c) AS c",
+}
 
 
 def grubel_lloyd(store, countries: Sequence[str], year: int, basis: Basis = "reported", *,
@@ -424,30 +533,31 @@ def grubel_lloyd(store, countries: Sequence[str], year: int, basis: Basis = "rep
     raises GL: the `products` and `classification` columns say at which level it was computed.
     Columns: iso3, partner, year, value, products, classification, valuation, basis, source, formula.
     """
-    rel, label = _product_rel(store, year, basis, source)
-    if partners:
-        cp = f"""(SELECT c, p FROM (SELECT unnest([{_in_list(countries)}]) AS c), (SELECT unnest([{_in_list(partners)}]) AS p)
-                  WHERE c <> p)"""
-        sides = f"""SELECT cp.c, cp.p, product, value AS x, NULL::DOUBLE AS m FROM b JOIN {cp} cp ON exporter = cp.c AND importer = cp.p
-                    UNION ALL
-                    SELECT cp.c, cp.p, product, NULL::DOUBLE, value FROM b JOIN {cp} cp ON importer = cp.c AND exporter = cp.p"""
-        flows = f"SELECT c AS iso3, p AS partner, product, sum(x) AS x, sum(m) AS m FROM ({sides}) GROUP BY c, p, product"
-    else:
-        cl = f"(SELECT unnest([{_in_list(countries)}]) AS c)"
-        sides = f"""SELECT cl.c, product, value AS x, NULL::DOUBLE AS m FROM b JOIN {cl} cl ON exporter = cl.c
-                    UNION ALL
-                    SELECT cl.c, product, NULL::DOUBLE, value FROM b JOIN {cl} cl ON importer = cl.c"""
-        flows = f"SELECT c AS iso3, 'WLD' AS partner, product, sum(x) AS x, sum(m) AS m FROM ({sides}) GROUP BY c, product"
-    return store.con.sql(f"""
-        WITH f AS ({rel}), b AS (SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'),
-        k AS ({flows}),
-        k2 AS (SELECT iso3, partner, product, coalesce(x, 0) AS x, coalesce(m, 0) AS m FROM k)
-        SELECT iso3, partner, {int(year)}::BIGINT AS year,
-               sum((x + m) - abs(x - m)) / sum(x + m) AS value, count(*) AS products,
-               'product codes of ' || '{label}' AS classification,
-               (SELECT string_agg(DISTINCT valuation, '/') FROM b) AS valuation, '{basis}' AS basis, '{label}' AS source,
-               'GL = Σ_k[(X_k+M_k) - |X_k-M_k|] / Σ_k(X_k+M_k)' AS formula
-        FROM k2 GROUP BY iso3, partner ORDER BY iso3, partner""").pl()
+    b = Builder()
+    bil, _, label = _product_rel(b, store, year, basis, source)
+    bilateral = bool(partners)
+    cp = b.cte("cp", _GL_PAIRS_SQL[bilateral], countries=list(countries),
+               **({"partners": list(partners)} if bilateral else {}))
+    sides = b.cte("sides", _GL_SIDES_SQL[bilateral], b=bil, cp=cp)
+    k = b.cte("k", """SELECT c AS iso3, p AS partner, product, coalesce(sum(x), 0) AS x, coalesce(sum(m), 0) AS m
+                      FROM sides GROUP BY c, p, product""", sides=sides)
+    gl = b.cte("gl", """
+        SELECT iso3, partner, CAST($year AS BIGINT) AS year,
+               sum((x + m) - abs(x - m)) / NULLIF(sum(x + m), 0) AS value, count(*) AS products
+        FROM k GROUP BY iso3, partner""", k=k, year=int(year))
+    frame = _finish(store, b, gl, bil, ["iso3", "partner"], basis, label)
+    return frame.with_columns(
+        pl.lit("product codes of " + label).alias("classification"),
+        pl.lit("GL = Σ_k[(X_k+M_k) - |X_k-M_k|] / Σ_k(X_k+M_k)").alias("formula"),
+    ).select("iso3", "partner", "year", "value", "products", "classification", "valuation", "basis", "source", "formula")
+
+
+_XS_EXPORTS_SQL = {
+    True: """SELECT exporter AS iso3, product, sum(value) AS v FROM f
+             WHERE exporter IN ($countries) AND importer = $market GROUP BY exporter, product""",
+    False: """SELECT exporter AS iso3, product, sum(value) AS v FROM f
+              WHERE exporter IN ($countries) AND importer <> 'WLD' GROUP BY exporter, product""",
+}
 
 
 def export_similarity(store, countries: Sequence[str], year: int, basis: Basis = "reported", *,
@@ -457,17 +567,19 @@ def export_similarity(store, countries: Sequence[str], year: int, basis: Basis =
     `XS_ab = 100 · Σ_k min(s_ak, s_bk)`, `s_ak` = share of k in a's exports (to `market` if given,
     else to the world). Columns: iso3_a, iso3_b, year, value, market, valuation, basis, source, formula.
     """
-    rel, label = _product_rel(store, year, basis, source)
-    mk = f"AND importer = '{market}'" if market else "AND importer <> 'WLD'"
-    return store.con.sql(f"""
-        WITH f AS ({rel}),
-        x AS (SELECT exporter AS iso3, product, sum(value) AS v FROM f WHERE exporter IN ({_in_list(countries)}) {mk} GROUP BY ALL),
-        s AS (SELECT iso3, product, v / sum(v) OVER (PARTITION BY iso3) AS s FROM x)
-        SELECT a.iso3 AS iso3_a, b.iso3 AS iso3_b, {int(year)}::BIGINT AS year, 100 * sum(least(a.s, b.s)) AS value,
-               '{market or 'WLD'}' AS market, (SELECT string_agg(DISTINCT valuation, '/') FROM f) AS valuation,
-               '{basis}' AS basis, '{label}' AS source, 'XS_ab = 100 Σ_k min(s_ak, s_bk)' AS formula
-        FROM s a JOIN s b ON a.product = b.product AND a.iso3 < b.iso3
-        GROUP BY a.iso3, b.iso3 ORDER BY iso3_a, iso3_b""").pl()
+    b = Builder()
+    _, prods, label = _product_rel(b, store, year, basis, source)
+    x = b.cte("x", _XS_EXPORTS_SQL[bool(market)], f=prods, countries=list(countries),
+              **({"market": market} if market else {}))
+    shares = b.cte("s", "SELECT iso3, product, v / NULLIF(sum(v) OVER (PARTITION BY iso3), 0) AS s FROM x", x=x)
+    xs = b.cte("xs", """
+        SELECT a.iso3 AS iso3_a, b.iso3 AS iso3_b, CAST($year AS BIGINT) AS year, 100 * sum(least(a.s, b.s)) AS value
+        FROM s AS a JOIN s AS b ON a.product = b.product AND a.iso3 < b.iso3
+        GROUP BY a.iso3, b.iso3""", s=shares, year=int(year))
+    frame = _finish(store, b, xs, prods, ["iso3_a", "iso3_b"], basis, label)
+    return frame.with_columns(pl.lit(market or "WLD").alias("market"),
+                              pl.lit("XS_ab = 100 Σ_k min(s_ak, s_bk)").alias("formula"),
+                              ).select("iso3_a", "iso3_b", "year", "value", "market", "valuation", "basis", "source", "formula")
 
 
 MEASURES = {

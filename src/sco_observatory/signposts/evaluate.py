@@ -207,18 +207,16 @@ def _sigma(store, call: Call, years: tuple[int, int]) -> pl.DataFrame:
 
 
 def _migrant_stock(store, call: Call, years: tuple[int, int]) -> pl.DataFrame:
-    from sco_observatory.metrics import _in_list
-
     isos = resolve_group(call.group).iso3
     origin = _one(call.origin)
     src = ""
-    params: list = [origin, years[0], years[1]]
+    params: list = [origin, years[0], years[1], list(isos)]
     if call.source:
         src = "AND (source_id = ? OR source_id LIKE ?)"
         params += [call.source, call.source.rstrip(":") + ":%"]
     long = store.con.execute(
         f"""SELECT destination AS iso3, year::BIGINT AS year, stock AS value, source_id AS source FROM migration
-            WHERE origin = ? AND year BETWEEN ? AND ? AND destination IN ({_in_list(isos)}) {src}""", params).pl()
+            WHERE origin = ? AND year BETWEEN ? AND ? AND list_contains(?::VARCHAR[], destination) {src}""", params).pl()
     held = [r[0] for r in store.con.execute("SELECT DISTINCT year FROM migration ORDER BY 1").fetchall()]
     if not held:
         return _missing_all(years, "the store holds no bilateral migrant stocks (import UN DESA: "

@@ -1,0 +1,30 @@
+"""The DuckDB engine (default): runs queries on the store's own connection, `store.con`.
+
+Parameters are bound by DuckDB's named-parameter API (`con.execute(sql, {"p1_x": value})`): values
+are never part of the SQL text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import polars as pl
+from sqlglot import exp
+
+from sco_observatory.engine.base import split
+from sco_observatory.engine.query import Query
+
+
+class DuckDBEngine:
+    """Queries on a DuckDB connection (the store's)."""
+
+    name = "duckdb"
+    dialect = "duckdb"
+
+    def __init__(self, con) -> None:
+        self.con = con
+
+    def execute(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        expression, values = split(query, params)
+        sql = expression.sql(dialect=self.dialect)
+        return (self.con.execute(sql, values) if values else self.con.execute(sql)).pl()
