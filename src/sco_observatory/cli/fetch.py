@@ -70,8 +70,13 @@ class _Silent(Progress):
 
 def _run(label: str, quiet: bool, **call) -> None:
     """Call `Observatory.fetch` with a progress bar (or none) and print its report."""
+    from sco_observatory.api import _scope_countries, year_span
     from sco_observatory.cli.options import observatory
 
+    year_span(call["years"])  # bad input is one line before the progress bar starts
+    _scope_countries(call["countries"], allow_world=call["source"] == "worldbank")
+    if call.get("partners"):
+        _scope_countries(call["partners"], allow_world=True)
     progress = _Silent() if quiet else _RichProgress(label)
     try:
         with progress, observatory() as obs:  # the fetch opens the store only for the import, after the downloads
