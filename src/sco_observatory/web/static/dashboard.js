@@ -224,7 +224,7 @@ function citationFor(panel) {
   return { plain, bib };
 }
 
-function addTools(panel) {
+function addTools(panel, images) {
   const section = document.getElementById(`panel-${panel}`);
   const tools = section.querySelector(".tools");
   if (!tools) return;
@@ -237,7 +237,7 @@ function addTools(panel) {
     const p = PANELS[panel];
     if (p && p.rows) save(`${fileStem(panel)}.csv`, new Blob([csvText(p.columns, p.rows)], { type: "text/csv" }));
   });
-  for (const format of ["png", "svg"]) {
+  for (const format of images ? ["png", "svg"] : []) {
     button(format.toUpperCase(), `Download the chart as ${format.toUpperCase()}`, async () => {
       const p = PANELS[panel] || {};
       if (p.chart) await Plotly.downloadImage(p.chart, { format, filename: fileStem(panel), width: 1000, height: 560 });
@@ -623,7 +623,7 @@ async function refresh() {
 }
 
 let timer = null;
-function refreshSoon(delay = 250) { clearTimeout(timer); timer = setTimeout(refresh, delay); }
+function refreshSoon(delay = 250) { document.body.dataset.ready = "0"; clearTimeout(timer); timer = setTimeout(refresh, delay); }
 
 async function init() {
   LABELS = await api("/api/labels");
@@ -645,7 +645,8 @@ async function init() {
     for (const c of codes) $("indicator").append(el("option", { value: c, text: `${indicatorLabel(c)} — ${c}` }));
   } catch (e) { /* the aliases still work */ }
   applyState(readState());
-  for (const p of ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "history", "overlap", "claims", "projects", "scenarios"]) addTools(p);
+  const charts = new Set(["map", "power", "whatif", "trade", "integration", "convergence", "cinc"]);  // tables get CSV only
+  for (const p of ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "history", "overlap", "claims", "projects", "scenarios"]) addTools(p, charts.has(p));
   for (const e of document.querySelectorAll("#controls input:not(#slider), #controls select, #map-mode, #power-log")) e.addEventListener("change", () => refreshSoon(0));
   $("slider").addEventListener("input", () => {
     const y = Number($("slider").value);
