@@ -33,7 +33,7 @@ function convergenceWindow(year) {  // 1995 (or the first year held) to the show
 function held(panel, node, chart) {
   const [ok, why] = NEEDS[panel];
   if (ok()) return true;
-  if (chart) Plotly.purge(chart);
+  if (chart) unplot(chart);
   clear($(node)).append(hint(`Not shown: ${why}.`));
   return false;
 }
@@ -274,9 +274,16 @@ function svgToPng(text, name) {
 const LAYOUT = { margin: { l: 60, r: 20, t: 36, b: 50 }, font: { size: 12 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
-function plot(id, traces, layout) {
+// plotly.js (4.7 MB) loads async: the API requests go out while the browser parses it; charts wait for it.
+const plotlyReady = new Promise((resolve) => {
+  if (window.Plotly) resolve();
+  else document.getElementById("plotly-js").addEventListener("load", () => resolve());
+});
+async function plot(id, traces, layout) {
+  await plotlyReady;
   return Plotly.react(id, traces, { ...LAYOUT, ...layout }, CONFIG);
 }
+function unplot(id) { if (window.Plotly) Plotly.purge(id); }
 
 // ------------------------------------------------------------------ the map (SVG, offline geometry)
 let GEOMETRY = null;
@@ -394,7 +401,7 @@ async function showPower(s, expr, year) {
     renderTable($("power"), power, { columns: ["iso3", "year", "value", "share", "rank", "source"] });
     const valid = power.rows.filter((r) => r.value !== null && r.value > 0).sort((a, b) => b.value - a.value);
     const log = $("power-log").checked;
-    plot("power-chart", [{
+    await plot("power-chart", [{
       type: "bar", orientation: "h", y: valid.map((r) => countryName(r.iso3)), x: valid.map((r) => r.value),
       text: valid.map((r) => pct(r.share)), textposition: "outside", cliponaxis: false,
       marker: { color: "#1f4e79" }, customdata: valid.map((r) => [r.iso3, r.source]),
@@ -406,13 +413,13 @@ async function showPower(s, expr, year) {
     });
     register("power", { columns: power.columns, rows: power.rows, chart: $("power-chart"), query: power._query });
     return power;
-  } catch (e) { Plotly.purge("power-chart"); showError($("power"), e); return null; }
+  } catch (e) { unplot("power-chart"); showError($("power"), e); return null; }
 }
 
 async function showWhatif(s, expr, year) {
   if (!(s.add || s.remove)) {
     $("whatif-hint").textContent = "Add or remove countries (in the controls above) to compare the group with and without them.";
-    clear($("whatif")); Plotly.purge("whatif-chart"); $("whatif-chart").style.height = "0";
+    clear($("whatif")); unplot("whatif-chart"); $("whatif-chart").style.height = "0";
     return;
   }
   const base = groupExpression({ ...s, add: "", remove: "" });
@@ -427,7 +434,7 @@ async function showWhatif(s, expr, year) {
     if (shares.length) {
       $("whatif-chart").style.height = "340px";
       const label = (r) => `${countryName(r.iso3)}${r.note === "added" ? " — added (what-if)" : r.note === "removed" ? " — removed (what-if)" : ""}`;
-      plot("whatif-chart", [
+      await plot("whatif-chart", [
         { type: "bar", name: "baseline", x: shares.map(label), y: shares.map((r) => (r.baseline === null ? null : 100 * r.baseline)), marker: { color: "#9dc3e6" },
           hovertemplate: "%{x}: %{y:.2f} % (baseline)<extra></extra>" },
         { type: "bar", name: "changed", x: shares.map(label), y: shares.map((r) => (r.changed === null ? null : 100 * r.changed)), marker: { color: "#1f4e79" },
@@ -443,7 +450,7 @@ async function showWhatif(s, expr, year) {
 async function showTrade(expr, year) {
   if (!held("trade", "trade", "trade-chart")) return;
   try {
-    const t = await api("/api/trade/partners", { group: expr, partners: "CHN,RUS", years: `1995-${year}`, basis: "best" });
+    const t = await api("/api/trade/partners", { group: expr, partners: "CHN,RUS", years: `${Math.max(1995, HELD.trade[0])}-${Math.min(year, HELD.trade[1])}`, basis: "best" });
     const rows = t.rows.filter((r) => r.trade_share !== null && r.iso3_a !== r.iso3_b);
     // small multiples: one chart per partner, one line per member, the same colour for a member in both
     const members = [...new Set(rows.map((r) => r.iso3_a))];
@@ -458,7 +465,7 @@ async function showTrade(expr, year) {
         hovertemplate: `${countryName(a)} with ${countryName(b)}, %{x}: %{y:.1f} % of its trade<extra></extra>` });
     }));
     const over = rows.filter((r) => r.trade_share > 1);
-    plot("trade-chart", traces, { title: { text: "Share of each member's trade (exports + imports), %", font: { size: 13 } },
+    await plot("trade-chart", traces, { title: { text: "Share of each member's trade (exports + imports), %", font: { size: 13 } },
       xaxis: { domain: [0, 0.46], title: { text: "with China" } }, xaxis2: { domain: [0.54, 1], title: { text: "with Russia" } },
       yaxis: { title: { text: "% of the member's total trade" }, rangemode: "tozero" }, yaxis2: { anchor: "x2", rangemode: "tozero" },
       legend: { orientation: "h", y: -0.25 }, margin: { ...LAYOUT.margin, b: 90 } });
@@ -468,20 +475,21 @@ async function showTrade(expr, year) {
     renderTable($("trade"), { columns: t.columns, rows: t.rows.filter((r) => r.year === latest) },
       { columns: ["iso3_a", "iso3_b", "year", "export_share", "import_share", "trade_share", "source"] });
     register("trade", { columns: t.columns, rows: t.rows, chart: $("trade-chart"), query: t._query });
-  } catch (e) { Plotly.purge("trade-chart"); showError($("trade"), e); }
+  } catch (e) { unplot("trade-chart"); showError($("trade"), e); }
 }
 
 async function showIntegration(expr, year) {
   if (!held("integration", "integration", "integration-chart")) return;
   try {
-    const g = await api("/api/siei", { group: expr, years: `1995-${year}`, level: "pair" });
+    const tradeYear = Math.max(HELD.trade[0], Math.min(year, HELD.trade[1]));  // the latest trade year at or before the shown year
+    const g = await api("/api/siei", { group: expr, years: String(tradeYear), level: "pair" });
     const rows = g.rows.filter((r) => r.value !== null);
     const latest = Math.max(...rows.map((r) => r.year));
     const yr = rows.filter((r) => r.year === latest);
     $("integration-title").textContent = `Integration (SIEI-style trade index), ${latest}`;
     const isos = [...new Set(yr.flatMap((r) => [r.iso3_a, r.iso3_b]))].sort();
     const z = isos.map((a) => isos.map((b) => { const r = yr.find((x) => (x.iso3_a === a && x.iso3_b === b) || (x.iso3_a === b && x.iso3_b === a)); return r ? r.value : null; }));
-    plot("integration-chart", [{ type: "heatmap", z, x: isos.map(countryName), y: isos.map(countryName), colorscale: "Blues", reversescale: true,
+    await plot("integration-chart", [{ type: "heatmap", z, x: isos.map(countryName), y: isos.map(countryName), colorscale: "Blues", reversescale: true,
       colorbar: { title: { text: "% of pair GDP" } }, hovertemplate: "%{y} – %{x}: %{z:.3f} % of the pair's GDP<extra></extra>" }],
     { title: { text: `Mutual trade as % of the pair's GDP, ${latest} (proxy; not the EDB formula)`, font: { size: 13 } },
       yaxis: { autorange: "reversed", automargin: true }, xaxis: { automargin: true } });
@@ -492,7 +500,7 @@ async function showIntegration(expr, year) {
       cell: (c, v) => (c === "iso3_a" || c === "iso3_b" ? el("td", { "data-col": c, text: countryName(v) }) : null) });
     if (top.length) $("integration").append(hint(`Formula ${top[0].formula}; ${top[0].evidence}.`));
     register("integration", { columns: g.columns, rows: g.rows, chart: $("integration-chart"), query: g._query });
-  } catch (e) { Plotly.purge("integration-chart"); showError($("integration"), e); }
+  } catch (e) { unplot("integration-chart"); showError($("integration"), e); }
 }
 
 async function showConvergence(expr, year) {
@@ -500,7 +508,7 @@ async function showConvergence(expr, year) {
   if (!held("convergence", "convergence", "convergence-chart")) { $("beta-verdict").textContent = ""; return; }
   try {
     const c = await api("/api/convergence", { group: expr, indicator: "NY.GDP.PCAP.CD", years });
-    plot("convergence-chart", [{ type: "scatter", mode: "lines+markers", name: "σ (sd of log GDP per capita)", x: c.rows.map((r) => r.year), y: c.rows.map((r) => r.sd_log),
+    await plot("convergence-chart", [{ type: "scatter", mode: "lines+markers", name: "σ (sd of log GDP per capita)", x: c.rows.map((r) => r.year), y: c.rows.map((r) => r.sd_log),
       hovertemplate: "%{x}: σ = %{y:.3f}<extra></extra>" }],
     { title: { text: `σ-convergence: dispersion of log GDP per capita (current US$), ${years}`, font: { size: 13 } },
       yaxis: { title: { text: "sd of ln(GDP per capita)" } }, xaxis: { title: { text: "year" } } });
@@ -510,7 +518,7 @@ async function showConvergence(expr, year) {
       const b = await api("/api/beta", { group: expr, indicator: "NY.GDP.PCAP.CD", years });
       $("beta-verdict").textContent = `β-convergence ${years}: ${b.verdict}.`;
     } catch (e) { $("beta-verdict").textContent = `β-convergence: ${e.error || e}`; }
-  } catch (e) { Plotly.purge("convergence-chart"); $("beta-verdict").textContent = ""; showError($("convergence"), e); }
+  } catch (e) { unplot("convergence-chart"); $("beta-verdict").textContent = ""; showError($("convergence"), e); }
 }
 
 async function showCinc(expr, year) {
@@ -518,7 +526,7 @@ async function showCinc(expr, year) {
   try {
     const c = await api("/api/cinc", { group: expr, years: `${FIRST_YEAR}-${year}` });
     const isos = [...new Set(c.rows.map((r) => r.iso3))];
-    plot("cinc-chart", isos.map((iso, i) => {
+    await plot("cinc-chart", isos.map((iso, i) => {
       const rs = c.rows.filter((r) => r.iso3 === iso);
       return { type: "scatter", mode: "lines", name: countryName(iso), x: rs.map((r) => r.year), y: rs.map((r) => 100 * r.cinc_group),
         line: { color: PALETTE[i % PALETTE.length] }, hovertemplate: `${countryName(iso)}, %{x}: %{y:.1f} % of the group's capabilities<extra></extra>` };
@@ -528,7 +536,7 @@ async function showCinc(expr, year) {
     renderTable($("cinc"), { columns: c.columns, rows: c.rows.filter((r) => r.year === latest) },
       { columns: ["iso3", "year", ["cinc_group", "share of the group"], "components", "source"] });
     register("cinc", { columns: c.columns, rows: c.rows, chart: $("cinc-chart"), query: c._query });
-  } catch (e) { Plotly.purge("cinc-chart"); showError($("cinc"), e); }
+  } catch (e) { unplot("cinc-chart"); showError($("cinc"), e); }
 }
 
 async function showOverlap(s, expr) {
@@ -605,6 +613,7 @@ async function showSources() {
 
 // ------------------------------------------------------------------ refresh
 let generation = 0;
+let staticPanels = null;
 async function refresh() {
   const mine = ++generation;
   const s = currentState();
@@ -612,38 +621,42 @@ async function refresh() {
   const expr = groupExpression(s);
   $("expr").textContent = expr;
   document.body.dataset.ready = "0";
-  await showMembers(expr);
-  const year = await chooseYear(s, expr);
+  // independent requests run side by side; only the map waits for the power values it colours by
+  const [, year] = await Promise.all([showMembers(expr), chooseYear(s, expr)]);
   if (mine !== generation) return;
-  const power = await showPower(s, expr, year);
-  await Promise.all([showMap(s, power).catch((e) => showError($("map"), e)), showWhatif(s, expr, year), showTrade(expr, year),
-    showIntegration(expr, year), showConvergence(expr, year), showCinc(expr, year), showOverlap(s, expr)]);
+  await Promise.all([
+    showPower(s, expr, year).then((power) => showMap(s, power)).catch((e) => showError($("map"), e)),
+    showWhatif(s, expr, year), showTrade(expr, year), showIntegration(expr, year), showConvergence(expr, year),
+    showCinc(expr, year), showOverlap(s, expr)]);
   await showSources();
   if (mine === generation) document.body.dataset.ready = "1";
+  // claims, projects and signposts are the same in every state: loaded once, after the view is drawn
+  if (!staticPanels) {
+    staticPanels = Promise.all([showStatic(), showScenarios()]).then(showSources).then(() => { document.body.dataset.complete = "1"; });
+  }
 }
 
 let timer = null;
 function refreshSoon(delay = 250) { document.body.dataset.ready = "0"; clearTimeout(timer); timer = setTimeout(refresh, delay); }
 
 async function init() {
-  LABELS = await api("/api/labels");
-  const orgs = await api("/api/orgs");
-  const catalog = await api("/api/catalog");
+  // the four look-ups go out together (they do not depend on each other)
+  const [labels, orgs, catalog, inds] = await Promise.all([api("/api/labels"), api("/api/orgs"), api("/api/catalog"),
+    api("/api/indicators").catch(() => ({ rows: [] }))]);  // without the list, the five aliases still work
+  LABELS = labels;
+  for (const o of orgs.rows) $("org").append(el("option", { value: o.id, text: `${o.id} — ${o.name}` }));
   for (const r of catalog.rows) {
     if (r.rows) HELD.tables.add(r.table);
+    if (r.table === "trade" && r.rows) HELD.trade = [Math.min(r.first_year, (HELD.trade || [9999])[0]), Math.max(r.last_year, (HELD.trade || [0, 0])[1])];
     if (r.table === "indicator") for (const c of String(r.contents || "").split(", ")) {
       HELD.codes.add(c);
       const [a, b] = HELD.spans[c] || [r.first_year, r.last_year];
       HELD.spans[c] = [Math.min(a, r.first_year), Math.max(b, r.last_year)];
     }
   }
-  for (const o of orgs.rows) $("org").append(el("option", { value: o.id, text: `${o.id} — ${o.name}` }));
-  try {  // every indicator code the store holds, after the five aliases, by its label
-    const inds = await api("/api/indicators");
-    const have = new Set([...$("indicator").options].map((o) => o.value));
-    const codes = [...new Set(inds.rows.map((r) => r.code))].filter((c) => !have.has(c)).sort();
-    for (const c of codes) $("indicator").append(el("option", { value: c, text: `${indicatorLabel(c)} — ${c}` }));
-  } catch (e) { /* the aliases still work */ }
+  const have = new Set([...$("indicator").options].map((o) => o.value));
+  const codes = [...new Set(inds.rows.map((r) => r.code))].filter((c) => !have.has(c)).sort();
+  for (const c of codes) $("indicator").append(el("option", { value: c, text: `${indicatorLabel(c)} — ${c}` }));
   applyState(readState());
   const charts = new Set(["map", "power", "whatif", "trade", "integration", "convergence", "cinc"]);  // tables get CSV only
   for (const p of ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "history", "overlap", "claims", "projects", "scenarios"]) addTools(p, charts.has(p));
@@ -656,8 +669,7 @@ async function init() {
   $("date").addEventListener("change", () => { $("slider").value = $("date").value.slice(0, 4); });
   $("pin").addEventListener("change", () => { if ($("pin").checked && !$("year").value) $("year").value = new Date().getFullYear(); });
   $("year").addEventListener("change", () => { $("pin").checked = true; });
-  await Promise.all([showStatic(), showScenarios()]);
   await refresh();
 }
 
-init().catch((e) => { showError($("members"), e); document.body.dataset.ready = "1"; });
+init().catch((e) => { showError($("members"), e); document.body.dataset.ready = "1"; document.body.dataset.complete = "1"; });
