@@ -439,7 +439,7 @@ async function showWhatif(s, expr, year) {
           hovertemplate: "%{x}: %{y:.2f} % (baseline)<extra></extra>" },
         { type: "bar", name: "changed", x: shares.map(label), y: shares.map((r) => (r.changed === null ? null : 100 * r.changed)), marker: { color: "#1f4e79" },
           hovertemplate: "%{x}: %{y:.2f} % (changed)<extra></extra>" },
-      ], { barmode: "group", title: { text: `Share of the group's ${indicatorLabel(alias, false).toLowerCase()}, ${year}: baseline and changed`, font: { size: 13 } },
+      ], { barmode: "group", title: { text: `Share of the group's ${indicatorLabel(alias, false)}, ${year}: baseline and changed`, font: { size: 13 } },
         yaxis: { title: { text: "% of the group total" } }, legend: { orientation: "h", y: 1.1 } });
       register("whatif", { chart: $("whatif-chart") });
     }
@@ -473,7 +473,7 @@ async function showTrade(expr, year) {
       "mirror figure exceeds the member's own reported total trade — re-exports and unrecorded shuttle trade; read them as a sign of poor data, not as a share." : "";
     const latest = Math.max(...t.rows.map((r) => r.year));
     renderTable($("trade"), { columns: t.columns, rows: t.rows.filter((r) => r.year === latest) },
-      { columns: ["iso3_a", "iso3_b", "year", "export_share", "import_share", "trade_share", "source"] });
+      { columns: [["iso3_a", "member"], ["iso3_b", "partner"], "year", "export_share", "import_share", "trade_share", "source"] });
     register("trade", { columns: t.columns, rows: t.rows, chart: $("trade-chart"), query: t._query });
   } catch (e) { unplot("trade-chart"); showError($("trade"), e); }
 }
@@ -496,7 +496,7 @@ async function showIntegration(expr, year) {
     const top = [...yr].sort((a, b) => b.value - a.value).slice(0, 8);
     $("integration").replaceChildren(el("h3", { class: "hint", text: "Most integrated pairs" }));
     const holder = el("div"); $("integration").append(holder);
-    renderTable(holder, { columns: g.columns, rows: top }, { columns: ["iso3_a", "iso3_b", "year", ["value", "index (% of GDP)"], "source"],
+    renderTable(holder, { columns: g.columns, rows: top }, { columns: [["iso3_a", "country"], ["iso3_b", "with"], "year", ["value", "index (% of GDP)"], "source"],
       cell: (c, v) => (c === "iso3_a" || c === "iso3_b" ? el("td", { "data-col": c, text: countryName(v) }) : null) });
     if (top.length) $("integration").append(hint(`Formula ${top[0].formula}; ${top[0].evidence}.`));
     register("integration", { columns: g.columns, rows: g.rows, chart: $("integration-chart"), query: g._query });
