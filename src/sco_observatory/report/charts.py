@@ -92,11 +92,11 @@ def network_chart(graph: dict[str, Any], title: str) -> go.Figure:
                                        ("countries", ctrs, "#404040", "middle right")):
         fig.add_trace(go.Scatter(
             x=[pos[n["id"]][0] for n in nodes], y=[pos[n["id"]][1] for n in nodes], mode="markers+text",
-            text=[n["id"] if kind == "organisations" else n["label"] for n in nodes], textposition=where,
+            text=[n["id"].replace("_", " ") if kind == "organisations" else n["label"] for n in nodes], textposition=where,
             marker=dict(size=9, color=colour), hovertext=[f"{n['label']} ({n['id']})" for n in nodes],
             hoverinfo="text", name=kind))
     fig.update_layout(title=title, height=max(420, 18 * max(len(orgs), len(ctrs)) + 120),
-                      xaxis=dict(visible=False, range=[-0.45, 1.45]), yaxis=dict(visible=False, range=[0, 1]))
+                      xaxis=dict(visible=False, range=[-0.6, 1.45]), yaxis=dict(visible=False, range=[0, 1]))
     return fig
 
 

@@ -109,7 +109,7 @@ def architecture(ctx: Context) -> Section:
     legend = " ".join(f"{sym} {esc(st.replace('_', ' '))}" for st, sym in labels.items()) + \
         " * de facto state or application beside the status (hover)"
     graph = kb.membership_graph(ctx.as_of)
-    keep = set(scope)
+    keep = set(ctx.group.iso3) | {"KAZ", "KGZ", "TJK", "TKM", "UZB"}  # the network: the group and Central Asia only
     graph = {
         "as_of": graph["as_of"],
         "nodes": [n for n in graph["nodes"] if n["type"] == "organisation" or n["id"] in keep],
@@ -117,7 +117,7 @@ def architecture(ctx: Context) -> Section:
     }
     graph["nodes"] = [n for n in graph["nodes"] if n["type"] == "country"
                       or any(e["target"] == n["id"] for e in graph["edges"])]
-    fig = charts.network_chart(graph, f"Who belongs to what on {ctx.as_of.isoformat()}")
+    fig = charts.network_chart(graph, f"Who belongs to what on {ctx.as_of.isoformat()}: {ctx.group_expr} and Central Asia")
     body = (
         "<p>The SCO's members, observers and dialogue partners and the five Central Asian states, against every "
         "organisation of the Eurasian architecture in the knowledge base (statuses as of the report date; each cell "
