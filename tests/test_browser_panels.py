@@ -97,6 +97,12 @@ def test_time_slider_moves_members_and_year(browser, full_url):
     page.wait_for_function("document.body.dataset.ready === '1' && document.querySelectorAll('#members td[data-col=iso3]').length === 8")
     assert "Year 2010 (pinned)" in page.locator("#year-note").inner_text()
     page.screenshot(path=str(ARTIFACTS / "dashboard-slider.png"))
+    # the map colours the indicator for the group instead of the statuses
+    page.select_option("#map-mode", "indicator")
+    page.wait_for_function("document.body.dataset.ready === '1' && location.search.includes('map=indicator')")
+    assert page.locator("#map-title").inner_text().startswith("GDP (current US$), 2010")
+    coloured = page.locator("#map path[fill^='rgb']").evaluate_all("ps => ps.map(p => p.dataset.iso)")
+    assert set(coloured) == {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK"}
     assert errors == []
 
 
