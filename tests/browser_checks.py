@@ -10,6 +10,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 AXE = Path(__file__).resolve().parent / "fixtures" / "axe" / "axe.min.js"
@@ -17,6 +19,20 @@ CHROMIUM = os.environ.get("SCO_CHROMIUM") or shutil.which("chromium") or "/usr/b
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per test module; skipped where it is absent, but never in CI."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"chromium not found at {CHROMIUM}: .ci/run must install Debian's chromium package")
+        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium to run the browser tests)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
 
 
 def new_page(browser, width: int = 1320, height: int = 900):

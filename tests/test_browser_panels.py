@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_checks import ARGS, ARTIFACTS, CHROMIUM, axe_violations, new_page, overflowing
+from browser_checks import ARTIFACTS, axe_violations, browser, new_page, overflowing  # noqa: F401 (browser: fixture)
 from live_server import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -22,17 +22,6 @@ DATA_FILES = ["trade_imf_dots/dots_focus_reporters_1990_2020.csv", "wdi/ny.gdp.m
               "military_expenditure/sipri_milex_1949_2024_long.csv"]
 PANELS = ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "overlap", "claims",
           "projects", "scenarios", "sources"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium to run the browser tests)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

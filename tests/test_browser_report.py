@@ -13,23 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from browser_checks import ARGS, ARTIFACTS, CHROMIUM, axe_violations, new_page, overflowing
+from browser_checks import ARTIFACTS, axe_violations, browser, new_page, overflowing  # noqa: F401 (browser: fixture)
 
 pytestmark = pytest.mark.browser
 
 AS_OF = "2024-12-31"
 PAPERS = {"A4": 718, "Letter": 740}  # printable width in CSS px with the report's 10 mm margins
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium to run the browser tests)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
