@@ -9,7 +9,6 @@ test-artifacts/.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
