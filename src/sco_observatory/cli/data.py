@@ -74,7 +74,7 @@ def list_command(fmt: Format = format_option("table, csv or json.")) -> None:
 def show_command(
     code: str = typer.Argument(..., help="Indicator code, e.g. NY.GDP.MKTP.CD or MS.MIL.XPND.CD."),
     countries: Optional[str] = typer.Option(None, "--countries", "-c", help="Group expression, e.g. CA5 or SCO@2012 or KAZ,RUS."),
-    years: Optional[str] = typer.Option(None, "--years", "-y", help="Year or range A-B."),
+    years: Optional[str] = typer.Option(None, "--years", "-y", help="Years: 2012, 2010-2020, 2000-2020:5 or 2000,2010."),
     source: Optional[str] = source_option("Only this source id (see `sco data list`)."),
     fmt: Format = format_option("table, csv or json."),
 ) -> None:

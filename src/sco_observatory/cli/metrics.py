@@ -71,7 +71,7 @@ def ratio_command(
 def trade_command(
     measure: str = typer.Argument(..., help="shares, group-shares, intensity, group, concentration, rca, complementarity, grubel-lloyd, similarity, product-concentration."),
     expression: str = typer.Argument(..., help="Group expression, e.g. CA5 or SCO@2012."),
-    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B (product-level measures use the first year)."),
+    years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2010-2020, 2000-2020:5 or 2000,2010 (product-level measures use the first year)."),
     pairs: bool = typer.Option(False, "--pairs", help="For `intensity`/`shares`: all pairs within the group (default); with --partners, group × partners."),
     partners: Optional[List[str]] = typer.Option(None, "--partners", help="Partner group expression (pairs measures)."),
     flows: str = FLOWS,
@@ -91,7 +91,7 @@ def trade_command(
 
 def siei_command(
     args: List[str] = typer.Argument(..., help="[DIMENSION] EXPR — dimension: trade (default), migration, agriculture, convergence, energy, education, investment."),
-    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
+    years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2010-2020, 2000-2020:5 or 2000,2010."),
     level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
     flows: str = FLOWS,
     hypotheses: bool = typer.Option(False, "--hypotheses", help="Trade only: run the METHODS §1.3 test (H1–H3) for the first year and print the verdicts."),
@@ -119,7 +119,7 @@ def siei_command(
 
 def composite_command(
     expression: str = typer.Argument(..., help="Group expression, e.g. CA5+RUS or SCO@2015."),
-    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B (the panel over which scores are normalised)."),
+    years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2010-2020, 2000-2020:5 or 2000,2010 (the panel over which scores are normalised)."),
     dimensions: str = typer.Option("trade,migration", "--dimensions", help="SIEI-style dimensions to combine, comma-separated."),
     level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
     partial: bool = typer.Option(False, "--partial", help="Average the components present where some are missing (says how many)."),
