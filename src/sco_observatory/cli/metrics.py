@@ -10,7 +10,7 @@ import typer
 
 from sco_observatory.cli.options import check_source, format_option, lowercase, nearest_option, source_option, year_option
 from sco_observatory.cli.output import Format, emit
-from sco_observatory.dates import parse_year_range as parse_years
+from sco_observatory.dates import parse_years
 from sco_observatory.errors import ObservatoryError
 from sco_observatory.groups import resolve_group
 from sco_observatory.limits import MAX_LIST_ITEMS
@@ -33,6 +33,11 @@ def _countries(items: Optional[List[str]]) -> list[str]:
     for item in items or []:
         out += _group(item)
     return out
+
+
+def _selected_years(frame: pl.DataFrame, years) -> pl.DataFrame:
+    """The rows of the selected years (a range query serves a list such as 2000,2020)."""
+    return frame.filter(pl.col("year").is_in(list(years))) if "year" in frame.columns else frame
 
 
 def power_command(
@@ -92,48 +97,97 @@ def ratio_command(
         emit(power.ratio(store, a3, b3, indicator, year, source=source), fmt, title=f"{a3} / {b3}")
 
 
+PRODUCT_MEASURES = ("rca", "complementarity", "grubel-lloyd", "similarity", "product-concentration")
+PARTNER_MEASURES = ("shares", "intensity", "complementarity", "grubel-lloyd", "partners", "discrepancies")
+
+
+def _refuse_unused(measure: str, **given) -> None:
+    """An option the measure does not use is an error, never silently ignored."""
+    for option, (value, allowed) in given.items():
+        if value and measure not in allowed:
+            raise ObservatoryError(f"`sco trade {measure}` does not use {option}",
+                                   f"drop {option} (it applies to: {', '.join(allowed)})")
+
+
 def trade_command(
-    measure: str = typer.Argument(..., help="shares, group-shares, intensity, group, concentration, rca, complementarity, grubel-lloyd, similarity, product-concentration."),
+    measure: str = typer.Argument(..., help="partners, discrepancies, shares, group-shares, intensity, group, concentration, rca, complementarity, grubel-lloyd, similarity, product-concentration."),
     expression: str = typer.Argument(..., help="Group expression, e.g. CA5 or SCO@2012."),
-    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B (product-level measures use the first year)."),
-    pairs: bool = typer.Option(False, "--pairs", help="For `intensity`/`shares`: all pairs within the group (default); with --partners, group × partners."),
-    partners: Optional[List[str]] = typer.Option(None, "--partners", help="Partner group expression (pairs measures)."),
-    flows: str = FLOWS,
+    years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2000,2020, 2000-2020 or 2000-2020:5 (product-level measures take one year)."),
+    pairs: bool = typer.Option(False, "--pairs", help="For `intensity`/`shares` without --partners: all pairs within the group (the default)."),
+    partners: Optional[List[str]] = typer.Option(None, "--partners", help="Partners: CHN,RUS (each its own row in `partners`), EU27, SCO@2024-CA5, CHN+RUS (one partner group)."),
+    flows: Optional[str] = typer.Option(None, "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row). Default: best for `partners`, reported otherwise."),
+    factor: Optional[float] = typer.Option(None, "--factor", help="`discrepancies`/`partners`: flag flows whose two figures (or two consecutive years) differ by more than this factor (default 2)."),
+    partial: bool = typer.Option(False, "--partial", help="`partners`: sum the flows present where some are missing (the estimate column says how many)."),
     source: Optional[str] = source_option("Trade dataset family or source id (default: imf-dots, then baci, comtrade)."),
     fmt: Format = FMT,
 ) -> None:
     """Standard trade indicators (WITS/UNCTAD, METHODS §4) on one flow basis, with valuation stated.
 
-    Example: sco trade group CA5 --years 2010-2012 --flows mirror
+    Example: sco trade partners CA5 --partners CHN,RUS --years 2000,2020
     """
-    from sco_observatory.metrics import trade
+    from sco_observatory.groups import partner_sets
+    from sco_observatory.metrics import quality, trade
 
-    isos, span = _group(expression), parse_years(years)
-    parts = _countries(partners) or None
     m = measure.lower()
+    known = ("partners", "discrepancies", *trade.MEASURES)
+    if m not in known:
+        raise ObservatoryError(f"unknown trade measure '{measure}'", "use one of: " + ", ".join(dict.fromkeys(known)))
+    _refuse_unused(m, **{"--partners": (partners, PARTNER_MEASURES), "--pairs": (pairs, ("shares", "intensity")),
+                         "--factor": (factor is not None, ("partners", "discrepancies")),
+                         "--partial": (partial, ("partners",)), "--flows": (flows, tuple(x for x in known if x != "discrepancies"))})
+    if pairs and partners:
+        raise ObservatoryError("--pairs (pairs within the group) and --partners contradict each other", "pass one of them")
+    isos, ys = _group(expression), parse_years(years)
+    span = (ys[0], ys[-1])
+    if m in PRODUCT_MEASURES and len(ys) > 1:
+        raise ObservatoryError(f"`sco trade {m}` is computed for one year; got {len(ys)}", f"pass one year, e.g. --years {ys[-1]}")
+    if m == "partners" and not partners:
+        raise ObservatoryError("`sco trade partners` needs --partners", "e.g. --partners CHN,RUS or --partners EU27")
+    basis = flows or (trade.DEFAULT_GROUP_BASIS if m == "partners" else "reported")
+    psets = partner_sets(partners) if partners else {}
+    parts = sorted({c for v in psets.values() for c in v}) or None
+    caption = None
     with open_store() as store:
         check_source(store, source)
+        if m == "partners":
+            frame = trade.trade_partners(store, isos, psets, ys, basis, source=source, partial=partial, factor=factor)
+            flags = quality.discrepancies(store, isos, ys, parts, factor=factor or quality.DEFAULT_FACTOR, source=source)
+            caption = quality.quality_note(flags) + "\n(`sco trade discrepancies` lists every flag)"
+            n_rep, n_mir = int(frame["flows_reported"].sum()), int(frame["flows_mirror"].sum())
+            title = (f"Trade of {expression} with {', '.join(psets)} — {basis} flows"
+                     + (" (exporter-reported where published, else the importer's mirror figure)" if basis == "best" else "")
+                     + f": {n_rep} flows reported, {n_mir} mirror")
+            emit(trade.partners_display(frame) if fmt is Format.table else frame, fmt, title=title, caption=caption)
+            return
+        if m == "discrepancies":
+            frame = quality.discrepancies(store, isos, ys, parts, factor=factor or quality.DEFAULT_FACTOR, source=source)
+            shown = frame.select("kind", "year", "figure_a", (pl.col("value_a") / 1e6).round(1).alias("US$ mn (a)"),
+                                 "figure_b", (pl.col("value_b") / 1e6).round(1).alias("US$ mn (b)"),
+                                 pl.col("ratio").round(1)) if fmt is Format.table else frame
+            emit(shown, fmt, title=f"Trade data disagreeing with itself — {expression}, factor {factor or quality.DEFAULT_FACTOR:g}",
+                 caption="mirror: exporter's FOB vs importer's CIF figure of one flow; jump: one series year on year")
+            return
         calls = {
-            "shares": lambda: trade.trade_shares(store, isos, span, flows, partners=parts, source=source),
-            "group-shares": lambda: trade.group_shares(store, isos, span, flows, source=source),
-            "intensity": lambda: trade.trade_intensity(store, isos, span, flows, partners=parts, source=source),
-            "group": lambda: trade.group_indicators(store, isos, span, flows, source=source),
-            "concentration": lambda: trade.market_concentration(store, isos, span, flows, source=source),
-            "rca": lambda: trade.rca(store, isos, span[0], flows, source=source),
-            "complementarity": lambda: trade.complementarity(store, isos, parts or isos, span[0], flows, source=source),
-            "grubel-lloyd": lambda: trade.grubel_lloyd(store, isos, span[0], flows, partners=parts, source=source),
-            "similarity": lambda: trade.export_similarity(store, isos, span[0], flows, source=source),
-            "product-concentration": lambda: trade.product_concentration(store, isos, span[0], flows, source=source),
+            "shares": lambda: trade.trade_shares(store, isos, span, basis, partners=parts, source=source),
+            "group-shares": lambda: trade.group_shares(store, isos, span, basis, source=source),
+            "intensity": lambda: trade.trade_intensity(store, isos, span, basis, partners=parts, source=source),
+            "group": lambda: trade.group_indicators(store, isos, span, basis, source=source),
+            "concentration": lambda: trade.market_concentration(store, isos, span, basis, source=source),
+            "rca": lambda: trade.rca(store, isos, span[0], basis, source=source),
+            "complementarity": lambda: trade.complementarity(store, isos, parts or isos, span[0], basis, source=source),
+            "grubel-lloyd": lambda: trade.grubel_lloyd(store, isos, span[0], basis, partners=parts, source=source),
+            "similarity": lambda: trade.export_similarity(store, isos, span[0], basis, source=source),
+            "product-concentration": lambda: trade.product_concentration(store, isos, span[0], basis, source=source),
         }
-        if m not in calls:
-            raise ObservatoryError(f"unknown trade measure '{measure}'", "use one of: " + ", ".join(calls))
         frame = calls[m]()
-    emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows} flows)")
+    if m not in PRODUCT_MEASURES:
+        frame = _selected_years(frame, ys)
+    emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({basis} flows)")
 
 
 def siei_command(
     args: List[str] = typer.Argument(..., help="[DIMENSION] EXPR — dimension: trade (default), migration, agriculture, convergence, energy, education, investment."),
-    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B."),
+    years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2000,2020, 2000-2020 or 2000-2020:5."),
     level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
     flows: str = FLOWS,
     hypotheses: bool = typer.Option(False, "--hypotheses", help="Trade only: run the METHODS §1.3 test (H1–H3) for the first year and print the verdicts."),
@@ -152,21 +206,22 @@ def siei_command(
         dimension, expression = args
     else:
         raise ObservatoryError("sco siei takes [DIMENSION] EXPR", "e.g. sco siei trade CA5+RUS --years 2012")
-    isos, span = _group(expression), parse_years(years)
+    isos, ys = _group(expression), parse_years(years)
+    span = (ys[0], ys[-1])
     with open_store() as store:
         check_source(store, source)
         if hypotheses:
             h = siei.trade_hypotheses(store, isos, span[0], source=source)
             emit(siei.hypothesis_verdicts(h), fmt, title=f"METHODS §1.3 hypothesis test, {span[0]}")
             return
-        frame = siei.siei(store, dimension, isos, span, level, flows, source=source)
+        frame = _selected_years(siei.siei(store, dimension, isos, span, level, flows, source=source), ys)
     emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}",
          caption="SIEI-style: documented proxies (METHODS §1.3–1.4), not the EDB's unpublished formulas")
 
 
 def composite_command(
     expression: str = typer.Argument(..., help="Group expression, e.g. CA5+RUS or SCO@2015."),
-    years: str = typer.Option(..., "--years", "-y", help="Year or range A-B (the panel over which scores are normalised)."),
+    years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2000,2020, 2000-2020 or 2000-2020:5 (scores are normalised over the range they span)."),
     dimensions: str = typer.Option("trade,migration", "--dimensions", help="SIEI-style dimensions to combine, comma-separated."),
     level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
     partial: bool = typer.Option(False, "--partial", help="Average the components present where some are missing (says how many)."),
@@ -180,10 +235,11 @@ def composite_command(
     """
     from sco_observatory.metrics.composite import siei_composite
 
-    isos, span = _group(expression), parse_years(years)
+    isos, ys = _group(expression), parse_years(years)
+    span = (ys[0], ys[-1])
     dims = [d.strip() for d in dimensions.split(",") if d.strip()]
     with open_store() as store:
-        frame = siei_composite(store, isos, span, dimensions=dims, level=level, partial=partial)
+        frame = _selected_years(siei_composite(store, isos, span, dimensions=dims, level=level, partial=partial), ys)
     emit(frame, fmt, title=f"SIEI-style composite ({', '.join(dims)}; {level}) — {expression}",
          caption="min–max over the panel, equal weights; a proxy, not the EDB's index")
 

@@ -9,7 +9,7 @@ Two rules, each flag naming both figures and where they come from:
 
 - **mirror** — one flow `i → j` is published twice: `i`'s exports to `j` (FOB) and `j`'s imports from
   `i` (CIF). With `r` the larger of the two over the smaller (both > 0), the pair is flagged when
-  `r > factor` (default 2). CIF includes freight and insurance, so the importer's figure is expected
+  `r > factor` (default 2) and the larger figure is at least `min_value` (default US$ 1 mn). CIF includes freight and insurance, so the importer's figure is expected
   to be a few per cent *above* the exporter's: the IMF uses a uniform CIF/FOB factor of 1.10 to derive
   missing figures, and measured margins are mostly under 10 % (METHODS.md §4.0 and docs/metrics.md).
   A factor of 2 is far outside that band: it marks recording differences (re-exports, shuttle trade,
@@ -89,10 +89,12 @@ def flow_sides(store, group: Sequence[str], years: Iterable[int], partners: Sequ
     return frame.filter(pl.col("year").is_in(ys)).sort(["year", "exporter", "importer"])
 
 
-def mirror_flags(sides: pl.DataFrame, factor: float = DEFAULT_FACTOR) -> pl.DataFrame:
-    """The flows of `sides` whose reported and mirror figures differ by more than `factor`."""
+def mirror_flags(sides: pl.DataFrame, factor: float = DEFAULT_FACTOR, min_value: float = DEFAULT_MIN_VALUE) -> pl.DataFrame:
+    """The flows of `sides` whose reported and mirror figures differ by more than `factor` (the larger
+    of the two at least `min_value` US$)."""
     factor = check_factor(factor)
-    both = sides.filter((pl.col("reported") > 0) & (pl.col("mirror") > 0))
+    both = sides.filter((pl.col("reported") > 0) & (pl.col("mirror") > 0)
+                        & (pl.max_horizontal("reported", "mirror") >= min_value))
     ratio = pl.max_horizontal("reported", "mirror") / pl.min_horizontal("reported", "mirror")
     return (both.with_columns(ratio.alias("ratio")).filter(pl.col("ratio") > factor)
             .select(pl.lit("mirror").alias("kind"), "exporter", "importer", "year",
@@ -140,25 +142,27 @@ def discrepancies(store, group: Sequence[str], years: Iterable[int], partners: S
     ys = sorted({int(y) for y in years})
     sides = flow_sides(store, group, sorted(set(ys) | {y - 1 for y in ys}), partners, source=source)
     jumps = jump_flags(sides, factor, min_value).filter(pl.col("year").is_in(ys))
-    flags = pl.concat([mirror_flags(sides.filter(pl.col("year").is_in(ys)), factor), jumps])
-    rule = pl.when(pl.col("kind") == "mirror").then(pl.lit(f"max/min of reported and mirror > {factor:g}")) \
+    flags = pl.concat([mirror_flags(sides.filter(pl.col("year").is_in(ys)), factor, min_value), jumps])
+    rule = pl.when(pl.col("kind") == "mirror").then(pl.lit(f"max/min of reported and mirror > {factor:g}, larger >= US$ {min_value:,.0f}")) \
              .otherwise(pl.lit(f"year-on-year ratio > {factor:g}, larger year >= US$ {min_value:,.0f}"))
     return flags.with_columns(rule.alias("rule")).sort(["kind", "ratio"], descending=[False, True])
 
 
-def flagged_flows(sides: pl.DataFrame, factor: float = DEFAULT_FACTOR) -> pl.DataFrame:
+def flagged_flows(sides: pl.DataFrame, factor: float = DEFAULT_FACTOR, min_value: float = DEFAULT_MIN_VALUE) -> pl.DataFrame:
     """(exporter, importer, year) of the flows in `sides` flagged by the mirror rule — for answers that
     count their flagged flows."""
-    return mirror_flags(sides, factor).select("exporter", "importer", "year").unique()
+    return mirror_flags(sides, factor, min_value).select("exporter", "importer", "year").unique()
 
 
 def quality_note(flags: pl.DataFrame, worst: int = 3) -> str:
-    """A short reader's note: how many flows are flagged and the worst cases, with both figures."""
+    """A short reader's note: how many flows are flagged and the worst cases (largest gap in US$
+    between the two figures), with both figures and their sources."""
     if flags.height == 0:
         return "data quality: no flow flagged (reported and mirror figures within the factor, no jumps)"
     lines = [f"data quality: {flags.filter(pl.col('kind') == 'mirror').height} flows where reported and mirror "
              f"figures disagree, {flags.filter(pl.col('kind') == 'jump').height} year-on-year jumps; worst:"]
-    for r in flags.sort("ratio", descending=True).head(worst).iter_rows(named=True):
+    gap = (pl.col("value_a") - pl.col("value_b")).abs()
+    for r in flags.sort(gap, descending=True).head(worst).iter_rows(named=True):
         lines.append(f"  {r['year']}: {r['figure_a']} US$ {r['value_a'] / 1e6:,.1f} mn ({r['source_a']}) vs "
                      f"{r['figure_b']} US$ {r['value_b'] / 1e6:,.1f} mn ({r['source_b']}) — ×{r['ratio']:.1f}")
     return "\n".join(lines)

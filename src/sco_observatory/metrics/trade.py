@@ -697,3 +697,18 @@ def trade_partners(store, group: Sequence[str], partners, years, basis: Basis = 
                     (pl.col("flows_possible") - pl.col("flows_missing")).alias("flows_present"),
                     "flows_missing", "flows_reported", "flows_mirror", "flows_flagged", "members_with_world_totals",
                     "estimate", "valuation", "basis", "source", "formula"))
+
+
+def partners_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns of a `trade_partners` answer a person reads first, in US$ mn and per cent
+    (CSV and JSON keep every column, in US$)."""
+    mn = 1e6
+    return frame.select(
+        "year", "partner",
+        (pl.col("trade") / mn).round(1).alias("trade, US$ mn"),
+        (100 * pl.col("share")).round(1).alias("share of group trade, %"),
+        (pl.col("exports") / mn).round(1).alias("exports, US$ mn"),
+        (pl.col("imports") / mn).round(1).alias("imports, US$ mn"),
+        pl.format("{}/{}", "flows_present", "flows_possible").alias("flows present"),
+        pl.format("{}/{}", "flows_reported", "flows_mirror").alias("reported/mirror"),
+        pl.col("flows_flagged").alias("flagged"))
