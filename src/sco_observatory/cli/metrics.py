@@ -137,6 +137,8 @@ def trade_command(
                          "--partial": (partial, ("partners",)), "--flows": (flows, tuple(x for x in known if x != "discrepancies"))})
     if pairs and partners:
         raise ObservatoryError("--pairs (pairs within the group) and --partners contradict each other", "pass one of them")
+    if factor is not None:
+        quality.check_factor(factor)
     isos, ys = _group(expression), parse_years(years)
     span = (ys[0], ys[-1])
     if m in PRODUCT_MEASURES and len(ys) > 1:
