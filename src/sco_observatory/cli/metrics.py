@@ -248,29 +248,65 @@ def composite_command(
 
 def convergence_command(
     expression: str = typer.Argument(..., help="Group expression."),
-    indicator: str = typer.Option("gdp_pc", "--indicator", "-i", help="Indicator alias or code."),
-    start: int = year_option("--from", help="First year."),
-    end: int = year_option("--to", help="Last year."),
-    measure: str = typer.Option("both", "--measure", callback=lowercase, help="sigma, beta, both, or art63 (EAEU Treaty Art. 63 criteria for year --to)."),
+    indicator: Optional[str] = typer.Option(None, "--indicator", "-i", help="Indicator alias or code (default: GDP per capita PPP where the store holds it, else constant, else current US$)."),
+    years: Optional[str] = typer.Option(None, "--years", "-y", help="Years: 2000-2019 (β from the first to the last), 2000,2010,2019 or 2000-2019:5 (σ for those years)."),
+    start: Optional[int] = year_option("--from", default=None, help="First year (or use --years)."),
+    end: Optional[int] = year_option("--to", default=None, help="Last year (or use --years)."),
+    measure: str = typer.Option("both", "--measure", callback=lowercase, help="sigma, beta, both, or art63 (EAEU Treaty Art. 63 criteria for the last year)."),
+    significance: float = typer.Option(0.05, "--significance", min=0.0001, max=0.5, help="Two-sided level at which β < 0 counts as convergence."),
     source: Optional[str] = SOURCE,
     fmt: Format = FMT,
 ) -> None:
     """σ-convergence path and β-convergence (annualised OLS, λ, half-life, N, R², p) — METHODS §6.
 
-    Example: sco convergence CA5 --indicator NY.GDP.PCAP.PP.CD --from 2000 --to 2019
+    "Converging" only where β < 0 is significant at --significance; otherwise "no evidence of
+    β-convergence". JSON is one object {"sigma": [...], "beta": [...]}; CSV one table with a `part` column.
+
+    Example: sco convergence CA5 --years 2000-2019
     """
+    import json
+    import sys
+
     from sco_observatory.metrics import convergence
 
+    if measure not in ("sigma", "beta", "both", "art63"):
+        raise ObservatoryError(f"unknown --measure '{measure}'", "use sigma, beta, both or art63")
+    if years and (start is not None or end is not None):
+        raise ObservatoryError("--years and --from/--to both given", "pass one of them, e.g. --years 2000-2019")
+    if years:
+        ys = parse_years(years)
+    elif start is not None and end is not None:
+        ys = parse_years(f"{start}-{end}")
+    else:
+        raise ObservatoryError("no years given", "pass --years 2000-2019 (or --from 2000 --to 2019)")
+    first, last = ys[0], ys[-1]
     isos = _group(expression)
     with open_store() as store:
         check_source(store, source)
         if measure == "art63":
-            emit(convergence.eaeu_art63(store, isos, end), fmt, title=f"EAEU Art. 63 criteria, {end}")
+            emit(convergence.eaeu_art63(store, isos, last), fmt, title=f"EAEU Art. 63 criteria, {last}")
             return
+        code = indicator or convergence.default_income_indicator(store)
+        sig = bet = None
         if measure in ("sigma", "both"):
-            emit(convergence.sigma(store, isos, indicator, (start, end), source=source), fmt, title="σ-convergence")
+            sig = _selected_years(convergence.sigma(store, isos, code, (first, last), source=source), ys)
         if measure in ("beta", "both"):
-            emit(convergence.beta(store, isos, indicator, start, end, source=source), fmt, title="β-convergence")
+            bet = convergence.beta(store, isos, code, first, last, source=source, level=significance)
+    chosen = "" if indicator else " (default: the first of PPP, constant-price, current-US$ GDP per capita the store holds)"
+    if fmt is Format.json:
+        doc = {"indicator": code, "sigma": sig.to_dicts() if sig is not None else None,
+               "beta": bet.to_dicts() if bet is not None else None}
+        sys.stdout.write(json.dumps(doc, default=str, ensure_ascii=False, indent=1) + "\n")
+        return
+    if fmt is Format.csv:
+        emit(convergence.combined(sig, bet), fmt)
+        return
+    if sig is not None:
+        emit(sig, fmt, title=f"σ-convergence of {code}{chosen}")
+    if bet is not None:
+        emit(bet.select("code", "start", "end", "n", "beta", "se_beta", "p_value", "r2", "half_life", "converging", "source"),
+             fmt, title=f"β-convergence of {code} {first}-{last}{'' if sig is not None else chosen}",
+             caption=bet["verdict"][0])
 
 
 def whatif_command(
