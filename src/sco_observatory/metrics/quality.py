@@ -10,8 +10,9 @@ Two rules, each flag naming both figures and where they come from:
 - **mirror** — one flow `i → j` is published twice: `i`'s exports to `j` (FOB) and `j`'s imports from
   `i` (CIF). With `r` the larger of the two over the smaller (both > 0), the pair is flagged when
   `r > factor` (default 2) and the larger figure is at least `min_value` (default US$ 1 mn). CIF includes freight and insurance, so the importer's figure is expected
-  to be a few per cent *above* the exporter's: the IMF uses a uniform CIF/FOB factor of 1.10 to derive
-  missing figures, and measured margins are mostly under 10 % (METHODS.md §4.0 and docs/metrics.md).
+  to be a few per cent *above* the exporter's: IMF DOTS derives a missing side with a uniform CIF/FOB
+  factor of 1.06 (imports CIF = exports FOB × 1.06; IMF, *Direction of Trade Statistics Yearbook 2017*,
+  introduction) — see docs/metrics.md for the band and its evidence tags.
   A factor of 2 is far outside that band: it marks recording differences (re-exports, shuttle trade,
   unrecorded trade, partner attribution, estimates), not the valuation.
 - **jump** — one published series (one reporter, one side) changes by more than `factor` from one year
@@ -34,8 +35,8 @@ DEFAULT_FACTOR = 2.0
 """Reported vs mirror (or year-on-year) ratio above which a flow is flagged."""
 DEFAULT_MIN_VALUE = 1e6
 """US$; a jump is flagged only where the larger of the two years is at least this much."""
-IMF_CIF_FOB_FACTOR = 1.10
-"""The IMF DOTS uniform CIF/FOB conversion factor (imports CIF ≈ 1.10 × exports FOB) — for the note only."""
+IMF_CIF_FOB_FACTOR = 1.06
+"""IMF DOTS's uniform CIF/FOB factor (DOTS Yearbook 2017): the expected CIF/FOB gap, for the docs' band."""
 
 
 class BadFactorError(ObservatoryError):

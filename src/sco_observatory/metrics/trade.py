@@ -303,6 +303,10 @@ def group_indicators(store, countries: Sequence[str], years: tuple[int, int], ba
                                      (pl.col("x_a_world").is_not_null() & pl.col("m_a_world").is_not_null()).sum()
                                      .alias("members_with_totals")))
     g = per_year.join(members, on="year").with_columns(pl.lit(n * (n - 1)).alias("pairs_possible"), pl.lit(n).alias("n"))
+    # missing is not zero (docs/metrics.md): a sum with an absent flow or member total is absent
+    g = g.with_columns(pl.when(pl.col("pairs_with_flows") == pl.col("pairs_possible")).then(pl.col("x_rr")).alias("x_rr"),
+                       pl.when(pl.col("members_with_totals") == n).then(pl.col("x_r")).alias("x_r"),
+                       pl.when(pl.col("members_with_totals") == n).then(pl.col("m_r")).alias("m_r"))
     is_x = pl.col("x_rr") / pl.col("x_r")
     is_t = 2 * pl.col("x_rr") / (pl.col("x_r") + pl.col("m_r"))
     w_t = (pl.col("x_r") + pl.col("m_r")) / (2 * pl.col("x_world"))
@@ -356,13 +360,17 @@ def group_shares(store, countries, years, basis: Basis = "reported", *, source=N
                 pl.col("x_ab").sum().alias("x_to_group"), pl.col("x_ba").sum().alias("m_from_group"),
                 pl.col("x_a_world").first(), pl.col("m_a_world").first(),
                 pl.col("x_ab").is_not_null().sum().alias("partners_with_flows"),
+                (pl.col("x_ab").null_count() + pl.col("x_ba").null_count()).alias("flows_missing"),
                 pl.col("valuation").first(), pl.col("basis").first(), pl.col("dataset").first().alias("source"))
+            .with_columns(  # missing is not zero: a member's sum with an absent flow is absent
+                pl.when(pl.col("flows_missing") == 0).then(pl.col("x_to_group")).alias("x_to_group"),
+                pl.when(pl.col("flows_missing") == 0).then(pl.col("m_from_group")).alias("m_from_group"))
             .with_columns((pl.col("x_to_group") / pl.col("x_a_world")).alias("export_share"),
                           (pl.col("m_from_group") / pl.col("m_a_world")).alias("import_share"),
                           ((pl.col("x_to_group") + pl.col("m_from_group")) / (pl.col("x_a_world") + pl.col("m_a_world"))).alias("trade_share"))
             .rename({"iso3_a": "iso3"})
             .select("iso3", "year", "export_share", "import_share", "trade_share", "partners_with_flows",
-                    "valuation", "basis", "source")
+                    "flows_missing", "valuation", "basis", "source")
             .sort(["year", "iso3"]))
 
 
