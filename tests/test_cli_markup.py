@@ -1,7 +1,8 @@
 """User and imported text is never markup: not rich markup in the terminal, not HTML in the report.
 
 The hostile strings go in through the ordinary door, a generic CSV with a sidecar, as indicator
-codes, units, a source title, publisher, citation and a `javascript:` URL.
+codes, units, a source title, publisher and citation. A `javascript:` URL in the sidecar is refused
+at the import (ingest/options.py); the report's own link check (`safe_href`) is tested on notes.
 """
 
 import json
@@ -26,10 +27,22 @@ def hostile_import(tmp_path, capsys):
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     (tmp_path / "evil.source.json").write_text(json.dumps({
         "title": TITLE, "id": "user:evil", "publisher": "[red]pub", "citation": "<b>cite</b> [/]",
-        "url": "javascript:alert(1)"}), encoding="utf-8")
+        "url": "https://example.org/evil?<b>"}), encoding="utf-8")
     assert main(["import", str(data)]) == 0, capsys.readouterr().err
     capsys.readouterr()
     return data
+
+
+def test_a_javascript_url_in_a_sidecar_is_refused_at_the_import(tmp_path, capsys):
+    data = tmp_path / "evil.csv"
+    data.write_text("iso3,year,code,value\nKAZ,2012,X,1\n", encoding="utf-8")
+    (tmp_path / "evil.source.json").write_text(json.dumps({"title": "t", "id": "user:evil",
+                                                            "url": "javascript:alert(1)"}), encoding="utf-8")
+    rc = main(["import", str(data)])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "http" in err
+    assert main(["data", "list", "--format", "csv"]) == 0
+    assert "user:evil" not in capsys.readouterr().out
 
 
 def test_data_list_prints_imported_markup_literally(hostile_import, capsys):
@@ -81,4 +94,4 @@ def test_report_escapes_a_hostile_source_and_never_links_javascript(hostile_impo
     assert "<script>alert(1)</script>" not in page
     assert "<img src=x onerror" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text
-    assert "javascript:alert(1)" in page  # the URL is shown as text, not dropped
+    assert "example.org/evil?&lt;b&gt;" in page and "<b>cite" not in page  # URL and citation escaped

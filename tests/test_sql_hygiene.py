@@ -50,6 +50,20 @@ REVIEWED: dict[str, set[str]] = {
     "ingest/sipri.py": {"rows", "_mapping_sql()"},
     "ingest/undesa.py": {"_renamed('origin')", "_renamed('\"Dest\"')"},
     "ingest/unodc_opium.py": {"year_cols", "CODE_PREFIX"},
+    # the import guard: conditions are the constants "source_id = ?" / "TRUE", keys and value columns come
+    # from schema.KEYS / VALUE_COLUMN / COUNTRY_COLUMNS, tables are the store's own staging names
+    "ingest/guard.py": {"c", "where_sql", "countries", "value", "keys[0]", "stored", "on",
+                        "', '.join(('o.' + k for k in keys))", "TOP_CHANGES"},
+    # the new readers: labels and flags are module constants, year columns are 4-digit header names,
+    # the reporter is checked against the OFFICES keys before it is used
+    "ingest/imf_cdis.py": {"ALL_REPORTERS"},
+    "ingest/national_trade.py": {"ru", "en", "code", "NO_COUNTRY_CODE", "reporter", "totals"},
+    "ingest/rosstat_fcs.py": {"WORLD_LABEL", "folded"},
+    "ingest/sipri_arms.py": {"PREAMBLE_LINES + 1", "_flag('Numbers delivered is estimate')", "_flag('Delivery year is estimate')",
+                             "_flag('Order date is estimate')", "_flag('Local production')",
+                             "not_state.format(c='\"Supplier\"')", "not_state.format(c='\"Recipient\"')", "bad_flag"},
+    "ingest/uis_students.py": {"named", "partner", "_qualifier_sql()", "TOTAL_QUALIFIER", "no_iso", "origin", "destination"},
+    "ingest/wits.py": {"source", "year_cols", "flow_sql", "valuation_sql"},
     "signposts/evaluate.py": {"src"},          # a constant condition with ? placeholders
     "sources/common.py": {"types"},            # column types from a constant mapping
     "store/queries.py": {"' AND '.join(where)"},  # conditions with ? placeholders

@@ -34,24 +34,25 @@ def embedded_sources() -> dict[str, dict[str, str]]:
 
 
 def seed_embedded(store: Store) -> None:
-    """Load every embedded source (one transaction per source; idempotent)."""
+    """Load every embedded source in one store transaction (one commit; idempotent by sha256)."""
     indicators = _rows("indicators.csv")
-    for key, src in embedded_sources().items():
-        rows = [r for r in indicators if r["source_key"] == key]
-        meta = SourceMeta(
-            source_id=f"embedded:{key}",
-            title=src["title"],
-            publisher=src["publisher"],
-            year=int(src["year"]) if src["year"] else None,
-            url=src["url"] or None,
-            licence=src["licence"] or None,
-            citation=src["citation"],
-            format="embedded report table",
-            table_name="indicator",
-            sha256=_package_digest(),
-            file_name="sco_observatory/data/report_2014/indicators.csv",
-        )
-        with store.transaction() as con:
+    digest = _package_digest()
+    with store.transaction() as con:
+        for key, src in embedded_sources().items():
+            rows = [r for r in indicators if r["source_key"] == key]
+            meta = SourceMeta(
+                source_id=f"embedded:{key}",
+                title=src["title"],
+                publisher=src["publisher"],
+                year=int(src["year"]) if src["year"] else None,
+                url=src["url"] or None,
+                licence=src["licence"] or None,
+                citation=src["citation"],
+                format="embedded report table",
+                table_name="indicator",
+                sha256=digest,
+                file_name="sco_observatory/data/report_2014/indicators.csv",
+            )
             staging = store.staging_name()
             con.execute(
                 f"""CREATE TEMP TABLE {staging} (iso3 VARCHAR, year INTEGER, code VARCHAR, value DOUBLE,

@@ -29,8 +29,9 @@ from typing import Sequence
 
 import polars as pl
 
+from sco_observatory.engine import query, run
 from sco_observatory.errors import DataMissingError
-from sco_observatory.metrics import _in_list, require_group
+from sco_observatory.metrics import require_group
 from sco_observatory.metrics.siei import LABEL, Level, _levels, _pairs_from_flows, _scale_frame
 
 INBOUND = "uis:students-origins-by-destination"
@@ -48,16 +49,25 @@ def _no_false_zero(frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
+_STUDENT_SQL = """
+    SELECT origin, destination AS dest, CAST(year AS BIGINT) AS year,
+           arg_min(students, CASE WHEN source_id = $inbound THEN 0 ELSE 1 END) AS value,
+           arg_min(source_id, CASE WHEN source_id = $inbound THEN 0 ELSE 1 END) AS used
+    FROM student_mobility
+    WHERE source_id IN ($inbound, $outbound) AND year BETWEEN $y0 AND $y1
+      AND origin IN ($isos) AND destination IN ($isos2) AND origin <> destination
+    GROUP BY origin, destination, year"""
+
+_INVESTMENT_SQL = """
+    SELECT reporter AS origin, counterpart AS dest, CAST(year AS BIGINT) AS year, position_usd AS value
+    FROM direct_investment WHERE source_id = $cdis AND year BETWEEN $y0 AND $y1
+      AND reporter IN ($isos) AND counterpart IN ($isos2) AND reporter <> counterpart"""
+
+
 def _student_flows(store, isos: list[str], years: tuple[int, int]) -> pl.DataFrame:
     """origin, dest, year, value (students), used: one UIS count per directed pair, inbound file first."""
-    return store.con.sql(f"""
-        WITH s AS (SELECT origin, destination, year, students, source_id FROM student_mobility
-                   WHERE source_id IN ('{INBOUND}', '{OUTBOUND}') AND year BETWEEN {int(years[0])} AND {int(years[1])}
-                     AND origin IN ({_in_list(isos)}) AND destination IN ({_in_list(isos)}) AND origin <> destination)
-        SELECT origin, destination AS dest, year::BIGINT AS year,
-               arg_min(students, CASE source_id WHEN '{INBOUND}' THEN 0 ELSE 1 END) AS value,
-               arg_min(source_id, CASE source_id WHEN '{INBOUND}' THEN 0 ELSE 1 END) AS used
-        FROM s GROUP BY ALL""").pl()
+    return run(store, query(_STUDENT_SQL, inbound=INBOUND, outbound=OUTBOUND, y0=int(years[0]), y1=int(years[1]),
+                            isos=list(isos), isos2=list(isos)))
 
 
 def education_index(store, countries: Sequence[str], years: tuple[int, int], level: Level = "pair", *,
@@ -81,10 +91,8 @@ def investment_index(store, countries: Sequence[str], years: tuple[int, int], le
                      gdp_source: str | None = None) -> pl.DataFrame:
     """SIEI-style investment index `100·(D_ij + D_ji)/(Y_i + Y_j)` [H] (see the module docstring)."""
     isos = require_group(countries, 2, "a SIEI-style index")
-    flows = store.con.sql(f"""
-        SELECT reporter AS origin, counterpart AS dest, year::BIGINT AS year, position_usd AS value
-        FROM direct_investment WHERE source_id = '{CDIS}' AND year BETWEEN {int(years[0])} AND {int(years[1])}
-          AND reporter IN ({_in_list(isos)}) AND counterpart IN ({_in_list(isos)}) AND reporter <> counterpart""").pl()
+    flows = run(store, query(_INVESTMENT_SQL, cdis=CDIS, y0=int(years[0]), y1=int(years[1]),
+                             isos=list(isos), isos2=list(isos)))
     if flows.height == 0:
         raise DataMissingError(
             f"no bilateral direct-investment positions for {', '.join(isos)} in {years[0]}-{years[1]}",

@@ -1,24 +1,54 @@
-"""Open the DuckDB store, migrate it, and replace a source's rows in one transaction.
+"""Open the store, pin a consistent snapshot for reading, and replace a source's rows atomically.
 
-All writes go through `Store.replace_source`: the new rows are staged in a table, validated by the
-caller, then swapped in with the `source` row inside a single transaction. A failure anywhere rolls
-back, so the store is exactly as it was; re-importing the same file (same sha256) changes nothing.
+The store (`<home>/store/`) is a SQLite catalog (`catalog.sqlite`) plus one Delta Lake table per
+data table (`tables/<table>/`), see docs/architecture.md. Readers pin the catalog's newest commit
+and read each table at the Delta version that commit records, through an in-memory DuckDB
+connection where `indicator`, `trade`, `migration`, ... are views over that snapshot's parquet
+files and `source` is a table of the snapshot's provenance rows — so every query written for the
+old single-file store runs unchanged on `store.con`. Any number of readers run beside one writer.
+
+All writes go through `Store.replace_source` inside `Store.transaction()`: the new rows are staged by
+the caller, written as new parquet files, and become visible to others only when the transaction
+ends with one Delta commit per changed table followed by one SQLite commit. A failure anywhere
+(or kill -9) leaves the catalog where it was; re-importing the same file (same sha256) changes
+nothing. `open_memory_store()` is the same interface over plain in-memory DuckDB tables (tests).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import shutil
+import tempfile
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
+import pyarrow as pa
 
-from sco_observatory.config import store_path
+from sco_observatory import config
 from sco_observatory.errors import StoreError
+from sco_observatory.store import lake
+from sco_observatory.store.catalog import SOURCE_COLUMNS, Catalog, Snapshot, sources_arrow
+from sco_observatory.store.lock import WriterLock
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
+
+CATALOG_FILE = "catalog.sqlite"
+LOCK_FILE = "writer.lock"
+TABLES_DIR = "tables"
+TMP_DIR = "tmp"
+DDL_SCHEMA = "ddl"  # where each connection keeps the empty typed tables of schema.MIGRATIONS
+PINNED_SCHEMA = "pinned"  # in-memory copies of a pinned snapshot's small sources
+# A reader copies a source's files into memory when they are small: a query over a view of many
+# small parquet files pays ~0.1-0.2 ms per file opened (DOTS is 2 sources x 31 years = 62 files),
+# which made cheap dashboard queries 2-3x slower than DuckDB tables (benchmarks/README.md). Files
+# never change, so the copy is exact; big sources (a BACI year) stay parquet scans with pruning.
+CACHE_SOURCE_BYTES = 16 * 2**20  # parquet bytes of one source
+CACHE_TABLE_BYTES = 48 * 2**20  # parquet bytes copied per table and connection
 
 
 @dataclass
@@ -62,16 +92,52 @@ class ImportResult:
         return text
 
 
+def data_tables() -> tuple[str, ...]:
+    """The data tables: every table of `schema.COLUMNS` (the one definition)."""
+    return tuple(COLUMNS)
+
+
+def _data_table(name: str) -> str:
+    """`name` if it is a data table (a validated identifier for SQL), else a StoreError."""
+    if name not in COLUMNS:
+        raise StoreError(f"no data table {name!r}", f"use one of {', '.join(COLUMNS)}")
+    return name
+
+
+def _connect(tmp: Path | None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB bounded to $SCO_MEMORY_LIMIT (validated; passed as config, never as SQL text)."""
+    settings = {"memory_limit": config.memory_limit()}
+    if tmp is not None:
+        settings["temp_directory"] = str(tmp)
+    return duckdb.connect(":memory:", config=settings)
+
+
+def _arrow(result) -> pa.Table:
+    """A DuckDB result as an Arrow table (`to_arrow_table` in DuckDB 1.5, which deprecates `fetch_arrow_table`)."""
+    convert = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+    return convert()
+
+
+def _source_row(meta: SourceMeta, table: str, rows: int) -> tuple:
+    return (meta.source_id, meta.title, meta.publisher, meta.year, meta.url, meta.licence, meta.citation,
+            meta.retrieved, meta.sha256, meta.file_name, meta.format, table, rows)
+
+
 class Store:
-    """A DuckDB file holding the tidy tables; seeded with the embedded default on first use."""
+    """The store interface over plain DuckDB tables (the in-memory store used by tests and benchmarks)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
         self.con = con
         self.path = path
+        self._exports: dict[str, Path] = {}
+        self._export_dir: tempfile.TemporaryDirectory | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         self.con.close()
+        if self._export_dir is not None:
+            self._export_dir.cleanup()
+            self._export_dir = None
 
     def __enter__(self) -> "Store":
         return self
@@ -97,9 +163,7 @@ class Store:
             with self.transaction():
                 for statement in MIGRATIONS[version]:
                     self.con.execute(statement)
-                self.con.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
-                )
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)])
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -112,9 +176,23 @@ class Store:
         else:
             self.con.execute("COMMIT")
 
+    def cursor(self) -> "Store":
+        """A store over a new cursor of the same database (one per thread/request)."""
+        return Store(self.con.cursor(), self.path)
+
+    def changed(self) -> bool:
+        """Whether another process committed since this store was pinned (never, for an in-memory store)."""
+        return False
+
+    def reopened(self) -> "Store":
+        return self
+
     # -- writes ----------------------------------------------------------------------------
     def staging_name(self) -> str:
         return f"_staging_{uuid.uuid4().hex[:12]}"
+
+    def _previous(self, source_id: str):
+        return self.con.execute("SELECT sha256, rows FROM source WHERE source_id = ?", [source_id]).fetchone()
 
     def replace_source(self, meta: SourceMeta, staging: str) -> ImportResult:
         """Swap a source's rows for the staged ones, atomically; call inside `transaction()`.
@@ -122,33 +200,27 @@ class Store:
         `staging` is a table with the data table's columns except `source_id`. Returns what
         happened: imported (new source), replaced (new version), or unchanged (same sha256).
         """
-        table = meta.table_name
+        table = _data_table(meta.table_name)
         cols = [c for c in COLUMNS[table] if c != "source_id"]
         rows = self.con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
-        previous = self.con.execute(
-            "SELECT sha256, rows FROM source WHERE source_id = ?", [meta.source_id]
-        ).fetchone()
+        previous = self._previous(meta.source_id)
         if previous and meta.sha256 and previous[0] == meta.sha256:
             return ImportResult(meta.source_id, table, "unchanged", previous[1])
         previous_rows = 0
         if previous:
             previous_rows = self.con.execute(
-                f"SELECT count(*) FROM {table} WHERE source_id = ?", [meta.source_id]
-            ).fetchone()[0]
+                f"SELECT count(*) FROM {table} WHERE source_id = ?", [meta.source_id]).fetchone()[0]
             self.con.execute(f"DELETE FROM {table} WHERE source_id = ?", [meta.source_id])
         col_list = ", ".join(cols)
-        self.con.execute(
-            f"INSERT INTO {table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
-            [meta.source_id],
-        )
-        self.con.execute(
-            """INSERT OR REPLACE INTO source (source_id, title, publisher, year, url, licence, citation,
-                   retrieved, sha256, file_name, format, table_name, rows)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [meta.source_id, meta.title, meta.publisher, meta.year, meta.url, meta.licence, meta.citation,
-             meta.retrieved, meta.sha256, meta.file_name, meta.format, table, rows],
-        )
+        self.con.execute(f"INSERT INTO {table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
+                         [meta.source_id])
+        self._put_source(_source_row(meta, table, rows))
         return ImportResult(meta.source_id, table, "replaced" if previous else "imported", rows, previous_rows)
+
+    def _put_source(self, row: tuple) -> None:
+        self.con.execute(
+            f"INSERT OR REPLACE INTO source ({', '.join(n for n, _ in SOURCE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in SOURCE_COLUMNS)})", list(row))
 
     # -- reads -----------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -157,65 +229,421 @@ class Store:
     def sources(self):
         return self.con.sql("SELECT * FROM source ORDER BY source_id").pl()
 
+    # -- the interface other engines read the store through ---------------------------------
+    def table_root(self, table: str) -> Path:
+        """The directory holding the table's parquet files (Hive-style `source_id=`/`year=` dirs)."""
+        table = _data_table(table)
+        if table not in self._exports:
+            self.table_files(table)
+        return self._exports[table]
 
-def open_store(path: str | Path | None = None, *, read_only: bool = False, seed: bool = True) -> Store:
-    """Open (creating and migrating if needed) the store; seed the embedded default on first use."""
-    target = Path(path) if path is not None else store_path()
-    if read_only and not target.exists():
-        # A read-only caller on a fresh machine still deserves the embedded default.
-        open_store(target, seed=seed).close()
+    def table_files(self, table: str) -> list[str]:
+        """Absolute paths of the table's parquet files; here exported from the in-memory tables on each call."""
+        table = _data_table(table)
+        if self._export_dir is None:
+            self._export_dir = tempfile.TemporaryDirectory(prefix="sco-export-")
+        root = Path(self._export_dir.name) / table / uuid.uuid4().hex[:8]
+        root.mkdir(parents=True)
+        cols = [c for c in COLUMNS[table] if c not in lake.partition_columns(table)]
+        parts = ", ".join(lake.partition_columns(table))
+        literal = "'" + str(root).replace("'", "''") + "'"
+        written = self.con.execute(
+            f"COPY (SELECT {', '.join(cols)}, {parts} FROM {table}) TO {literal} "
+            f"(FORMAT parquet, PARTITION_BY ({parts}), RETURN_STATS true)").fetchall()
+        self._exports[table] = root
+        return sorted(str(Path(name).resolve()) for name, *_ in written)
+
+    def catalog_arrow(self, name: str) -> pa.Table:
+        """A catalog table (`source`, `meta`) as Arrow."""
+        if name == "source":
+            return _arrow(self.con.execute(
+                f"SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM source ORDER BY source_id"
+            )).cast(pa.schema(SOURCE_COLUMNS))
+        if name == "meta":
+            return pa.table({"key": ["schema_version"], "value": [str(self.schema_version())]})
+        raise StoreError(f"no catalog table {name!r}", "use 'source' or 'meta'")
+
+
+@dataclass
+class _Pending:
+    """A write transaction in progress: the snapshot it started from, each touched table's file set."""
+
+    base: Snapshot
+    files: dict[str, dict[str, lake.DataFile]] = field(default_factory=dict)
+    sources: dict[str, tuple] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
+
+
+class LakeStore(Store):
+    """The file store: SQLite catalog + Delta tables, read through a pinned snapshot."""
+
+    def __init__(self, root: Path, catalog: Catalog, lock: WriterLock, *, read_only: bool = False) -> None:
+        self.root = root
+        self.catalog = catalog
+        self.lock = lock
+        self.read_only = read_only
+        self.tmp = root / TMP_DIR / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._pending: _Pending | None = None
+        self._schemas: dict[str, pa.Schema] = {}
+        self.snapshot: Snapshot | None = None
+        self._is_cursor = False
+        self._owns_catalog = True
+        super().__init__(_connect(self.tmp), root)
+        _create_ddl(self.con)
+        self.pin(self.catalog.snapshot())
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+        if not self._is_cursor:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            if self._owns_catalog:
+                self.catalog.close()
+
+    def cursor(self) -> "LakeStore":
+        """A store over a new cursor of this connection, sharing its pinned snapshot (per request)."""
+        other = object.__new__(LakeStore)
+        other.__dict__.update(self.__dict__)
+        other.con = self.con.cursor()
+        other._is_cursor = True
+        other.read_only = True
+        return other
+
+    def schema_version(self) -> int:
+        return self.snapshot.schema_version if self.snapshot else 0
+
+    def migrate(self) -> None:  # the catalog's schema version is handled by open_store
+        return None
+
+    # -- snapshots -------------------------------------------------------------------------
+    def changed(self) -> bool:
+        """Whether the catalog has a newer commit than the pinned one (one indexed SQLite read)."""
+        return self.catalog.head() != self.snapshot.commit_id
+
+    def refresh(self) -> bool:
+        """Pin the newest commit if it is newer; returns whether the views changed."""
+        if not self.changed():
+            return False
+        self.pin(self.catalog.snapshot())
+        return True
+
+    def reopened(self) -> "LakeStore":
+        """A new connection pinned to the newest commit (the server swaps to it; old requests finish on the old one)."""
+        return LakeStore(self.root, Catalog(self.catalog.path), self.lock, read_only=True)
+
+    def pin(self, snapshot: Snapshot) -> None:
+        """Point `source` and the data views at one catalog commit."""
+        arrow_sources = sources_arrow(snapshot.sources)
+        self.con.register("_pinned_sources", arrow_sources)
+        self.con.execute("DELETE FROM source")
+        self.con.execute("INSERT INTO source SELECT * FROM _pinned_sources")
+        self.con.unregister("_pinned_sources")
+        for table in data_tables():
+            self._make_view(table, lake.files_at(self.table_root(table), snapshot.versions.get(table)), cache=True)
+        self.snapshot = snapshot
+
+    def _scan(self, table: str, files) -> str:
+        root = self.table_root(table)
+        paths = ", ".join("'" + str(root / rel).replace("'", "''") + "'" for rel in sorted(files))
+        return (f"SELECT {', '.join(COLUMNS[table])} FROM read_parquet([{paths}], hive_partitioning = true, "
+                f"hive_types = {{{self._hive_types(table)}}})")
+
+    def _make_view(self, table: str, files: dict[str, lake.DataFile], *, cache: bool = False) -> None:
+        """`main.<table>` over these files: small sources copied into memory (if `cache`), the rest scanned."""
+        cols = ", ".join(COLUMNS[table])
+        if not files:
+            self.con.execute(f"CREATE OR REPLACE VIEW main.{table} AS SELECT {cols} FROM {DDL_SCHEMA}.{table}")
+            return
+        small: list[str] = []
+        if cache:
+            by_source: dict[str, list[lake.DataFile]] = {}
+            for f in files.values():
+                by_source.setdefault(f.source_id, []).append(f)
+            budget = CACHE_TABLE_BYTES
+            for source in sorted(by_source, key=lambda s: sum(f.size for f in by_source[s])):
+                size = sum(f.size for f in by_source[source])
+                if size > CACHE_SOURCE_BYTES or size > budget:
+                    break
+                budget -= size
+                small += [f.rel for f in by_source[source]]
+        large = [rel for rel in files if rel not in set(small)]
+        parts = []
+        if small:
+            self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {PINNED_SCHEMA}")
+            self.con.execute(f"CREATE OR REPLACE TABLE {PINNED_SCHEMA}.{table} AS {self._scan(table, small)}")
+            parts.append(f"SELECT {cols} FROM {PINNED_SCHEMA}.{table}")
+        if large:
+            parts.append(self._scan(table, large))
+        self.con.execute(f"CREATE OR REPLACE VIEW main.{table} AS {' UNION ALL '.join(parts)}")
+
+    def _hive_types(self, table: str) -> str:
+        kinds = dict(self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [DDL_SCHEMA, table]).fetchall())
+        return ", ".join(f"'{c}': {kinds[c]}" for c in lake.partition_columns(table))
+
+    def _schema(self, table: str) -> pa.Schema:
+        if table not in self._schemas:
+            self._schemas[table] = _arrow(self.con.execute(f"SELECT * FROM {DDL_SCHEMA}.{table} LIMIT 0")).schema
+        return self._schemas[table]
+
+    # -- the interface other engines read the store through ---------------------------------
+    def table_root(self, table: str) -> Path:
+        return self.root / TABLES_DIR / _data_table(table)
+
+    def table_files(self, table: str) -> list[str]:
+        """Absolute paths of the pinned snapshot's parquet files of `table` (Hive-style partition dirs)."""
+        root = self.table_root(table)
+        files = (self._pending.files.get(table) if self._pending else None)
+        if files is None:
+            files = lake.files_at(root, self.snapshot.versions.get(table))
+        return sorted(str(root / rel) for rel in files)
+
+    def catalog_arrow(self, name: str) -> pa.Table:
+        if name == "source":
+            return sources_arrow(self.snapshot.sources)
+        if name == "meta":
+            return pa.table({"key": ["schema_version", "commit_id"],
+                             "value": [str(self.snapshot.schema_version), str(self.snapshot.commit_id)]})
+        if name == "table_version":
+            items = sorted(self.snapshot.versions.items())
+            return pa.table({"table_name": [t for t, _ in items], "delta_version": [v for _, v in items]})
+        raise StoreError(f"no catalog table {name!r}", "use 'source', 'meta' or 'table_version'")
+
+    # -- writes ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write: take the writer lock, recover, pin the newest commit, and commit all-or-nothing."""
+        if self.read_only:
+            raise StoreError("this store was opened read-only", "open it without read_only to import")
+        if self._pending is not None:
+            raise RuntimeError("store transactions do not nest")
+        owns_lock = not self.lock.held
+        if owns_lock:
+            self.lock.acquire(config.writer_wait())
+        try:
+            recover(self)
+            self.refresh()
+            self._pending = _Pending(self.snapshot)
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield self.con
+                self._commit_pending()
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                self._abort_pending()
+                raise
+            else:
+                self.con.execute("COMMIT")
+        finally:
+            self._pending = None
+            if owns_lock:
+                self.lock.release()
+        self.pin(self.catalog.snapshot())
+
+    def _previous(self, source_id: str):
+        return self.con.execute("SELECT sha256, rows FROM main.source WHERE source_id = ?", [source_id]).fetchone()
+
+    def replace_source(self, meta: SourceMeta, staging: str) -> ImportResult:
+        """Write the staged rows as the source's new files; visible to others when the transaction commits."""
+        pending = self._pending
+        if pending is None:
+            raise RuntimeError("replace_source must run inside Store.transaction()")
+        table = _data_table(meta.table_name)
+        cols = [c for c in COLUMNS[table] if c != "source_id"]
+        rows = self.con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
+        previous = self._previous(meta.source_id)
+        if previous and meta.sha256 and previous[0] == meta.sha256:
+            return ImportResult(meta.source_id, table, "unchanged", previous[1])
+        previous_rows = 0
+        if previous:
+            previous_rows = self.con.execute(
+                f"SELECT count(*) FROM main.{table} WHERE source_id = ?", [meta.source_id]).fetchone()[0]
+        col_list = ", ".join(cols)
+        # Through the typed table of the schema, so its NOT NULL / CHECK constraints hold as before.
+        self.con.execute(f"INSERT INTO {DDL_SCHEMA}.{table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
+                         [meta.source_id])
+        root = self.table_root(table)
+        partitions = lake.partition_columns(table)
+        file_cols = [c for c in COLUMNS[table] if c not in partitions or c == "year"]
+        file_cols = [c for c in file_cols if c != "source_id"]
+        written = lake.write_source_files(self.con, root, f"SELECT {', '.join(file_cols)} FROM {DDL_SCHEMA}.{table}",
+                                          meta.source_id, partitions)
+        pending.written += [root / rel for rel in written]
+        self.con.execute(f"DELETE FROM {DDL_SCHEMA}.{table}")
+        files = pending.files.get(table)
+        if files is None:
+            files = lake.files_at(root, pending.base.versions.get(table))
+        files = {rel: f for rel, f in files.items() if f.source_id != meta.source_id}
+        files.update(written)
+        pending.files[table] = files
+        row = _source_row(meta, table, rows)
+        pending.sources[meta.source_id] = row
+        self._put_source(row)
+        self._make_view(table, files)
+        return ImportResult(meta.source_id, table, "replaced" if previous else "imported", rows, previous_rows)
+
+    def _commit_pending(self) -> None:
+        pending = self._pending
+        versions: dict[str, int] = {}
+        for table, files in pending.files.items():
+            root = self.table_root(table)
+            base = lake.files_at(root, pending.base.versions.get(table))
+            adds = [f for rel, f in files.items() if rel not in base]
+            removes = [f for rel, f in base.items() if rel not in files]
+            if adds or removes:
+                versions[table] = lake.commit(root, self._schema(table), lake.partition_columns(table), adds, removes)
+        if versions or pending.sources:
+            names = ", ".join(sorted(pending.sources))
+            self.catalog.commit(pending.base, versions, pending.sources, f"replace {names}"[:500])
+
+    def _abort_pending(self) -> None:
+        """Undo an uncommitted write: Delta versions the catalog does not reference, files nobody committed."""
+        try:
+            recover(self, pending=self._pending)
+        except Exception:  # the next write or open recovers; the catalog was never moved
+            pass
+
+
+def recover(store: LakeStore, pending: _Pending | None = None) -> dict[str, int]:
+    """Under the writer lock: undo Delta versions the catalog does not reference, delete untracked files
+    and the DuckDB spill directories of processes that are gone."""
+    snapshot = store.catalog.snapshot()
+    totals = {"restored": 0, "deleted_files": 0}
+    tables_dir = store.root / TABLES_DIR
+    names = set(data_tables()) | ({p.name for p in tables_dir.iterdir()} if tables_dir.is_dir() else set())
+    for table in sorted(names):
+        done = lake.recover(tables_dir / table, snapshot.versions.get(table))
+        for key in totals:
+            totals[key] += done[key]
+    tmp = store.root / TMP_DIR
+    if tmp.is_dir():
+        for entry in tmp.iterdir():
+            pid = entry.name.split("-", 1)[0]
+            if entry != store.tmp and pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(entry, ignore_errors=True)
+    return totals
+
+
+def _alive(pid: int) -> bool:
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(target), read_only=read_only)
-    except duckdb.IOException as exc:
-        first = str(exc).splitlines()[0]
-        raise StoreError(
-            f"cannot open the store at {target}: {first}",
-            "close other sco processes using it, or set --home / SCO_OBSERVATORY_HOME to another directory",
-        ) from None
-    except OSError as exc:
-        raise StoreError(f"cannot create the store at {target}: {exc.strerror}",
-                         "set --home or SCO_OBSERVATORY_HOME to a writable directory") from None
-    store = Store(con, target)
-    _configure(con, target.parent)
-    if not read_only:
-        store.migrate()
-        if seed and store.is_empty():
-            from sco_observatory.ingest.embedded import seed_embedded
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
-            seed_embedded(store)
-    elif store.schema_version() < SCHEMA_VERSION:
-        # An older store opened read-only (e.g. by `sco serve`): migrate it once, then reopen read-only.
-        store.close()
-        open_store(target, seed=seed).close()
-        return open_store(target, read_only=True, seed=seed)
-    elif store.schema_version() > SCHEMA_VERSION:
-        version = store.schema_version()
-        store.close()
+
+def _create_ddl(con: duckdb.DuckDBPyConnection) -> None:
+    """The schema's typed (empty) tables in schema `ddl`, and `main.source` for the pinned provenance rows."""
+    con.execute(f"CREATE SCHEMA {DDL_SCHEMA}")
+    con.execute(f"SET schema = '{DDL_SCHEMA}'")
+    for version in sorted(MIGRATIONS):
+        for statement in MIGRATIONS[version]:
+            con.execute(statement)
+    con.execute("SET schema = 'main'")
+    con.execute(f"CREATE TABLE main.source AS SELECT * FROM {DDL_SCHEMA}.source LIMIT 0")
+    con.execute("ALTER TABLE main.source ADD PRIMARY KEY (source_id)")
+
+
+def locate(path: str | Path | None) -> tuple[Path, Path | None]:
+    """(store directory, legacy single-file store to migrate from, if any) for an `open_store` argument.
+
+    None: the home's `store/` (legacy `observatory.duckdb` beside it). A path ending in `.duckdb` (how
+    older callers named the store): `store/` beside it if it is `observatory.duckdb`, else `<stem>.store`.
+    Any other path is the store directory itself.
+    """
+    if path is None:
+        return config.store_path(), config.legacy_store_path()
+    target = Path(path).expanduser()
+    if target.suffix == ".duckdb":
+        directory = target.parent / config.STORE_DIR if target.name == config.STORE_FILE else target.with_suffix(".store")
+        return directory, target
+    if target.name == config.STORE_DIR:
+        return target, target.parent / config.STORE_FILE
+    return target, None
+
+
+_open_lock = threading.Lock()
+
+
+def open_store(path: str | Path | None = None, *, read_only: bool = False, seed: bool = True) -> LakeStore:
+    """Open (creating, migrating an old single-file store, and seeding the embedded default if needed) the store."""
+    root, legacy = locate(path)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / TMP_DIR).mkdir(exist_ok=True)
+        catalog = Catalog(root / CATALOG_FILE)
+    except OSError as exc:
+        raise StoreError(f"cannot create the store at {root}: {exc.strerror}",
+                         "set --home or SCO_OBSERVATORY_HOME to a writable directory") from None
+    except Exception as exc:  # sqlite3.DatabaseError: not a catalog
+        raise StoreError(f"cannot open the store at {root}: {str(exc).splitlines()[0]}",
+                         "point --home / SCO_OBSERVATORY_HOME at another directory") from None
+    lock = WriterLock(root / LOCK_FILE)
+    try:
+        with _open_lock:
+            _prepare(root, catalog, lock, legacy, read_only=read_only, seed=seed)
+        return LakeStore(root, catalog, lock, read_only=read_only)
+    except BaseException:
+        catalog.close()
+        raise
+
+
+def _prepare(root: Path, catalog: Catalog, lock: WriterLock, legacy: Path | None, *, read_only: bool,
+             seed: bool) -> None:
+    """Create/upgrade/seed the store if it needs it (under the writer lock), else recover if nobody writes."""
+    version = catalog.schema_version() if catalog.is_initialised() else 0
+    if version > SCHEMA_VERSION:
         raise StoreError(
-            f"the store at {target} has schema version {version}, newer than this sco-observatory ({SCHEMA_VERSION})",
+            f"the store at {root} has schema version {version}, newer than this sco-observatory ({SCHEMA_VERSION})",
             "upgrade sco-observatory, or point --home at another directory",
         )
-    return store
-
-
-def _configure(con: duckdb.DuckDBPyConnection, home: Path | None) -> None:
-    """Bound DuckDB's memory (it spills to disk beyond it); $SCO_MEMORY_LIMIT overrides the default."""
-    import os
-
-    limit = os.environ.get("SCO_MEMORY_LIMIT", "1GB")
+    initialised = catalog.is_initialised()
+    empty = initialised and catalog.head() == 0 and not catalog.snapshot().sources
+    has_legacy = legacy is not None and legacy.exists()
+    if initialised and version == SCHEMA_VERSION and not (empty and (seed or has_legacy)):
+        if not read_only and lock.try_acquire():
+            try:
+                store = LakeStore(root, catalog, lock)
+                store._owns_catalog = False
+                recover(store)
+                store.close()
+            finally:
+                lock.release()
+        return
+    if not initialised:
+        lock.acquire(config.writer_wait())  # nothing to read before the catalog exists
+    elif not lock.try_acquire():
+        return  # a writer is at work (seeding, migrating or importing); read what the catalog holds
     try:
-        con.execute(f"SET memory_limit = '{limit}'")
-    except duckdb.Error:
-        raise StoreError(f"bad SCO_MEMORY_LIMIT '{limit}'", "write a size such as 2GB or 800MB") from None
-    if home is not None:
-        con.execute(f"SET temp_directory = '{str(home / 'tmp').replace(chr(39), chr(39) * 2)}'")
+        catalog.initialise(SCHEMA_VERSION)
+        if catalog.schema_version() < SCHEMA_VERSION:
+            # New tables of a newer schema need no data move: a table with no Delta version reads as empty.
+            catalog.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        store = LakeStore(root, catalog, lock)
+        store._owns_catalog = False
+        try:
+            recover(store)
+            if store.is_empty():
+                if legacy is not None and legacy.exists():
+                    from sco_observatory.store.legacy import migrate_legacy
+
+                    migrate_legacy(store, legacy)
+                elif seed:
+                    from sco_observatory.ingest.embedded import seed_embedded
+
+                    seed_embedded(store)
+        finally:
+            store.close()
+    finally:
+        lock.release()
 
 
 def open_memory_store(*, seed: bool = True) -> Store:
-    """An in-memory store (tests, benchmarks, one-off computations)."""
-    store = Store(duckdb.connect(":memory:"), None)
-    _configure(store.con, None)
+    """An in-memory store (tests, benchmarks, one-off computations): plain DuckDB tables, same interface."""
+    store = Store(_connect(None), None)
     store.migrate()
     if seed:
         from sco_observatory.ingest.embedded import seed_embedded

@@ -2,13 +2,17 @@
 
 Every endpoint is a thin call into the same library functions the CLI uses; a user error (unknown
 code, bad date, missing data) becomes a 4xx JSON answer `{"error": ..., "hint": ...}`, never a 500.
-The store is opened read-only, once, and each request works on its own cursor.
+The store is opened read-only; each request first checks the catalog's commit id (one SQLite
+read) and, when an import has committed since, swaps to a connection pinned to the new commit, so
+a running server shows new data on the next request. Each request works on its own cursor of the
+connection it started with, so it reads one snapshot even if an import commits meanwhile.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any, Callable
@@ -41,6 +45,7 @@ def table_payload(frame: pl.DataFrame, **meta: Any) -> dict[str, Any]:
 def create_app(store_path: str | None = None) -> FastAPI:
     """The app; `store_path` None means the user's store (seeded on first use)."""
     state: dict[str, Store] = {}
+    swap = threading.Lock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -66,9 +71,14 @@ def create_app(store_path: str | None = None) -> FastAPI:
     app.add_middleware(RequestGuard)
 
     def store() -> Store:
-        """A per-request cursor over the shared read-only connection."""
+        """A per-request cursor over the read-only connection pinned to the store's newest commit."""
         base = state["store"]
-        return Store(base.con.cursor(), base.path)
+        if base.changed():
+            with swap:
+                base = state["store"]
+                if base.changed():
+                    state["store"] = base = base.reopened()  # requests in flight finish on the old one
+        return base.cursor()
 
     from sco_observatory.web import routes
 
