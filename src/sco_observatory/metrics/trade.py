@@ -348,10 +348,12 @@ def group_intensity(store, countries, years, basis: Basis = "reported", *, sourc
     return group_indicators(store, countries, years, basis, source=source).filter(pl.col("measure") == "intensity_group")
 
 
-def group_shares(store, countries, years, basis: Basis = "reported", *, source=None) -> pl.DataFrame:
+def group_shares(store, countries, years, basis: Basis = "reported", *, source=None, partial: bool = False) -> pl.DataFrame:
     """Each member's share of its trade that is with the rest of the group (METHODS §4.1 [V]).
 
     `export_share_i = Σ_{j∈R, j≠i} X_ij / X_i`; `trade_share_i = Σ_j (X_ij + X_ji)/(X_i + M_i)`.
+    A member's sums are empty where one of its flows with the group is absent (`flows_missing`);
+    `partial=True` sums the flows present (a lower bound of the share, as the criteria check reads it).
     Columns: iso3, year, export_share, import_share, trade_share, partners_with_flows, valuation, basis, source.
     """
     isos = require_group(countries, 2, "group trade shares")
@@ -362,9 +364,9 @@ def group_shares(store, countries, years, basis: Basis = "reported", *, source=N
                 pl.col("x_ab").is_not_null().sum().alias("partners_with_flows"),
                 (pl.col("x_ab").null_count() + pl.col("x_ba").null_count()).alias("flows_missing"),
                 pl.col("valuation").first(), pl.col("basis").first(), pl.col("dataset").first().alias("source"))
-            .with_columns(  # missing is not zero: a member's sum with an absent flow is absent
-                pl.when(pl.col("flows_missing") == 0).then(pl.col("x_to_group")).alias("x_to_group"),
-                pl.when(pl.col("flows_missing") == 0).then(pl.col("m_from_group")).alias("m_from_group"))
+            .with_columns(  # missing is not zero: a member's sum with an absent flow is absent (unless partial)
+                pl.when(pl.lit(partial) | (pl.col("flows_missing") == 0)).then(pl.col("x_to_group")).alias("x_to_group"),
+                pl.when(pl.lit(partial) | (pl.col("flows_missing") == 0)).then(pl.col("m_from_group")).alias("m_from_group"))
             .with_columns((pl.col("x_to_group") / pl.col("x_a_world")).alias("export_share"),
                           (pl.col("m_from_group") / pl.col("m_a_world")).alias("import_share"),
                           ((pl.col("x_to_group") + pl.col("m_from_group")) / (pl.col("x_a_world") + pl.col("m_a_world"))).alias("trade_share"))
