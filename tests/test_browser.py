@@ -38,7 +38,7 @@ def browser():
 def _page(browser):
     page = browser.new_page(viewport={"width": 1320, "height": 900})
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     return page, errors
 
@@ -81,7 +81,7 @@ def test_dashboard_date_change_updates_members(browser, dashboard_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page, errors = _page(browser)
     page.goto(f"{dashboard_url}/?org=SCO&date=2012-12-31&statuses=member&year=2012&indicator=defence")
-    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("body[data-ready='1'][data-complete='1']")
     before = set(page.locator("#members td[data-col=iso3]").all_inner_texts())
     assert before == {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"}
     assert "CHN" in page.locator("#power").inner_text()
