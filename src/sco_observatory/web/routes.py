@@ -254,8 +254,8 @@ def add_dashboard_routes(app: FastAPI, store: Callable[[], Store]) -> None:
         isos = resolve_group(group).iso3
         return {"year": views.latest_year(store(), indicator, isos, day), "date": day.isoformat(), "indicator": indicator}
 
-    @app.get("/api/trade/partners", tags=["metrics"])
-    def trade_partners(group: str = Query("CA5", description=GROUP_HELP),
+    @app.get("/api/trade/member-shares", tags=["metrics"])  # /api/trade/partners is the bloc-level answer
+    def trade_member_shares(group: str = Query("CA5", description=GROUP_HELP),
                        partners: str = Query("CHN,RUS", description="partner countries, comma-separated"),
                        years: str = Query("1995-2020", description="YYYY-YYYY"),
                        basis: str = Query("reported", description=BASIS_HELP)) -> dict:
