@@ -99,9 +99,14 @@ def _same_csv(got: str, want: str) -> None:
     assert_frame_equal(read(got), read(want), check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def _csv(result) -> str:
-    if isinstance(result, sco.Convergence):  # the CLI prints the two parts one after the other
-        return result.sigma.write_csv() + result.beta.write_csv()
+def _csv(result, args: list[str]) -> str:
+    from sco_observatory.metrics.convergence import combined
+
+    if isinstance(result, sco.Convergence):  # one CSV table, the parts told apart by a `part` column
+        return combined(result.sigma, result.beta).write_csv()
+    if args[0] == "convergence":  # one part asked for: the same one-table form
+        measure = args[args.index("--measure") + 1]
+        return combined(result if measure == "sigma" else None, result if measure == "beta" else None).write_csv()
     return result.write_csv()
 
 
@@ -111,7 +116,7 @@ def test_cli_csv_is_the_library_frame(capsys, monkeypatch, data_home, args, call
     out = _cli(capsys, args + ["--format", "csv"])
     with sco.open() as obs:
         expected = call(obs)
-    _same_csv(out, _csv(expected))
+    _same_csv(out, _csv(expected, args))
     frames = list(expected) if isinstance(expected, sco.Convergence) else [expected]
     assert sum(f.height for f in frames) > 0, "a case that compares two empty frames proves nothing"
 

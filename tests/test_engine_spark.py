@@ -126,6 +126,9 @@ def _cases(real, toy):
         "bilateral_flows best": lambda: trade.bilateral_flows(real, ca, y, "best"),
         "trade_shares": lambda: trade.trade_shares(real, ca, y, partners=["RUS", "CHN"]),
         "trade_intensity": lambda: trade.trade_intensity(real, sco, y),
+        "trade_partners (bloc-level, best)": lambda: trade.trade_partners(real, ca, {"CHN": ["CHN"], "RUS": ["RUS"]}, "2011,2012"),
+        "quality.discrepancies (mirror, jump)": lambda: __import__("sco_observatory.metrics.quality", fromlist=["x"])
+        .discrepancies(real, ca, [2012], ["CHN", "RUS"]),
         # group_shares / intra_regional_share / introversion are polars over the same pair query
         "group_indicators (shares, intensity, introversion)": lambda: trade.group_indicators(real, sco, y),
         "market_concentration (HHI)": lambda: trade.market_concentration(real, sco, y),

@@ -93,3 +93,14 @@ def test_real_gdp_pc_convergence_ca(shared_data):
     assert r["n"][0] == 7 and r["source"][0] == "wdi:NY.GDP.PCAP.PP.CD"
     sg = convergence.sigma(s, ["KAZ", "KGZ", "TJK", "TKM", "UZB"], "NY.GDP.PCAP.PP.CD", (2000, 2019))
     assert sg.height == 20
+
+
+def test_converging_needs_significance():
+    """'converging' is a test at a stated level, not the sign of β (issue #15: β −0.004, p 0.66)."""
+    from sco_observatory.metrics.convergence import SIGNIFICANCE, verdict
+
+    assert SIGNIFICANCE == 0.05
+    assert verdict(-0.004, 0.66).startswith("no evidence of β-convergence")
+    assert verdict(-0.02, 0.01).startswith("β-convergence")
+    assert verdict(0.02, 0.01).startswith("β-divergence")
+    assert verdict(-0.02, 0.04, level=0.01).startswith("no evidence")

@@ -125,13 +125,15 @@ def test_ca5_2012_intra_share_intensity_introversion(real):
     ref = {"intra_share_exports": is_x, "intra_share_trade": is_t, "intensity_group": is_x / (m_r / x_w),
            "introversion_trade": rtii(is_t, (x_r + m_r) / (2 * x_w)), "introversion_exports": rtii(is_x, x_r / x_w)}
     g = trade.group_indicators(s, CA5, (2012, 2012))
-    got = dict(zip(g["measure"], g["value"]))
-    for k, v in ref.items():
-        assert got[k] == pytest.approx(v, rel=1e-9), k
-    assert got["intra_share_exports"] == pytest.approx(0.03875, abs=5e-6)
-    assert got["introversion_trade"] == pytest.approx(0.8045, abs=5e-5)
-    # 16 of 20 ordered pairs have a reported flow; the 4 others are counted, not zero-filled silently
+    # 16 of 20 ordered pairs have a reported flow; the 4 others are missing, not zero: no group value
     assert g["pairs_with_flows"][0] == with_flows == 16 and g["pairs_possible"][0] == 20
+    assert g["value"].is_null().all() and g["x_rr"].is_null().all()
+    # (the old zero-filled figures over the 16 present flows were IS_X 0.03875, RTII 0.8045)
+    assert ref["intra_share_exports"] == pytest.approx(0.03875, abs=5e-6)
+    assert ref["introversion_trade"] == pytest.approx(0.8045, abs=5e-5)
+    # neither side of DOTS holds the 4 flows: `best` is no more complete, and stays missing
+    best = trade.group_indicators(s, CA5, (2012, 2012), "best")
+    assert best["pairs_with_flows"][0] == 16 and best["value"].is_null().all()
     assert set(g["valuation"]) == {"FOB"} and set(g["basis"]) == {"reported"}
 
 

@@ -51,7 +51,7 @@ def test_year_is_the_latest_with_data_at_or_before_the_date(client):
 def test_bad_input_is_a_4xx_with_a_hint(client):
     r = client.get("/api/year", params={"date": "2012-13-45"})
     assert 400 <= r.status_code < 500 and r.json()["error"]
-    r = client.get("/api/trade/partners", params={"group": "CA5", "basis": "cif"})
+    r = client.get("/api/trade/member-shares", params={"group": "CA5", "basis": "cif"})
     assert r.status_code == 400 and "unknown basis 'cif'" in r.json()["error"]
 
 
@@ -89,7 +89,7 @@ def test_beta_verdict_needs_significance():
 
 @pytest.mark.slow
 def test_panels_on_real_data(full_client):
-    t = full_client.get("/api/trade/partners", params={"group": "CA5", "years": "2010-2012", "basis": "best"}).json()
+    t = full_client.get("/api/trade/member-shares", params={"group": "CA5", "years": "2010-2012", "basis": "best"}).json()
     kaz_chn = [r for r in t["rows"] if r["iso3_a"] == "KAZ" and r["iso3_b"] == "CHN" and r["year"] == 2012]
     assert len(kaz_chn) == 1 and 0 < kaz_chn[0]["trade_share"] < 1
     c = full_client.get("/api/cinc", params={"group": "SCO@2012", "years": "2010-2012"}).json()

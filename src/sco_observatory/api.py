@@ -114,6 +114,18 @@ def _select_years(frame: pl.DataFrame, years: Years) -> pl.DataFrame:
     return frame.filter(pl.col("year").is_in(list(chosen)))
 
 
+_PRODUCT_MEASURES = ("rca", "complementarity", "grubel-lloyd", "similarity", "product-concentration")
+_PARTNER_MEASURES = ("shares", "intensity", "complementarity", "grubel-lloyd", "partners", "discrepancies")
+
+
+def _refuse_unused(measure: str, **given: tuple[bool, tuple[str, ...]]) -> None:
+    """An option the trade measure does not use is an error, never silently ignored."""
+    for option, (value, allowed) in given.items():
+        if value and measure not in allowed:
+            raise ObservatoryError(f"`sco trade {measure}` does not use {option}",
+                                   f"drop {option} (it applies to: {', '.join(allowed)})")
+
+
 def _dimensions(dimensions: str | Sequence[str]) -> list[str]:
     items = dimensions.split(",") if isinstance(dimensions, str) else list(dimensions)
     return [d.strip().lower() for d in items if d.strip()]
@@ -360,39 +372,64 @@ class Observatory:
 
     # -- trade and integration -------------------------------------------------------------------
     def trade(self, measure: str, expression: str, years: Years, partners: Countries | None = None,
-              flows: Literal["reported", "mirror", "best"] = "reported", source: str | None = None) -> pl.DataFrame:
+              flows: Literal["reported", "mirror", "best"] | None = None, source: str | None = None, *,
+              pairs: bool = False, factor: float | None = None, partial: bool = False) -> pl.DataFrame:
         """A standard trade indicator (WITS/UNCTAD, METHODS §4) on one flow basis, valuation stated.
 
-        `measure`: shares / group-shares (METHODS §4.1), intensity I_ij = (x_ij/X_i)/(M_j/M_w) (§4.2),
-        group, concentration (HHI, §4.6), rca (Balassa, §4.5), complementarity (Michaely, §4.4),
-        grubel-lloyd (§4.8), similarity (Finger–Kreinin, §4.9), product-concentration; the product
-        measures use the first year.
+        `measure`: partners (the group's trade with each partner or partner group and its share of the
+        group's trade with the world; missing flows leave the sum empty unless `partial`), discrepancies
+        (flows whose reported and mirror figures, or consecutive years, differ by more than `factor`),
+        shares / group-shares (METHODS §4.1), intensity I_ij = (x_ij/X_i)/(M_j/M_w) (§4.2), group,
+        concentration (HHI, §4.6), rca (Balassa, §4.5), complementarity (Michaely, §4.4), grubel-lloyd
+        (§4.8), similarity (Finger–Kreinin, §4.9), product-concentration (one year each). `flows`
+        defaults to `best` for partners and `reported` otherwise. An option the measure does not use is
+        an error, never ignored.
 
         >>> open().trade("group", "CA5", 2012).height >= 0
         True
         """
-        from sco_observatory.metrics import trade
+        from sco_observatory.groups import partner_sets
+        from sco_observatory.metrics import quality, trade
 
-        isos, span = countries(expression), year_span(years)
-        parts = countries(partners) if partners else None
         m = measure.lower()
+        known = ("partners", "discrepancies", *trade.MEASURES)
+        if m not in known:
+            raise ObservatoryError(f"unknown trade measure '{measure}'", "use one of: " + ", ".join(dict.fromkeys(known)))
+        _refuse_unused(m, **{"--partners": (bool(partners), _PARTNER_MEASURES), "--pairs": (pairs, ("shares", "intensity")),
+                             "--factor": (factor is not None, ("partners", "discrepancies")),
+                             "--partial": (partial, ("partners",)),
+                             "--flows": (bool(flows), tuple(x for x in known if x != "discrepancies"))})
+        if pairs and partners:
+            raise ObservatoryError("--pairs (pairs within the group) and --partners contradict each other", "pass one of them")
+        if factor is not None:
+            quality.check_factor(factor)
+        isos, ys = countries(expression), parse_years(years)
+        span = (ys[0], ys[-1])
+        if m in _PRODUCT_MEASURES and len(ys) > 1:
+            raise ObservatoryError(f"`sco trade {m}` is computed for one year; got {len(ys)}", f"pass one year, e.g. --years {ys[-1]}")
+        if m == "partners" and not partners:
+            raise ObservatoryError("`sco trade partners` needs --partners", "e.g. --partners CHN,RUS or --partners EU27")
+        basis = flows or (trade.DEFAULT_GROUP_BASIS if m == "partners" else "reported")
+        psets = partner_sets(partners if isinstance(partners, (list, tuple)) else [partners]) if partners else {}
+        parts = sorted({c for v in psets.values() for c in v}) or None
         store = self.store
         self._check_source(source)
         calls = {
-            "shares": lambda: trade.trade_shares(store, isos, span, flows, partners=parts, source=source),
-            "group-shares": lambda: trade.group_shares(store, isos, span, flows, source=source),
-            "intensity": lambda: trade.trade_intensity(store, isos, span, flows, partners=parts, source=source),
-            "group": lambda: trade.group_indicators(store, isos, span, flows, source=source),
-            "concentration": lambda: trade.market_concentration(store, isos, span, flows, source=source),
-            "rca": lambda: trade.rca(store, isos, span[0], flows, source=source),
-            "complementarity": lambda: trade.complementarity(store, isos, parts or isos, span[0], flows, source=source),
-            "grubel-lloyd": lambda: trade.grubel_lloyd(store, isos, span[0], flows, partners=parts, source=source),
-            "similarity": lambda: trade.export_similarity(store, isos, span[0], flows, source=source),
-            "product-concentration": lambda: trade.product_concentration(store, isos, span[0], flows, source=source),
+            "partners": lambda: trade.trade_partners(store, isos, psets, ys, basis, source=source, partial=partial, factor=factor),
+            "discrepancies": lambda: quality.discrepancies(store, isos, ys, parts, factor=factor or quality.DEFAULT_FACTOR, source=source),
+            "shares": lambda: trade.trade_shares(store, isos, span, basis, partners=parts, source=source),
+            "group-shares": lambda: trade.group_shares(store, isos, span, basis, source=source),
+            "intensity": lambda: trade.trade_intensity(store, isos, span, basis, partners=parts, source=source),
+            "group": lambda: trade.group_indicators(store, isos, span, basis, source=source),
+            "concentration": lambda: trade.market_concentration(store, isos, span, basis, source=source),
+            "rca": lambda: trade.rca(store, isos, span[0], basis, source=source),
+            "complementarity": lambda: trade.complementarity(store, isos, parts or isos, span[0], basis, source=source),
+            "grubel-lloyd": lambda: trade.grubel_lloyd(store, isos, span[0], basis, partners=parts, source=source),
+            "similarity": lambda: trade.export_similarity(store, isos, span[0], basis, source=source),
+            "product-concentration": lambda: trade.product_concentration(store, isos, span[0], basis, source=source),
         }
-        if m not in calls:
-            raise ObservatoryError(f"unknown trade measure '{measure}'", "use one of: " + ", ".join(calls))
-        return _select_years(calls[m](), years)
+        frame = calls[m]()
+        return frame if m in _PRODUCT_MEASURES or m in ("partners", "discrepancies") else _select_years(frame, ys)
 
     def siei(self, dimension: str, expression: str, years: Years, level: Literal["pair", "country", "group"] = "pair",
              flows: Literal["reported", "mirror", "best"] = "reported", hypotheses: bool = False,
@@ -431,14 +468,18 @@ class Observatory:
         frame = siei_composite(self.store, isos, span, dimensions=_dimensions(dimensions), level=level, partial=partial)
         return _select_years(frame, years)
 
-    def convergence(self, expression: str, indicator: str = "gdp_pc", start: int = 2000, end: int = 2019,
-                    measure: Literal["sigma", "beta", "both", "art63"] = "both",
-                    source: str | None = None) -> Union[Convergence, pl.DataFrame]:
+    def convergence(self, expression: str, indicator: str | None = None, start: int | None = None,
+                    end: int | None = None, measure: Literal["sigma", "beta", "both", "art63"] = "both",
+                    source: str | None = None, *, years: Years | None = None,
+                    significance: float = 0.05) -> Union[Convergence, pl.DataFrame]:
         """σ- and β-convergence of an indicator across a group (METHODS §6).
 
         σ: sd of log x per year (§6.1); β: OLS of the annualised growth (1/T)·ln(x_iT/x_i0) on ln x_i0,
-        λ = −ln(1 + Tβ)/T, half-life ln 2/λ (§6.2). `measure="both"` returns a :class:`Convergence`
-        pair; `sigma`, `beta` or `art63` (EAEU Treaty Art. 63 criteria for `end`) one frame.
+        λ = −ln(1 + Tβ)/T, half-life ln 2/λ (§6.2); "converging" only where β < 0 is significant at
+        `significance` (two-sided), otherwise "no evidence of β-convergence". Years: `years` (a span, or
+        a selection whose σ rows are kept) or `start`/`end`. The default indicator is the first of PPP,
+        constant-price and current-US$ GDP per capita the store holds. `measure="both"` returns a
+        :class:`Convergence` pair; `sigma`, `beta` or `art63` (EAEU Treaty Art. 63, last year) one frame.
 
         >>> result = open().convergence("CA5", start=2000, end=2012)
         >>> type(result).__name__, result.sigma.height > 0
@@ -449,16 +490,29 @@ class Observatory:
         measure_l = measure.lower()
         if measure_l not in ("sigma", "beta", "both", "art63"):
             raise ObservatoryError(f"unknown convergence measure '{measure}'", "use sigma, beta, both or art63")
+        if years is not None and (start is not None or end is not None):
+            raise ObservatoryError("--years and --from/--to both given", "pass one of them, e.g. --years 2000-2019")
+        if years is not None:
+            ys = parse_years(years)
+        elif start is not None and end is not None:
+            ys = parse_years(f"{start}-{end}")
+        else:
+            raise ObservatoryError("no years given", "pass --years 2000-2019 (or --from 2000 --to 2019)")
+        first, last = ys[0], ys[-1]
         isos = countries(expression)
         self._check_source(source)
         if measure_l == "art63":
-            return convergence.eaeu_art63(self.store, isos, end)
+            return convergence.eaeu_art63(self.store, isos, last)
+        code = indicator or convergence.default_income_indicator(self.store)
+        sig = (_select_years(convergence.sigma(self.store, isos, code, (first, last), source=source), ys)
+               if measure_l in ("sigma", "both") else None)
+        bet = (convergence.beta(self.store, isos, code, first, last, source=source, level=significance)
+               if measure_l in ("beta", "both") else None)
         if measure_l == "sigma":
-            return convergence.sigma(self.store, isos, indicator, (start, end), source=source)
+            return sig  # type: ignore[return-value]
         if measure_l == "beta":
-            return convergence.beta(self.store, isos, indicator, start, end, source=source)
-        return Convergence(convergence.sigma(self.store, isos, indicator, (start, end), source=source),
-                           convergence.beta(self.store, isos, indicator, start, end, source=source))
+            return bet  # type: ignore[return-value]
+        return Convergence(sig, bet)  # type: ignore[arg-type]
 
     def whatif(self, base: str, add: Countries | None = None, remove: Countries | None = None, year: int = 2012,
                indicators: Sequence[str] | None = None, nearest: int = 0) -> pl.DataFrame:

@@ -41,7 +41,17 @@ from sco_observatory.kb.model import DE_FACTO_STATES, STATUSES as FORMAL_STATUSE
 
 ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "CA5": ("Central Asia", ("KAZ", "KGZ", "TJK", "TKM", "UZB")),
+    "EU27": ("European Union, 27 members since 2020-02-01",
+             ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
+              "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE")),
 }
+ALIAS_SOURCES: dict[str, str] = {
+    "CA5": "the five post-Soviet Central Asian republics (UN M49 'Central Asia' region, code 143)",
+    "EU27": "European Union, 'EU countries' (https://european-union.europa.eu/principles-countries-history/"
+            "eu-countries_en): 27 member states after the United Kingdom's withdrawal on 2020-02-01. "
+            "A fixed set: use it for years since 2020, or read earlier years as 'today's EU27'.",
+}
+"""Where each alias's membership comes from (an alias is a fixed list, not a dated ledger entry)."""
 
 STATUSES = (*FORMAL_STATUSES, *DE_FACTO_STATES)  # defined once, in kb.model
 
@@ -236,3 +246,35 @@ def group_frame(group: Group):
         [{c: getattr(m, c) for c in cols} for m in group.members],
         schema={c: pl.String for c in cols},
     )
+
+
+def partner_sets(expressions) -> dict[str, list[str]]:
+    """Partners of a bloc-level trade answer: label -> ISO3 codes, one entry per partner.
+
+    Each expression is either a plain comma list of countries (`CHN,RUS`: two partners, each on its own
+    row) or any other group expression (`EU27`, `SCO@2024-CA5`, `CHN+RUS`: one partner group, labelled
+    by the expression). Why: "trade with China and with Russia" and "trade with the EU" are both asked
+    with --partners; `+` joins countries into one partner.
+    """
+    out: dict[str, list[str]] = {}
+    for expr in expressions or []:
+        text = str(expr).strip()
+        pieces = [p.strip() for p in text.split(",")]
+        simple = not any(ch in text for ch in "+@:") and all(p and p.upper() not in ALIASES for p in pieces)
+        if simple:
+            singles = []
+            for piece in pieces:
+                members = resolve_group(piece).iso3
+                if len(members) != 1:
+                    simple = False
+                    break
+                singles.append(members[0])
+            if simple:
+                for code in singles:
+                    out.setdefault(code, [code])
+                continue
+        members = resolve_group(text).iso3
+        if not members:
+            raise GroupExpressionError(f"partner group '{text}' has no members", "check the expression with `sco members`")
+        out[text] = members
+    return out

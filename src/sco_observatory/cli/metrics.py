@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+import polars as pl
 import typer
 
 from sco_observatory.cli.options import format_option, lowercase, nearest_option, observatory, source_option, year_option
@@ -15,6 +16,7 @@ from sco_observatory.errors import ObservatoryError
 FMT = format_option()
 SOURCE = source_option("Use this source id or family (e.g. wdi, sipri, embedded:iiss-mb2013) instead of the documented priority.")
 FLOWS = typer.Option("reported", "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
+TRADE_FLOWS = typer.Option(None, "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row). Default: best for `partners`, reported otherwise.")
 
 
 def power_command(
@@ -69,24 +71,46 @@ def ratio_command(
 
 
 def trade_command(
-    measure: str = typer.Argument(..., help="shares, group-shares, intensity, group, concentration, rca, complementarity, grubel-lloyd, similarity, product-concentration."),
+    measure: str = typer.Argument(..., help="partners, discrepancies, shares, group-shares, intensity, group, concentration, rca, complementarity, grubel-lloyd, similarity, product-concentration."),
     expression: str = typer.Argument(..., help="Group expression, e.g. CA5 or SCO@2012."),
-    years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2010-2020, 2000-2020:5 or 2000,2010 (product-level measures use the first year)."),
-    pairs: bool = typer.Option(False, "--pairs", help="For `intensity`/`shares`: all pairs within the group (default); with --partners, group × partners."),
-    partners: Optional[List[str]] = typer.Option(None, "--partners", help="Partner group expression (pairs measures)."),
-    flows: str = FLOWS,
+    years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2000,2020, 2000-2020 or 2000-2020:5 (product-level measures take one year)."),
+    pairs: bool = typer.Option(False, "--pairs", help="For `intensity`/`shares` without --partners: all pairs within the group (the default)."),
+    partners: Optional[List[str]] = typer.Option(None, "--partners", help="Partners: CHN,RUS (each its own row in `partners`), EU27, SCO@2024-CA5, CHN+RUS (one partner group)."),
+    flows: Optional[str] = TRADE_FLOWS,
+    factor: Optional[float] = typer.Option(None, "--factor", help="`discrepancies`/`partners`: flag flows whose two figures (or two consecutive years) differ by more than this factor (default 2)."),
+    partial: bool = typer.Option(False, "--partial", help="`partners`: sum the flows present where some are missing (the estimate column says how many)."),
     source: Optional[str] = source_option("Trade dataset family or source id (default: imf-dots, then baci, comtrade)."),
     fmt: Format = FMT,
 ) -> None:
     """Standard trade indicators (WITS/UNCTAD, METHODS §4) on one flow basis, with valuation stated.
 
-    Example: sco trade group CA5 --years 2010-2012 --flows mirror
+    Example: sco trade partners CA5 --partners CHN,RUS --years 2000,2020
     """
-    from sco_observatory.metrics.trade import MEASURES
+    from sco_observatory.metrics import quality, trade
 
+    m = measure.lower()
     with observatory() as obs:
-        frame = obs.trade(measure, expression, years, partners=partners or None, flows=flows, source=source)
-    emit(frame, fmt, title=f"{MEASURES[measure.lower()]} — {expression} ({flows} flows)")
+        frame = obs.trade(m, expression, years, partners=partners or None, flows=flows, source=source,
+                          pairs=pairs, factor=factor, partial=partial)
+        if m == "partners":
+            flags = obs.trade("discrepancies", expression, years, partners=partners, source=source, factor=factor)
+    if m == "partners":
+        basis = flows or trade.DEFAULT_GROUP_BASIS
+        n_rep, n_mir = int(frame["flows_reported"].sum()), int(frame["flows_mirror"].sum())
+        title = (f"Trade of {expression} with {', '.join(dict.fromkeys(frame['partner'].to_list()))} — {basis} flows"
+                 + (" (exporter-reported where published, else the importer's mirror figure)" if basis == "best" else "")
+                 + f": {n_rep} flows reported, {n_mir} mirror")
+        caption = quality.quality_note(flags) + "\n(`sco trade discrepancies` lists every flag)"
+        emit(trade.partners_display(frame) if fmt is Format.table else frame, fmt, title=title, caption=caption)
+        return
+    if m == "discrepancies":
+        shown = frame.select("kind", "year", "figure_a", (pl.col("value_a") / 1e6).round(1).alias("US$ mn (a)"),
+                             "figure_b", (pl.col("value_b") / 1e6).round(1).alias("US$ mn (b)"),
+                             pl.col("ratio").round(1)) if fmt is Format.table else frame
+        emit(shown, fmt, title=f"Trade data disagreeing with itself — {expression}, factor {factor or quality.DEFAULT_FACTOR:g}",
+             caption="mirror: exporter's FOB vs importer's CIF figure of one flow; jump: one series year on year")
+        return
+    emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows or 'reported'} flows)")
 
 
 def siei_command(
@@ -140,27 +164,53 @@ def composite_command(
 
 def convergence_command(
     expression: str = typer.Argument(..., help="Group expression."),
-    indicator: str = typer.Option("gdp_pc", "--indicator", "-i", help="Indicator alias or code."),
-    start: int = year_option("--from", help="First year."),
-    end: int = year_option("--to", help="Last year."),
-    measure: str = typer.Option("both", "--measure", callback=lowercase, help="sigma, beta, both, or art63 (EAEU Treaty Art. 63 criteria for year --to)."),
+    indicator: Optional[str] = typer.Option(None, "--indicator", "-i", help="Indicator alias or code (default: GDP per capita PPP where the store holds it, else constant, else current US$)."),
+    years: Optional[str] = typer.Option(None, "--years", "-y", help="Years: 2000-2019 (β from the first to the last), 2000,2010,2019 or 2000-2019:5 (σ for those years)."),
+    start: Optional[int] = year_option("--from", default=None, help="First year (or use --years)."),
+    end: Optional[int] = year_option("--to", default=None, help="Last year (or use --years)."),
+    measure: str = typer.Option("both", "--measure", callback=lowercase, help="sigma, beta, both, or art63 (EAEU Treaty Art. 63 criteria for the last year)."),
+    significance: float = typer.Option(0.05, "--significance", min=0.0001, max=0.5, help="Two-sided level at which β < 0 counts as convergence."),
     source: Optional[str] = SOURCE,
     fmt: Format = FMT,
 ) -> None:
     """σ-convergence path and β-convergence (annualised OLS, λ, half-life, N, R², p) — METHODS §6.
 
-    Example: sco convergence CA5 --indicator NY.GDP.PCAP.PP.CD --from 2000 --to 2019
+    "Converging" only where β < 0 is significant at --significance; otherwise "no evidence of
+    β-convergence". JSON is one object {"sigma": [...], "beta": [...]}; CSV one table with a `part` column.
+
+    Example: sco convergence CA5 --years 2000-2019
     """
+    import json
+    import sys
+
     from sco_observatory.api import Convergence
+    from sco_observatory.metrics import convergence
 
     with observatory() as obs:
-        result = obs.convergence(expression, indicator, start, end, measure=measure, source=source)  # type: ignore[arg-type]
-    if isinstance(result, Convergence):
-        emit(result.sigma, fmt, title="σ-convergence")
-        emit(result.beta, fmt, title="β-convergence")
+        result = obs.convergence(expression, indicator, start, end, measure=measure, source=source,  # type: ignore[arg-type]
+                                 years=years, significance=significance)
+        code = indicator or (convergence.default_income_indicator(obs.store) if measure != "art63" else "")
+    if not isinstance(result, Convergence):
+        if measure == "art63":
+            emit(result, fmt, title=f"EAEU Art. 63 criteria, {parse_years(years)[-1] if years else end}")
+            return
+        result = Convergence(result, None) if measure == "sigma" else Convergence(None, result)  # type: ignore[arg-type]
+    sig, bet = result
+    chosen = "" if indicator else " (default: the first of PPP, constant-price, current-US$ GDP per capita the store holds)"
+    if fmt is Format.json:
+        doc = {"indicator": code, "sigma": sig.to_dicts() if sig is not None else None,
+               "beta": bet.to_dicts() if bet is not None else None}
+        sys.stdout.write(json.dumps(doc, default=str, ensure_ascii=False, indent=1) + "\n")
         return
-    titles = {"sigma": "σ-convergence", "beta": "β-convergence", "art63": f"EAEU Art. 63 criteria, {end}"}
-    emit(result, fmt, title=titles[measure])
+    if fmt is Format.csv:
+        emit(convergence.combined(sig, bet), fmt)
+        return
+    if sig is not None:
+        emit(sig, fmt, title=f"σ-convergence of {code}{chosen}")
+    if bet is not None:
+        emit(bet.select("code", "start", "end", "n", "beta", "se_beta", "p_value", "r2", "half_life", "converging", "source"),
+             fmt, title=f"β-convergence of {code} {bet['start'][0]}-{bet['end'][0]}{'' if sig is not None else chosen}",
+             caption=bet["verdict"][0])
 
 
 def whatif_command(

@@ -146,7 +146,7 @@ def _economic_ties(org_id: str, iso3: str, name: str, day: dt.date, store, thres
 
             store = open_store(read_only=True)
         try:
-            frame = group_shares(store, [iso3, *partners], years, basis)
+            frame = group_shares(store, [iso3, *partners], years, basis, partial=True)  # present flows: a lower bound
         except DataMissingError as exc:
             return _row("economic_ties", "unknown",
                         f"no trade data in the store for {span}: {exc.message} ({exc.hint})", None)

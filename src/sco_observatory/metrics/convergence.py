@@ -9,6 +9,15 @@ inflation, balances) use the SD of levels and no CV — the `measure` column say
 speed `λ = −ln(1 + βT)/T` (the λ that matches the *annualised* regression — not REAT's
 `−ln(1+β)/T`), half-life `ln 2 / λ`; reported with N, R², the standard error and the two-sided
 p-value of β (Student t, N−2 df). With 5–12 members these estimates are fragile (§6.2).
+
+"Converging" is a test, not a sign: `converging` is true only where β < 0 *and* p < the stated level
+(default `SIGNIFICANCE` = 5 %, two-sided); otherwise the verdict reads "no evidence of
+β-convergence" (a β of −0.004 with p = 0.66 is no evidence either way).
+
+Default indicator (`default_income_indicator`): GDP per capita in PPP (current international $,
+NY.GDP.PCAP.PP.CD) where the store holds it, else constant 2015 US$ (NY.GDP.PCAP.KD), else current
+US$ (NY.GDP.PCAP.CD) — in that order because exchange-rate swings in current US$ move every member's
+level at once and mimic convergence or divergence; the output names the one used.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from typing import Sequence
 import numpy as np
 import polars as pl
 
-from sco_observatory.errors import DataMissingError
+from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.metrics import indicator_code, require_group, series, values
 
 
@@ -86,13 +95,43 @@ def sigma(store, countries: Sequence[str], indicator: str, years: tuple[int, int
     return out.select("year", "code", "n", "n_missing", "mean", "sd_log", "cv", "sd_level", "measure", "source", "formula")
 
 
+SIGNIFICANCE = 0.05
+"""Two-sided level at which β < 0 counts as β-convergence (the verdict states it)."""
+INCOME_INDICATORS = ("NY.GDP.PCAP.PP.CD", "NY.GDP.PCAP.KD", "NY.GDP.PCAP.CD")
+"""Default income series for convergence, first held by the store wins (module docstring)."""
+
+
+def default_income_indicator(store) -> str:
+    """The first of `INCOME_INDICATORS` the store holds (PPP, then constant prices, then current US$)."""
+    from sco_observatory.engine import query, run
+
+    held = {r[0] for r in run(store, query(
+        "SELECT DISTINCT code FROM indicator WHERE code IN ($codes)", codes=list(INCOME_INDICATORS))).rows()}
+    for code in INCOME_INDICATORS:
+        if code in held:
+            return code
+    raise DataMissingError("the store holds no GDP per capita series (PPP, constant or current US$)",
+                           "sco import ny.gdp.pcap.pp.cd.csv (WDI) or pass --indicator CODE")
+
+
+def verdict(b: float, p: float, level: float = SIGNIFICANCE) -> str:
+    """The reader's sentence for a β estimate at a two-sided significance level."""
+    if b == b and p == p and p < level:
+        return (f"β-convergence (β = {b:.4f} < 0, p = {p:.3f} < {level:g})" if b < 0
+                else f"β-divergence (β = {b:.4f} > 0, p = {p:.3f} < {level:g})")
+    return f"no evidence of β-convergence (β = {b:.4f}, p = {p:.3f}; not significant at {level:g})"
+
+
 def beta(store, countries: Sequence[str], indicator: str, start: int, end: int, *,
-         source: str | None = None) -> pl.DataFrame:
+         source: str | None = None, level: float = SIGNIFICANCE) -> pl.DataFrame:
     """Absolute β-convergence by annualised OLS (METHODS §6.2 [V]); one row.
 
+    `converging` = β < 0 and p < `level` (two-sided); `verdict` says it in words.
     Columns: code, start, end, T, n, n_missing, alpha, beta, se_beta, t, p_value, r2, lambda,
-    half_life, converging, source, formula, caution.
+    half_life, converging, significance, verdict, source, formula, caution.
     """
+    if not 0 < float(level) < 1:
+        raise ObservatoryError(f"significance level {level} is not between 0 and 1", "use e.g. 0.05 (5 %)")
     isos = require_group(countries, 3, "β-convergence (OLS needs at least 3 countries)")
     if end <= start:
         raise DataMissingError(f"β-convergence needs end > start (got {start}-{end})", "write e.g. --from 2000 --to 2012")
@@ -128,7 +167,8 @@ def beta(store, countries: Sequence[str], indicator: str, start: int, end: int, 
         "code": [code], "start": [start], "end": [end], "T": [T], "n": [n], "n_missing": [len(isos) - n],
         "alpha": [float(coef[0])], "beta": [b], "se_beta": [se], "t": [t], "p_value": [p], "r2": [r2],
         "lambda": [lam], "half_life": [math.log(2) / lam if lam == lam and lam > 0 else float("nan")],
-        "converging": [b < 0], "source": [y0["source"][0]],
+        "converging": [bool(b < 0 and p == p and p < level)], "significance": [float(level)],
+        "verdict": [verdict(b, p, level)], "source": [y0["source"][0]],
         "formula": ["(1/T)ln(y_T/y_0) = α + β ln y_0; λ = −ln(1+βT)/T; half-life = ln2/λ (METHODS §6.2)"],
         "caution": [f"N = {n}: small-sample β is fragile; read with σ (METHODS §6.2)"],
     })
@@ -203,3 +243,11 @@ def siei_convergence(store, countries: Sequence[str], years: tuple[int, int]) ->
                                "import e.g. `sco import fp.cpi.totl.zg.csv ny.gdp.pcap.pp.cd.csv` (WDI) or `sco fetch worldbank --indicators FP.CPI.TOTL.ZG,NY.GDP.PCAP.PP.CD`")
     return (pl.concat(frames, how="diagonal").with_columns(pl.lit("SIEI-style (proxy; not the EDB formula)").alias("label"))
             .select("area", "year", "code", "n", "sd_log", "cv", "sd_level", "measure", "source", "label"))
+
+
+def combined(sig: pl.DataFrame | None, bet: pl.DataFrame | None) -> pl.DataFrame:
+    """σ and β results as one table with a `part` column ('sigma' | 'beta'), for CSV output; columns
+    one part lacks are empty."""
+    frames = [f.with_columns(pl.lit(name).alias("part")) for name, f in (("sigma", sig), ("beta", bet)) if f is not None]
+    out = pl.concat(frames, how="diagonal_relaxed")
+    return out.select("part", *[c for c in out.columns if c != "part"])

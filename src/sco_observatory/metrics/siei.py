@@ -93,10 +93,19 @@ def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str]) -> pl.DataFrame
         ys = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", pl.col("y_a").alias("y")),
                         p.select(pl.col("iso3_b").alias("iso3"), "year", pl.col("y_b").alias("y"))]).unique()
         ysum = ys.group_by("year").agg(pl.col("y").sum().alias("y_sum"), pl.col("y").is_null().sum().alias("scale_missing"))
-        return (g.join(ysum, on="year").with_columns((100 * pl.col("intra") / pl.col("y_sum")).alias("value"),
-                                                     pl.col("year").cast(pl.Int64), *lit,
-                                                     pl.lit("group: 100·Σ_{i≠j∈R} f_ij / Σ_{i∈R} y_i").alias("aggregation"))
-                .select("year", "value", "intra", "y_sum", "flows_missing", "scale_missing", *meta.keys(), "y_source", "aggregation")
+        # missing is not zero: a sum with a missing flow (or a member without its scale) is missing;
+        # `intra_present` keeps the sum of the flows present, and the two counts say what is absent
+        complete = (pl.col("flows_missing") == 0) & (pl.col("scale_missing") == 0)
+        return (g.join(ysum, on="year")
+                .with_columns(pl.col("intra").alias("intra_present"),
+                              pl.when(pl.col("flows_missing") == 0).then(pl.col("intra")).alias("intra"),
+                              pl.when(pl.col("scale_missing") == 0).then(pl.col("y_sum")).alias("y_sum"))
+                .with_columns(pl.when(complete).then(100 * pl.col("intra") / pl.col("y_sum")).alias("value"),
+                              pl.col("year").cast(pl.Int64), *lit,
+                              pl.lit("group: 100·Σ_{i≠j∈R} f_ij / Σ_{i∈R} y_i; empty where a flow or a member's "
+                                     "scale is missing (counts in flows_missing, scale_missing)").alias("aggregation"))
+                .select("year", "value", "intra", "intra_present", "y_sum", "flows_missing", "scale_missing",
+                        *meta.keys(), "y_source", "aggregation")
                 .sort("year"))
     raise ObservatoryError(f"unknown level '{level}'", "use --level pair, country or group")
 

@@ -303,6 +303,10 @@ def group_indicators(store, countries: Sequence[str], years: tuple[int, int], ba
                                      (pl.col("x_a_world").is_not_null() & pl.col("m_a_world").is_not_null()).sum()
                                      .alias("members_with_totals")))
     g = per_year.join(members, on="year").with_columns(pl.lit(n * (n - 1)).alias("pairs_possible"), pl.lit(n).alias("n"))
+    # missing is not zero (docs/metrics.md): a sum with an absent flow or member total is absent
+    g = g.with_columns(pl.when(pl.col("pairs_with_flows") == pl.col("pairs_possible")).then(pl.col("x_rr")).alias("x_rr"),
+                       pl.when(pl.col("members_with_totals") == n).then(pl.col("x_r")).alias("x_r"),
+                       pl.when(pl.col("members_with_totals") == n).then(pl.col("m_r")).alias("m_r"))
     is_x = pl.col("x_rr") / pl.col("x_r")
     is_t = 2 * pl.col("x_rr") / (pl.col("x_r") + pl.col("m_r"))
     w_t = (pl.col("x_r") + pl.col("m_r")) / (2 * pl.col("x_world"))
@@ -344,10 +348,12 @@ def group_intensity(store, countries, years, basis: Basis = "reported", *, sourc
     return group_indicators(store, countries, years, basis, source=source).filter(pl.col("measure") == "intensity_group")
 
 
-def group_shares(store, countries, years, basis: Basis = "reported", *, source=None) -> pl.DataFrame:
+def group_shares(store, countries, years, basis: Basis = "reported", *, source=None, partial: bool = False) -> pl.DataFrame:
     """Each member's share of its trade that is with the rest of the group (METHODS §4.1 [V]).
 
     `export_share_i = Σ_{j∈R, j≠i} X_ij / X_i`; `trade_share_i = Σ_j (X_ij + X_ji)/(X_i + M_i)`.
+    A member's sums are empty where one of its flows with the group is absent (`flows_missing`);
+    `partial=True` sums the flows present (a lower bound of the share, as the criteria check reads it).
     Columns: iso3, year, export_share, import_share, trade_share, partners_with_flows, valuation, basis, source.
     """
     isos = require_group(countries, 2, "group trade shares")
@@ -356,13 +362,17 @@ def group_shares(store, countries, years, basis: Basis = "reported", *, source=N
                 pl.col("x_ab").sum().alias("x_to_group"), pl.col("x_ba").sum().alias("m_from_group"),
                 pl.col("x_a_world").first(), pl.col("m_a_world").first(),
                 pl.col("x_ab").is_not_null().sum().alias("partners_with_flows"),
+                (pl.col("x_ab").null_count() + pl.col("x_ba").null_count()).alias("flows_missing"),
                 pl.col("valuation").first(), pl.col("basis").first(), pl.col("dataset").first().alias("source"))
+            .with_columns(  # missing is not zero: a member's sum with an absent flow is absent (unless partial)
+                pl.when(pl.lit(partial) | (pl.col("flows_missing") == 0)).then(pl.col("x_to_group")).alias("x_to_group"),
+                pl.when(pl.lit(partial) | (pl.col("flows_missing") == 0)).then(pl.col("m_from_group")).alias("m_from_group"))
             .with_columns((pl.col("x_to_group") / pl.col("x_a_world")).alias("export_share"),
                           (pl.col("m_from_group") / pl.col("m_a_world")).alias("import_share"),
                           ((pl.col("x_to_group") + pl.col("m_from_group")) / (pl.col("x_a_world") + pl.col("m_a_world"))).alias("trade_share"))
             .rename({"iso3_a": "iso3"})
             .select("iso3", "year", "export_share", "import_share", "trade_share", "partners_with_flows",
-                    "valuation", "basis", "source")
+                    "flows_missing", "valuation", "basis", "source")
             .sort(["year", "iso3"]))
 
 
@@ -594,3 +604,121 @@ MEASURES = {
     "similarity": "Finger–Kreinin export similarity (product-level data)",
     "product-concentration": "export product concentration (product-level data)",
 }
+
+
+# -- bloc-level answers: a group's trade with a partner or partner group ------------------------------
+
+DEFAULT_GROUP_BASIS: Basis = "best"
+"""Basis of bloc-level answers: each flow as its exporter reports it, the importer's figure where the
+exporter reports none — so a non-reporting member (TKM) still counts, and the rows say how many flows
+came from each side."""
+
+
+def trade_partners(store, group: Sequence[str], partners, years, basis: Basis = DEFAULT_GROUP_BASIS, *,
+                   source: str | None = None, partial: bool = False, factor: float | None = None) -> pl.DataFrame:
+    """A group's trade with each partner (a country or a partner group) as one figure per year.
+
+    For group `R`, partner set `P` and year t, over the ordered pairs (i, j), i∈R, j∈P, i≠j, on one basis:
+    `exports = Σ X_ij`, `imports = Σ X_ji`, `trade = exports + imports`, and the shares of the group's
+    trade with the world `share = trade / (X_R + M_R)`, `X_R = Σ_{i∈R} X_{i,W}`, `M_R = Σ_{i∈R} X_{W,i}`
+    (METHODS §4.1 [V], summed over the group; intra-group flows stay in X_R and M_R — the group's own
+    trade with the world; a partner that is also a member counts its flows with the other members).
+
+    **Missing is not zero**: a flow absent from the chosen basis (on `best`: absent from both sides)
+    makes the sums it enters missing (null), and `flows_missing` says how many; with `partial=True` the
+    present flows are summed and the `estimate` column says how many were left out.
+    `flows_flagged` counts the flows whose reported and mirror figures differ by more than `factor`
+    (metrics/quality.py; default 2).
+
+    `partners`: a mapping label -> ISO3 codes (`groups.partner_sets`), or a sequence of ISO3 codes (each
+    its own partner). `years`: anything `dates.parse_years` takes (2020, "2000,2020", "2000-2020:5").
+    Columns: year, partner, partner_n, exports, imports, trade, share, export_share, import_share,
+    world_exports, world_imports, flows_possible, flows_present, flows_missing, flows_reported,
+    flows_mirror, flows_flagged, members_with_world_totals, estimate, valuation, basis, source, formula.
+    """
+    from sco_observatory.dates import parse_years
+    from sco_observatory.metrics import quality
+
+    ys = parse_years(years)
+    isos = list(dict.fromkeys(c.upper() for c in group))
+    if not isos:
+        raise ObservatoryError("the group has no members", "pass a group expression, e.g. CA5")
+    psets = dict(partners) if hasattr(partners, "items") else {str(c).upper(): [str(c).upper()] for c in partners}
+    if not psets:
+        raise ObservatoryError("no partners given", "pass --partners, e.g. --partners CHN,RUS or --partners EU27")
+    every = sorted({c for members in psets.values() for c in members})
+    f = _pair_frame(store, isos, (ys[0], ys[-1]), basis, every, source).filter(pl.col("year").is_in(ys))
+    sides = quality.flow_sides(store, isos, ys, every, source=source)
+    flagged = quality.flagged_flows(sides, factor or quality.DEFAULT_FACTOR)
+    world = (f.group_by(["year", "iso3_a"]).agg(pl.col("x_a_world").first(), pl.col("m_a_world").first())
+             .group_by("year").agg(pl.col("x_a_world").sum().alias("world_exports_present"),
+                                   pl.col("m_a_world").sum().alias("world_imports_present"),
+                                   (pl.col("x_a_world").is_not_null() & pl.col("m_a_world").is_not_null()).sum()
+                                   .alias("members_with_world_totals")))
+    frames = []
+    for label, members in psets.items():
+        pf = f.filter(pl.col("iso3_b").is_in(members))
+        fl = flagged.filter(((pl.col("exporter").is_in(isos) & pl.col("importer").is_in(members))
+                             | (pl.col("importer").is_in(isos) & pl.col("exporter").is_in(members)))
+                            & (pl.col("exporter") != pl.col("importer")))
+        agg = pf.group_by("year").agg(
+            pl.col("x_ab").sum().alias("exports_present"), pl.col("x_ba").sum().alias("imports_present"),
+            pl.col("x_ab").null_count().alias("x_missing"), pl.col("x_ba").null_count().alias("m_missing"),
+            (2 * pl.len()).alias("flows_possible"),
+            ((pl.col("basis") == "reported").sum() + (pl.col("basis_ba") == "reported").sum()).alias("flows_reported"),
+            ((pl.col("basis") == "mirror").sum() + (pl.col("basis_ba") == "mirror").sum()).alias("flows_mirror"),
+            pl.concat_list("valuation", "valuation_ba").explode(empty_as_null=True).drop_nulls().unique().sort()
+            .str.join("/").alias("valuation"),
+            pl.concat_list("basis", "basis_ba").explode(empty_as_null=True).drop_nulls().unique().sort()
+            .str.join("/").alias("basis_used"),
+            pl.col("dataset").first().alias("source"))
+        agg = agg.join(fl.group_by("year").agg(pl.len().alias("flows_flagged")), on="year", how="left")
+        frames.append(agg.with_columns(pl.lit(label).alias("partner"), pl.lit(len(members)).alias("partner_n")))
+    if not frames or f.height == 0:
+        raise DataMissingError(f"no trade flows between the group and {', '.join(psets)} in {', '.join(map(str, ys))}",
+                               "check the years (`sco data list` shows what the store holds)")
+    g = pl.concat(frames).join(world, on="year", how="left")
+    keep = pl.lit(bool(partial))
+    exports = pl.when(keep | (pl.col("x_missing") == 0)).then(pl.col("exports_present"))
+    imports = pl.when(keep | (pl.col("m_missing") == 0)).then(pl.col("imports_present"))
+    n = len(isos)
+    wx = pl.when(keep | (pl.col("members_with_world_totals") == n)).then(pl.col("world_exports_present"))
+    wm = pl.when(keep | (pl.col("members_with_world_totals") == n)).then(pl.col("world_imports_present"))
+    g = g.with_columns(exports.alias("exports"), imports.alias("imports"), wx.alias("world_exports"),
+                       wm.alias("world_imports"), (pl.col("x_missing") + pl.col("m_missing")).alias("flows_missing"),
+                       pl.col("flows_flagged").fill_null(0))
+    g = g.with_columns((pl.col("exports") + pl.col("imports")).alias("trade"))
+    missing_text = pl.format("partial: {} missing flows left out of the sums", "flows_missing")
+    g = g.with_columns(
+        (pl.col("trade") / (pl.col("world_exports") + pl.col("world_imports"))).alias("share"),
+        (pl.col("exports") / pl.col("world_exports")).alias("export_share"),
+        (pl.col("imports") / pl.col("world_imports")).alias("import_share"),
+        pl.when(pl.col("flows_missing") == 0).then(pl.lit("none: every flow present"))
+        .when(keep).then(missing_text)
+        .otherwise(pl.format("missing: {} flows absent, sums left empty (partial=True sums the rest)", "flows_missing"))
+        .alias("estimate"),
+        pl.format("{} ({})", pl.lit(basis), "basis_used").alias("basis"),
+        pl.lit("share = (Σ X_ij + Σ X_ji)/(X_R + M_R), i∈group, j∈partner, i≠j").alias("formula"))
+    order = {label: k for k, label in enumerate(psets)}
+    return (g.with_columns(pl.col("partner").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
+            .sort(["year", "_o"])
+            .select("year", "partner", "partner_n", "exports", "imports", "trade", "share", "export_share",
+                    "import_share", "world_exports", "world_imports", "flows_possible",
+                    (pl.col("flows_possible") - pl.col("flows_missing")).alias("flows_present"),
+                    "flows_missing", "flows_reported", "flows_mirror", "flows_flagged", "members_with_world_totals",
+                    "estimate", "valuation", "basis", "source", "formula"))
+
+
+def partners_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns of a `trade_partners` answer a person reads first, in US$ mn and per cent
+    (CSV and JSON keep every column, in US$)."""
+    mn = 1e6
+    return frame.select(
+        "year", "partner",
+        (pl.col("trade") / mn).round(1).alias("trade, US$ mn"),
+        (100 * pl.col("share")).round(1).alias("share of group trade, %"),
+        (pl.col("exports") / mn).round(1).alias("exports, US$ mn"),
+        (pl.col("imports") / mn).round(1).alias("imports, US$ mn"),
+        pl.format("{}/{}", "flows_present", "flows_possible").alias("flows present"),
+        pl.format("{}/{}", "flows_reported", "flows_mirror").alias("reported/mirror"),
+        pl.col("flows_flagged").alias("flagged"))

@@ -347,8 +347,8 @@ def convergence(ctx: Context) -> Section:
     from sco_observatory.metrics import convergence as conv
 
     parts = []
-    code = "NY.GDP.PCAP.CD"
     try:
+        code = conv.default_income_indicator(ctx.store)  # PPP where held, else constant, else current US$
         last = _latest_year(ctx, code, ctx.group.iso3, ctx.as_of.year)
         if last is None or last < 1996:
             from sco_observatory.errors import DataMissingError
@@ -368,6 +368,8 @@ def convergence(ctx: Context) -> Section:
                      f"{_formula(ctx, 'beta', '(1/T)·ln(y_T/y_0) = α + β·ln y_0 + ε (OLS), λ = −ln(1+βT)/T, half-life = ln2/λ — METHODS §6.2 [V]')}</h3>")
         parts.append(table(beta.select("code", "start", "end", "n", "beta", "se_beta", "p_value", "r2", "lambda",
                                         "half_life", "converging", "source"), table_id="beta", cell=_source_cell(ctx)))
+        parts.append(f"<p class='verdict'><strong>{esc(beta['verdict'][0])}</strong> — series {esc(code)}; "
+                     "'converging' only where β &lt; 0 is significant at the stated level.</p>")
         parts.append(f"<p class='legend'>{esc(beta['caution'][0])}</p>")
     except ObservatoryError as exc:
         parts.append(note(esc(exc.message) + ".", exc.hint))

@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 from fastapi import FastAPI, Query
 
-from sco_observatory.dates import parse_as_of, parse_year_range
+from sco_observatory.dates import parse_as_of, parse_year_range, parse_years
 from sco_observatory.groups import group_frame, resolve_group
 from sco_observatory.limits import last_year
 from sco_observatory.source_ids import check_source
@@ -131,6 +131,27 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
               "group": trade_mod.group_indicators, "concentration": trade_mod.market_concentration}[measure]
         return table_payload(fn(store(), isos, span, basis), group=group, years=list(span), measure=measure)
 
+    @app.get("/api/trade/partners", tags=["metrics"])
+    def trade_partners(group: str = Query("CA5", description=GROUP_HELP),
+                       partners: str = Query("CHN,RUS", description="CHN,RUS (one row each), EU27 or SCO@2024-CA5 "
+                                             "(one partner group); several separated by ';'"),
+                       years: str = Query("2000,2020", description="2012, 2000,2020, 2000-2020 or 2000-2020:5"),
+                       basis: str = Query(trade_mod.DEFAULT_GROUP_BASIS, description=BASIS_HELP),
+                       partial: bool = Query(False, description="sum the flows present where some are missing")) -> dict:
+        """A group's trade with each partner as one figure: exports, imports, share of the group's trade
+        with the world, flows present / from each side / flagged, and a data-quality note."""
+        from sco_observatory.groups import partner_sets
+        from sco_observatory.metrics import quality
+
+        ys = parse_years(years)
+        isos = resolve_group(group).iso3
+        _check_choice(basis, ("reported", "mirror", "best"), "basis")
+        psets = partner_sets([p for p in partners.split(";") if p.strip()])
+        frame = trade_mod.trade_partners(store(), isos, psets, ys, basis, partial=partial)
+        flags = quality.discrepancies(store(), isos, ys, sorted({c for v in psets.values() for c in v}))
+        return table_payload(frame, group=group, partners=list(psets), years=list(ys), basis=basis,
+                             data_quality=quality.quality_note(flags))
+
     @app.get("/api/siei", tags=["metrics"])
     def siei(group: str = Query("CA5+RUS", description=GROUP_HELP),
              dimension: str = Query("trade", description="trade, migration, agriculture, convergence, or composite "
@@ -233,8 +254,8 @@ def add_dashboard_routes(app: FastAPI, store: Callable[[], Store]) -> None:
         isos = resolve_group(group).iso3
         return {"year": views.latest_year(store(), indicator, isos, day), "date": day.isoformat(), "indicator": indicator}
 
-    @app.get("/api/trade/partners", tags=["metrics"])
-    def trade_partners(group: str = Query("CA5", description=GROUP_HELP),
+    @app.get("/api/trade/member-shares", tags=["metrics"])  # /api/trade/partners is the bloc-level answer
+    def trade_member_shares(group: str = Query("CA5", description=GROUP_HELP),
                        partners: str = Query("CHN,RUS", description="partner countries, comma-separated"),
                        years: str = Query("1995-2020", description="YYYY-YYYY"),
                        basis: str = Query("reported", description=BASIS_HELP)) -> dict:

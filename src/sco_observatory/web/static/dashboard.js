@@ -468,7 +468,7 @@ async function showWhatif(s, expr, year) {
 async function showTrade(expr, year) {
   if (!held("trade", "trade", "trade-chart")) return;
   try {
-    const t = await api("/api/trade/partners", { group: expr, partners: "CHN,RUS", years: `${Math.max(1995, HELD.trade[0])}-${Math.min(year, HELD.trade[1])}`, basis: "best" });
+    const t = await api("/api/trade/member-shares", { group: expr, partners: "CHN,RUS", years: `${Math.max(1995, HELD.trade[0])}-${Math.min(year, HELD.trade[1])}`, basis: "best" });
     const rows = t.rows.filter((r) => r.trade_share !== null && r.iso3_a !== r.iso3_b);
     // small multiples: one chart per partner, one line per member, the same colour for a member in both
     const members = [...new Set(rows.map((r) => r.iso3_a))];
