@@ -8,7 +8,7 @@ with `ingest.import_file` (the same validation, code mapping and provenance as `
 each shipped source's rows are written as zstd parquet in the store's Hive layout, sorted so the
 files are stable. `manifest.json` records, per dataset, publisher, vintage, retrieval date, URL,
 licence and the sha256 of each input file, and per source its provenance row, row count, files and
-the checksum of its contents (see `ingest/snapshot.py`). Nothing is typed in: every number comes
+the checksum of its contents (see `sco_observatory/snapshot.py`). Nothing is typed in: every number comes
 from the files.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sco_observatory.ingest import import_file
 from sco_observatory.ingest.base import sha256_of
-from sco_observatory.ingest.snapshot import MANIFEST, content_checksum, version_of
+from sco_observatory.snapshot import MANIFEST, content_checksum, version_of
 from sco_observatory.snapshot_datasets import DATASETS
 from sco_observatory.store import lake
 from sco_observatory.store.db import open_memory_store
@@ -33,7 +33,7 @@ from sco_observatory.store.schema import COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "src" / "sco_observatory" / "data" / "snapshot"
-SOURCE_FIELDS = ("source_id", "title", "publisher", "year", "url", "licence", "citation", "file_name", "format",
+SOURCE_FIELDS = ("source_id", "title", "publisher", "year", "url", "licence", "citation", "sha256", "file_name", "format",
                  "table_name", "rows")
 
 

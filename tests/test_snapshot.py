@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sco_observatory.ingest import snapshot
+from sco_observatory import snapshot
 from sco_observatory.ingest.base import sha256_of
 from sco_observatory.snapshot_datasets import DATASETS
 from sco_observatory.store.schema import COLUMNS

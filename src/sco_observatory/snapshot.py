@@ -95,3 +95,32 @@ def content_checksum(con: duckdb.DuckDBPyConnection, select_sql: str, params: li
 def version_of(checksums: list[str]) -> str:
     """The snapshot version: a short digest of its sources' content checksums (sorted)."""
     return hashlib.sha256("\n".join(sorted(checksums)).encode()).hexdigest()[:16]
+
+
+def origin_columns(store, frame):
+    """`sco data list`'s vintage, URL and origin per source: from the snapshot, the report, or an import/update.
+
+    `origin` is `snapshot <version>` for a source read from the package's snapshot, `embedded` for the
+    report's tables, `import (overrides snapshot)` for a user import or `sco data update` of a source id
+    the snapshot also ships, else `import`. `vintage` is the dataset's (manifest) for snapshot sources,
+    else the years the source holds.
+    """
+    import polars as pl
+
+    shipped = {s["source_id"]: s for s in sources()}
+    from_snapshot = getattr(store, "snapshot_ids", set())
+    ver = version()
+    urls = dict(store.con.execute("SELECT source_id, url FROM source").fetchall())
+    origins, vintages, links = [], [], []
+    for row in frame.iter_rows(named=True):
+        sid = row["source"]
+        if sid in from_snapshot:
+            origins.append(f"snapshot {ver}")
+            vintages.append(shipped[sid]["vintage"])
+        else:
+            origins.append("embedded" if sid.startswith("embedded:") else
+                           "import (overrides snapshot)" if sid in shipped else "import")
+            first, last = row.get("first_year"), row.get("last_year")
+            vintages.append(f"{first}-{last}" if first is not None else "")
+        links.append(urls.get(sid) or "")
+    return frame.with_columns(pl.Series("origin", origins), pl.Series("vintage", vintages), pl.Series("url", links))
