@@ -65,6 +65,41 @@ def _write_source(con, table: str, source_id: str, out: Path) -> list[dict]:
     return files
 
 
+MILEX_DERIVED_ID = "wdi-derived:MS.MIL.XPND.CD"
+
+
+def derive_milex_usd(store, ds) -> None:
+    """MS.MIL.XPND.CD for the years after the World Bank file ends: share of GDP / 100 x GDP (current US$).
+
+    value = MS.MIL.XPND.GD.ZS / 100 * NY.GDP.MKTP.CD, same country and year, from the WDI sources
+    already in the store; only for (country, year) pairs past the last year of `wdi:MS.MIL.XPND.CD`,
+    so the two sources never overlap; every row is flagged `estimate` (SIPRI computes the share with
+    IMF GDP, so the product approximates its US$ figure).
+    """
+    from sco_observatory.store.db import SourceMeta
+
+    con = store.con
+    staging = store.staging_name()
+    with store.transaction():
+        con.execute(
+            f"""CREATE TEMP TABLE {staging} AS
+                SELECT s.iso3, s.year, 'MS.MIL.XPND.CD' AS code, s.value / 100 * g.value AS value,
+                       'current US$' AS unit, TRUE AS estimate
+                FROM indicator s JOIN indicator g ON g.iso3 = s.iso3 AND g.year = s.year
+                WHERE s.source_id = 'wdi:MS.MIL.XPND.GD.ZS' AND g.source_id = 'wdi:NY.GDP.MKTP.CD'
+                  AND s.value IS NOT NULL AND g.value IS NOT NULL
+                  AND s.year > (SELECT max(year) FROM indicator WHERE source_id = 'wdi:MS.MIL.XPND.CD')""")
+        store.replace_source(SourceMeta(
+            source_id=MILEX_DERIVED_ID, title=ds.title, publisher=ds.publisher, format="derived", table_name="indicator",
+            url=ds.url, licence=ds.licence, citation="World Bank, World Development Indicators (MS.MIL.XPND.GD.ZS, "
+            "NY.GDP.MKTP.CD; SIPRI data); product computed by sco-observatory scripts/build_snapshot.py",
+            file_name="derived from wdi/ms.mil.xpnd.gd.zs.csv and wdi/ny.gdp.mktp.cd.csv"), staging)
+        con.execute(f"DROP TABLE {staging}")
+
+
+DERIVATIONS = {"milex_usd": derive_milex_usd}
+
+
 def build(data: Path, out: Path) -> dict:
     """Build the snapshot of `data` into `out` (replaced whole); returns the manifest."""
     if out.exists():
@@ -85,6 +120,8 @@ def build(data: Path, out: Path) -> dict:
             before = {r[0] for r in con.execute("SELECT source_id FROM source").fetchall()}
             for rel in ds.files:
                 import_file(store, data / rel, **ds.options)
+            if ds.derive:
+                DERIVATIONS[ds.derive](store, ds)
             made = sorted({r[0] for r in con.execute("SELECT source_id FROM source").fetchall()} - before)
             keep = [s for s in made if not ds.sources or s in ds.sources]
             entry["sources"] = []

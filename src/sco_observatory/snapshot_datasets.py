@@ -45,6 +45,7 @@ class Dataset:
     sources: tuple[str, ...] = ()  # source ids to ship (empty: every source the files make)
     reason: str = ""  # why not shipped (ship=False), or what is left out
     options: dict = field(default_factory=dict)
+    derive: str = ""  # a derivation of scripts/build_snapshot.py over already-built sources (no files)
 
 
 WDI_FILES = tuple(f"wdi/{code}.csv" for code in (
@@ -62,6 +63,13 @@ DATASETS: tuple[Dataset, ...] = (
             "1960-2022 (last updated 2024-03-28)", "2024-04-23",
             "https://data.worldbank.org/indicator/MS.MIL.XPND.CD", "CC BY 4.0",
             ("military_expenditure/API_MS.MIL.XPND.CD_DS2_en_csv_v2_47475.csv",)),
+    Dataset("wdi-milex-derived",
+            "Military expenditure, current US$, derived: MS.MIL.XPND.GD.ZS / 100 x NY.GDP.MKTP.CD (WDI)",
+            "World Bank (derived by sco-observatory)", "years after the last MS.MIL.XPND.CD year (2023-2024)",
+            "2026-07-01", "https://data.worldbank.org/indicator/MS.MIL.XPND.GD.ZS", "CC BY 4.0",
+            (), derive="milex_usd",
+            reason="estimate: SIPRI's share of GDP uses IMF GDP, so share x WDI GDP approximates SIPRI's US$ "
+                   "figure; every row is flagged estimate. Import SIPRI's database for its own US$ series"),
     Dataset("imf-dots", "IMF Direction of Trade Statistics (bilateral goods trade)", "International Monetary Fund",
             "1990-2020", "2022-05-09", "https://data.imf.org (DOTS)",
             "IMF terms of use for data: reuse with attribution ('Source: IMF, Direction of Trade Statistics')",
