@@ -80,3 +80,35 @@ def test_no_snapshot_env_gives_embedded_only(isolated_home, monkeypatch):
     monkeypatch.setenv(snapshot.ENV_DIR, "")
     with open_store() as store:
         assert store.con.execute("SELECT count(*) FROM trade").fetchone()[0] == 0
+
+
+def _older_snapshot(tmp_path: Path) -> Path:
+    """A copy of the shipped snapshot as an older release would have shipped it: one source fewer, another version."""
+    old = tmp_path / "old-snapshot"
+    shutil.copytree(SHIPPED, old, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = json.loads((old / snapshot.MANIFEST).read_text(encoding="utf-8"))
+    manifest["version"] = "older-release"
+    for ds in manifest["datasets"]:
+        ds["sources"] = [s for s in ds.get("sources", []) if s["source_id"] != "national:KGZ-nsc"]
+    (old / snapshot.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return old
+
+
+@pytest.mark.parametrize("previous", ["older-snapshot", "embedded-only"])
+def test_upgrade_moves_a_store_to_the_package_snapshot(isolated_home, tmp_path, monkeypatch, previous):
+    monkeypatch.setenv(snapshot.ENV_DIR, str(_older_snapshot(tmp_path)) if previous == "older-snapshot" else "")
+    mine = tmp_path / "mine.csv"
+    mine.write_text("iso3,year,code,value\nKAZ,2012,MY.X,1\n")
+    with open_store() as store:  # the store as the previous release left it, with a user import
+        import_file(store, mine, source_title="Mine")
+        assert store.con.execute("SELECT count(*) FROM trade WHERE source_id = 'national:KGZ-nsc'").fetchone()[0] == 0
+        recorded = snapshot_refs.recorded_version(store.catalog)
+        assert recorded == ("older-release" if previous == "older-snapshot" else None)
+        commits = store.catalog.head()
+    monkeypatch.delenv(snapshot.ENV_DIR)  # the new release's package
+    with open_store() as store:
+        assert snapshot_refs.recorded_version(store.catalog) == snapshot.version()
+        kgz = store.con.execute("SELECT count(*) FROM trade WHERE source_id = 'national:KGZ-nsc'").fetchone()[0]
+        assert kgz == next(s["rows"] for s in snapshot.sources() if s["source_id"] == "national:KGZ-nsc")
+        assert store.con.execute("SELECT value FROM indicator WHERE code = 'MY.X'").fetchall() == [(1.0,)]
+        assert store.catalog.head() == commits  # no data moved: the user's commits are untouched
