@@ -90,6 +90,24 @@ def _fingerprint(store) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+def _read_roots(spark, table: str, root, files: list[str]):
+    """The table's files as one frame: one Hive read per root (the store's, and the package's snapshot)."""
+    if not files:
+        return spark.createDataFrame([], _EMPTY_SCHEMAS[table])
+    from sco_observatory.snapshot import snapshot_dir
+
+    snap = snapshot_dir()
+    by_root: dict[str, list[str]] = {}
+    for f in files:
+        base = str(snap / table) if snap is not None and f.startswith(str(snap) + "/") else str(root)
+        by_root.setdefault(base, []).append(f)
+    frame = None
+    for base, group in sorted(by_root.items()):
+        part = spark.read.option("basePath", base).parquet(*group)
+        frame = part if frame is None else frame.unionByName(part)
+    return frame
+
+
 def _export_fallback(store, table: str) -> tuple[str, list[str]]:
     """FALLBACK for a store without `table_files` (the DuckDB-file store): export `table` to one parquet
     file in a temporary directory and return (root, [file]). Used only when the store has no
@@ -119,8 +137,7 @@ def _register(spark, store) -> None:
                 root, files = store.table_root(table), list(store.table_files(table))
             else:
                 root, files = _export_fallback(store, table)
-            frames[table] = (spark.read.option("basePath", str(root)).parquet(*files) if files
-                             else spark.createDataFrame([], _EMPTY_SCHEMAS[table]))
+            frames[table] = _read_roots(spark, table, root, files)
         for name in CATALOG_TABLES:
             if hasattr(store, "catalog_arrow"):
                 arrow = store.catalog_arrow(name)
