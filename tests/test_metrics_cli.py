@@ -1,3 +1,4 @@
+import pytest
 """`sco power|ratio|whatif|claims|trade` from the embedded default: output formats and one-line errors."""
 
 from __future__ import annotations
@@ -5,6 +6,11 @@ from __future__ import annotations
 import json
 
 from sco_observatory.cli import main
+
+
+# These tests are about the store / the embedded default, not the open-data snapshot: their
+# stores hold the report's embedded tables only (tests/test_snapshot*.py cover the snapshot).
+pytestmark = pytest.mark.usefixtures("embedded_only")
 
 
 def test_power_csv(capsys):

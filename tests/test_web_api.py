@@ -6,6 +6,11 @@ from fastapi.testclient import TestClient
 from sco_observatory.web.app import create_app
 
 
+# These tests are about the store / the embedded default, not the open-data snapshot: their
+# stores hold the report's embedded tables only (tests/test_snapshot*.py cover the snapshot).
+pytestmark = pytest.mark.usefixtures("embedded_only")
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     app = create_app(str(tmp_path_factory.mktemp("web") / "store.duckdb"))

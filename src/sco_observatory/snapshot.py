@@ -88,7 +88,8 @@ def content_checksum(con: duckdb.DuckDBPyConnection, select_sql: str, params: li
     """sha256 over the rows of `select_sql`, each rendered as DuckDB text of the row, sorted, newline-joined."""
     row = con.execute(
         f"SELECT sha256(coalesce(string_agg(r, chr(10) ORDER BY r), '')) FROM "
-        f"(SELECT CAST(t AS VARCHAR) AS r FROM ({select_sql}) t)", params or []).fetchone()
+        f"(SELECT CAST(t AS VARCHAR) AS r FROM ({select_sql}) t)",  # sql-hygiene: callers pass a query of schema column names with ? params
+        params or []).fetchone()
     return row[0]
 
 
