@@ -6,39 +6,18 @@ that the pages log no console errors, and saves screenshots under test-artifacts
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from browser_checks import ARTIFACTS, browser  # noqa: F401 (browser: the shared module-scoped fixture)
 from live_server import LiveServer
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM = os.environ.get("SCO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"chromium not found at {CHROMIUM}: .ci/run must install Debian's chromium package")
-        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium to run the browser tests)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _page(browser):
     page = browser.new_page(viewport={"width": 1320, "height": 900})
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     return page, errors
 
@@ -81,7 +60,7 @@ def test_dashboard_date_change_updates_members(browser, dashboard_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page, errors = _page(browser)
     page.goto(f"{dashboard_url}/?org=SCO&date=2012-12-31&statuses=member&year=2012&indicator=defence")
-    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("body[data-ready='1'][data-complete='1']")
     before = set(page.locator("#members td[data-col=iso3]").all_inner_texts())
     assert before == {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"}
     assert "CHN" in page.locator("#power").inner_text()

@@ -67,10 +67,15 @@ REVIEWED: dict[str, set[str]] = {
     "signposts/evaluate.py": {"src"},          # a constant condition with ? placeholders
     "sources/common.py": {"types"},            # column types from a constant mapping
     "store/queries.py": {"' AND '.join(where)"},  # conditions with ? placeholders
-    # the store: column lists from schema constants; the temp directory is quoted (' doubled);
-    # SCO_MEMORY_LIMIT is the process owner's environment, not a request value, but it is pasted
-    # unquoted into SET — the store's rewrite should quote it (reported to the integrator)
-    "store/db.py": {"col_list", "limit", "str(home / 'tmp').replace(chr(39), chr(39) * 2)"},
+    # the store: column lists from schema/catalog constants, schema names that are module constants,
+    # parquet paths the store made itself quoted with ' doubled, ? placeholder lists; SCO_MEMORY_LIMIT
+    # and the temp directory go in through duckdb.connect(config=...), never SQL text
+    "store/db.py": {"', '.join(COLUMNS[table])", "paths", "self._hive_types(table)", "DDL_SCHEMA", "PINNED_SCHEMA",
+                    "', '.join((n for n, _ in SOURCE_COLUMNS))", "', '.join(('?' for _ in SOURCE_COLUMNS))",
+                    "' UNION ALL '.join(parts)", "self._scan(table, small)", "', '.join(file_cols)", "parts", "literal", "col_list"},
+    "store/catalog.py": {"names", "marks", "', '.join((name for name, _ in SOURCE_COLUMNS))"},
+    "store/lake.py": {"select_sql", "literal", "options"},  # the store's own SELECT and quoted output path
+    "web/views.py": {"marks", "','.join('?' * len(wanted)) or 'NULL'"},  # ? placeholder lists
 }
 """Sites outside the strict folders read and found safe by construction (file -> interpolated expressions)."""
 

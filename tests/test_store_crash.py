@@ -110,7 +110,7 @@ def test_random_kill_9_of_a_3m_row_import(isolated_home, tmp_path):
     for attempt in range(20):
         # Half the kills anywhere in the import, half in its last part (files written, commits).
         delay = rng.uniform(0.3, full) if attempt % 2 == 0 else rng.uniform(0.7 * full, full)
-        proc = _sco(isolated_home, "import", str(target))
+        proc = _sco(isolated_home, "import", "--replace", str(target))  # v2 is smaller: the guard asks for --replace
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         code = proc.wait(timeout=60)
@@ -132,7 +132,7 @@ def test_random_kill_9_of_a_3m_row_import(isolated_home, tmp_path):
             full = min(full, delay)  # the commit came before `delay`: aim the next kills inside the import
     print(f"20 SIGKILLs of a {rows_of[baci]:,}-row import (time to commit <= {full:.0f} s): {outcomes}")
     assert outcomes["before"] >= 8, outcomes  # most kills land inside the import
-    done = _sco(isolated_home, "import", str(target))
+    done = _sco(isolated_home, "import", "--replace", str(target))
     assert done.wait(timeout=900) == 0, done.stderr.read()
     with open_store() as store:
         rows = store.con.execute("SELECT count(*) FROM trade WHERE source_id LIKE 'baci:%'").fetchone()[0]

@@ -8,8 +8,8 @@ Tables: the store's tables are registered as temporary views under the names the
 `Store.table_files(table)` (the parquet files of the pinned snapshot, hive-style partition
 directories), `Store.table_root(table)` and `Store.catalog_arrow(name)` — is read in place with
 `spark.read.option("basePath", root).parquet(*files)`; put the store on shared storage (HDFS, S3, NFS)
-and a cluster reads the very same snapshot. A store without those methods goes through
-`_export_fallback` (see there). Views are re-registered when the store's content changes.
+and a cluster reads the very same snapshot (the in-memory store of tests exports its tables to a
+temporary directory for the same methods). Views are re-registered when the store's content changes.
 
 Parameters are bound by Spark SQL's named parameters, `spark.sql(text, args={...})`: values are
 never part of the SQL text. Results come back as Arrow and become polars frames.
@@ -17,11 +17,9 @@ never part of the SQL text. Results come back as Arrow and become polars frames.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -79,8 +77,15 @@ def session():
 
 
 def _fingerprint(store) -> str:
-    """A cheap digest of the store's content: its `source` catalog plus row counts of the data tables."""
-    if hasattr(store, "table_files"):
+    """A cheap digest of the store's content.
+
+    A file store (`LakeStore`): its pinned snapshot's file list, exact and free. The in-memory store
+    exports its tables on every `table_files` call, so it is fingerprinted by its `source` catalog
+    and row counts instead.
+    """
+    from sco_observatory.store.db import LakeStore
+
+    if isinstance(store, LakeStore):
         parts = [repr(sorted(store.table_files(t))) for t in DATA_TABLES]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
     rows = store.con.execute(
@@ -108,17 +113,6 @@ def _read_roots(spark, table: str, root, files: list[str]):
     return frame
 
 
-def _export_fallback(store, table: str) -> tuple[str, list[str]]:
-    """FALLBACK for a store without `table_files` (the DuckDB-file store): export `table` to one parquet
-    file in a temporary directory and return (root, [file]). Used only when the store has no
-    `table_files`; to be removed once the store serves its own parquet files (Delta Lake snapshot)."""
-    root = Path(tempfile.mkdtemp(prefix=f"sco-spark-{table}-"))
-    atexit.register(shutil.rmtree, root, True)  # the export lives as long as the process's Spark views
-    path = root / f"{table}.parquet"
-    store.con.execute(f"COPY {table} TO '{path}' (FORMAT parquet)")  # sql-hygiene: identifiers and a temp path we made
-    return str(root), [str(path)]
-
-
 def _register(spark, store) -> None:
     """Point the temp views at this store's tables (re-read only when the store's content changed).
 
@@ -133,17 +127,11 @@ def _register(spark, store) -> None:
     if frames is None:
         frames = {}
         for table in DATA_TABLES:
-            if hasattr(store, "table_files"):
-                root, files = store.table_root(table), list(store.table_files(table))
-            else:
-                root, files = _export_fallback(store, table)
+            files = list(store.table_files(table))  # first: the in-memory store exports, then knows its root
+            root = store.table_root(table)
             frames[table] = _read_roots(spark, table, root, files)
         for name in CATALOG_TABLES:
-            if hasattr(store, "catalog_arrow"):
-                arrow = store.catalog_arrow(name)
-            else:
-                arrow = store.con.execute(f"SELECT * FROM {name}").to_arrow_table()  # sql-hygiene: identifier from CATALOG_TABLES
-            frames[name] = spark.createDataFrame(arrow)
+            frames[name] = spark.createDataFrame(store.catalog_arrow(name))
         _frames[key] = frames
     for name, frame in frames.items():
         frame.createOrReplaceTempView(name)

@@ -8,6 +8,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from sco_observatory.report.labels import status_word
+
 STATUS_COLOURS = {
     "member": "#1f4e79",
     "observer": "#5b9bd5",
@@ -19,42 +21,62 @@ STATUS_COLOURS = {
 }
 
 
+PRINT_WIDTH = 700
+"""Chart width in CSS px: A4 less 10 mm margins is 718 px wide, Letter 740 px (96 px per inch)."""
+
+
 def to_div(fig: go.Figure, div_id: str) -> str:
-    fig.update_layout(margin=dict(l=60, r=20, t=40, b=40), template="plotly_white", font=dict(size=12))
+    """The figure as a div of fixed width `PRINT_WIDTH`, so that it fits A4 and Letter pages as it fits the
+    screen (a responsive plot keeps its screen width on paper and is clipped); the print CSS hides plotly's
+    toolbar, which must never cover a title on paper."""
+    fig.update_layout(margin=dict(l=60, r=20, t=50, b=40), template="plotly_white", font=dict(size=12),
+                      width=PRINT_WIDTH)
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+                       config={"displaylogo": False, "responsive": False, "displayModeBar": "hover"})
 
 
-def timeline_chart(periods: list[dict[str, Any]], title: str, today: dt.date) -> go.Figure:
-    """Status periods per country as horizontal bars: {iso3, name, status, start (date), end (date|None)}."""
+def timeline_chart(periods: list[dict[str, Any]], title: str, as_of: dt.date) -> go.Figure:
+    """Status periods per country as horizontal bars: {iso3, name, status, start (date), end (date|None)}.
+
+    The chart stops at `as_of` (the report's date): a period starting later is left out and an open or
+    later-ending one is cut there, so a report dated 2024 shows nothing of 2025."""
     fig = go.Figure()
+    periods = [p for p in periods if p["start"] <= as_of]
     order = sorted({p["name"] for p in periods}, key=lambda n: min(p["start"] for p in periods if p["name"] == n))
     shown: set[str] = set()
     for p in periods:
-        end = p["end"] or today
+        end = min(p["end"] or as_of, as_of)
+        until = p["end"].isoformat() if p["end"] and p["end"] <= as_of else f"(still on {as_of.isoformat()})"
         fig.add_trace(go.Bar(
             base=[p["start"].isoformat()], x=[(end - p["start"]).days * 86400000], y=[p["name"]],
             orientation="h", marker_color=STATUS_COLOURS.get(p["status"], "#999"),
-            name=p["status"].replace("_", " "), legendgroup=p["status"], showlegend=p["status"] not in shown,
-            hovertemplate=f"{p['name']}: {p['status'].replace('_', ' ')} {p['start']} – {p['end'] or 'today'}<extra></extra>",
+            name=status_word(p["status"]), legendgroup=p["status"], showlegend=p["status"] not in shown,
+            hovertemplate=f"{p['name']}: {status_word(p['status'])} {p['start']} – {until}<extra></extra>",
         ))
         shown.add(p["status"])
-    fig.update_layout(title=title, barmode="overlay", xaxis=dict(type="date"), height=max(320, 22 * len(order) + 120),
+    fig.update_layout(title=title, barmode="overlay", height=max(320, 22 * len(order) + 120),
+                      xaxis=dict(type="date", range=["1996-01-01", as_of.isoformat()]),
                       yaxis=dict(categoryorder="array", categoryarray=list(reversed(order))))
     return fig
 
 
 def network_chart(graph: dict[str, Any], title: str) -> go.Figure:
-    """Bipartite picture: organisations on a circle inside, countries on an outer circle, edges by status."""
+    """Bipartite layout: organisations in a left column, countries in a right column, one line per status.
+
+    Countries are ordered by their number of memberships and organisations by size, so lines run mostly
+    straight across; labels are names, not codes (codes are in the hover text)."""
     orgs = [n for n in graph["nodes"] if n["type"] == "organisation"]
     ctrs = [n for n in graph["nodes"] if n["type"] == "country"]
+    degree: dict[str, int] = {}
+    for e in graph["edges"]:
+        degree[e["source"]] = degree.get(e["source"], 0) + 1
+        degree[e["target"]] = degree.get(e["target"], 0) + 1
+    orgs.sort(key=lambda n: (-degree.get(n["id"], 0), n["id"]))
+    ctrs.sort(key=lambda n: (-degree.get(n["id"], 0), n["label"]))
     pos: dict[str, tuple[float, float]] = {}
-    for i, n in enumerate(orgs):
-        a = 2 * math.pi * i / max(1, len(orgs))
-        pos[n["id"]] = (0.45 * math.cos(a), 0.45 * math.sin(a))
-    for i, n in enumerate(ctrs):
-        a = 2 * math.pi * i / max(1, len(ctrs))
-        pos[n["id"]] = (math.cos(a), math.sin(a))
+    for column, nodes in ((0.0, orgs), (1.0, ctrs)):
+        for i, n in enumerate(nodes):
+            pos[n["id"]] = (column, 1 - (i + 0.5) / max(1, len(nodes)))
     fig = go.Figure()
     for status, colour in STATUS_COLOURS.items():
         xs, ys = [], []
@@ -64,20 +86,26 @@ def network_chart(graph: dict[str, Any], title: str) -> go.Figure:
                 xs += [x0, x1, None]
                 ys += [y0, y1, None]
         if xs:
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=1),
-                                     name=status.replace("_", " "), hoverinfo="skip", opacity=0.6))
-    for kind, nodes, size, colour in (("organisation", orgs, 16, "#7f3f98"), ("country", ctrs, 8, "#404040")):
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=1.2),
+                                     name=status_word(status), hoverinfo="skip", opacity=0.7))
+    for kind, nodes, colour, where in (("organisations", orgs, "#7f3f98", "middle left"),
+                                       ("countries", ctrs, "#404040", "middle right")):
         fig.add_trace(go.Scatter(
             x=[pos[n["id"]][0] for n in nodes], y=[pos[n["id"]][1] for n in nodes], mode="markers+text",
-            text=[n["id"] for n in nodes], textposition="top center", marker=dict(size=size, color=colour),
-            hovertext=[n["label"] for n in nodes], hoverinfo="text", name=kind + "s"))
-    fig.update_layout(title=title, height=640, xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"))
+            text=[n["id"].replace("_", " ") if kind == "organisations" else n["label"] for n in nodes], textposition=where,
+            marker=dict(size=9, color=colour), hovertext=[f"{n['label']} ({n['id']})" for n in nodes],
+            hoverinfo="text", name=kind))
+    fig.update_layout(title=title, height=max(420, 18 * max(len(orgs), len(ctrs)) + 120),
+                      xaxis=dict(visible=False, range=[-0.6, 1.45]), yaxis=dict(visible=False, range=[0, 1]))
     return fig
 
 
-def bar_chart(categories: list[str], series: dict[str, list[float | None]], title: str, yaxis: str) -> go.Figure:
+def bar_chart(categories: list[str], series: dict[str, list[float | None]], title: str, yaxis: str,
+              *, log: bool = False) -> go.Figure:
+    """Grouped bars; `log=True` where one country dwarfs the rest, so the small bars stay visible."""
     fig = go.Figure([go.Bar(x=categories, y=values, name=name) for name, values in series.items()])
-    fig.update_layout(title=title, barmode="group", yaxis_title=yaxis, height=420)
+    fig.update_layout(title=title, barmode="group", yaxis=dict(title=yaxis + (", log scale" if log else ""),
+                                                               type="log" if log else "linear"), height=420)
     return fig
 
 

@@ -14,6 +14,7 @@ from sco_observatory.countries import name_of
 from sco_observatory.errors import ObservatoryError
 from sco_observatory.report import charts
 from sco_observatory.report.builder import Context, Section
+from sco_observatory.report.labels import indicator_label
 from sco_observatory.report.html import esc, fmt_number, note, table
 
 STATUS_TITLES = {"member": "Members", "observer": "Observers", "dialogue_partner": "Dialogue partners",
@@ -65,10 +66,11 @@ def at_a_glance(ctx: Context) -> Section:
                 periods.append({"iso3": iso3, "name": name_of(iso3), "status": row["status"],
                                 "start": _date(row["since"]), "end": _date(row["until"]),
                                 "org": org})
-    fig = charts.timeline_chart(periods, "Shanghai Five (1996) and SCO: every status from founding to today",
-                                dt.date.today())
-    merge_notes = kb.members_notes("SCO", dt.date.today(), ["observer", "dialogue_partner"])
+    fig = charts.timeline_chart(periods, f"Shanghai Five (1996) and SCO: every status from founding to {ctx.as_of.isoformat()}",
+                                ctx.as_of)
+    merge_notes = kb.members_notes("SCO", ctx.as_of, ["observer", "dialogue_partner"])
     timeline = kb.timeline("SCO")
+    timeline = timeline.filter(pl.col("date").cast(pl.Utf8) <= ctx.as_of.isoformat())  # nothing after the report's date
     events = table(timeline.select("date", "iso3", "name", "event", "source"), table_id="sco-timeline",
                    cell=_source_cell(ctx), caption="Every change of status in the SCO, in date order")
     body = (
@@ -107,7 +109,7 @@ def architecture(ctx: Context) -> Section:
     legend = " ".join(f"{sym} {esc(st.replace('_', ' '))}" for st, sym in labels.items()) + \
         " * de facto state or application beside the status (hover)"
     graph = kb.membership_graph(ctx.as_of)
-    keep = set(scope)
+    keep = set(ctx.group.iso3) | {"KAZ", "KGZ", "TJK", "TKM", "UZB"}  # the network: the group and Central Asia only
     graph = {
         "as_of": graph["as_of"],
         "nodes": [n for n in graph["nodes"] if n["type"] == "organisation" or n["id"] in keep],
@@ -115,7 +117,7 @@ def architecture(ctx: Context) -> Section:
     }
     graph["nodes"] = [n for n in graph["nodes"] if n["type"] == "country"
                       or any(e["target"] == n["id"] for e in graph["edges"])]
-    fig = charts.network_chart(graph, f"Who belongs to what on {ctx.as_of.isoformat()}")
+    fig = charts.network_chart(graph, f"Who belongs to what on {ctx.as_of.isoformat()}: {ctx.group_expr} and Central Asia")
     body = (
         "<p>The SCO's members, observers and dialogue partners and the five Central Asian states, against every "
         "organisation of the Eurasian architecture in the knowledge base (statuses as of the report date; each cell "
@@ -193,9 +195,10 @@ def power_balance(ctx: Context) -> Section:
     shares, conc = power.power_balance(ctx.store, ctx.group.iso3, year, nearest=2)
     share_wide = shares.pivot(on="code", index="iso3", values="share")
     codes = [c for c in share_wide.columns if c != "iso3"]
-    fig = charts.bar_chart(share_wide["iso3"].to_list(),
-                           {c: [None if v is None else 100 * v for v in share_wide[c].to_list()] for c in codes},
-                           f"Shares of the group total, {year} (nearest year within ±2)", "% of group total")
+    fig = charts.bar_chart([name_of(i) for i in share_wide["iso3"].to_list()],
+                           {indicator_label(c): [None if v is None else 100 * v for v in share_wide[c].to_list()]
+                            for c in codes},
+                           f"Shares of the group total, {year} (nearest year within ±2)", "% of group total", log=True)
     parts.append(f"<h3>Who holds the power in {esc(ctx.group_expr)} ({year})"
                  f"{_formula(ctx, 'share', 'share_i = v_i / Σ_group v (arithmetic); HHI = Σ share²; CON = sqrt((HHI − 1/N)/(1 − 1/N)) (Ray & Singer 1973, METHODS §5.3 [S])')}</h3>")
     parts.append(charts.to_div(fig, ctx.chart_id("power")))

@@ -101,6 +101,7 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
 
     add_metric_routes(app, store)
     add_scenario_routes(app, store)
+    add_dashboard_routes(app, store)
 
 
 BASIS_HELP = "reported (exporter FOB), mirror (importer CIF) or best (reported where present, else mirror)"
@@ -195,3 +196,81 @@ def _check_choice(value: str, allowed: tuple[str, ...], name: str) -> None:
 
     if value not in allowed:
         raise ObservatoryError(f"unknown {name} '{value}'", f"use one of: {', '.join(allowed)}")
+
+
+def add_dashboard_routes(app: FastAPI, store: Callable[[], Store]) -> None:
+    """Endpoints the dashboard's panels need beyond the metric routes: labels, the year to show for a
+    date, partner trade shares over time, CINC, β with its verdict, citations and the offline geometry."""
+    from importlib import resources
+
+    from fastapi.responses import Response
+
+    from sco_observatory.metrics import power as pw
+    from sco_observatory.metrics import trade as trade_mod
+    from sco_observatory.report import labels
+    from sco_observatory.web import views
+
+    @app.get("/api/labels", tags=["dashboard"])
+    def label_table() -> dict:
+        """Reader-facing labels and units of indicator codes, and words for statuses."""
+        from sco_observatory.metrics import ALIASES
+
+        return {"indicators": {c: {"label": l, "unit": u} for c, (l, u) in labels.INDICATOR_LABELS.items()},
+                "statuses": labels.STATUS_WORDS, "aliases": ALIASES}
+
+    @app.get("/api/catalog", tags=["data"])
+    def data_catalog() -> dict:
+        """What the store holds: one row per source and table with its contents, years and countries."""
+        from sco_observatory.store.queries import catalog
+
+        return table_payload(catalog(store()))
+
+    @app.get("/api/year", tags=["dashboard"])
+    def year_for_date(indicator: str = Query("defence"), group: str = Query("SCO", description=GROUP_HELP),
+                      date: Optional[str] = Query(None, description="YYYY or YYYY-MM-DD; default today")) -> dict:
+        """The latest year with data at or before the date for the group (what the indicator year follows)."""
+        day = parse_as_of(date)
+        isos = resolve_group(group).iso3
+        return {"year": views.latest_year(store(), indicator, isos, day), "date": day.isoformat(), "indicator": indicator}
+
+    @app.get("/api/trade/partners", tags=["metrics"])
+    def trade_partners(group: str = Query("CA5", description=GROUP_HELP),
+                       partners: str = Query("CHN,RUS", description="partner countries, comma-separated"),
+                       years: str = Query("1995-2020", description="YYYY-YYYY"),
+                       basis: str = Query("reported", description=BASIS_HELP)) -> dict:
+        """Each member's trade share with each partner per year (METHODS §4.1), for partner-share lines."""
+        span = parse_year_range(years)
+        isos = resolve_group(group).iso3
+        wanted = resolve_group(partners).iso3
+        _check_choice(basis, ("reported", "mirror", "best"), "basis")
+        frame = trade_mod.trade_shares(store(), isos, span, basis, partners=wanted)
+        return table_payload(frame, group=group, partners=wanted, years=list(span))
+
+    @app.get("/api/cinc", tags=["metrics"])
+    def cinc(group: str = Query("SCO", description=GROUP_HELP),
+             years: str = Query("1996-2016", description="YYYY-YYYY")) -> dict:
+        """CINC recomputed within the group from COW NMC components (METHODS §5.2, Option A)."""
+        span = parse_year_range(years)
+        return table_payload(pw.cinc(store(), resolve_group(group).iso3, span), group=group, years=list(span))
+
+    @app.get("/api/beta", tags=["metrics"])
+    def beta(group: str = Query("SCO", description=GROUP_HELP),
+             indicator: str = Query("NY.GDP.PCAP.CD", description="indicator code or alias"),
+             years: str = Query("1995-2019", description="YYYY-YYYY window")) -> dict:
+        """β-convergence with its verdict in words: 'converging' only if β < 0 is significant."""
+        from sco_observatory.metrics import convergence as conv
+
+        first, last = parse_year_range(years)
+        frame = conv.beta(store(), resolve_group(group).iso3, indicator, first, last)
+        return {**table_payload(frame, group=group), "verdict": views.beta_verdict(frame),
+                "level": views.BETA_SIGNIFICANCE}
+
+    @app.get("/api/citations", tags=["dashboard"])
+    def citation_table(keys: str = Query("", description="source keys, comma-separated")) -> dict:
+        """Full citations (with vintage) of the source keys a table names."""
+        return table_payload(views.citations(store(), [k for k in keys.split(",") if k.strip()]))
+
+    @app.get("/static/countries-110m.geojson", include_in_schema=False)
+    def geometry() -> Response:
+        text = resources.files("sco_observatory.web").joinpath("static", "countries-110m.geojson").read_text("utf-8")
+        return Response(text, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=86400"})

@@ -1,43 +1,125 @@
-// sco-observatory dashboard: controls -> group expression -> JSON API -> tables and charts.
+// sco-observatory dashboard: controls -> group expression -> JSON API -> tables, charts and a map.
 // The whole state lives in the URL query string, so a view can be shared by copying the address.
+// Every value from the API reaches the DOM through textContent or attributes set by the DOM API,
+// never through innerHTML, so data cannot inject markup.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const STATE_KEYS = ["org", "date", "statuses", "add", "remove", "indicator", "year"];
+const STATE_KEYS = ["org", "date", "statuses", "add", "remove", "indicator", "year", "map"];
+const VERSION = document.querySelector("meta[name=sco-version]").content;
+const FIRST_YEAR = 1996;  // the Shanghai Five, where the ledger starts
+const PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5002f", "#3a7d7c", "#7f6000", "#5b5b5b"];
+const STATUS_COLOURS = { member: "#1f4e79", observer: "#5b9bd5", dialogue_partner: "#a9c47f", partner: "#70ad47", added: "#c55a11" };
+let LABELS = { indicators: {}, statuses: {} };
+const PANELS = {};        // panel id -> {columns, rows, chart, svg, sources, query}
+const SOURCES = new Map(); // source key -> citation row
+let names = {};           // iso3 -> country name, learnt from the members tables
+let HELD = { tables: new Set(), codes: new Set(), spans: {} };  // what the store holds (/api/catalog)
 
-// Every string from the URL or the API goes through esc before it reaches innerHTML or a Plotly
-// label (Plotly reads a subset of HTML tags in labels and decodes the entities esc writes).
-function esc(v) {
-  return String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+// A panel whose data the store does not hold says so and how to import it, instead of asking the API
+// (whose 404 the browser would log as an error).
+const NEEDS = {
+  trade: [() => HELD.tables.has("trade"), "the store holds no bilateral trade: `sco import dots_focus_reporters_1990_2020.csv` (IMF DOTS) or `sco fetch imf`"],
+  integration: [() => HELD.tables.has("trade") && HELD.codes.has("NY.GDP.MKTP.CD"), "the SIEI-style index needs bilateral trade and GDP: `sco import` IMF DOTS and WDI ny.gdp.mktp.cd.csv"],
+  convergence: [() => convergenceWindow(9999) !== null, "convergence needs GDP per capita for at least three years from 1995 to the shown year: `sco import wdi/ny.gdp.pcap.cd.csv` or `sco fetch worldbank NY.GDP.PCAP.CD`"],
+  cinc: [() => HELD.codes.has("COW.NMC.MILEX"), "CINC needs the COW National Material Capabilities: `sco import NMC-70-abridged.csv`"],
+};
+function convergenceWindow(year) {  // 1995 (or the first year held) to the shown year; null if under 3 years
+  const span = HELD.spans["NY.GDP.PCAP.CD"];
+  if (!span) return null;
+  const first = Math.max(1995, span[0]), last = Math.min(year, span[1]);
+  return last - first >= 2 ? `${first}-${last}` : null;
+}
+function held(panel, node, chart) {
+  const [ok, why] = NEEDS[panel];
+  if (ok()) return true;
+  if (chart) unplot(chart);
+  clear($(node)).append(hint(`Not shown: ${why}.`));
+  return false;
 }
 
-function fmt(v, col, blankNull) {
-  if (v === null || v === undefined) return blankNull ? "" : '<span class="hint">n/a</span>';
-  if (typeof v === "number" && /year/.test(col || "")) return String(v);
+// ------------------------------------------------------------------ DOM helpers (no innerHTML with data)
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v; else if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
+  return node;
+}
+function clear(node) { node.replaceChildren(); return node; }
+function hint(text) { return el("p", { class: "hint", text }); }
+
+const statusWord = (s) => LABELS.statuses[s] || String(s ?? "").replaceAll("_", " ");
+function indicatorLabel(code, withUnit = true) {
+  code = (LABELS.aliases || {})[String(code || "").toLowerCase()] || code;
+  const l = LABELS.indicators[String(code || "").toUpperCase()];
+  if (!l) return String(code || "");
+  return withUnit && l.unit ? `${l.label} (${l.unit})` : l.label;
+}
+const countryName = (iso) => names[iso] || iso;
+
+function fmt(v, col) {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "number" && /year|^start$|^end$|^T$|^n$/.test(col || "")) return String(v);
   if (typeof v === "number") {
+    if (/share|cinc/.test(col || "")) return pct(v);
     if (Math.abs(v) >= 1000) return v.toLocaleString("en", { maximumFractionDigits: 0 });
     return v.toLocaleString("en", { maximumSignificantDigits: 4 });
   }
-  return esc(v);
+  return String(v);
 }
 
-function renderTable(el, payload, opts = {}) {
-  const cols = opts.columns || payload.columns;
-  const rows = payload.rows;
-  if (!rows.length) { el.innerHTML = '<p class="hint">No rows.</p>'; return; }
-  let html = "<table><thead><tr>" + cols.map((c) => `<th>${esc(c)}</th>`).join("") + "</tr></thead><tbody>";
-  for (const r of rows) {
-    html += "<tr>" + cols.map((c) => {
+function pct(share) {  // a share as a percentage; small shares keep two significant digits instead of rounding to 0
+  const p = 100 * share;
+  return (Math.abs(p) >= 1 || p === 0 ? p.toLocaleString("en", { maximumFractionDigits: 1 }) : p.toLocaleString("en", { maximumSignificantDigits: 2 })) + " %";
+}
+
+function sourceCell(value) {
+  const td = el("td", { "data-col": "source" });
+  String(value || "").split(";").filter(Boolean).forEach((key, i) => {
+    key = key.trim();
+    if (i) td.append("; ");
+    const a = el("a", { class: "src", href: `#src-${encodeURIComponent(key)}`, "data-key": key });
+    key.split(/(?<=[:_.])/).forEach((part, j) => { if (j) a.append(el("wbr")); a.append(part); });  // wrap at : _ . only
+    const known = SOURCES.get(key);
+    if (known) a.title = known.citation;
+    td.append(a);
+    if (!SOURCES.has(key)) SOURCES.set(key, null);
+  });
+  return td;
+}
+
+// columns: [name] or [[name, header]]; opts.cell(col, value, row) may return a <td>
+function renderTable(node, payload, opts = {}) {
+  const cols = (opts.columns || payload.columns).map((c) => (Array.isArray(c) ? c : [c, c.replaceAll("_", " ")]));
+  clear(node);
+  if (!payload.rows.length) { node.append(hint("No rows.")); return; }
+  const head = el("tr", {}, ...cols.map(([, h]) => el("th", { scope: "col", text: h })));
+  const body = el("tbody");
+  for (const r of payload.rows) {
+    const tr = el("tr");
+    for (const [c] of cols) {
       const v = r[c];
-      if (opts.link === c && v) return `<td data-col="${esc(c)}"><a class="iso" data-iso="${esc(v)}">${esc(v)}</a></td>`;
-      return `<td class="${typeof v === "number" ? "num" : ""}" data-col="${esc(c)}">${fmt(v, c, opts.blankNull)}</td>`;
-    }).join("") + "</tr>";
+      let td = opts.cell ? opts.cell(c, v, r) : null;
+      if (!td && c === "source") td = sourceCell(v);
+      if (!td && c === "status") td = el("td", { "data-col": c, text: statusWord(v) });
+      if (!td && opts.link === c && v) {
+        td = el("td", { "data-col": c }, el("button", { class: "iso", type: "button", "data-iso": v, text: v }));
+      }
+      if (!td) td = el("td", { class: typeof v === "number" ? "num" : null, "data-col": c, text: fmt(v, c) });
+      tr.append(td);
+    }
+    body.append(tr);
   }
-  el.innerHTML = html + "</tbody></table>";
+  node.append(el("table", {}, el("thead", {}, head), body));
 }
 
-function showError(el, err) {
-  el.innerHTML = `<p class="error">${esc(err.error || err)}${err.hint ? ` — <span class="hint">${esc(err.hint)}</span>` : ""}</p>`;
+function showError(node, err) {
+  clear(node).append(el("p", { class: "error" }, String(err.error || err.message || err),
+    ...(err.hint ? [" — ", el("span", { class: "hint", text: err.hint })] : [])));
 }
 
 async function api(path, params) {
@@ -46,47 +128,47 @@ async function api(path, params) {
   const res = await fetch(url);
   const body = await res.json();
   if (!res.ok) throw body;
+  body._query = url.pathname + url.search;
   return body;
 }
 
+// ------------------------------------------------------------------ state and the URL
+function today() { return new Date().toISOString().slice(0, 10); }
+
 function readState() {
   const q = new URLSearchParams(window.location.search);
-  const today = new Date().toISOString().slice(0, 10);
   return {
-    org: q.get("org") || "SCO",
-    date: q.get("date") || today,
+    org: q.get("org") || "SCO", date: q.get("date") || today(),
     statuses: (q.get("statuses") || "member").split(",").filter(Boolean),
-    add: q.get("add") || "",
-    remove: q.get("remove") || "",
-    indicator: q.get("indicator") || "defence",
-    year: q.get("year") || "2012",
+    add: q.get("add") || "", remove: q.get("remove") || "",
+    indicator: q.get("indicator") || "defence", year: q.get("year") || "", map: q.get("map") || "status",
   };
 }
 
 function currentState() {
   return {
-    org: $("org").value,
-    date: $("date").value,
+    org: $("org").value, date: $("date").value || today(),
     statuses: [...document.querySelectorAll("input[name=status]:checked")].map((e) => e.value),
-    add: $("add").value.trim(),
-    remove: $("remove").value.trim(),
-    indicator: $("indicator").value,
-    year: $("year").value,
+    add: $("add").value.trim(), remove: $("remove").value.trim(), indicator: $("indicator").value,
+    year: $("pin").checked ? $("year").value : "", map: $("map-mode").value,
   };
 }
 
 function applyState(s) {
   $("org").value = s.org;
   $("date").value = s.date;
+  $("slider").max = String(new Date().getFullYear());
+  $("slider").value = s.date.slice(0, 4);
   for (const box of document.querySelectorAll("input[name=status]")) box.checked = s.statuses.includes(box.value);
-  $("add").value = s.add;
-  $("remove").value = s.remove;
+  $("add").value = s.add; $("remove").value = s.remove;
   $("indicator").value = s.indicator;
-  $("year").value = s.year;
+  $("pin").checked = Boolean(s.year);
+  if (s.year) $("year").value = s.year;
+  $("map-mode").value = s.map;
 }
 
-function groupExpression(s) {
-  const statuses = s.statuses.length ? s.statuses : ["member"];
+function groupExpression(s, statuses) {
+  statuses = statuses || (s.statuses.length ? s.statuses : ["member"]);
   let expr = s.org + (statuses.join(",") === "member" ? "" : ":" + statuses.join(",")) + "@" + s.date;
   for (const c of s.add.split(",").map((x) => x.trim()).filter(Boolean)) expr += "+" + c;
   for (const c of s.remove.split(",").map((x) => x.trim()).filter(Boolean)) expr += "-" + c;
@@ -95,51 +177,406 @@ function groupExpression(s) {
 
 function writeUrl(s) {
   const q = new URLSearchParams();
-  for (const k of STATE_KEYS) q.set(k, Array.isArray(s[k]) ? s[k].join(",") : s[k]);
+  for (const k of STATE_KEYS) {
+    const v = Array.isArray(s[k]) ? s[k].join(",") : s[k];
+    if (v !== "" || k === "date") q.set(k, v);
+  }
   history.replaceState(null, "", "?" + q.toString());
 }
 
-async function showHistory(iso) {
-  $("history-title").textContent = `History of ${iso}`;
-  try { renderTable($("history"), await api(`/api/history/${encodeURIComponent(iso)}`)); }
-  catch (e) { showError($("history"), e); }
+// ------------------------------------------------------------------ download and cite
+function register(panel, data) {
+  PANELS[panel] = { ...(PANELS[panel] || {}), ...data };
 }
 
-async function refresh() {
-  const s = currentState();
-  writeUrl(s);
-  const expr = groupExpression(s);
-  $("expr").textContent = expr;
+function csvText(columns, rows) {
+  const cell = (v) => {
+    const t = v === null || v === undefined ? "" : String(v);
+    return /[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
+  };
+  return [columns.map(cell).join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n") + "\n";
+}
+
+function save(name, blob) {
+  const a = el("a", { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+function fileStem(panel) { return `sco-${panel}-${$("date").value}`; }
+
+function citationFor(panel) {
+  const p = PANELS[panel] || {};
+  const title = document.getElementById(`panel-${panel}`).dataset.title;
+  const accessed = today();
+  const keys = [...new Set((p.rows || []).flatMap((r) => String(r.source || "").split(";").map((k) => k.trim())).filter(Boolean))];
+  const data = keys.map((k) => {
+    const c = SOURCES.get(k);
+    return c ? `${c.citation}${c.vintage ? ` (${c.vintage})` : ""} [${k}]` : k;
+  });
+  const url = window.location.href;
+  const plain = `sco-observatory ${VERSION}, "${title}" (${groupExpression(currentState())}), ` +
+    `query ${p.query || ""}, view ${url}, accessed ${accessed}.` + (data.length ? ` Data: ${data.join("; ")}.` : "");
+  const bib = `@misc{sco-observatory-${panel}-${accessed.replaceAll("-", "")},\n` +
+    `  title = {{${title}}},\n  author = {{sco-observatory contributors}},\n  howpublished = {sco-observatory ${VERSION} dashboard},\n` +
+    `  note = {Group ${groupExpression(currentState())}; query ${p.query || ""}${data.length ? "; data: " + data.join("; ") : ""}},\n` +
+    `  url = {${url}},\n  urldate = {${accessed}}\n}`;
+  return { plain, bib };
+}
+
+function addTools(panel, images) {
+  const section = document.getElementById(`panel-${panel}`);
+  const tools = section.querySelector(".tools");
+  if (!tools) return;
+  const button = (text, label, fn) => {
+    const b = el("button", { type: "button", "aria-label": `${label} — ${section.dataset.title}`, text });
+    b.addEventListener("click", fn);
+    tools.append(b);
+  };
+  button("CSV", "Download the table as CSV", () => {
+    const p = PANELS[panel];
+    if (p && p.rows) save(`${fileStem(panel)}.csv`, new Blob([csvText(p.columns, p.rows)], { type: "text/csv" }));
+  });
+  for (const format of images ? ["png", "svg"] : []) {
+    button(format.toUpperCase(), `Download the chart as ${format.toUpperCase()}`, async () => {
+      const p = PANELS[panel] || {};
+      if (p.chart) await Plotly.downloadImage(p.chart, { format, filename: fileStem(panel), width: 1000, height: 560 });
+      else if (p.svg) {
+        const text = new XMLSerializer().serializeToString(p.svg);
+        if (format === "svg") save(`${fileStem(panel)}.svg`, new Blob([text], { type: "image/svg+xml" }));
+        else svgToPng(text, `${fileStem(panel)}.png`);
+      }
+    });
+  }
+  button("Cite", "Cite this figure", () => {
+    let box = section.querySelector(".cite");
+    if (box) { box.remove(); return; }
+    const c = citationFor(panel);
+    box = el("div", { class: "cite", role: "region", "aria-label": "Citation" },
+      el("strong", { text: "Cite this (plain text)" }), el("pre", { text: c.plain }),
+      el("strong", { text: "BibTeX" }), el("pre", { text: c.bib }));
+    section.querySelector(".bar").after(box);
+  });
+}
+
+function svgToPng(text, name) {
+  const img = new Image();
+  img.onload = () => {
+    const canvas = el("canvas", { width: 1600, height: 800 });
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, 1600, 800); ctx.drawImage(img, 0, 0, 1600, 800);
+    canvas.toBlob((b) => save(name, b));
+  };
+  img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+}
+
+// ------------------------------------------------------------------ charts
+const LAYOUT = { margin: { l: 60, r: 20, t: 36, b: 50 }, font: { size: 12 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
+const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+
+// plotly.js (4.7 MB) loads async: the API requests go out while the browser parses it; charts wait for it.
+const plotlyReady = new Promise((resolve) => {
+  if (window.Plotly) resolve();
+  else document.getElementById("plotly-js").addEventListener("load", () => resolve());
+});
+// Plotly reads a subset of HTML (<b>, <br>, <a href>) in every label and decodes entities: text from the
+// URL or the store (country names, indicator codes, titles) reaches it escaped, so it shows as text.
+function esc(v) {
+  return String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+const escAll = (v) => (Array.isArray(v) ? v.map(escAll) : typeof v === "string" ? esc(v) : v);
+function escTitle(t) { return t && typeof t === "object" && typeof t.text === "string" ? { ...t, text: esc(t.text) } : typeof t === "string" ? esc(t) : t; }
+
+async function plot(id, traces, layout) {
+  await plotlyReady;
+  const safe = traces.map((t) => {
+    const c = { ...t };
+    for (const k of ["x", "y", "z", "text", "labels", "customdata"]) if (k in c) c[k] = escAll(c[k]);
+    return c;
+  });
+  const l = { ...LAYOUT, ...layout };
+  for (const k of Object.keys(l)) {
+    if (k === "title") l.title = escTitle(l.title);
+    else if (/^[xy]axis\d*$/.test(k) && l[k] && l[k].title) l[k] = { ...l[k], title: escTitle(l[k].title) };
+  }
+  return Plotly.react(id, safe, l, CONFIG);
+}
+function unplot(id) { if (window.Plotly) Plotly.purge(id); }
+
+// ------------------------------------------------------------------ the map (SVG, offline geometry)
+let GEOMETRY = null;
+function project([lon, lat]) { return [(lon + 180) * 4, (84 - lat) * 4]; }  // equirectangular, 84°N to 58°S
+
+function mapPath(geometry) {
+  let d = "";
+  for (const poly of geometry.coordinates) for (const ring of poly) {
+    d += ring.map((p, i) => { const [x, y] = project(p); return `${i ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`; }).join("") + "Z";
+  }
+  return d;
+}
+
+function drawMap(fill, titleOf, legend) {
+  const NS = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", "0 0 1440 568");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", $("map-title").textContent);
+  svg.setAttribute("xmlns", NS);
+  for (const f of GEOMETRY.features) {
+    const path = document.createElementNS(NS, "path");
+    path.setAttribute("d", mapPath(f.geometry));
+    path.setAttribute("fill", fill(f.id) || "#d5dbe1");
+    path.setAttribute("data-iso", f.id);
+    const t = document.createElementNS(NS, "title");
+    t.textContent = titleOf(f.id, f.properties.name);
+    path.append(t);
+    svg.append(path);
+  }
+  clear($("map")).append(svg);
+  clear($("map-legend"));
+  for (const [colour, text] of legend) $("map-legend").append(el("span", {}, el("i", { style: `background:${colour}` }), text));
+  register("map", { svg });
+}
+
+function sequential(t) {  // light to dark blue, t in [0, 1]
+  const a = [222, 235, 247], b = [8, 48, 107];
+  return `rgb(${a.map((x, i) => Math.round(x + (b[i] - x) * t)).join(",")})`;
+}
+
+async function showMap(s, power) {
+  if (!GEOMETRY) GEOMETRY = await (await fetch("/static/countries-110m.geojson")).json();
+  if (s.map === "indicator") {
+    const rows = (power && power.rows || []).filter((r) => r.value !== null && r.value > 0);
+    const code = rows.length ? rows[0].code : s.indicator;
+    $("map-title").textContent = `${indicatorLabel(code)}, ${power ? power.year : ""}: the group, log colour scale`;
+    const logs = rows.map((r) => Math.log10(r.value));
+    const lo = Math.min(...logs), hi = Math.max(...logs);
+    const byIso = new Map(rows.map((r) => [r.iso3, r]));
+    drawMap((iso) => byIso.has(iso) ? sequential(hi > lo ? (Math.log10(byIso.get(iso).value) - lo) / (hi - lo) : 1) : null,
+      (iso, name) => byIso.has(iso) ? `${name}: ${fmt(byIso.get(iso).value, "value")} (${code}; ${byIso.get(iso).source})` : `${name}: not in the group or no data`,
+      rows.length ? [[sequential(0), `${fmt(10 ** lo, "value")}`], [sequential(1), `${fmt(10 ** hi, "value")}`], ["#d5dbe1", "not in the group / no data"]] : []);
+    register("map", { columns: ["iso3", "year", "code", "value", "source"], rows, query: power ? power._query : "" });
+    return;
+  }
+  const expr = groupExpression({ ...s, add: "", remove: "" }, ["member", "observer", "dialogue_partner", "partner"]);
+  $("map-title").textContent = `${s.org} on ${s.date}: members, observers and partners`;
+  const body = await api("/api/members", { group: expr });
+  const byIso = new Map(body.rows.map((r) => [r.iso3, r.status]));
+  for (const c of s.add.split(",").map((x) => x.trim().toUpperCase()).filter((c) => /^[A-Z]{3}$/.test(c))) if (!byIso.has(c)) byIso.set(c, "added");
+  const present = [...new Set(byIso.values())];
+  drawMap((iso) => STATUS_COLOURS[byIso.get(iso)] || null,
+    (iso, name) => `${name}: ${byIso.has(iso) ? statusWord(byIso.get(iso)) : "no status"}`,
+    [...present.map((st) => [STATUS_COLOURS[st] || "#999", statusWord(st)]), ["#d5dbe1", "no status"]]);
+  register("map", { columns: body.columns, rows: body.rows, query: body._query });
+}
+
+// ------------------------------------------------------------------ panels
+async function showHistory(iso) {
+  $("history-title").textContent = `History of ${countryName(iso)}`;
+  try {
+    const h = await api(`/api/history/${encodeURIComponent(iso)}`);
+    renderTable($("history"), h);
+    register("history", { columns: h.columns, rows: h.rows, query: h._query });
+  } catch (e) { showError($("history"), e); }
+}
+
+async function chooseYear(s, expr) {
+  if (s.year) { $("year-note").textContent = `Year ${s.year} (pinned).`; return Number(s.year); }
+  try {
+    const y = await api("/api/year", { indicator: s.indicator, group: expr, date: s.date });
+    $("year").value = y.year;
+    $("year-note").textContent = `Showing ${y.year}: the latest year with data at or before ${s.date}.`;
+    return y.year;
+  } catch (e) {
+    const y = Number(s.date.slice(0, 4));
+    $("year").value = y;
+    $("year-note").textContent = `No ${indicatorLabel(s.indicator, false)} data at or before ${s.date}; trying ${y}.`;
+    return y;
+  }
+}
+
+async function showMembers(expr) {
   try {
     const members = await api("/api/members", { group: expr });
+    for (const r of members.rows) names[r.iso3] = r.name;
     $("members-title").textContent = `Members (${members.rows.length})`;
-    renderTable($("members"), members, { link: "iso3", columns: ["iso3", "name", "status", "since", "de_facto", "next", "source"] });
-    for (const n of members.notes || []) $("members").insertAdjacentHTML("beforeend", `<p class="hint note">${esc(n)}</p>`);
-    for (const a of document.querySelectorAll("a.iso")) a.addEventListener("click", () => showHistory(a.dataset.iso));
-  } catch (e) { $("members-title").textContent = "Members"; showError($("members"), e); }
+    const added = new Set((members.rows || []).filter((r) => !r.status).map((r) => r.iso3));
+    renderTable($("members"), members, {
+      link: "iso3", columns: ["iso3", "name", "status", "since", ["de_facto", "de facto"], "next", "source"],
+      cell: (c, v, r) => (c === "status" && !v ? el("td", { "data-col": c, text: "added (what-if)" }) : null),
+    });
+    for (const n of members.notes || []) $("members").append(el("p", { class: "hint note", text: n }));
+    for (const b of $("members").querySelectorAll("button.iso")) b.addEventListener("click", () => showHistory(b.dataset.iso));
+    register("members", { columns: members.columns, rows: members.rows, query: members._query });
+    return added;
+  } catch (e) { $("members-title").textContent = "Members"; showError($("members"), e); return new Set(); }
+}
+
+async function showPower(s, expr, year) {
   try {
-    const power = await api("/api/power", { group: expr, year: s.year, indicator: s.indicator });
-    renderTable($("power"), power);
-    const valid = power.rows.filter((r) => r.share !== null);
-    Plotly.react("power-chart", [{ type: "bar", x: valid.map((r) => r.iso3), y: valid.map((r) => 100 * r.share),
-      marker: { color: "#1f4e79" }, hovertemplate: "%{x}: %{y:.1f}%<extra></extra>" }],
-      { margin: { l: 50, r: 10, t: 30, b: 40 }, yaxis: { title: "% of group total" },
-        title: { text: esc(`${s.indicator}, ${s.year}`), font: { size: 13 } } }, { displaylogo: false, responsive: true });
-  } catch (e) { Plotly.purge("power-chart"); showError($("power"), e); }
-  if (s.add || s.remove) {
-    const base = groupExpression({ ...s, add: "", remove: "" });
-    $("whatif-hint").textContent = `${base} against ${expr}, ${s.year}`;
-    try {
-      const w = await api("/api/whatif", { base, add: s.add, remove: s.remove, year: s.year });
-      renderTable($("whatif"), { columns: w.columns, rows: w.rows.filter((r) => r.iso3 === "group") },
-        { columns: ["section", "measure", "baseline", "changed", "delta", "source", "note"] });
-    } catch (e) { showError($("whatif"), e); }
-  } else {
-    $("whatif-hint").textContent = "Add or remove countries to compare.";
-    $("whatif").innerHTML = "";
+    const power = await api("/api/power", { group: expr, year, indicator: s.indicator });
+    const code = power.rows.length ? power.rows[0].code : s.indicator;
+    renderTable($("power"), power, { columns: ["iso3", "year", "value", "share", "rank", "source"] });
+    const valid = power.rows.filter((r) => r.value !== null && r.value > 0).sort((a, b) => b.value - a.value);
+    const log = $("power-log").checked;
+    await plot("power-chart", [{
+      type: "bar", orientation: "h", y: valid.map((r) => countryName(r.iso3)), x: valid.map((r) => r.value),
+      text: valid.map((r) => pct(r.share)), textposition: "outside", cliponaxis: false,
+      marker: { color: "#1f4e79" }, customdata: valid.map((r) => [r.iso3, r.source]),
+      hovertemplate: `%{y} (%{customdata[0]}): %{x:,.4s}<br>%{text} of the group · ${code} · %{customdata[1]}<extra></extra>`,
+    }], {
+      title: { text: `${indicatorLabel(code, false)}, ${power.year}: value and share of the group`, font: { size: 13 } },
+      xaxis: { title: { text: `${indicatorLabel(code)}${log ? ", log scale" : ""}` }, type: log ? "log" : "linear" },
+      yaxis: { autorange: "reversed", automargin: true }, margin: { ...LAYOUT.margin, l: 110, r: 60 },
+    });
+    register("power", { columns: power.columns, rows: power.rows, chart: $("power-chart"), query: power._query });
+    return power;
+  } catch (e) { unplot("power-chart"); showError($("power"), e); return null; }
+}
+
+async function showWhatif(s, expr, year) {
+  if (!(s.add || s.remove)) {
+    $("whatif-hint").textContent = "Add or remove countries (in the controls above) to compare the group with and without them.";
+    clear($("whatif")); unplot("whatif-chart"); $("whatif-chart").style.height = "0";
+    return;
   }
-  try { renderTable($("overlap"), await api("/api/overlap", { as_of: s.date, countries: expr }), { blankNull: true }); }
-  catch (e) { showError($("overlap"), e); }
+  const base = groupExpression({ ...s, add: "", remove: "" });
+  $("whatif-hint").textContent = `${base} against ${expr}, ${year}`;
+  try {
+    const w = await api("/api/whatif", { base, add: s.add, remove: s.remove, year });
+    const groupRows = w.rows.filter((r) => r.iso3 === "group");
+    renderTable($("whatif"), { columns: w.columns, rows: groupRows },
+      { columns: ["section", "measure", "baseline", "changed", "delta", "source", "note"] });
+    const alias = s.indicator;
+    const shares = w.rows.filter((r) => r.measure === `${alias} share`);
+    if (shares.length) {
+      $("whatif-chart").style.height = "340px";
+      const label = (r) => `${countryName(r.iso3)}${r.note === "added" ? " — added (what-if)" : r.note === "removed" ? " — removed (what-if)" : ""}`;
+      await plot("whatif-chart", [
+        { type: "bar", name: "baseline", x: shares.map(label), y: shares.map((r) => (r.baseline === null ? null : 100 * r.baseline)), marker: { color: "#9dc3e6" },
+          hovertemplate: "%{x}: %{y:.2f} % (baseline)<extra></extra>" },
+        { type: "bar", name: "changed", x: shares.map(label), y: shares.map((r) => (r.changed === null ? null : 100 * r.changed)), marker: { color: "#1f4e79" },
+          hovertemplate: "%{x}: %{y:.2f} % (changed)<extra></extra>" },
+      ], { barmode: "group", title: { text: `Share of the group's ${indicatorLabel(alias, false)}, ${year}: baseline and changed`, font: { size: 13 } },
+        yaxis: { title: { text: "% of the group total" } }, legend: { orientation: "h", y: 1.1 } });
+      register("whatif", { chart: $("whatif-chart") });
+    }
+    register("whatif", { columns: w.columns, rows: w.rows, query: w._query });
+  } catch (e) { showError($("whatif"), e); }
+}
+
+async function showTrade(expr, year) {
+  if (!held("trade", "trade", "trade-chart")) return;
+  try {
+    const t = await api("/api/trade/partners", { group: expr, partners: "CHN,RUS", years: `${Math.max(1995, HELD.trade[0])}-${Math.min(year, HELD.trade[1])}`, basis: "best" });
+    const rows = t.rows.filter((r) => r.trade_share !== null && r.iso3_a !== r.iso3_b);
+    // small multiples: one chart per partner, one line per member, the same colour for a member in both
+    const members = [...new Set(rows.map((r) => r.iso3_a))];
+    const partners = ["CHN", "RUS"];
+    const traces = [];
+    partners.forEach((b, k) => members.forEach((a, i) => {
+      const rs = rows.filter((r) => r.iso3_a === a && r.iso3_b === b).sort((x, y) => x.year - y.year);
+      if (!rs.length) return;
+      traces.push({ type: "scatter", mode: "lines", name: countryName(a), legendgroup: a, showlegend: k === 0 || !rows.some((r) => r.iso3_a === a && r.iso3_b === partners[0]),
+        x: rs.map((r) => r.year), y: rs.map((r) => 100 * r.trade_share), xaxis: k ? "x2" : "x", yaxis: k ? "y2" : "y",
+        line: { color: PALETTE[i % PALETTE.length] },
+        hovertemplate: `${countryName(a)} with ${countryName(b)}, %{x}: %{y:.1f} % of its trade<extra></extra>` });
+    }));
+    const over = rows.filter((r) => r.trade_share > 1);
+    await plot("trade-chart", traces, { title: { text: "Share of each member's trade (exports + imports), %", font: { size: 13 } },
+      xaxis: { domain: [0, 0.46], title: { text: "with China" } }, xaxis2: { domain: [0.54, 1], title: { text: "with Russia" } },
+      yaxis: { title: { text: "% of the member's total trade" }, rangemode: "tozero" }, yaxis2: { anchor: "x2", rangemode: "tozero" },
+      legend: { orientation: "h", y: -0.25 }, margin: { ...LAYOUT.margin, b: 90 } });
+    $("trade-note").textContent = over.length ? `Shares above 100 % (${[...new Set(over.map((r) => countryName(r.iso3_a)))].join(", ")}): the partner's ` +
+      "mirror figure exceeds the member's own reported total trade — re-exports and unrecorded shuttle trade; read them as a sign of poor data, not as a share." : "";
+    const latest = Math.max(...t.rows.map((r) => r.year));
+    renderTable($("trade"), { columns: t.columns, rows: t.rows.filter((r) => r.year === latest) },
+      { columns: [["iso3_a", "member"], ["iso3_b", "partner"], "year", "export_share", "import_share", "trade_share", "source"] });
+    register("trade", { columns: t.columns, rows: t.rows, chart: $("trade-chart"), query: t._query });
+  } catch (e) { unplot("trade-chart"); showError($("trade"), e); }
+}
+
+async function showIntegration(expr, year) {
+  if (!held("integration", "integration", "integration-chart")) return;
+  try {
+    const tradeYear = Math.max(HELD.trade[0], Math.min(year, HELD.trade[1]));  // the latest trade year at or before the shown year
+    const g = await api("/api/siei", { group: expr, years: String(tradeYear), level: "pair" });
+    const rows = g.rows.filter((r) => r.value !== null);
+    const latest = Math.max(...rows.map((r) => r.year));
+    const yr = rows.filter((r) => r.year === latest);
+    $("integration-title").textContent = `Integration (SIEI-style trade index), ${latest}`;
+    const isos = [...new Set(yr.flatMap((r) => [r.iso3_a, r.iso3_b]))].sort();
+    const z = isos.map((a) => isos.map((b) => { const r = yr.find((x) => (x.iso3_a === a && x.iso3_b === b) || (x.iso3_a === b && x.iso3_b === a)); return r ? r.value : null; }));
+    await plot("integration-chart", [{ type: "heatmap", z, x: isos.map(countryName), y: isos.map(countryName), colorscale: "Blues", reversescale: true,
+      colorbar: { title: { text: "% of pair GDP" } }, hovertemplate: "%{y} – %{x}: %{z:.3f} % of the pair's GDP<extra></extra>" }],
+    { title: { text: `Mutual trade as % of the pair's GDP, ${latest} (proxy; not the EDB formula)`, font: { size: 13 } },
+      yaxis: { autorange: "reversed", automargin: true }, xaxis: { automargin: true } });
+    const top = [...yr].sort((a, b) => b.value - a.value).slice(0, 8);
+    $("integration").replaceChildren(el("h3", { class: "hint", text: "Most integrated pairs" }));
+    const holder = el("div"); $("integration").append(holder);
+    renderTable(holder, { columns: g.columns, rows: top }, { columns: [["iso3_a", "country"], ["iso3_b", "with"], "year", ["value", "index (% of GDP)"], "source"],
+      cell: (c, v) => (c === "iso3_a" || c === "iso3_b" ? el("td", { "data-col": c, text: countryName(v) }) : null) });
+    if (top.length) $("integration").append(hint(`Formula ${top[0].formula}; ${top[0].evidence}.`));
+    register("integration", { columns: g.columns, rows: g.rows, chart: $("integration-chart"), query: g._query });
+  } catch (e) { unplot("integration-chart"); showError($("integration"), e); }
+}
+
+async function showConvergence(expr, year) {
+  const years = convergenceWindow(year);
+  if (!held("convergence", "convergence", "convergence-chart")) { $("beta-verdict").textContent = ""; return; }
+  try {
+    const c = await api("/api/convergence", { group: expr, indicator: "NY.GDP.PCAP.CD", years });
+    await plot("convergence-chart", [{ type: "scatter", mode: "lines+markers", name: "σ (sd of log GDP per capita)", x: c.rows.map((r) => r.year), y: c.rows.map((r) => r.sd_log),
+      hovertemplate: "%{x}: σ = %{y:.3f}<extra></extra>" }],
+    { title: { text: `σ-convergence: dispersion of log GDP per capita (current US$), ${years}`, font: { size: 13 } },
+      yaxis: { title: { text: "sd of ln(GDP per capita)" } }, xaxis: { title: { text: "year" } } });
+    renderTable($("convergence"), c.beta, { columns: ["start", "end", "n", "beta", "se_beta", ["p_value", "p"], "r2", "half_life", "source"] });
+    register("convergence", { columns: c.columns, rows: c.rows, chart: $("convergence-chart"), query: c._query });
+    try {
+      const b = await api("/api/beta", { group: expr, indicator: "NY.GDP.PCAP.CD", years });
+      $("beta-verdict").textContent = `β-convergence ${years}: ${b.verdict}.`;
+    } catch (e) { $("beta-verdict").textContent = `β-convergence: ${e.error || e}`; }
+  } catch (e) { unplot("convergence-chart"); $("beta-verdict").textContent = ""; showError($("convergence"), e); }
+}
+
+async function showCinc(expr, year) {
+  if (!held("cinc", "cinc", "cinc-chart")) return;
+  try {
+    const c = await api("/api/cinc", { group: expr, years: `${FIRST_YEAR}-${year}` });
+    const isos = [...new Set(c.rows.map((r) => r.iso3))];
+    await plot("cinc-chart", isos.map((iso, i) => {
+      const rs = c.rows.filter((r) => r.iso3 === iso);
+      return { type: "scatter", mode: "lines", name: countryName(iso), x: rs.map((r) => r.year), y: rs.map((r) => 100 * r.cinc_group),
+        line: { color: PALETTE[i % PALETTE.length] }, hovertemplate: `${countryName(iso)}, %{x}: %{y:.1f} % of the group's capabilities<extra></extra>` };
+    }), { title: { text: "Share of the group's material capabilities (COW NMC, CINC recomputed within the group)", font: { size: 13 } },
+      yaxis: { title: { text: "% of the group (log scale)" }, type: "log" }, xaxis: { title: { text: "year" } } });
+    const latest = Math.max(...c.rows.map((r) => r.year));
+    renderTable($("cinc"), { columns: c.columns, rows: c.rows.filter((r) => r.year === latest) },
+      { columns: ["iso3", "year", ["cinc_group", "share of the group"], "components", "source"] });
+    register("cinc", { columns: c.columns, rows: c.rows, chart: $("cinc-chart"), query: c._query });
+  } catch (e) { unplot("cinc-chart"); showError($("cinc"), e); }
+}
+
+async function showOverlap(s, expr) {
+  try {
+    const o = await api("/api/overlap", { as_of: s.date, countries: expr });
+    const orgCols = o.columns.filter((c) => c !== "iso3" && c !== "name" && o.rows.some((r) => r[c]));
+    renderTable($("overlap"), o, { columns: ["iso3", "name", ...orgCols.map((c) => [c, c.replaceAll("_", " ")])],
+      cell: (c, v) => (orgCols.includes(c) ? el("td", { "data-col": c, text: v ? statusWord(v) : "" }) : null) });
+    register("overlap", { columns: o.columns, rows: o.rows, query: o._query });
+  } catch (e) { showError($("overlap"), e); }
+}
+
+async function showStatic() {
+  for (const [panel, path, cols] of [["claims", "/api/claims", ["claim", "stated", "computed", "verdict", "evidence", "source"]],
+    ["projects", "/api/projects", ["name", "kind", "participants", "status", "source", "note"]]]) {
+    try {
+      const body = await api(path);
+      renderTable($(panel), body, { columns: cols,
+        cell: (c, v) => (c === "participants" ? el("td", { "data-col": c, text: String(v || "").split(";").map(countryName).join(", ") }) : null) });
+      register(panel, { columns: body.columns, rows: body.rows, query: body._query });
+    } catch (e) { showError($(panel), e); }
+  }
 }
 
 const SYMBOL = { "lit": "●", "not lit": "○", "baseline period": "◌", "not evaluable": "?" };
@@ -155,36 +592,102 @@ async function showScenarios() {
       if (!rows.has(key)) rows.set(key, { scenario: r.scenario, title: r.title, evidence: r.evidence, cells: {} });
       rows.get(key).cells[r.year] = r;
     }
-    let html = "<table><thead><tr><th>scenario</th><th>signpost</th><th>evidence</th>" +
-      years.map((y) => `<th class="${y === 2014 ? "base" : ""}">${y}</th>`).join("") + "</tr></thead><tbody>";
+    const head = el("tr", {}, el("th", { scope: "col", text: "scenario" }), el("th", { scope: "col", text: "signpost" }),
+      el("th", { scope: "col", text: "evidence" }), ...years.map((y) => el("th", { scope: "col", class: y === 2014 ? "base" : null, text: y })));
+    const tbody = el("tbody");
     for (const row of rows.values()) {
-      html += `<tr><td>${esc(row.scenario)}</td><td>${esc(row.title)}</td><td>${esc(row.evidence)}</td>`;
+      const tr = el("tr", {}, el("td", { text: row.scenario.replaceAll("-", " ") }), el("td", { text: row.title }), el("td", { text: row.evidence }));
       for (const y of years) {
         const c = row.cells[y];
-        if (!c) { html += `<td class="sp na${y === 2014 ? " base" : ""}"></td>`; continue; }
+        const base = y === 2014 ? " base" : "";
+        if (!c) { tr.append(el("td", { class: `sp na${base}` })); continue; }
         const tip = c.status === "not evaluable" ? c.reason : `${c.value ?? ""} ${c.unit ?? ""} (${c.condition}; ${c.source})`;
         const cls = c.status === "lit" ? "lit" : c.status === "not evaluable" ? "na" : "";
-        html += `<td class="sp ${cls}${y === 2014 ? " base" : ""}" data-status="${esc(c.status)}" title="${esc(tip)}">${SYMBOL[c.status] || ""}</td>`;
+        tr.append(el("td", { class: `sp ${cls}${base}`, "data-status": c.status, title: `${y}: ${c.status} — ${tip}`, "aria-label": `${y}: ${c.status}`, text: SYMBOL[c.status] || "" }));
       }
-      html += "</tr>";
+      tbody.append(tr);
     }
-    $("scenarios").innerHTML = html + "</tbody></table>";
+    clear($("scenarios")).append(el("table", {}, el("thead", {}, head), tbody));
+    register("scenarios", { columns: body.columns, rows: body.rows, query: body._query });
   } catch (e) { showError($("scenarios"), e); }
 }
 
-async function init() {
-  const orgs = await api("/api/orgs");
-  $("org").innerHTML = orgs.rows.map((o) => `<option value="${esc(o.id)}">${esc(o.id)} — ${esc(o.name)}</option>`).join("");
-  try {  // every indicator code the store holds, after the five aliases
-    const inds = await api("/api/indicators");
-    const have = new Set([...$("indicator").options].map((o) => o.value));
-    const codes = [...new Set(inds.rows.map((r) => r.code))].filter((c) => !have.has(c)).sort();
-    $("indicator").insertAdjacentHTML("beforeend", codes.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join(""));
-  } catch (e) { /* the aliases still work */ }
-  applyState(readState());
-  for (const el of document.querySelectorAll("#controls input, #controls select")) el.addEventListener("change", refresh);
-  await Promise.all([refresh(), showScenarios()]);
-  document.body.dataset.ready = "1";
+async function showSources() {
+  const keys = [...SOURCES.keys()];
+  if (!keys.length) return;
+  try {
+    const c = await api("/api/citations", { keys: keys.join(",") });
+    const list = clear($("sources-list"));
+    for (const r of c.rows) {
+      SOURCES.set(r.id, r);
+      const li = el("li", { id: `src-${encodeURIComponent(r.id)}` }, r.citation, r.vintage ? ` (${r.vintage})` : "");
+      if (r.url) li.append(" — ", el("a", { href: r.url, text: r.url }));
+      li.append(" ", el("span", { class: "hint", text: `[${r.id}]` }));
+      list.append(li);
+    }
+    for (const a of document.querySelectorAll("a.src")) { const s = SOURCES.get(a.dataset.key); if (s) a.title = s.citation; }
+  } catch (e) { showError($("sources-list"), e); }
 }
 
-init().catch((e) => showError($("members"), e));
+// ------------------------------------------------------------------ refresh
+let generation = 0;
+let staticPanels = null;
+async function refresh() {
+  const mine = ++generation;
+  const s = currentState();
+  writeUrl(s);
+  const expr = groupExpression(s);
+  $("expr").textContent = expr;
+  document.body.dataset.ready = "0";
+  // independent requests run side by side; only the map waits for the power values it colours by
+  const [, year] = await Promise.all([showMembers(expr), chooseYear(s, expr)]);
+  if (mine !== generation) return;
+  await Promise.all([
+    showPower(s, expr, year).then((power) => showMap(s, power)).catch((e) => showError($("map"), e)),
+    showWhatif(s, expr, year), showTrade(expr, year), showIntegration(expr, year), showConvergence(expr, year),
+    showCinc(expr, year), showOverlap(s, expr)]);
+  await showSources();
+  if (mine === generation) document.body.dataset.ready = "1";
+  // claims, projects and signposts are the same in every state: loaded once, after the view is drawn
+  if (!staticPanels) {
+    staticPanels = Promise.all([showStatic(), showScenarios()]).then(showSources).then(() => { document.body.dataset.complete = "1"; });
+  }
+}
+
+let timer = null;
+function refreshSoon(delay = 250) { document.body.dataset.ready = "0"; clearTimeout(timer); timer = setTimeout(refresh, delay); }
+
+async function init() {
+  // the four look-ups go out together (they do not depend on each other)
+  const [labels, orgs, catalog, inds] = await Promise.all([api("/api/labels"), api("/api/orgs"), api("/api/catalog"),
+    api("/api/indicators").catch(() => ({ rows: [] }))]);  // without the list, the five aliases still work
+  LABELS = labels;
+  for (const o of orgs.rows) $("org").append(el("option", { value: o.id, text: `${o.id} — ${o.name}` }));
+  for (const r of catalog.rows) {
+    if (r.rows) HELD.tables.add(r.table);
+    if (r.table === "trade" && r.rows) HELD.trade = [Math.min(r.first_year, (HELD.trade || [9999])[0]), Math.max(r.last_year, (HELD.trade || [0, 0])[1])];
+    if (r.table === "indicator") for (const c of String(r.contents || "").split(", ")) {
+      HELD.codes.add(c);
+      const [a, b] = HELD.spans[c] || [r.first_year, r.last_year];
+      HELD.spans[c] = [Math.min(a, r.first_year), Math.max(b, r.last_year)];
+    }
+  }
+  const have = new Set([...$("indicator").options].map((o) => o.value));
+  const codes = [...new Set(inds.rows.map((r) => r.code))].filter((c) => !have.has(c)).sort();
+  for (const c of codes) $("indicator").append(el("option", { value: c, text: `${indicatorLabel(c)} — ${c}` }));
+  applyState(readState());
+  const charts = new Set(["map", "power", "whatif", "trade", "integration", "convergence", "cinc"]);  // tables get CSV only
+  for (const p of ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "history", "overlap", "claims", "projects", "scenarios"]) addTools(p, charts.has(p));
+  for (const e of document.querySelectorAll("#controls input:not(#slider), #controls select, #map-mode, #power-log")) e.addEventListener("change", () => refreshSoon(0));
+  $("slider").addEventListener("input", () => {
+    const y = Number($("slider").value);
+    $("date").value = y >= new Date().getFullYear() ? today() : `${y}-12-31`;
+    refreshSoon();
+  });
+  $("date").addEventListener("change", () => { $("slider").value = $("date").value.slice(0, 4); });
+  $("pin").addEventListener("change", () => { if ($("pin").checked && !$("year").value) $("year").value = new Date().getFullYear(); });
+  $("year").addEventListener("change", () => { $("pin").checked = true; });
+  await refresh();
+}
+
+init().catch((e) => { showError($("members"), e); document.body.dataset.ready = "1"; document.body.dataset.complete = "1"; });

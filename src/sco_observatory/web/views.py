@@ -1,0 +1,63 @@
+"""Small read-only views the dashboard needs beyond the metrics: which year to show for a date, the β
+verdict in words, and the citations of the source keys a table names.
+
+Kept out of the routes so that the routes only parse input and call library functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Sequence
+
+import polars as pl
+
+from sco_observatory.errors import DataMissingError
+
+BETA_SIGNIFICANCE = 0.05
+"""Level at which the dashboard calls a negative β 'converging' (two-sided p of the OLS slope)."""
+
+
+def latest_year(store, code: str, countries: Sequence[str], day: dt.date) -> int:
+    """The latest year at or before `day` for which the store holds `code` for any of `countries`."""
+    from sco_observatory.metrics import indicator_code
+
+    code = indicator_code(code)
+    marks = ",".join("?" * len(countries)) or "NULL"
+    row = store.con.execute(
+        f"SELECT max(year) FROM indicator WHERE code = ? AND year <= ? AND iso3 IN ({marks})",
+        [code, day.year, *countries]).fetchone()
+    if row is None or row[0] is None:
+        raise DataMissingError(f"the store holds no {code} for these countries at or before {day.isoformat()}",
+                               "choose a later date or another indicator, or import the data (`sco import FILE`)")
+    return int(row[0])
+
+
+def beta_verdict(beta: pl.DataFrame, level: float = BETA_SIGNIFICANCE) -> str:
+    """'converging' only where β < 0 with p < level; otherwise 'no evidence of β-convergence'."""
+    row = beta.row(0, named=True)
+    b, p = row["beta"], row["p_value"]
+    if b is not None and p is not None and p == p and b < 0 and p < level:
+        return (f"converging: β = {b:.4f} < 0, significant at the {level:.0%} level "
+                f"(p = {p:.3f}, N = {row['n']})")
+    return (f"no evidence of β-convergence at the {level:.0%} level "
+            f"(β = {b:.4f}, p = {p:.3f}, N = {row['n']})")
+
+
+def citations(store, keys: Sequence[str]) -> pl.DataFrame:
+    """Full citation of each source key a table names: ledger sources (kb) and data sources in the store
+    (with their vintage: publication year and retrieval date). Columns: id, citation, url, vintage.
+    A key found in neither keeps its id as citation, so nothing is silently dropped."""
+    from sco_observatory.kb import queries as kb
+
+    wanted = sorted({k.strip() for key in keys if key for k in str(key).split(";") if k.strip()})
+    ledger = kb.sources().filter(pl.col("id").is_in(wanted)).select(
+        "id", pl.coalesce("citation", "title").alias("citation"), "url", pl.col("date").alias("vintage"))
+    data = store.con.execute(
+        f"""SELECT source_id AS id, coalesce(citation, publisher || ', ' || title) AS citation, url,
+                   concat_ws('; ', 'published ' || year, 'retrieved ' || strftime(retrieved, '%Y-%m-%d')) AS vintage
+            FROM source WHERE source_id IN ({",".join("?" * len(wanted)) or "NULL"})""", wanted).pl()
+    found = pl.concat([ledger, data.cast({c: pl.Utf8 for c in data.columns})])
+    missing = [k for k in wanted if k not in set(found["id"].to_list())]
+    extra = pl.DataFrame({"id": missing, "citation": missing, "url": [None] * len(missing), "vintage": [None] * len(missing)},
+                         schema={c: pl.Utf8 for c in ("id", "citation", "url", "vintage")})
+    return pl.concat([found, extra]).unique("id", keep="first").sort("id")
