@@ -13,9 +13,11 @@ pytestmark = pytest.mark.usefixtures("embedded_only")
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    app = create_app(str(tmp_path_factory.mktemp("web") / "store.duckdb"))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+    with pytest.MonkeyPatch.context() as mp:  # module-scoped: the embedded default without the snapshot
+        mp.setenv("SCO_SNAPSHOT_DIR", "")
+        app = create_app(str(tmp_path_factory.mktemp("web") / "store.duckdb"))
+        with TestClient(app, raise_server_exceptions=False) as c:
+            yield c
 
 
 def test_openapi_lists_the_endpoints(client):
