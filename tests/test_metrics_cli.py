@@ -1,9 +1,10 @@
-import pytest
 """`sco power|ratio|whatif|claims|trade` from the embedded default: output formats and one-line errors."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from sco_observatory.cli import main
 
