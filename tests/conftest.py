@@ -58,3 +58,12 @@ def store():
     s = open_memory_store()
     yield s
     s.close()
+
+
+@pytest.fixture
+def embedded_only(monkeypatch):
+    """Stores opened in this test hold the report's embedded tables only, not the open-data snapshot.
+
+    For tests whose point is a fallback (no SIPRI → IISS) or an import into a store that lacks the source.
+    """
+    monkeypatch.setenv("SCO_SNAPSHOT_DIR", "")

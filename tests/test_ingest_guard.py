@@ -141,7 +141,7 @@ def test_undesa_edition_is_a_year(store, shared_data):
         import_file(store, path, "undesa-stock", edition="2019' OR 1=1")
 
 
-def test_data_diff_outputs_and_leaves_store_unchanged(gdp, tmp_path, capsys):
+def test_data_diff_outputs_and_leaves_store_unchanged(gdp, tmp_path, capsys, embedded_only):
     cut = tmp_path / "t" / gdp.name
     cut.parent.mkdir()
     cut.write_bytes(gdp.read_bytes()[:-9])

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sco_observatory.cli import main
+
+
+# These tests are about the store / the embedded default, not the open-data snapshot: their
+# stores hold the report's embedded tables only (tests/test_snapshot*.py cover the snapshot).
+pytestmark = pytest.mark.usefixtures("embedded_only")
 
 
 def test_power_csv(capsys):

@@ -12,8 +12,10 @@ from sco_observatory.store import open_store
 @pytest.fixture(scope="module")
 def embedded_report(tmp_path_factory):
     home = tmp_path_factory.mktemp("rep")
-    with open_store(home / "s.duckdb") as store:
-        path = build_report(home / "r.html", as_of="2012-12-31", store=store)
+    with pytest.MonkeyPatch.context() as mp:  # the embedded default only, without the open-data snapshot
+        mp.setenv("SCO_SNAPSHOT_DIR", "")
+        with open_store(home / "s.duckdb") as store:
+            path = build_report(home / "r.html", as_of="2012-12-31", store=store)
     return path.read_text(encoding="utf-8")
 
 

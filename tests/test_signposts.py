@@ -242,7 +242,7 @@ def test_cli_malformed_file_exit_2_one_line(tmp_path, capsys):
     assert main(["scenarios", "--scenarios", str(tmp_path / "nope.yaml")]) == 2
 
 
-def test_cli_json_on_an_empty_store_reports_not_evaluable(capsys):
+def test_cli_json_on_an_empty_store_reports_not_evaluable(capsys, embedded_only):
     """No data imported: only the ledger signposts can be read; everything else says why not."""
     assert main(["scenarios", "--from", "2014", "--to", "2016", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -13,6 +13,11 @@ from sco_observatory.store import open_memory_store, open_store
 from sco_observatory.store.schema import COLUMNS, SCHEMA_VERSION
 
 
+# These tests are about the store / the embedded default, not the open-data snapshot: their
+# stores hold the report's embedded tables only (tests/test_snapshot*.py cover the snapshot).
+pytestmark = pytest.mark.usefixtures("embedded_only")
+
+
 def test_fresh_store_is_seeded_and_versioned(isolated_home):
     with open_store() as store:
         assert store.schema_version() == SCHEMA_VERSION

@@ -23,6 +23,11 @@ from sco_observatory.store.lock import WriterLock
 TRADE = "/api/trade?group=CA5&years=2012&measure=shares"
 
 
+# These tests are about the store / the embedded default, not the open-data snapshot: their
+# stores hold the report's embedded tables only (tests/test_snapshot*.py cover the snapshot).
+pytestmark = pytest.mark.usefixtures("embedded_only")
+
+
 def _env(home: Path, **extra: str) -> dict:
     return {**os.environ, "SCO_OBSERVATORY_HOME": str(home), **extra}
 

@@ -42,6 +42,11 @@ import_file(store, Path(sys.argv[2]))
 """
 
 
+# These tests are about the store / the embedded default, not the open-data snapshot: their
+# stores hold the report's embedded tables only (tests/test_snapshot*.py cover the snapshot).
+pytestmark = pytest.mark.usefixtures("embedded_only")
+
+
 def _env(home: Path) -> dict:
     return {**os.environ, "SCO_OBSERVATORY_HOME": str(home)}
 

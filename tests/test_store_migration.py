@@ -16,6 +16,11 @@ from sco_observatory.store.schema import COLUMNS, MIGRATIONS
 LEGACY_TABLES = ("indicator", "trade", "migration")  # the tables a v2 store has
 
 
+# These tests are about the store / the embedded default, not the open-data snapshot: their
+# stores hold the report's embedded tables only (tests/test_snapshot*.py cover the snapshot).
+pytestmark = pytest.mark.usefixtures("embedded_only")
+
+
 def build_v2_store(path, files) -> None:
     """A store exactly as the single-file release wrote it: DuckDB file, DDL v1 then v2, same load path."""
     con = duckdb.connect(str(path))

@@ -6,11 +6,18 @@ from fastapi.testclient import TestClient
 from sco_observatory.web.app import create_app
 
 
+# These tests are about the store / the embedded default, not the open-data snapshot: their
+# stores hold the report's embedded tables only (tests/test_snapshot*.py cover the snapshot).
+pytestmark = pytest.mark.usefixtures("embedded_only")
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    app = create_app(str(tmp_path_factory.mktemp("web") / "store.duckdb"))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+    with pytest.MonkeyPatch.context() as mp:  # module-scoped: the embedded default without the snapshot
+        mp.setenv("SCO_SNAPSHOT_DIR", "")
+        app = create_app(str(tmp_path_factory.mktemp("web") / "store.duckdb"))
+        with TestClient(app, raise_server_exceptions=False) as c:
+            yield c
 
 
 def test_openapi_lists_the_endpoints(client):

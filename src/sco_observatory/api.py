@@ -662,15 +662,18 @@ class Observatory:
 
     def data(self, code: str | None = None, countries: str | None = None, years: Years | None = None,
              source: str | None = None) -> pl.DataFrame:
-        """Without `code`: the store's catalogue (`sco data list`); with it: the indicator's values with sources.
+        """Without `code`: the store's catalogue (`sco data list`: each source's years, rows, publisher,
+        vintage, licence, URL and origin — snapshot, embedded or import); with it: the indicator's
+        values with sources.
 
-        >>> "source" in open().data().columns
+        >>> "origin" in open().data().columns
         True
         """
+        from sco_observatory.snapshot import origin_columns
         from sco_observatory.store.queries import catalog, indicator_values
 
         if code is None:
-            return catalog(self.store)
+            return origin_columns(self.store, catalog(self.store))
         isos = resolve_group(countries).iso3 if countries else None
         self._check_source(source)
         frame = indicator_values(self.store, code, isos, year_span(years) if years is not None else None, source)

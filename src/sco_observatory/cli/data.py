@@ -62,12 +62,18 @@ def import_command(
 
 @data_app.command("list")
 def list_command(fmt: Format = format_option("table, csv or json.")) -> None:
-    """List sources in the store: datasets, years, countries covered, licence.
+    """List sources in the store: datasets, years, countries covered, publisher, vintage, licence, origin.
+
+    `origin` says whether a source is read from the embedded open-data snapshot (and which version),
+    the report's embedded tables, or an import / `sco data update`.
 
     Example: sco data list --format csv
     """
     with observatory() as obs:
-        emit(obs.data(), fmt, title="Sources in the store")
+        frame = obs.data()
+    if fmt == Format.table:  # a terminal is narrow: the long columns are in --format csv/json
+        frame = frame.select("source", "first_year", "last_year", "rows", "publisher", "vintage", "licence", "origin")
+    emit(frame, fmt, title="Sources in the store")
 
 
 @data_app.command("show")

@@ -95,6 +95,24 @@ def _fingerprint(store) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+def _read_roots(spark, table: str, root, files: list[str]):
+    """The table's files as one frame: one Hive read per root (the store's, and the package's snapshot)."""
+    if not files:
+        return spark.createDataFrame([], _EMPTY_SCHEMAS[table])
+    from sco_observatory.snapshot import snapshot_dir
+
+    snap = snapshot_dir()
+    by_root: dict[str, list[str]] = {}
+    for f in files:
+        base = str(snap / table) if snap is not None and f.startswith(str(snap) + "/") else str(root)
+        by_root.setdefault(base, []).append(f)
+    frame = None
+    for base, group in sorted(by_root.items()):
+        part = spark.read.option("basePath", base).parquet(*group)
+        frame = part if frame is None else frame.unionByName(part)
+    return frame
+
+
 def _register(spark, store) -> None:
     """Point the temp views at this store's tables (re-read only when the store's content changed).
 
@@ -111,8 +129,7 @@ def _register(spark, store) -> None:
         for table in DATA_TABLES:
             files = list(store.table_files(table))  # first: the in-memory store exports, then knows its root
             root = store.table_root(table)
-            frames[table] = (spark.read.option("basePath", str(root)).parquet(*files) if files
-                             else spark.createDataFrame([], _EMPTY_SCHEMAS[table]))
+            frames[table] = _read_roots(spark, table, root, files)
         for name in CATALOG_TABLES:
             frames[name] = spark.createDataFrame(store.catalog_arrow(name))
         _frames[key] = frames

@@ -221,6 +221,16 @@ def _migrant_stock(store, call: Call, years: tuple[int, int]) -> pl.DataFrame:
     if not held:
         return _missing_all(years, "the store holds no bilateral migrant stocks (import UN DESA: "
                                    "sco import UN_MigrantStockByOriginAndDestination_2019_clean.csv)")
+    if long["source"].n_unique() > 1:
+        # Two editions (e.g. IMS 2019 and 2020) hold the same years: one source per call, never summed.
+        # The edition with the most complete years in the window wins; ties go to the newer edition.
+        complete = (long.filter(pl.col("value").is_not_null()).group_by("source", "year")
+                    .agg(pl.col("iso3").n_unique().alias("n")).filter(pl.col("n") == len(isos))
+                    .group_by("source").agg(pl.len().alias("years")))
+        ranked = sorted(long["source"].unique().to_list(), reverse=True)
+        counts = dict(zip(complete["source"].to_list(), complete["years"].to_list()))
+        best = max(ranked, key=lambda sid: counts.get(sid, 0))
+        long = long.filter(pl.col("source") == best)
     found = _group_stat(long, isos, "sum", f"migrant stock from {origin}")
     held_text = ", ".join(str(y) for y in held if y >= years[0] - 10) or ", ".join(map(str, held[-3:]))
     return _fill_years(found, years, f"no migrant-stock estimate for {{year}} (UN DESA publishes selected years; the store holds {held_text})")
@@ -271,8 +281,9 @@ def _opium_area(store, call: Call, years: tuple[int, int]) -> pl.DataFrame:
            FROM indicator WHERE iso3 = 'AFG' AND code LIKE ? AND year BETWEEN ? AND ? GROUP BY year""",
         [OPIUM_PREFIX + "%", years[0], years[1]]).pl()
     if rows.height == 0:
-        return _missing_all(years, "the store holds no UNODC opium poppy data: import the seven files of "
-                                   "opium_afghanistan/ (sco import afg_district_poppy_cultivation_ha_2010_2020_part1.csv …)")
+        return _missing_all(years, "UNODC's opium survey is not in the open-data snapshot (its terms allow "
+                                   "non-commercial reuse only): import the seven files of opium_afghanistan/ "
+                                   "(sco import afg_district_poppy_cultivation_ha_2010_2020_part1.csv …)")
     ok = pl.col("n") == OPIUM_PROVINCES
     found = rows.select(
         "year", pl.when(ok).then(pl.col("value")).otherwise(None).alias("value"), "source",

@@ -33,6 +33,7 @@ import pyarrow as pa
 from sco_observatory import config
 from sco_observatory.errors import StoreError
 from sco_observatory.store import lake
+from sco_observatory.store import snapshot_refs
 from sco_observatory.store.catalog import SOURCE_COLUMNS, Catalog, Snapshot, sources_arrow
 from sco_observatory.store.lock import WriterLock
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
@@ -288,6 +289,7 @@ class LakeStore(Store):
         self.snapshot: Snapshot | None = None
         self._is_cursor = False
         self._owns_catalog = True
+        self.snapshot_ids: set[str] = set()
         super().__init__(_connect(self.tmp), root)
         _create_ddl(self.con)
         self.pin(self.catalog.snapshot())
@@ -333,13 +335,17 @@ class LakeStore(Store):
 
     def pin(self, snapshot: Snapshot) -> None:
         """Point `source` and the data views at one catalog commit."""
-        arrow_sources = sources_arrow(snapshot.sources)
+        held = {row[0] for row in snapshot.sources}
+        extra = snapshot_refs.source_rows(held)
+        self.snapshot_ids = {row[0] for row in extra}
+        arrow_sources = sources_arrow(list(snapshot.sources) + extra)
         self.con.register("_pinned_sources", arrow_sources)
         self.con.execute("DELETE FROM source")
         self.con.execute("INSERT INTO source SELECT * FROM _pinned_sources")
         self.con.unregister("_pinned_sources")
         for table in data_tables():
-            self._make_view(table, lake.files_at(self.table_root(table), snapshot.versions.get(table)), cache=True)
+            files = lake.files_at(self.table_root(table), snapshot.versions.get(table))
+            self._make_view(table, snapshot_refs.with_snapshot(table, files, held), cache=True)
         self.snapshot = snapshot
 
     def _scan(self, table: str, files) -> str:
@@ -358,7 +364,8 @@ class LakeStore(Store):
         if cache:
             by_source: dict[str, list[lake.DataFile]] = {}
             for f in files.values():
-                by_source.setdefault(f.source_id, []).append(f)
+                if not os.path.isabs(f.rel):  # the snapshot's files are scanned in place: opening stays fast
+                    by_source.setdefault(f.source_id, []).append(f)
             budget = CACHE_TABLE_BYTES
             for source in sorted(by_source, key=lambda s: sum(f.size for f in by_source[s])):
                 size = sum(f.size for f in by_source[source])
@@ -387,6 +394,10 @@ class LakeStore(Store):
             self._schemas[table] = _arrow(self.con.execute(f"SELECT * FROM {DDL_SCHEMA}.{table} LIMIT 0")).schema
         return self._schemas[table]
 
+    def is_empty(self) -> bool:
+        """Whether the store's own catalog holds no source (the snapshot's referenced sources do not count)."""
+        return not self.snapshot.sources if self.snapshot else True
+
     # -- the interface other engines read the store through ---------------------------------
     def table_root(self, table: str) -> Path:
         return self.root / TABLES_DIR / _data_table(table)
@@ -397,7 +408,14 @@ class LakeStore(Store):
         files = (self._pending.files.get(table) if self._pending else None)
         if files is None:
             files = lake.files_at(root, self.snapshot.versions.get(table))
-        return sorted(str(root / rel) for rel in files)
+        return sorted(str(root / rel) for rel in snapshot_refs.with_snapshot(table, files, self._held()))
+
+    def _held(self) -> set[str]:
+        """Source ids the store's own catalog holds (pinned, plus those written in the open transaction)."""
+        held = {row[0] for row in self.snapshot.sources}
+        if self._pending is not None:
+            held |= set(self._pending.sources)
+        return held
 
     def catalog_arrow(self, name: str) -> pa.Table:
         if name == "source":
@@ -480,7 +498,7 @@ class LakeStore(Store):
         row = _source_row(meta, table, rows)
         pending.sources[meta.source_id] = row
         self._put_source(row)
-        self._make_view(table, files)
+        self._make_view(table, snapshot_refs.with_snapshot(table, files, self._held()))
         return ImportResult(meta.source_id, table, "replaced" if previous else "imported", rows, previous_rows)
 
     def _commit_pending(self) -> None:
@@ -610,6 +628,7 @@ def _prepare(root: Path, catalog: Catalog, lock: WriterLock, legacy: Path | None
                 store._owns_catalog = False
                 recover(store)
                 store.close()
+                snapshot_refs.record_version(catalog)
             finally:
                 lock.release()
         return
@@ -637,16 +656,23 @@ def _prepare(root: Path, catalog: Catalog, lock: WriterLock, legacy: Path | None
                     seed_embedded(store)
         finally:
             store.close()
+        snapshot_refs.record_version(catalog)
     finally:
         lock.release()
 
 
-def open_memory_store(*, seed: bool = True) -> Store:
-    """An in-memory store (tests, benchmarks, one-off computations): plain DuckDB tables, same interface."""
+def open_memory_store(*, seed: bool = True, snapshot: bool = False) -> Store:
+    """An in-memory store (tests, benchmarks, one-off computations): plain DuckDB tables, same interface.
+
+    `seed`: the report's embedded tables. `snapshot`: also the open-data snapshot's rows, copied in
+    (a file store references them instead). Off by default, so a test's store holds only what it put there.
+    """
     store = Store(_connect(None), None)
     store.migrate()
     if seed:
         from sco_observatory.ingest.embedded import seed_embedded
 
         seed_embedded(store)
+    if snapshot:
+        snapshot_refs.copy_into(store)
     return store
