@@ -172,12 +172,13 @@ def test_million_row_file_with_a_bad_last_line_leaves_the_store_untouched(tmp_pa
 
     with open_store() as s:
         before = s.con.execute("SELECT * FROM source ORDER BY ALL").fetchall()
+        trade_rows = s.con.execute("SELECT count(*) FROM trade").fetchone()[0]  # the snapshot's DOTS rows
     assert main(["import", str(path), "-o", "source_title=Flows"]) == 2
     err = capsys.readouterr().err
     assert "flows.csv:1000002: value_usd is not a number" in err and len(err.strip().splitlines()) == 1
     with open_store() as s:
         assert s.con.execute("SELECT * FROM source ORDER BY ALL").fetchall() == before
-        assert s.con.execute("SELECT count(*) FROM trade").fetchone()[0] == 0
+        assert s.con.execute("SELECT count(*) FROM trade").fetchone()[0] == trade_rows
 
 
 def test_zip_member_larger_than_the_free_disk_is_refused_before_unpacking(store, tmp_path, monkeypatch, shared_data):

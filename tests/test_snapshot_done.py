@@ -37,9 +37,8 @@ def test_convergence_1995_2019(capsys):
     rc, out, err = _run(capsys, "convergence", "SCO@2001", "--indicator", "gdp_pc", "--from", "1995",
                         "--to", "2019", "--format", "json")
     assert rc == 0, err
-    sigma, beta = json.JSONDecoder().raw_decode(out)[0], None  # two JSON documents: sigma by year, then beta
-    rest = out[out.index("]\n[") + 2:]
-    beta = json.loads(rest)
+    doc = json.loads(out)  # one JSON document: {"indicator", "sigma": [...by year], "beta": [one row]}
+    sigma, beta = doc["sigma"], doc["beta"]
     assert {1995, 2019} <= {r["year"] for r in sigma}
     assert beta[0]["start"] == 1995 and beta[0]["end"] == 2019 and beta[0]["n_missing"] == 0
 

@@ -361,7 +361,10 @@ class Observatory:
               source: str | None = None) -> pl.DataFrame:
         """The ratio value_A / value_B of one indicator in one year, from one source.
 
-        >>> round(open().ratio("CHN", "KGZ", "defence", 2012)["value"][0])
+        The report's "China outspends Kyrgyzstan 966 times" is on its IISS table (by default the source
+        covering the most countries is used, e.g. the World Bank's series of the open-data snapshot):
+
+        >>> round(open().ratio("CHN", "KGZ", "defence", 2012, source="embedded:iiss-mb2013")["value"][0])
         966
         """
         from sco_observatory.metrics import power
