@@ -201,22 +201,29 @@ class Store:
         `staging` is a table with the data table's columns except `source_id`. Returns what
         happened: imported (new source), replaced (new version), or unchanged (same sha256).
         """
-        table = _data_table(meta.table_name)
-        cols = [c for c in COLUMNS[table] if c != "source_id"]
-        rows = self.con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
-        previous = self._previous(meta.source_id)
-        if previous and meta.sha256 and previous[0] == meta.sha256:
-            return ImportResult(meta.source_id, table, "unchanged", previous[1])
-        previous_rows = 0
+        table, col_list, rows, previous, previous_rows, unchanged = self._replacement(meta, staging)
+        if unchanged is not None:
+            return unchanged
         if previous:
-            previous_rows = self.con.execute(
-                f"SELECT count(*) FROM {table} WHERE source_id = ?", [meta.source_id]).fetchone()[0]
             self.con.execute(f"DELETE FROM {table} WHERE source_id = ?", [meta.source_id])
-        col_list = ", ".join(cols)
         self.con.execute(f"INSERT INTO {table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
                          [meta.source_id])
         self._put_source(_source_row(meta, table, rows))
         return ImportResult(meta.source_id, table, "replaced" if previous else "imported", rows, previous_rows)
+
+    def _replacement(self, meta: SourceMeta, staging: str):
+        """What both stores' `replace_source` start from: (table, column list without source_id, staged
+        rows, the stored source row or None, the stored row count, and an "unchanged" ImportResult when
+        the store already holds this exact file (same sha256), else None)."""
+        table = _data_table(meta.table_name)
+        col_list = ", ".join(c for c in COLUMNS[table] if c != "source_id")
+        rows = self.con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
+        previous = self._previous(meta.source_id)
+        if previous and meta.sha256 and previous[0] == meta.sha256:
+            return table, col_list, rows, previous, 0, ImportResult(meta.source_id, table, "unchanged", previous[1])
+        previous_rows = self.con.execute(
+            f"SELECT count(*) FROM main.{table} WHERE source_id = ?", [meta.source_id]).fetchone()[0] if previous else 0
+        return table, col_list, rows, previous, previous_rows, None
 
     def _put_source(self, row: tuple) -> None:
         self.con.execute(
@@ -467,17 +474,9 @@ class LakeStore(Store):
         pending = self._pending
         if pending is None:
             raise RuntimeError("replace_source must run inside Store.transaction()")
-        table = _data_table(meta.table_name)
-        cols = [c for c in COLUMNS[table] if c != "source_id"]
-        rows = self.con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
-        previous = self._previous(meta.source_id)
-        if previous and meta.sha256 and previous[0] == meta.sha256:
-            return ImportResult(meta.source_id, table, "unchanged", previous[1])
-        previous_rows = 0
-        if previous:
-            previous_rows = self.con.execute(
-                f"SELECT count(*) FROM main.{table} WHERE source_id = ?", [meta.source_id]).fetchone()[0]
-        col_list = ", ".join(cols)
+        table, col_list, rows, previous, previous_rows, unchanged = self._replacement(meta, staging)
+        if unchanged is not None:
+            return unchanged
         # Through the typed table of the schema, so its NOT NULL / CHECK constraints hold as before.
         self.con.execute(f"INSERT INTO {DDL_SCHEMA}.{table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
                          [meta.source_id])
