@@ -527,7 +527,7 @@ class Observatory:
         True
         """
         from sco_observatory.metrics import DEFAULT_POWER_INDICATORS
-        from sco_observatory.scenarios import whatif
+        from sco_observatory.whatif import whatif
 
         return whatif(self.store, countries(base), countries(add) if add else [], countries(remove) if remove else [],
                       year, indicators=list(indicators) if indicators else DEFAULT_POWER_INDICATORS, nearest=nearest)

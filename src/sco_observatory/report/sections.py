@@ -164,7 +164,7 @@ def _latest_year(ctx: Context, code: str, countries: list[str], ceiling: int) ->
 
 def power_balance(ctx: Context) -> Section:
     """Power balance"""
-    from sco_observatory import scenarios
+    from sco_observatory import whatif
     from sco_observatory.kb import queries as kb
     from sco_observatory.metrics import power
     from sco_observatory.store.queries import indicator_values
@@ -231,7 +231,7 @@ def power_balance(ctx: Context) -> Section:
     for base_expr, add, remove, label in cases:
         base = resolve_group(base_expr).iso3
         wyear = _latest_year(ctx, "MS.MIL.XPND.CD", base + add, ctx.as_of.year) or 2012
-        frame = scenarios.whatif(ctx.store, base, add, remove, wyear, indicators=("defence", "gdp", "population"),
+        frame = whatif.whatif(ctx.store, base, add, remove, wyear, indicators=("defence", "gdp", "population"),
                                  nearest=2, integration=False)
         frame = frame.filter(pl.col("iso3") == "group").select("measure", "baseline", "changed", "delta", "source", "note")
         blocks.append(f"<h4>{esc(label)}: {esc(base_expr)}+{'+'.join(add)} ({wyear})</h4>"

@@ -109,7 +109,7 @@ TRADE_MEASURES = ("shares", "intensity", "intra", "introversion", "group", "conc
 
 
 def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
-    from sco_observatory import scenarios
+    from sco_observatory import whatif as whatif_engine
     from sco_observatory.metrics import claims as claims_mod
     from sco_observatory.metrics import convergence as conv
     from sco_observatory.metrics import siei as siei_mod
@@ -189,7 +189,7 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
         parse_year_range(str(year))
         added = resolve_group(add).iso3 if add.strip() else []
         removed = resolve_group(remove).iso3 if remove.strip() else []
-        frame = scenarios.whatif(store(), resolve_group(base).iso3, added, removed, year, nearest=2)
+        frame = whatif_engine.whatif(store(), resolve_group(base).iso3, added, removed, year, nearest=2)
         return table_payload(frame, base=base, add=added, remove=removed, year=year)
 
     @app.get("/api/claims", tags=["metrics"])
