@@ -68,11 +68,9 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     @app.get("/api/indicators", tags=["data"])
     def indicators() -> dict:
         """Indicator codes in the store with their sources and year spans."""
-        frame = store().con.sql(
-            """SELECT code, source_id AS source, min(year) AS first_year, max(year) AS last_year,
-                      count(DISTINCT iso3) AS countries FROM indicator GROUP BY code, source_id ORDER BY code, source"""
-        ).pl()
-        return table_payload(frame)
+        from sco_observatory.store.queries import indicator_spans
+
+        return table_payload(indicator_spans(store()))
 
     @app.get("/api/data/{code}", tags=["data"])
     def data(code: str, countries: Optional[str] = Query(None, description=GROUP_HELP),
