@@ -28,14 +28,20 @@ PROGRAM = ("import sco_observatory as sco; print(sco.__file__); print(sco.__vers
 pytestmark = pytest.mark.slow
 
 
-def _build_wheel(source: Path, out: Path) -> Path:
+def _build_wheel(source: Path, out: Path, env: dict[str, str] | None = None) -> Path:
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(out), str(source)],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, env=_env(env))
     assert done.returncode == 0, done.stderr[-3000:]
     wheels = list(out.glob("sco_observatory-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
+
+
+def _env(extra: dict[str, str] | None) -> dict[str, str]:
+    """This process's environment without any version override of its own, plus `extra`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SETUPTOOLS_SCM_PRETEND_VERSION")}
+    return {**base, **(extra or {})}
 
 
 def _metadata(wheel: Path) -> email.message.Message:
@@ -44,12 +50,40 @@ def _metadata(wheel: Path) -> email.message.Message:
         return email.message_from_bytes(zf.read(name))
 
 
+def _copy_tree(target: Path) -> Path:
+    """What a build reads, copied without git metadata and without build leftovers (so a module deleted
+    from src/ cannot survive in a stale build/ folder of the checkout)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "_version.py", "*.pyc")
+    shutil.copytree(ROOT / "src", target / "src", ignore=ignore)
+    for name in ("pyproject.toml", "LICENSE", "docs/pypi.md"):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target / name)
+    return target
+
+
+def _checkout_version() -> str:
+    """The version setuptools-scm computes from the checkout's git metadata (nothing is written)."""
+    done = subprocess.run([sys.executable, "-m", "setuptools_scm"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    return _build_wheel(ROOT, tmp_path_factory.mktemp("wheel"))
+def checkout_version() -> str:
+    version = _checkout_version()
+    assert version != FALLBACK_VERSION  # the checkout (CI's fresh clone too) has git metadata
+    return version
 
 
-def test_the_wheel_carries_the_package_data_and_honest_metadata(wheel):
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory, checkout_version) -> Path:
+    """The wheel of the checkout: its files, and the version its git metadata gives."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = _copy_tree(tmp / "source")
+    return _build_wheel(source, tmp / "out", {"SETUPTOOLS_SCM_PRETEND_VERSION": checkout_version})
+
+
+def test_the_wheel_carries_the_package_data_and_honest_metadata(wheel, checkout_version):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
     for needed in ("sco_observatory/py.typed", "sco_observatory/data/snapshot/manifest.json",
@@ -58,7 +92,7 @@ def test_the_wheel_carries_the_package_data_and_honest_metadata(wheel):
     assert any(n.startswith("sco_observatory/data/snapshot/") and n.endswith(".parquet") for n in names)
     assert not any(n.startswith("tests/") for n in names)
     meta = _metadata(wheel)
-    assert meta["Name"] == "sco-observatory" and meta["Version"] != FALLBACK_VERSION  # the checkout has git
+    assert meta["Name"] == "sco-observatory" and meta["Version"] == checkout_version
     assert meta["License-Expression"] == "MIT"
     requires = " ".join(meta.get_all("Requires-Dist"))
     for dep in ("duckdb", "polars", "numpy", "pyarrow", "deltalake", "sqlglot"):
@@ -93,13 +127,21 @@ def test_the_wheel_installs_in_a_fresh_venv_and_answers(wheel, tmp_path):
 
 
 def test_a_tree_without_git_metadata_builds_with_the_fallback_version(tmp_path):
-    source = tmp_path / "source"
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "_version.py", "*.pyc")
-    shutil.copytree(ROOT / "src", source / "src", ignore=ignore)
-    for name in ("pyproject.toml", "LICENSE", "docs/pypi.md"):
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, source / name)
-    wheel = _build_wheel(source, tmp_path / "out")
+    wheel = _build_wheel(_copy_tree(tmp_path / "source"), tmp_path / "out", None)
     assert _metadata(wheel)["Version"] == FALLBACK_VERSION
     with zipfile.ZipFile(wheel) as zf:
         assert FALLBACK_VERSION in zf.read("sco_observatory/_version.py").decode()
+
+
+def test_an_sdist_keeps_its_version_and_builds_a_wheel_without_git(tmp_path, checkout_version):
+    source = _copy_tree(tmp_path / "source")
+    build = ("import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))")
+    done = subprocess.run([sys.executable, "-c", build, str(tmp_path / "sdist")], capture_output=True, text=True,
+                          cwd=source, timeout=600, env=_env({"SETUPTOOLS_SCM_PRETEND_VERSION": checkout_version}))
+    assert done.returncode == 0, done.stderr[-3000:]
+    sdist = tmp_path / "sdist" / done.stdout.strip().splitlines()[-1]
+    shutil.unpack_archive(sdist, tmp_path / "unpacked")
+    (unpacked,) = (tmp_path / "unpacked").iterdir()
+    assert (unpacked / "src" / "sco_observatory" / "data" / "snapshot" / "manifest.json").is_file()
+    wheel = _build_wheel(unpacked, tmp_path / "out", None)  # from PKG-INFO: no git there
+    assert _metadata(wheel)["Version"] == checkout_version

@@ -8,7 +8,7 @@ Where the number comes from, first found wins:
 
 1. ``_version.py``, written by setuptools-scm when a wheel, an sdist or an editable install is built:
    the nearest ``vX.Y.Z`` git tag, or ``X.Y.devN+gHASH`` between tags (untagged history gives
-   ``0.1.devN+gHASH``);
+   ``0.0.1.devN+unknown.gHASH``);
 2. the installed distribution's metadata (``importlib.metadata``);
 3. :data:`FALLBACK_VERSION` — a source tree with neither git metadata nor an install (the same
    string ``[tool.setuptools_scm] fallback_version`` gives a build without git).
