@@ -176,3 +176,47 @@ def test_the_detector_finds_cycles_it_should_and_no_others(tmp_path, b_source, e
     assert graph["demo.a"] == {"demo.b"}
     found = cycles(graph)
     assert (found == [{"demo.a", "demo.b"}]) is expect_cycle and (found == []) is (not expect_cycle)
+
+
+# ------------------------------------------------------------------------------------ one-way house
+# The layers above the store ask store.queries, the metrics or the Observatory; they hold no SQL and
+# never touch a connection. (web/views.py still queries the store: the dashboard's own work in progress.)
+RENDER_ONLY = ["cli", "report", "signposts", "kb", "api.py", "whatif.py"]
+
+
+def _connection_uses(path: Path) -> list[int]:
+    """Lines where a module reaches a store's DuckDB connection (`<x>.con`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return sorted(n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "con")
+
+
+def test_presentation_ledger_and_signposts_run_no_sql_of_their_own():
+    paths = [p for item in RENDER_ONLY
+             for p in ((PACKAGE_DIR / item).rglob("*.py") if (PACKAGE_DIR / item).is_dir() else [PACKAGE_DIR / item])]
+    assert len(paths) > 20
+    offenders = {str(p.relative_to(PACKAGE_DIR)): lines for p in paths if (lines := _connection_uses(p))}
+    assert not offenders, f"move these queries into store/queries.py: {offenders}"
+    assert _connection_uses(PACKAGE_DIR / "store" / "queries.py")  # the check sees a real use
+
+
+def test_the_ledger_opens_no_store_and_reads_trade_through_the_callers_function(tmp_path, monkeypatch):
+    import polars as pl
+
+    from sco_observatory.kb import criteria
+
+    monkeypatch.setenv("SCO_OBSERVATORY_HOME", str(tmp_path / "home"))
+    row = criteria.evaluate("IND", as_of="2015-12-31").filter(pl.col("criterion") == "economic_ties").row(0, named=True)
+    assert row["result"] == "unknown" and "no trade data given" in row["evidence"]
+    assert not (tmp_path / "home").exists()  # nothing was opened or created
+    calls = []
+
+    def shares(countries, years, basis):
+        calls.append((countries[0], years, basis))
+        return pl.DataFrame({"iso3": ["IND"], "year": [2015], "trade_share": [0.25], "export_share": [0.2],
+                             "import_share": [0.3], "partners_with_flows": [len(countries) - 1],
+                             "valuation": ["FOB"], "source": ["test:shares"]})
+
+    row = criteria.evaluate("IND", as_of="2015-12-31", trade_shares=shares, basis="mirror").filter(
+        pl.col("criterion") == "economic_ties").row(0, named=True)
+    assert calls == [("IND", (2012, 2015), "mirror")]
+    assert row["result"] == "pass" and row["source"] == "test:shares" and "25.0%" in row["evidence"]
