@@ -220,3 +220,28 @@ def test_the_ledger_opens_no_store_and_reads_trade_through_the_callers_function(
         pl.col("criterion") == "economic_ties").row(0, named=True)
     assert calls == [("IND", (2012, 2015), "mirror")]
     assert row["result"] == "pass" and row["source"] == "test:shares" and "25.0%" in row["evidence"]
+
+
+def test_con_per_year_moved_out_of_the_report_equals_the_per_year_loop_it_replaced():
+    """metrics.power.concentration_by_year (one grouped expression) gives, year by year, what the report's
+    loop of power.concentration calls gave — with a missing share and a one-country year."""
+    import math
+
+    import polars as pl
+
+    from sco_observatory.metrics import power
+
+    frame = pl.DataFrame({
+        "iso3": ["CHN", "RUS", "KAZ", "CHN", "RUS", "KAZ", "CHN", "RUS"],
+        "year": [2000, 2000, 2000, 2001, 2001, 2001, 2002, 2002],
+        "share": [0.6, 0.3, 0.1, 0.5, None, 0.5, 1.0, None],
+    })
+    got = power.concentration_by_year(frame)
+    for year, con in zip(got["year"].to_list(), got["con"].to_list()):
+        sub = frame.filter(pl.col("year") == year).with_columns(pl.lit("X").alias("code"), pl.col("share").alias("value"),
+                                                                pl.lit("s").alias("source"))
+        want = power.concentration(sub)["con"][0]
+        assert (con is None and want is None) or math.isclose(con, want, rel_tol=1e-12), year
+    # hand-checked: 2000 HHI = .36+.09+.01 = .46, CON = sqrt((.46 − 1/3)/(2/3)) = 0.4359; 2001 two equal: 0
+    assert math.isclose(got["con"][0], math.sqrt((0.46 - 1 / 3) / (2 / 3)))
+    assert got["con"].to_list()[1:] == [0.0, None]
