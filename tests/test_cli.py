@@ -91,4 +91,4 @@ def test_every_command_help_has_an_example(capsys):
 
 def test_module_entry_point():
     done = subprocess.run([sys.executable, "-m", "sco_observatory", "--version"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0
+    assert done.returncode == 0 and done.stdout.strip() == f"sco-observatory {__version__}"

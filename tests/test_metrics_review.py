@@ -375,7 +375,7 @@ def test_whatif_compares_both_sides_on_one_source(real):
     """Bug: baseline and changed group each picked their own source. Adding UZB in 2010 switched the
     changed side from SIPRI (no UZB) to the report's IISS table, so KGZ's 'delta' (0.0011 -> 0.0002)
     was a change of source, while the source column still said sipri."""
-    from sco_observatory.scenarios import whatif
+    from sco_observatory.whatif import whatif
 
     s, _ = real
     w = whatif(s, ["CHN", "RUS", "KAZ", "KGZ", "TJK"], add=["UZB"], year=2010, indicators=["defence"],

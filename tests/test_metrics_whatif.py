@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from sco_observatory.errors import GroupExpressionError
-from sco_observatory.scenarios import changed_group, whatif
+from sco_observatory.whatif import changed_group, whatif
 
 MEMBERS = ["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"]
 

@@ -45,7 +45,12 @@ def test_readme_example_runs(line, data_home, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("SCO_OBSERVATORY_HOME", str(data_home))
     monkeypatch.chdir(tmp_path)  # `sco report -o sco-report.html` writes here
     rc = main(shlex.split(line)[1:])
-    assert rc == 0, capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    if " -o " in f" {line} ":
+        assert (tmp_path / shlex.split(line)[shlex.split(line).index("-o") + 1]).stat().st_size > 10_000
+    else:
+        assert len(out.strip().splitlines()) >= 2, f"{line!r} printed no answer"  # a header and a row at least
 
 
 def test_readme_python_session_runs(data_home, monkeypatch):

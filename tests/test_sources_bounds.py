@@ -231,3 +231,4 @@ def test_deflate_answers_are_read(loopback, capsys):
     loopback.fault(WB_ROUTE, Reply(200, zlib.compress(_wb_page(1, 1).encode()), headers={"Content-Encoding": "deflate"}))
     code, _, err = sco(capsys, *WB_ARGS)
     assert code == 0, err
+    assert query("SELECT value FROM indicator WHERE source_id LIKE 'worldbank:%'") == [(1.0,)]  # the deflated page's value

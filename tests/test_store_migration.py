@@ -9,7 +9,7 @@ import pytest
 
 from sco_observatory import config
 from sco_observatory.ingest import import_file
-from sco_observatory.ingest.embedded import seed_embedded
+from sco_observatory.store.embedded import seed_embedded
 from sco_observatory.store import Store, open_store
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS
 

@@ -8,8 +8,7 @@ In a notebook::
     obs.siei("trade", "CA5+RUS", years="2010-2020")
 """
 
-__version__ = "0.1.0"
-
-from sco_observatory.api import Convergence, Observatory, Scenarios, open  # noqa: E402
+from sco_observatory.api import Convergence, Observatory, Scenarios, open
+from sco_observatory.version import __version__
 
 __all__ = ["Convergence", "Observatory", "Scenarios", "__version__", "open"]

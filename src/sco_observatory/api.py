@@ -13,10 +13,11 @@ and ``.to_arrow()`` are one call away. Results in two parts (σ and β; signpost
 summary) come back as named tuples, not glued together. Formulas: docs/methods.md, cited by section
 ("METHODS §4.2").
 
->>> import sco_observatory as sco
->>> with sco.open() as obs:
-...     obs.members("CA5")["iso3"].to_list()
-['KAZ', 'KGZ', 'TJK', 'TKM', 'UZB']
+Examples:
+    >>> import sco_observatory as sco
+    >>> with sco.open() as obs:
+    ...     obs.members("CA5")["iso3"].to_list()
+    ['KAZ', 'KGZ', 'TJK', 'TKM', 'UZB']
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ class Scenarios(NamedTuple):
 def countries(expression: Countries) -> list[str]:
     """ISO3 codes of one group expression, or of several joined (order kept, no repeats).
 
-    >>> countries("CA5+RUS")
-    ['KAZ', 'KGZ', 'TJK', 'TKM', 'UZB', 'RUS']
+    Examples:
+        >>> countries("CA5+RUS")
+        ['KAZ', 'KGZ', 'TJK', 'TKM', 'UZB', 'RUS']
     """
     items = [expression] if isinstance(expression, str) else list(expression)
     if len(items) > MAX_LIST_ITEMS:
@@ -86,8 +88,9 @@ def countries(expression: Countries) -> list[str]:
 def year_span(years: Years) -> tuple[int, int]:
     """The (first, last) span covering a year selection (the metric functions compute over a span).
 
-    >>> year_span("2010-2020:5")
-    (2010, 2020)
+    Examples:
+        >>> year_span("2010-2020:5")
+        (2010, 2020)
     """
     chosen = parse_years(years)
     if not chosen:
@@ -209,8 +212,9 @@ class Observatory:
         Rule: an organisation's members with the status they held on the date (`@YYYY` = 31 December;
         no date = today), from the sourced ledger (docs/kb.md); `+` adds, `-` removes, `,` lists.
 
-        >>> open().members("SCO@2012")["iso3"].to_list()
-        ['CHN', 'KAZ', 'KGZ', 'RUS', 'TJK', 'UZB']
+        Examples:
+            >>> open().members("SCO@2012")["iso3"].to_list()
+            ['CHN', 'KAZ', 'KGZ', 'RUS', 'TJK', 'UZB']
         """
         from sco_observatory.groups import group_frame
 
@@ -221,8 +225,9 @@ class Observatory:
 
         Rule: formal statuses, de facto states and sub-body statuses, told apart by `kind` (docs/kb.md).
 
-        >>> "SCO" in open().history("Uzbekistan")["org"].to_list()
-        True
+        Examples:
+            >>> "SCO" in open().history("Uzbekistan")["org"].to_list()
+            True
         """
         from sco_observatory import kb
 
@@ -235,8 +240,9 @@ class Observatory:
 
         Rule: a cell is the status the ledger records on that day (docs/kb.md).
 
-        >>> open().overlap("2014-12-31", countries="CA5").height
-        5
+        Examples:
+            >>> open().overlap("2014-12-31", countries="CA5").height
+            5
         """
         from sco_observatory import kb
 
@@ -252,8 +258,9 @@ class Observatory:
         Rule: location (UN M49), partner status (ledger), trade share with the members ≥ `threshold`
         (METHODS §4.1 intra-group share; unknown without data), UN sanctions, interstate conflicts.
 
-        >>> open().criteria("IRN", as_of="2012-12-31").columns
-        ['criterion', 'result', 'evidence', 'source']
+        Examples:
+            >>> open().criteria("IRN", as_of="2012-12-31").columns
+            ['criterion', 'result', 'evidence', 'source']
         """
         from sco_observatory import kb
 
@@ -265,8 +272,12 @@ class Observatory:
     def orgs(self) -> pl.DataFrame:
         """The organisations in the knowledge base, with founding and dissolution dates and successors.
 
-        >>> "SCO" in open().orgs()["id"].to_list()
-        True
+        Rule: one row per organisation of the ledger's ``organisations.yaml``, each date and successor
+        with its source (docs/kb.md, "Organisations").
+
+        Examples:
+            >>> "SCO" in open().orgs()["id"].to_list()
+            True
         """
         from sco_observatory import kb
 
@@ -275,8 +286,14 @@ class Observatory:
     def timeline(self, org: str) -> pl.DataFrame:
         """All status changes of an organisation in date order (joined, upgraded, suspended, left).
 
-        >>> open().timeline("SCO").height > 10
-        True
+        Rule: an event is the start or end of a status in the ledger (docs/kb.md, "The as-of rule"):
+        a start is "joined" or "became", an end with a later status "left" or "suspended".
+
+        Examples:
+            >>> open().timeline("SCO").filter(pl.col("iso3") == "IND")["date"].to_list()[:1]
+            ['2005-07-05']
+            >>> open().timeline("SCO").height > 10
+            True
         """
         from sco_observatory import kb
 
@@ -285,8 +302,11 @@ class Observatory:
     def bodies(self) -> pl.DataFrame:
         """SCO bodies with seats and dates (RATS in Bishkek, then Tashkent), from the sourced ledger.
 
-        >>> open().bodies().height > 0
-        True
+        Rule: each body, seat and date as the founding document states it (``bodies.yaml``, docs/kb.md).
+
+        Examples:
+            >>> open().bodies().height > 0
+            True
         """
         from sco_observatory import kb
 
@@ -295,8 +315,12 @@ class Observatory:
     def documents(self) -> pl.DataFrame:
         """Basic SCO documents (charter, conventions, declarations) with dates, from the sourced ledger.
 
-        >>> open().documents().height > 0
-        True
+        Rule: signature and entry-into-force dates as the depositary or the text gives them
+        (``documents.yaml``, docs/kb.md).
+
+        Examples:
+            >>> open().documents().height > 0
+            True
         """
         from sco_observatory import kb
 
@@ -305,8 +329,11 @@ class Observatory:
     def projects(self) -> pl.DataFrame:
         """Pipelines, railways, roads, corridors, power links and bases, with participants and dates.
 
-        >>> open().projects().height > 0
-        True
+        Rule: capacity only where a source states it, never estimated (``projects.yaml``, docs/kb.md).
+
+        Examples:
+            >>> open().projects().height > 0
+            True
         """
         from sco_observatory import kb
 
@@ -315,8 +342,12 @@ class Observatory:
     def sources(self) -> pl.DataFrame:
         """The sources the knowledge base cites (the store's own sources: :meth:`data`).
 
-        >>> open().sources().height > 0
-        True
+        Rule: every ledger fact names one of these ids; each has a title, publisher, date and URL
+        (``sources.yaml``, docs/kb.md).
+
+        Examples:
+            >>> open().sources().height > 0
+            True
         """
         from sco_observatory import kb
 
@@ -325,8 +356,12 @@ class Observatory:
     def graph(self, as_of: str | dt.date | None = None) -> dict[str, Any]:
         """Membership network on a date: countries and organisations as nodes, statuses as edges (JSON-ready).
 
-        >>> {"nodes", "edges"} <= set(open().graph("2012-12-31"))
-        True
+        Rule: an edge country → organisation for each status held on the date (the as-of rule of
+        docs/kb.md), labelled with the status and its source.
+
+        Examples:
+            >>> {"nodes", "edges"} <= set(open().graph("2012-12-31"))
+            True
         """
         from sco_observatory import kb
 
@@ -341,9 +376,10 @@ class Observatory:
         as columns `group_hhi`, `group_con`. `indicator="cinc"` recomputes COW NMC CINC within the
         group (METHODS §5.1, to 2016); `"cinc-proxy"` is the documented post-2016 proxy.
 
-        >>> frame = open().power("SCO@2012", "defence", 2012)
-        >>> round(frame["share"].sum(), 6)
-        1.0
+        Examples:
+            >>> frame = open().power("SCO@2012", "defence", 2012)
+            >>> round(frame["share"].sum(), 6)
+            1.0
         """
         from sco_observatory.metrics import power
 
@@ -359,13 +395,15 @@ class Observatory:
 
     def ratio(self, a: str, b: str, indicator: str = "defence", year: int = 2012,
               source: str | None = None) -> pl.DataFrame:
-        """The ratio value_A / value_B of one indicator in one year, from one source.
+        """The ratio of one indicator between two countries in one year, from one source.
 
-        The report's "China outspends Kyrgyzstan 966 times" is on its IISS table (by default the source
+        Formula: ratio = value_A / value_B, both values from the same source and year (METHODS §5,
+        arithmetic; a ratio across two sources is refused). The report's "China outspends Kyrgyzstan 966 times" is on its IISS table (by default the source
         covering the most countries is used, e.g. the World Bank's series of the open-data snapshot):
 
-        >>> round(open().ratio("CHN", "KGZ", "defence", 2012, source="embedded:iiss-mb2013")["value"][0])
-        966
+        Examples:
+            >>> round(open().ratio("CHN", "KGZ", "defence", 2012, source="embedded:iiss-mb2013")["value"][0])
+            966
         """
         from sco_observatory.metrics import power
 
@@ -388,8 +426,10 @@ class Observatory:
         defaults to `best` for partners and `reported` otherwise. An option the measure does not use is
         an error, never ignored.
 
-        >>> open().trade("group", "CA5", 2012).height >= 0
-        True
+        Examples:
+            >>> frame = open().trade("group", "CA5", 2012)
+            >>> sorted(set(frame["measure"]))[:2], frame["basis"].unique().to_list()
+            (['intensity_group', 'intra_share_exports'], ['reported'])
         """
         from sco_observatory.groups import partner_sets
         from sco_observatory.metrics import quality, trade
@@ -443,8 +483,10 @@ class Observatory:
         migration, agriculture, convergence, energy, education, investment as in METHODS §1.4.
         `hypotheses=True` (trade) runs the METHODS §1.3 test (H1–H3) for the first year.
 
-        >>> open().siei("trade", "CA5+RUS", years="2010-2012").height >= 0
-        True
+        Examples:
+            >>> pairs = open().siei("trade", "CA5+RUS", years="2010-2012")
+            >>> pairs.filter((pl.col("iso3_a") == "KAZ") & (pl.col("iso3_b") == "RUS"))["year"].to_list()
+            [2010, 2011, 2012]
         """
         from sco_observatory.metrics import siei
 
@@ -462,8 +504,10 @@ class Observatory:
         score = (x − min) / (max − min) per component, then the mean (ARII 2016 method, METHODS §3.3);
         scores are relative to this panel (these countries and years).
 
-        >>> open().composite("CA5+RUS", "2010-2012").height >= 0
-        True
+        Examples:
+            >>> frame = open().composite("CA5+RUS", "2010-2012")
+            >>> frame["composite"].drop_nulls().is_between(0, 1).all(), sorted(set(frame["year"]))
+            (True, [2010, 2011, 2012])
         """
         from sco_observatory.metrics.composite import siei_composite
 
@@ -484,9 +528,10 @@ class Observatory:
         constant-price and current-US$ GDP per capita the store holds. `measure="both"` returns a
         :class:`Convergence` pair; `sigma`, `beta` or `art63` (EAEU Treaty Art. 63, last year) one frame.
 
-        >>> result = open().convergence("CA5", start=2000, end=2012)
-        >>> type(result).__name__, result.sigma.height > 0
-        ('Convergence', True)
+        Examples:
+            >>> result = open().convergence("CA5", start=2000, end=2012)
+            >>> type(result).__name__, result.sigma.height > 0
+            ('Convergence', True)
         """
         from sco_observatory.metrics import convergence
 
@@ -523,11 +568,12 @@ class Observatory:
 
         Same formulas as :meth:`power` (METHODS §4.6, §5.3) on both groups; delta = changed − baseline.
 
-        >>> open().whatif("SCO@2012", add="IND+PAK", year=2012).height > 0
-        True
+        Examples:
+            >>> open().whatif("SCO@2012", add="IND+PAK", year=2012).height > 0
+            True
         """
         from sco_observatory.metrics import DEFAULT_POWER_INDICATORS
-        from sco_observatory.scenarios import whatif
+        from sco_observatory.whatif import whatif
 
         return whatif(self.store, countries(base), countries(add) if add else [], countries(remove) if remove else [],
                       year, indicators=list(indicators) if indicators else DEFAULT_POWER_INDICATORS, nearest=nearest)
@@ -537,8 +583,9 @@ class Observatory:
 
         Rule: each claim's number recomputed from the store with the formula it states (docs/metrics.md).
 
-        >>> set(open().claims()["verdict"]) <= {"agree", "disagree", "cannot-check"}
-        True
+        Examples:
+            >>> set(open().claims()["verdict"]) <= {"agree", "disagree", "cannot-check"}
+            True
         """
         from sco_observatory.metrics import claims
 
@@ -552,9 +599,10 @@ class Observatory:
         Rule: a signpost points to its scenario when its value crosses its stated reference
         (docs/signposts.md); missing data is "not evaluable", never evidence.
 
-        >>> result = open().scenarios(2012, 2014)
-        >>> sorted(set(result.signposts["year"]))
-        [2012, 2013, 2014]
+        Examples:
+            >>> result = open().scenarios(2012, 2014)
+            >>> sorted(set(result.signposts["year"]))
+            [2012, 2013, 2014]
         """
         from sco_observatory.dates import parse_year_range
         from sco_observatory.signposts import evaluate, load_scenarios, summary
@@ -576,9 +624,10 @@ class Observatory:
 
         Each section states its formula and cites its sources (docs/methods.md; ledger: docs/kb.md).
 
-        >>> import tempfile, pathlib
-        >>> open().report(pathlib.Path(tempfile.mkdtemp()) / "sco.html", as_of="2012").name
-        'sco.html'
+        Examples:
+            >>> import tempfile, pathlib
+            >>> open().report(pathlib.Path(tempfile.mkdtemp()) / "sco.html", as_of="2012").name
+            'sco.html'
         """
         from sco_observatory.report import build_report
         from sco_observatory.safe_output import check_target
@@ -595,14 +644,18 @@ class Observatory:
         Columns: file, source_id, summary, seconds. Formats: docs/formats.md. `progress(stage,
         fraction)` is called while each file is read.
 
-        >>> import json, tempfile, pathlib
-        >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (folder / "mine.csv").write_text("iso3,year,code,value,unit\\nKAZ,2012,MY.INDEX,1.5,index\\n")
-        >>> _ = (folder / "mine.source.json").write_text(json.dumps({"title": "My numbers", "id": "user:mine",
-        ...     "publisher": "me", "url": "https://example.org/"}))
-        >>> with open(folder) as obs:
-        ...     obs.import_file(folder / "mine.csv")["source_id"].to_list()
-        ['user:mine']
+        Rule: a file is validated whole before anything is written; the same file again (same sha256) is
+        "unchanged", a new version of a source replaces its rows (docs/reliability.md).
+
+        Examples:
+            >>> import json, tempfile, pathlib
+            >>> folder = pathlib.Path(tempfile.mkdtemp())
+            >>> _ = (folder / "mine.csv").write_text("iso3,year,code,value,unit\\nKAZ,2012,MY.INDEX,1.5,index\\n")
+            >>> _ = (folder / "mine.source.json").write_text(json.dumps({"title": "My numbers", "id": "user:mine",
+            ...     "publisher": "me", "url": "https://example.org/"}))
+            >>> with open(folder) as obs:
+            ...     obs.import_file(folder / "mine.csv")["source_id"].to_list()
+            ['user:mine']
         """
         from sco_observatory.ingest import import_file
 
@@ -625,6 +678,14 @@ class Observatory:
         `countries` are the countries (worldbank) or the reporters (comtrade, imf); `partners` a group
         expression where WLD means the World; `max_age` days a cached answer stays fresh. The store
         is opened only once every answer is in (not held during the downloads).
+
+        Rule: each request is answered from the cache while fresh, else fetched with retries that honour
+        Retry-After; `offline=True` reads the cache only and says what it lacks (docs/sources.md).
+
+        Examples:
+            >>> open().fetch("worldbank", "KAZ", 2012, indicators="SP.POP.TOTL", offline=True)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            sco_observatory.sources.http.OfflineMissing: --offline: 1 of 1 World Bank API responses are not in the cache: https://api.worldbank.org/v2/country/KAZ/indicator/SP.POP.TOTL?...
         """
         from sco_observatory.sources import comtrade, imf, worldbank
         from sco_observatory.sources.http import DAY, HttpSettings, Progress
@@ -669,8 +730,14 @@ class Observatory:
         vintage, licence, URL and origin — snapshot, embedded or import); with it: the indicator's
         values with sources.
 
-        >>> "origin" in open().data().columns
-        True
+        Rule: values as the source published them (no fill, no interpolation); with several sources of
+        one code, every source's rows, each named (docs/data.md).
+
+        Examples:
+            >>> open().data("MS.MIL.XPND.CD", "KGZ", 2012, source="embedded:iiss-mb2013")["value"].to_list()
+            [106000000.0]
+            >>> "origin" in open().data().columns
+            True
         """
         from sco_observatory.snapshot import origin_columns
         from sco_observatory.store.queries import catalog, indicator_values
@@ -688,7 +755,8 @@ def open(home: str | Path | None = None, *, read_only: bool = False, engine: str
     platform's data directory); `read_only` never writes; `engine` picks the query engine of the
     metrics, "duckdb" (default) or "spark" (for the whole process, as `sco --engine` does).
 
-    >>> open(read_only=True).read_only
-    True
+    Examples:
+        >>> open(read_only=True).read_only
+        True
     """
     return Observatory(home, read_only=read_only, engine=engine)

@@ -32,7 +32,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from typing import Any, Callable, Sequence
 
 import polars as pl
 
@@ -46,19 +47,25 @@ from sco_observatory.errors import (
 from sco_observatory.kb.model import Ledger, code_name, load_ledger, parse_user_date
 from sco_observatory.kb.queries import STATUS_LABEL, members_as_of, organisation, resolve_country
 
-__all__ = ["evaluate", "BadThresholdError", "DEFAULT_THRESHOLD", "EURASIA", "COLUMNS"]
+__all__ = ["evaluate", "BadThresholdError", "DEFAULT_THRESHOLD", "EURASIA", "COLUMNS", "TradeShares"]
 
 DEFAULT_THRESHOLD = 0.10
 """Default minimum share of the candidate's goods trade that is with the members (see docs/kb.md)."""
 DEFAULT_TRADE_LAG = 3
 EURASIA = ("Asia", "Europe")
 COLUMNS = ("criterion", "result", "evidence", "source")
-BASES = ("reported", "mirror", "best")
 _BASIS_TEXT = {
     "reported": "exporter-reported flows (X_cj as reported by the candidate, X_jc as reported by each member)",
     "mirror": "importer-reported (mirror) flows",
     "best": "exporter-reported flows, mirror flows where the exporter does not report",
 }
+
+
+TradeShares = Callable[[Sequence[str], tuple[int, int], str], pl.DataFrame]
+"""`(countries, (first, last), basis) -> frame` of :func:`sco_observatory.metrics.trade.group_shares`
+(columns iso3, year, trade_share, export_share, import_share, partners_with_flows, valuation, source):
+the candidate's goods-trade share with the other countries. The caller supplies it, so the ledger
+package never opens a store or runs a metric itself."""
 
 
 class BadThresholdError(ObservatoryError):
@@ -129,32 +136,25 @@ def _reference_year(day: dt.date) -> int:
     return day.year if (day.month, day.day) == (12, 31) else day.year - 1
 
 
-def _economic_ties(org_id: str, iso3: str, name: str, day: dt.date, store, threshold: float, basis: str,
-                   trade_lag: int, members: list[str]) -> dict:
+def _economic_ties(org_id: str, iso3: str, name: str, day: dt.date, trade_shares: TradeShares | None,
+                   threshold: float, basis: str, trade_lag: int, members: list[str]) -> dict:
     partners = [m for m in members if m != iso3]
     year = _reference_year(day)
     years = (year - trade_lag, year)
     span = f"{year}" if trade_lag == 0 else f"{years[0]}-{years[1]}"
     if len(partners) < 1:
         return _row("economic_ties", "unknown", f"{org_id} has no members other than {iso3} on {day.isoformat()}", None)
-    from sco_observatory.metrics.trade import group_shares
-
-    own_store = store is None
+    if trade_shares is None:
+        return _row("economic_ties", "unknown",
+                    "no trade data given (the ledger holds none): evaluate with a store, "
+                    "e.g. sco_observatory.open().criteria(country) or `sco criteria COUNTRY`", None)
     try:
-        if own_store:
-            from sco_observatory.store import open_store
-
-            store = open_store(read_only=True)
-        try:
-            frame = group_shares(store, [iso3, *partners], years, basis, partial=True)  # present flows: a lower bound
-        except DataMissingError as exc:
-            return _row("economic_ties", "unknown",
-                        f"no trade data in the store for {span}: {exc.message} ({exc.hint})", None)
+        frame = trade_shares([iso3, *partners], years, basis)
+    except DataMissingError as exc:
+        return _row("economic_ties", "unknown",
+                    f"no trade data in the store for {span}: {exc.message} ({exc.hint})", None)
     except StoreError as exc:
         return _row("economic_ties", "unknown", f"the store cannot be read: {exc.message}", None)
-    finally:
-        if own_store and store is not None:
-            store.close()
     mine = (frame.filter((pl.col("iso3") == iso3) & pl.col("trade_share").is_not_null())
             .sort("year", descending=True))
     if mine.height == 0:
@@ -246,6 +246,7 @@ def evaluate(
     as_of: dt.date | str | None = None,
     *,
     store=None,
+    trade_shares: TradeShares | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     basis: str = "reported",
     conflict_window: int = 0,
@@ -256,7 +257,11 @@ def evaluate(
 
     One row per criterion in ``criteria.yaml`` order, columns ``criterion, result, evidence, source``
     (``result`` in pass / fail / unknown; ``source`` a ledger source id or the store's trade source).
-    `store` is an open :class:`~sco_observatory.store.Store` (default: the user's store, read-only);
+    The economic-ties criterion reads trade through `trade_shares` (see :data:`TradeShares`); `store`,
+    an open :class:`~sco_observatory.store.Store`, is shorthand for
+    ``trade_shares=partial(metrics.trade.group_shares, store, partial=True)`` (present flows: a lower
+    bound of the share). With neither, that criterion is ``unknown`` (this function opens no store:
+    :meth:`sco_observatory.Observatory.criteria` passes the observatory's);
     `threshold` the minimum trade share with the members (0-1); `basis` the flow basis of
     :mod:`sco_observatory.metrics.trade`; `conflict_window` years before the date that also count;
     `trade_lag` how many years before the reference year may stand in for a missing one.
@@ -275,11 +280,18 @@ def evaluate(
         raise KnowledgeBaseError(f"the knowledge base holds no admission criteria for {o.id}",
                                  "criteria exist for: " + ", ".join(have))
     threshold = _check_threshold(threshold)
+    from sco_observatory.metrics.trade import BASES  # the one definition of the flow bases
+
     if basis not in BASES:
-        raise BadThresholdError(f"unknown flow basis '{basis}'", "use reported, mirror or best")
+        raise BadThresholdError(f"unknown flow basis '{basis}'", "use " + ", ".join(BASES))
     if int(conflict_window) < 0 or int(trade_lag) < 0:
         raise BadDateError("windows cannot be negative", "give a number of years >= 0")
 
+    shares = trade_shares
+    if shares is None and store is not None:
+        from sco_observatory.metrics.trade import group_shares
+
+        shares = functools.partial(group_shares, store, partial=True)
     rows = []
     for c in wanted:
         if c.id == "eurasia":
@@ -287,7 +299,7 @@ def evaluate(
         elif c.id == "partner_status":
             rows.append(_partner_status(lg, o.id, iso3, name, day))
         elif c.id == "economic_ties":
-            rows.append(_economic_ties(o.id, iso3, name, day, store, threshold, basis, int(trade_lag), members))
+            rows.append(_economic_ties(o.id, iso3, name, day, shares, threshold, basis, int(trade_lag), members))
         elif c.id == "no_un_sanctions":
             rows.append(_sanctions(lg, o.id, iso3, name, day))
         elif c.id == "no_interstate_conflict":

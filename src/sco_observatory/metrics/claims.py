@@ -94,7 +94,7 @@ def _siei_statement(store, year):
 
 
 def _whatif_delta(store, base, add, indicator, year, stat="con", source=None):
-    from sco_observatory.scenarios import whatif
+    from sco_observatory.whatif import whatif
 
     w = whatif(store, base, add=add, year=year, indicators=[indicator], integration=False, source=source)
     row = w.filter(pl.col("measure") == f"{indicator} {stat}")

@@ -9,42 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Callable
 
 import jinja2
 
-from sco_observatory import __version__
 from sco_observatory.dates import parse_as_of
-from sco_observatory.groups import Group, resolve_group
-from sco_observatory.report.footnotes import Footnotes
+from sco_observatory.groups import resolve_group
+from sco_observatory.report.context import Context, Section
 from sco_observatory.store import Store, open_store
+from sco_observatory.version import __version__
 
-
-@dataclass
-class Section:
-    id: str
-    title: str
-    body: str
-    summary: str = ""
-
-
-@dataclass
-class Context:
-    """What every section builder gets: the store, the date, the group and the footnotes."""
-
-    store: Store
-    as_of: dt.date
-    group: Group
-    group_expr: str
-    notes: Footnotes = field(default_factory=Footnotes)
-    chart_count: int = 0
-
-    def chart_id(self, stem: str) -> str:
-        self.chart_count += 1
-        return f"chart-{stem}-{self.chart_count}"
+__all__ = ["Context", "Section", "build_report"]
 
 
 def _register_sources(ctx: Context) -> None:
@@ -71,7 +48,7 @@ def _plotly_js() -> str:
 
 
 def _section_builders() -> list[Callable[[Context], Section]]:
-    from sco_observatory.report import sections
+    from sco_observatory.report import sections  # plotly and the metrics load only when a report is built
 
     return sections.ALL
 

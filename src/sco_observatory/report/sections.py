@@ -12,19 +12,27 @@ import polars as pl
 
 from sco_observatory.countries import name_of
 from sco_observatory.errors import ObservatoryError
+from sco_observatory.groups import ALIASES
+from sco_observatory.kb.model import parse_kb_date
 from sco_observatory.report import charts
-from sco_observatory.report.builder import Context, Section
+from sco_observatory.report.context import Context, Section
 from sco_observatory.report.labels import indicator_label
 from sco_observatory.report.html import esc, fmt_number, note, table
+from sco_observatory.store.queries import latest_indicator_year, latest_trade_year
 
 STATUS_TITLES = {"member": "Members", "observer": "Observers", "dialogue_partner": "Dialogue partners",
                  "partner": "Partners"}
 
 
 def _date(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    return dt.date(int(text), 1, 1) if len(text) == 4 else dt.date.fromisoformat(text)
+    """A ledger date for a chart axis: 'YYYY' is 1 January (the ledger's own reading, kb.model.parse_kb_date)."""
+    parsed = parse_kb_date(text)
+    return parsed.value if parsed is not None else None
+
+
+def _central_asia() -> list[str]:
+    """The five Central Asian republics: the CA5 group alias (groups.ALIASES), its one definition."""
+    return list(ALIASES["CA5"][1])
 
 
 def _source_cell(ctx: Context):
@@ -88,7 +96,7 @@ def architecture(ctx: Context) -> Section:
     from sco_observatory.kb import queries as kb
 
     scope = kb.members_as_of("SCO", ctx.as_of, ["member", "observer", "dialogue_partner", "partner"])["iso3"].to_list()
-    for iso3 in ("KAZ", "KGZ", "TJK", "TKM", "UZB"):
+    for iso3 in _central_asia():
         if iso3 not in scope:
             scope.append(iso3)
     matrix = kb.overlap(ctx.as_of, scope)
@@ -109,7 +117,7 @@ def architecture(ctx: Context) -> Section:
     legend = " ".join(f"{sym} {esc(st.replace('_', ' '))}" for st, sym in labels.items()) + \
         " * de facto state or application beside the status (hover)"
     graph = kb.membership_graph(ctx.as_of)
-    keep = set(ctx.group.iso3) | {"KAZ", "KGZ", "TJK", "TKM", "UZB"}  # the network: the group and Central Asia only
+    keep = set(ctx.group.iso3) | set(_central_asia())  # the network: the group and Central Asia only
     graph = {
         "as_of": graph["as_of"],
         "nodes": [n for n in graph["nodes"] if n["type"] == "organisation" or n["id"] in keep],
@@ -154,17 +162,12 @@ def _formula(ctx: Context, key: str, text: str) -> str:
 
 def _latest_year(ctx: Context, code: str, countries: list[str], ceiling: int) -> int | None:
     """The latest year <= ceiling for which the store holds `code` for most of the countries."""
-    row = ctx.store.con.execute(
-        f"""SELECT year FROM indicator WHERE code = ? AND year <= ? AND iso3 IN ({', '.join('?' * len(countries))})
-            GROUP BY year HAVING count(DISTINCT iso3) * 2 >= ? ORDER BY year DESC LIMIT 1""",
-        [code, ceiling, *countries, len(countries)],
-    ).fetchone()
-    return row[0] if row else None
+    return latest_indicator_year(ctx.store, code, countries, ceiling)
 
 
 def power_balance(ctx: Context) -> Section:
     """Power balance"""
-    from sco_observatory import scenarios
+    from sco_observatory import whatif
     from sco_observatory.kb import queries as kb
     from sco_observatory.metrics import power
     from sco_observatory.store.queries import indicator_values
@@ -231,7 +234,7 @@ def power_balance(ctx: Context) -> Section:
     for base_expr, add, remove, label in cases:
         base = resolve_group(base_expr).iso3
         wyear = _latest_year(ctx, "MS.MIL.XPND.CD", base + add, ctx.as_of.year) or 2012
-        frame = scenarios.whatif(ctx.store, base, add, remove, wyear, indicators=("defence", "gdp", "population"),
+        frame = whatif.whatif(ctx.store, base, add, remove, wyear, indicators=("defence", "gdp", "population"),
                                  nearest=2, integration=False)
         frame = frame.filter(pl.col("iso3") == "group").select("measure", "baseline", "changed", "delta", "source", "note")
         blocks.append(f"<h4>{esc(label)}: {esc(base_expr)}+{'+'.join(add)} ({wyear})</h4>"
@@ -252,15 +255,11 @@ def _cinc_block(ctx: Context) -> str:
         return "<h3>CINC within the group</h3>" + note("No COW NMC data for these countries.",
                                                         "sco import NMC-60-abridged.csv")
     years = sorted(frame["year"].unique().to_list())
-    cons = []
-    for y in years:
-        sub = frame.filter(pl.col("year") == y).select(
-            "iso3", "year", pl.lit("COW.NMC.CINC").alias("code"), pl.col("cinc_group").alias("value"),
-            pl.col("cinc_group").alias("share"), "source")
-        cons.append(power.concentration(sub)["con"][0])
-    series = {iso: [frame.filter((pl.col("year") == y) & (pl.col("iso3") == iso))["cinc_group"].to_list()[0]
-                    if frame.filter((pl.col("year") == y) & (pl.col("iso3") == iso)).height else None for y in years]
-              for iso in frame["iso3"].unique(maintain_order=True).to_list()}
+    con = power.concentration_by_year(frame, "cinc_group")
+    by_year = dict(zip(con["year"].to_list(), con["con"].to_list()))
+    cons = [by_year.get(y) for y in years]  # a year with no share has no CON (a gap in the line)
+    wide = frame.pivot(on="iso3", index="year", values="cinc_group", aggregate_function="first").sort("year")
+    series = {iso: wide[iso].to_list() for iso in frame["iso3"].unique(maintain_order=True).to_list()}
     fig = charts.line_chart(years, {**series, "CON (concentration)": cons},
                             "CINC recomputed within the group, and its concentration (COW NMC v6)", "share of group capabilities")
     latest = frame.filter(pl.col("year") == years[-1]).select("iso3", "year", "cinc_group", "cinc_published", "components", "source")
@@ -277,7 +276,7 @@ def integration(ctx: Context) -> Section:
     from sco_observatory.metrics import siei, trade
 
     parts: list[str] = []
-    ca = [c for c in ("KAZ", "KGZ", "TJK", "TKM", "UZB", "RUS", "CHN")]
+    ca = [*_central_asia(), "RUS", "CHN"]
     group = list(dict.fromkeys(ctx.group.iso3 + [c for c in ca if c not in ctx.group.iso3]))
     try:
         year = _trade_year(ctx, group)
@@ -330,15 +329,8 @@ def integration(ctx: Context) -> Section:
 
 
 def _trade_year(ctx: Context, countries: list[str]) -> int:
-    from sco_observatory.errors import DataMissingError
-
-    row = ctx.store.con.execute(
-        f"""SELECT max(year) FROM trade WHERE year <= ? AND reporter IN ({', '.join('?' * len(countries))})""",
-        [ctx.as_of.year, *countries]).fetchone()
-    if not row or row[0] is None:
-        raise DataMissingError("the store holds no bilateral trade for these countries",
-                               "sco import dots_focus_reporters_1990_2020.csv (IMF DOTS) or sco fetch imf --reporters CA5 --partners SCO --years 1995-2024")
-    return row[0]
+    """The latest year up to the report's date with bilateral trade of `countries` (DataMissingError if none)."""
+    return latest_trade_year(ctx.store, countries, ctx.as_of.year)
 
 
 # ------------------------------------------------------------------------------------ convergence

@@ -27,9 +27,9 @@ Metrics (the calls a scenario file may make; units in `model.Call.unit`):
 | `trade_group`   | a group trade measure (intra-regional share, intensity, introversion) | `metrics.trade.group_indicators` |
 | `siei_trade`    | SIEI-style group trade index `100·Σ_{i≠j} X_ij / Σ_i Y_i` [H]        | `metrics.siei.trade_index` |
 | `sigma`         | σ-convergence: SD of log values across the group (ddof=0)            | `metrics.convergence.sigma` |
-| `migrant_stock` | `Σ_{d in group}` migrant stock born in `origin` living in d          | store table `migration` (UN DESA) |
+| `migrant_stock` | `Σ_{d in group}` migrant stock born in `origin` living in d          | `store.queries.migrant_stocks` (UN DESA) |
 | `ledger_events` | number of status changes of the group's countries in `org` that year | `kb.queries.timeline` |
-| `opium_area`    | Afghanistan's opium poppy area: the sum of the 34 province totals    | store codes `UNODC.POPPY.HA.*` |
+| `opium_area`    | Afghanistan's opium poppy area: the sum of the 34 province totals    | `store.queries.code_prefix_totals` (`UNODC.POPPY.HA.*`) |
 
 A group value is computed only when every member has its value (never a partial sum); otherwise
 the year is `not evaluable` and the reason names the missing members or flows.
@@ -37,7 +37,6 @@ the year is `not evaluable` and the reason names the missing members or flows.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Callable
 
 import polars as pl
@@ -45,6 +44,7 @@ import polars as pl
 from sco_observatory.errors import ObservatoryError
 from sco_observatory.groups import resolve_group
 from sco_observatory.signposts.model import Call, ScenarioSet, Signpost, load_scenarios
+from sco_observatory.store import queries
 
 OPIUM_PROVINCES = 34
 OPIUM_PREFIX = "UNODC.POPPY.HA."
@@ -209,15 +209,8 @@ def _sigma(store, call: Call, years: tuple[int, int]) -> pl.DataFrame:
 def _migrant_stock(store, call: Call, years: tuple[int, int]) -> pl.DataFrame:
     isos = resolve_group(call.group).iso3
     origin = _one(call.origin)
-    src = ""
-    params: list = [origin, years[0], years[1], list(isos)]
-    if call.source:
-        src = "AND (source_id = ? OR source_id LIKE ?)"
-        params += [call.source, call.source.rstrip(":") + ":%"]
-    long = store.con.execute(
-        f"""SELECT destination AS iso3, year::BIGINT AS year, stock AS value, source_id AS source FROM migration
-            WHERE origin = ? AND year BETWEEN ? AND ? AND list_contains(?::VARCHAR[], destination) {src}""", params).pl()
-    held = [r[0] for r in store.con.execute("SELECT DISTINCT year FROM migration ORDER BY 1").fetchall()]
+    long = queries.migrant_stocks(store, origin, isos, years, call.source)
+    held = queries.migration_years(store)
     if not held:
         return _missing_all(years, "the store holds no bilateral migrant stocks (import UN DESA: "
                                    "sco import UN_MigrantStockByOriginAndDestination_2019_clean.csv)")
@@ -275,11 +268,7 @@ def _ledger_events(store, call: Call, years: tuple[int, int]) -> pl.DataFrame:
 
 
 def _opium_area(store, call: Call, years: tuple[int, int]) -> pl.DataFrame:
-    rows = store.con.execute(
-        """SELECT year::BIGINT AS year, sum(value) AS value, count(DISTINCT code) AS n,
-                  string_agg(DISTINCT split_part(source_id, '-part', 1), ',') AS source
-           FROM indicator WHERE iso3 = 'AFG' AND code LIKE ? AND year BETWEEN ? AND ? GROUP BY year""",
-        [OPIUM_PREFIX + "%", years[0], years[1]]).pl()
+    rows = queries.code_prefix_totals(store, "AFG", OPIUM_PREFIX, years)
     if rows.height == 0:
         return _missing_all(years, "UNODC's opium survey is not in the open-data snapshot (its terms allow "
                                    "non-commercial reuse only): import the seven files of opium_afghanistan/ "
@@ -357,11 +346,9 @@ COLUMNS = ["scenario", "signpost", "title", "evidence", "year", "value", "unit",
 
 
 def latest_year(store) -> int:
-    """The latest year any data table of the store holds (capped at the current year)."""
-    row = store.con.execute(
-        """SELECT max(y) FROM (SELECT max(year) AS y FROM indicator WHERE source_id NOT LIKE 'embedded:%'
-                               UNION ALL SELECT max(year) FROM trade UNION ALL SELECT max(year) FROM migration)""").fetchone()
-    return min(row[0] or dt.date.today().year, dt.date.today().year)
+    """The latest year any data table of the store holds (capped at the current year):
+    :func:`sco_observatory.store.queries.latest_data_year`."""
+    return queries.latest_data_year(store)
 
 
 def evaluate(store, scenarios: ScenarioSet | None = None, years: tuple[int, int] | None = None) -> pl.DataFrame:

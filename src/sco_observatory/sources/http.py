@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import httpx
 
-from sco_observatory import __version__
+from sco_observatory.version import __version__
 from sco_observatory.config import home_dir
 from sco_observatory.errors import SourceError
 from sco_observatory.sources.bounded import (

@@ -17,7 +17,6 @@ nothing. `open_memory_store()` is the same interface over plain in-memory DuckDB
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import shutil
 import tempfile
@@ -36,6 +35,7 @@ from sco_observatory.store import lake
 from sco_observatory.store import snapshot_refs
 from sco_observatory.store.catalog import SOURCE_COLUMNS, Catalog, Snapshot, sources_arrow
 from sco_observatory.store.lock import WriterLock
+from sco_observatory.store.provenance import SourceMeta
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
 
 CATALOG_FILE = "catalog.sqlite"
@@ -50,24 +50,6 @@ PINNED_SCHEMA = "pinned"  # in-memory copies of a pinned snapshot's small source
 # never change, so the copy is exact; big sources (a BACI year) stay parquet scans with pruning.
 CACHE_SOURCE_BYTES = 16 * 2**20  # parquet bytes of one source
 CACHE_TABLE_BYTES = 48 * 2**20  # parquet bytes copied per table and connection
-
-
-@dataclass
-class SourceMeta:
-    """Provenance of one imported file, API response set or embedded table."""
-
-    source_id: str
-    title: str
-    publisher: str
-    format: str
-    table_name: str
-    year: int | None = None
-    url: str | None = None
-    licence: str | None = None
-    citation: str | None = None
-    sha256: str | None = None
-    file_name: str | None = None
-    retrieved: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
 
 
 @dataclass
@@ -650,7 +632,7 @@ def _prepare(root: Path, catalog: Catalog, lock: WriterLock, legacy: Path | None
 
                     migrate_legacy(store, legacy)
                 elif seed:
-                    from sco_observatory.ingest.embedded import seed_embedded
+                    from sco_observatory.store.embedded import seed_embedded
 
                     seed_embedded(store)
         finally:
@@ -669,7 +651,7 @@ def open_memory_store(*, seed: bool = True, snapshot: bool = False) -> Store:
     store = Store(_connect(None), None)
     store.migrate()
     if seed:
-        from sco_observatory.ingest.embedded import seed_embedded
+        from sco_observatory.store.embedded import seed_embedded
 
         seed_embedded(store)
     if snapshot:

@@ -9,12 +9,16 @@ held. The old file is then renamed (`<name>.v<version>-migrated`), never deleted
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from sco_observatory.errors import StoreError
-from sco_observatory.store.db import LakeStore, SourceMeta
+from sco_observatory.store.provenance import SourceMeta
 from sco_observatory.store.schema import COLUMNS
+
+if TYPE_CHECKING:  # the store calls in here; importing its engine back would be a cycle
+    from sco_observatory.store.db import LakeStore
 
 LEGACY_MAX_VERSION = 2  # the last schema of the single-file store
 

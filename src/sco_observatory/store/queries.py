@@ -75,3 +75,138 @@ def indicator_values(
                 "`sco data list` shows what is there",
             )
     return frame
+
+
+def _marks(items: Sequence[object]) -> str:
+    """`?, ?, ?` for an IN list (never empty: `NULL` matches nothing)."""
+    return ", ".join("?" for _ in items) or "NULL"
+
+
+def latest_indicator_year(store: Store, code: str, countries: Sequence[str], ceiling: int, *,
+                          quorum: float = 0.5) -> int | None:
+    """The latest year <= `ceiling` in which the store holds `code` for at least `quorum` of `countries`.
+
+    Rule: count the distinct countries with a row per year; keep the years where
+    ``count >= quorum · len(countries)`` (the report's default, 0.5: "most of the group"); take the
+    maximum. None when no year qualifies, so the caller says what is missing.
+
+    Examples:
+        >>> from sco_observatory.store import open_memory_store
+        >>> latest_indicator_year(open_memory_store(), "MS.MIL.XPND.CD", ["CHN", "RUS", "KAZ"], 2020)
+        2012
+    """
+    isos = list(countries)
+    row = store.con.execute(
+        f"""SELECT year FROM indicator WHERE code = ? AND year <= ? AND iso3 IN ({_marks(isos)})
+            GROUP BY year HAVING count(DISTINCT iso3) >= ? ORDER BY year DESC LIMIT 1""",
+        [code.upper(), ceiling, *isos, quorum * len(isos)],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def latest_trade_year(store: Store, reporters: Sequence[str], ceiling: int) -> int:
+    """The latest year <= `ceiling` in which any of `reporters` reports a bilateral flow.
+
+    Raises DataMissingError (with the import that fills the gap) when the store holds none.
+
+    Examples:
+        >>> from sco_observatory.store import open_memory_store
+        >>> latest_trade_year(open_memory_store(), ["KAZ"], 2020)
+        Traceback (most recent call last):
+        ...
+        sco_observatory.errors.DataMissingError: the store holds no bilateral trade for these countries
+    """
+    isos = list(reporters)
+    row = store.con.execute(
+        f"SELECT max(year) FROM trade WHERE year <= ? AND reporter IN ({_marks(isos)})", [ceiling, *isos]).fetchone()
+    if not row or row[0] is None:
+        raise DataMissingError("the store holds no bilateral trade for these countries",
+                               "sco import dots_focus_reporters_1990_2020.csv (IMF DOTS) or "
+                               "sco fetch imf --reporters CA5 --partners SCO --years 1995-2024")
+    return int(row[0])
+
+
+def latest_data_year(store: Store, today: int | None = None) -> int:
+    """The latest year any imported data table holds (indicators other than the report's embedded
+    tables, trade, migration), capped at `today` (default: the current year).
+
+    Examples:
+        >>> from sco_observatory.store import open_memory_store
+        >>> latest_data_year(open_memory_store(), today=2030)
+        2030
+    """
+    import datetime as dt
+
+    cap = today if today is not None else dt.date.today().year
+    row = store.con.execute(
+        """SELECT max(y) FROM (SELECT max(year) AS y FROM indicator WHERE source_id NOT LIKE 'embedded:%'
+                               UNION ALL SELECT max(year) FROM trade UNION ALL SELECT max(year) FROM migration)""").fetchone()
+    return min(row[0] or cap, cap)
+
+
+def migrant_stocks(store: Store, origin: str, destinations: Sequence[str], years: tuple[int, int],
+                   source: str | None = None) -> pl.DataFrame:
+    """Migrant stocks born in `origin` living in each of `destinations`: iso3 (the destination), year,
+    value, source — one row per destination, year and edition (UN DESA editions are not merged here).
+
+    `source` keeps one source id or every id under a prefix ("undesa:" matches "undesa:ims-2020").
+
+    Examples:
+        >>> from sco_observatory.store import open_memory_store
+        >>> migrant_stocks(open_memory_store(), "KGZ", ["RUS", "KAZ"], (2010, 2020)).columns
+        ['iso3', 'year', 'value', 'source']
+    """
+    params: list = [origin, years[0], years[1], list(destinations)]
+    clause = ""
+    if source:
+        clause = "AND (source_id = ? OR source_id LIKE ?)"
+        params += [source, source.rstrip(":") + ":%"]
+    return store.con.execute(
+        f"""SELECT destination AS iso3, year::BIGINT AS year, stock AS value, source_id AS source FROM migration
+            WHERE origin = ? AND year BETWEEN ? AND ? AND list_contains(?::VARCHAR[], destination) {clause}""",
+        params).pl()
+
+
+def migration_years(store: Store) -> list[int]:
+    """The years of the store's bilateral migrant stocks (UN DESA publishes selected years only).
+
+    Examples:
+        >>> from sco_observatory.store import open_memory_store
+        >>> migration_years(open_memory_store())
+        []
+    """
+    return [int(r[0]) for r in store.con.execute("SELECT DISTINCT year FROM migration ORDER BY 1").fetchall()]
+
+
+def code_prefix_totals(store: Store, iso3: str, prefix: str, years: tuple[int, int]) -> pl.DataFrame:
+    """Per year, the sum of one country's indicators whose code starts with `prefix`, and how many
+    codes were summed: year, value, n, source (the source ids, without a file's `-partN` suffix).
+
+    Why: UNODC's Afghanistan opium survey is published as one code per province
+    (``UNODC.POPPY.HA.<province>``); the national area is their sum, valid only when every province
+    is there — `n` lets the caller check that before using the sum.
+
+    Examples:
+        >>> from sco_observatory.store import open_memory_store
+        >>> code_prefix_totals(open_memory_store(), "AFG", "UNODC.POPPY.HA.", (2010, 2020)).height
+        0
+    """
+    return store.con.execute(
+        """SELECT year::BIGINT AS year, sum(value) AS value, count(DISTINCT code) AS n,
+                  string_agg(DISTINCT split_part(source_id, '-part', 1), ',') AS source
+           FROM indicator WHERE iso3 = ? AND code LIKE ? AND year BETWEEN ? AND ? GROUP BY year ORDER BY year""",
+        [iso3, prefix + "%", years[0], years[1]]).pl()
+
+
+def indicator_spans(store: Store) -> pl.DataFrame:
+    """Indicator codes in the store, per source: code, source, first_year, last_year, countries.
+
+    Examples:
+        >>> from sco_observatory.store import open_memory_store
+        >>> "MS.MIL.XPND.CD" in indicator_spans(open_memory_store())["code"].to_list()
+        True
+    """
+    return store.con.sql(
+        """SELECT code, source_id AS source, min(year) AS first_year, max(year) AS last_year,
+                  count(DISTINCT iso3) AS countries FROM indicator GROUP BY code, source_id ORDER BY code, source"""
+    ).pl()

@@ -68,11 +68,9 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     @app.get("/api/indicators", tags=["data"])
     def indicators() -> dict:
         """Indicator codes in the store with their sources and year spans."""
-        frame = store().con.sql(
-            """SELECT code, source_id AS source, min(year) AS first_year, max(year) AS last_year,
-                      count(DISTINCT iso3) AS countries FROM indicator GROUP BY code, source_id ORDER BY code, source"""
-        ).pl()
-        return table_payload(frame)
+        from sco_observatory.store.queries import indicator_spans
+
+        return table_payload(indicator_spans(store()))
 
     @app.get("/api/data/{code}", tags=["data"])
     def data(code: str, countries: Optional[str] = Query(None, description=GROUP_HELP),
@@ -109,7 +107,7 @@ TRADE_MEASURES = ("shares", "intensity", "intra", "introversion", "group", "conc
 
 
 def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
-    from sco_observatory import scenarios
+    from sco_observatory import whatif as whatif_engine
     from sco_observatory.metrics import claims as claims_mod
     from sco_observatory.metrics import convergence as conv
     from sco_observatory.metrics import siei as siei_mod
@@ -189,7 +187,7 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
         parse_year_range(str(year))
         added = resolve_group(add).iso3 if add.strip() else []
         removed = resolve_group(remove).iso3 if remove.strip() else []
-        frame = scenarios.whatif(store(), resolve_group(base).iso3, added, removed, year, nearest=2)
+        frame = whatif_engine.whatif(store(), resolve_group(base).iso3, added, removed, year, nearest=2)
         return table_payload(frame, base=base, add=added, remove=removed, year=year)
 
     @app.get("/api/claims", tags=["metrics"])

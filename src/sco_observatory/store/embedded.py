@@ -1,5 +1,8 @@
 """Seed a fresh store with the report's tables (package data), so every command works offline.
 
+The store calls :func:`seed_embedded` when it creates an empty store; this module imports only the
+provenance record, never the store's engine (no import cycle).
+
 The tables are Koldunova & Das Kundu (2014), converted to canonical units by
 scripts/build_embedded.py; each row keeps the report's own source (IISS Military Balance 2013,
 World Bank 2014, or the report's text).
@@ -10,8 +13,12 @@ from __future__ import annotations
 import csv
 import hashlib
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from sco_observatory.store.db import SourceMeta, Store
+from sco_observatory.store.provenance import SourceMeta
+
+if TYPE_CHECKING:  # the store calls in here; importing its engine back would be a cycle
+    from sco_observatory.store.db import Store
 
 PACKAGE = "sco_observatory.data.report_2014"
 
