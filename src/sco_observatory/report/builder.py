@@ -41,6 +41,31 @@ class Context:
     group_expr: str
     notes: Footnotes = field(default_factory=Footnotes)
     chart_count: int = 0
+    lang: str | None = None  # language of country, organisation and status names (None = English)
+
+    def name(self, iso3: str) -> str:
+        """A country's name in the report's language (CLDR; English by default)."""
+        from sco_observatory.countries import display_name
+
+        return display_name(iso3, self.lang)
+
+    def org(self, org: str) -> str:
+        """An organisation's name in the report's language (the ledger's sourced names; else English)."""
+        from sco_observatory.kb.names import org_name
+
+        return org_name(org, self.lang)
+
+    def status(self, status: str | None, org: str = "SCO") -> str:
+        """A status word in the report's language, as the organisation's texts write it (else English)."""
+        from sco_observatory.kb.names import status_word
+
+        return status_word(status, self.lang, org)
+
+    def localise(self, frame):
+        """A ledger frame with its ``name`` / ``org_name`` columns in the report's language."""
+        from sco_observatory.kb.names import localise
+
+        return localise(frame, self.lang)
 
     def chart_id(self, stem: str) -> str:
         self.chart_count += 1
@@ -84,10 +109,17 @@ def build_report(
     store: Store | None = None,
     progress: Callable[[str], None] | None = None,
     follow_symlinks: bool = False,
+    lang: str | None = None,
 ) -> Path:
-    """Write the report and return its path. `group` defaults to the SCO's members on `as_of`."""
+    """Write the report and return its path. `group` defaults to the SCO's members on `as_of`.
+
+    `lang` (ru, zh, kk, ...): country, organisation and status names in that language (sourced, see
+    docs/kb.md); headings and prose stay English.
+    """
+    from sco_observatory.countries import check_language
     from sco_observatory.safe_output import check_target, write_atomic
 
+    lang = check_language(lang)  # an unknown language fails before any work
     check_target(out, follow_symlinks=follow_symlinks)  # before any work: a bad -o fails in milliseconds
     started = time.perf_counter()
     day = parse_as_of(as_of)
@@ -96,7 +128,7 @@ def build_report(
     own_store = store is None
     store = store or open_store()
     try:
-        ctx = Context(store, day, resolved, expr)
+        ctx = Context(store, day, resolved, expr, lang=lang)
         _register_sources(ctx)
         built: list[Section] = []
         for builder in _section_builders():
