@@ -93,6 +93,16 @@ def test_every_official_name_resolves_and_cites_a_ledger_source():
             assert s.source in lg.sources and s.lang in countries.DISPLAY_LANGUAGES, (o.id, s)
 
 
+def test_a_name_in_a_language_lang_cannot_show_is_rejected(ledger_copy):
+    from sco_observatory.errors import KnowledgeBaseError
+
+    path = ledger_copy / "organisations.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        '{lang: kk, name: "Шанхай', '{lang: kz, name: "Шанхай'), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="unknown language 'kz'"):
+        load_ledger(ledger_copy)
+
+
 def test_a_status_name_citing_an_unknown_source_is_rejected(ledger_copy):
     from sco_observatory.errors import KnowledgeBaseError
 

@@ -586,6 +586,13 @@ def _load(directory: Path) -> Ledger:
 
     source_by_id = {s.id: s for s in sources}
 
+    def need_language(file: str, i: int, label: str, lang: str) -> None:
+        """A name's language is one `--lang` can show (else the name would never be displayed)."""
+        from sco_observatory.countries import DISPLAY_LANGUAGES
+
+        if lang not in DISPLAY_LANGUAGES:
+            p.fail(file, i, label, f"unknown language '{lang}' (use a CLDR code: {', '.join(DISPLAY_LANGUAGES)})")
+
     def need_precision(file: str, i: int, label: str, what: str, d: KBDate | None, sids: list[str],
                        reason: str | None) -> None:
         """A year-only date is rejected when a cited source is dated to a day of that same year.
@@ -609,6 +616,7 @@ def _load(directory: Path) -> Ledger:
             need_source("organisations.yaml", i, o.id, sid)
         for n in [*o.names, *o.status_names]:
             need_source("organisations.yaml", i, o.id, n.source)
+            need_language("organisations.yaml", i, o.id, n.lang)
         for mg in o.status_merges:
             need_source("organisations.yaml", i, o.id, mg.source)
         o_sids = [o.source, *o.extra_sources]
