@@ -202,16 +202,17 @@ def test_names_fall_back_to_english_where_no_source_gives_one():
 
 # -------------------------------------------------------------------------------------- report
 @pytest.mark.slow
-def test_report_lang_ru_has_russian_names(tmp_path, monkeypatch):
-    from sco_observatory.report import build_report
-    from sco_observatory.store import open_store
-
-    monkeypatch.setenv("SCO_SNAPSHOT_DIR", "")
-    with open_store(tmp_path / "s.duckdb") as store:
-        html = build_report(tmp_path / "r.html", as_of="2024-12-31", store=store, lang="ru").read_text("utf-8")
+def test_report_lang_ru_has_russian_names(tmp_path, monkeypatch, capsys):
+    """`sco report --lang ru`: country names, the SCO's Russian name and its status words in Russian."""
+    monkeypatch.setenv("SCO_SNAPSHOT_DIR", "")  # the embedded default only: the names do not need data
+    out = tmp_path / "r.html"
+    rc, _, err = _run(capsys, ["report", "-o", str(out), "--as-of", "2024-12-31", "--lang", "ru"])
+    assert rc == 0, err
+    html = out.read_text("utf-8")
     assert "Казахстан" in html and "Шанхайская организация сотрудничества" in html
     assert "наблюдатель" in html and "государство-член" in html
-    assert "Kazakhstan" not in html.split('id="architecture"')[1].split("</table>")[0]  # the matrix's names
+    matrix = html.split('id="architecture"')[1].split("</table>")[0]
+    assert "Казахстан" in matrix and "Kazakhstan" not in matrix  # the overlap matrix's names
 
 
 def test_arabic_keyboard_letters_read_as_persian():
