@@ -20,8 +20,26 @@ from sco_observatory.cli import app, main
 
 FILES = ["trade_imf_dots/dots_focus_reporters_1990_2020.csv", "wdi/ny.gdp.mktp.cd.csv", "wdi/ny.gdp.pcap.cd.csv"]
 
+
+
+def _lang(lang, call):
+    """The same call on an Observatory opened with `lang` (the CLI's --lang)."""
+    def in_lang(o):
+        with sco.open(o.home, lang=lang) as other:
+            return call(other)
+    return in_lang
+
+
 # (CLI arguments, the same call on the library): one row per command and a few option variants.
 CASES = [
+    (["members", "SCO@2016+IND+PAK", "--lang", "ru"], _lang("ru", lambda o: o.members("SCO@2016+IND+PAK"))),
+    (["history", "Казахстан", "--lang", "zh"], _lang("zh", lambda o: o.history("Казахстан"))),
+    (["overlap", "--as-of", "2014-12-31", "--countries", "CA5", "--lang", "kk"],
+     _lang("kk", lambda o: o.overlap("2014-12-31", countries="CA5"))),
+    (["timeline", "ШОС", "--lang", "ru"], _lang("ru", lambda o: o.timeline("ШОС"))),
+    (["orgs", "--lang", "ru"], _lang("ru", lambda o: o.orgs())),
+    (["power", "SCO@2012", "--indicator", "defence", "--year", "2012", "--lang", "ru"],
+     _lang("ru", lambda o: o.power("SCO@2012", "defence", 2012))),
     (["members", "SCO@2016+IND+PAK"], lambda o: o.members("SCO@2016+IND+PAK")),
     (["history", "Uzbekistan"], lambda o: o.history("Uzbekistan")),
     (["orgs"], lambda o: o.orgs()),

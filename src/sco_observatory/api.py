@@ -155,9 +155,18 @@ class Observatory:
 
     Open it with :func:`open`; use it as a context manager or call :meth:`close`. The store is
     opened on first use and kept open until :meth:`close`.
+
+    `lang` (a CLDR locale code: ru, zh, zh_Hant, kk, uz, uz_Cyrl, ky, tg, fa, hi, ur; None = English) is the
+    language of the names in the frames that name countries or organisations (members, history, overlap,
+    timeline, orgs, graph, power) and of the report: country names from CLDR, organisation names from the
+    ledger's sourced ``names:`` (English where none is given). Codes are never translated (docs/kb.md).
     """
 
-    def __init__(self, home: str | Path | None = None, *, read_only: bool = False, engine: str | None = None) -> None:
+    def __init__(self, home: str | Path | None = None, *, read_only: bool = False, engine: str | None = None,
+                 lang: str | None = None) -> None:
+        from sco_observatory.countries import check_language
+
+        self.lang = check_language(lang)  # an unknown language is one line before any work
         self.home = Path(home).expanduser() if home is not None else config.home_dir()
         self.read_only = read_only
         if engine is not None:
@@ -198,7 +207,8 @@ class Observatory:
         state = "open" if self._store is not None else "not yet opened"
         mode = ", read-only" if self.read_only else ""
         engine = f", engine={self.engine!r}" if self.engine else ""
-        return f"<Observatory store={str(self.store_path)!r} ({state}{mode}{engine})>"
+        lang = f", lang={self.lang!r}" if self.lang else ""
+        return f"<Observatory store={str(self.store_path)!r} ({state}{mode}{engine}{lang})>"
 
     def _check_source(self, source: str | None) -> None:
         from sco_observatory.source_ids import check_source
@@ -217,8 +227,9 @@ class Observatory:
             ['CHN', 'KAZ', 'KGZ', 'RUS', 'TJK', 'UZB']
         """
         from sco_observatory.groups import group_frame
+        from sco_observatory.kb.names import localise
 
-        return group_frame(resolve_group(expression))
+        return localise(group_frame(resolve_group(expression)), self.lang)
 
     def history(self, country: str) -> pl.DataFrame:
         """Every membership of a country in every organisation, in date order, with sources.
@@ -230,9 +241,10 @@ class Observatory:
             True
         """
         from sco_observatory import kb
+        from sco_observatory.kb.names import localise
 
         iso3, _ = kb.resolve_country(country)
-        return kb.history(iso3)
+        return localise(kb.history(iso3), self.lang)
 
     def overlap(self, as_of: str | dt.date | None = None, countries: str | None = None,
                 orgs: str | Sequence[str] | None = None) -> pl.DataFrame:
@@ -248,7 +260,9 @@ class Observatory:
 
         clist = resolve_group(countries).iso3 if countries else None
         olist = ([o.strip() for o in orgs.split(",") if o.strip()] if isinstance(orgs, str) else list(orgs)) if orgs else None
-        return kb.overlap(as_of, clist, orgs=olist)
+        from sco_observatory.kb.names import localise
+
+        return localise(kb.overlap(as_of, clist, orgs=olist), self.lang)
 
     def criteria(self, country: str | None = None, org: str = "SCO", as_of: str | dt.date | None = None,
                  threshold: float | str = "10%", flows: Literal["reported", "mirror", "best"] = "reported",
@@ -280,8 +294,12 @@ class Observatory:
             True
         """
         from sco_observatory import kb
+        from sco_observatory.kb.names import org_name
 
-        return kb.organisations()
+        frame = kb.organisations()
+        if self.lang is None:
+            return frame
+        return frame.with_columns(pl.Series("name", [org_name(i, self.lang) for i in frame["id"].to_list()], dtype=pl.Utf8))
 
     def timeline(self, org: str) -> pl.DataFrame:
         """All status changes of an organisation in date order (joined, upgraded, suspended, left).
@@ -297,7 +315,9 @@ class Observatory:
         """
         from sco_observatory import kb
 
-        return kb.timeline(kb.organisation(org).id)
+        from sco_observatory.kb.names import localise
+
+        return localise(kb.timeline(kb.organisation(org).id), self.lang)
 
     def bodies(self) -> pl.DataFrame:
         """SCO bodies with seats and dates (RATS in Bishkek, then Tashkent), from the sourced ledger.
@@ -364,8 +384,9 @@ class Observatory:
             True
         """
         from sco_observatory import kb
+        from sco_observatory.kb.names import graph_labels
 
-        return kb.membership_graph(as_of)
+        return graph_labels(kb.membership_graph(as_of), self.lang)
 
     # -- power -----------------------------------------------------------------------------------
     def power(self, expression: str, indicator: str = "defence", year: int = 2012, source: str | None = None,
@@ -381,17 +402,19 @@ class Observatory:
             >>> round(frame["share"].sum(), 6)
             1.0
         """
+        from sco_observatory.kb.names import with_names
         from sco_observatory.metrics import power
 
         isos = countries(expression)
         self._check_source(source)
         if indicator.lower() == "cinc":
-            return power.cinc(self.store, isos, (year, year), source=source)
+            return with_names(power.cinc(self.store, isos, (year, year), source=source), self.lang)
         if indicator.lower() == "cinc-proxy":
-            return power.cinc_extended(self.store, isos, year, source=source)
+            return with_names(power.cinc_extended(self.store, isos, year, source=source), self.lang)
         shares = power.shares(self.store, isos, indicator, year, source=source, nearest=nearest)
         conc = power.concentration(shares)
-        return shares.with_columns(pl.lit(conc["hhi"][0]).alias("group_hhi"), pl.lit(conc["con"][0]).alias("group_con"))
+        return with_names(shares.with_columns(pl.lit(conc["hhi"][0]).alias("group_hhi"),
+                                              pl.lit(conc["con"][0]).alias("group_con")), self.lang)
 
     def ratio(self, a: str, b: str, indicator: str = "defence", year: int = 2012,
               source: str | None = None) -> pl.DataFrame:
@@ -634,7 +657,7 @@ class Observatory:
 
         check_target(output, follow_symlinks=follow_symlinks)  # a bad path fails before the store is opened
         return build_report(output, as_of=as_of, group=group, store=self.store, follow_symlinks=follow_symlinks,
-                            progress=progress)
+                            progress=progress, lang=self.lang)
 
     def import_file(self, paths: str | Path | Sequence[str | Path], format: str = "auto",
                     options: dict[str, str] | None = None, replace: bool = False,
@@ -750,13 +773,15 @@ class Observatory:
         return _select_years(frame, years) if years is not None else frame
 
 
-def open(home: str | Path | None = None, *, read_only: bool = False, engine: str | None = None) -> Observatory:
+def open(home: str | Path | None = None, *, read_only: bool = False, engine: str | None = None,
+         lang: str | None = None) -> Observatory:
     """Open the observatory: `home` holds the store (default: --home / $SCO_OBSERVATORY_HOME / the
     platform's data directory); `read_only` never writes; `engine` picks the query engine of the
-    metrics, "duckdb" (default) or "spark" (for the whole process, as `sco --engine` does).
+    metrics, "duckdb" (default) or "spark" (for the whole process, as `sco --engine` does); `lang`
+    the language of country and organisation names in the frames and the report (`--lang`).
 
     Examples:
         >>> open(read_only=True).read_only
         True
     """
-    return Observatory(home, read_only=read_only, engine=engine)
+    return Observatory(home, read_only=read_only, engine=engine, lang=lang)

@@ -19,6 +19,10 @@ same. A non-Latin name written in ISO 3166's inverted style ("Молдова, Р
 the right way round. Publisher spellings neither source has (BNS Kazakhstan's "Тайвань (Китай)",
 Rosstat's "США") are rows of data/country_aliases.csv, each naming the publisher it comes from.
 The table is built once, on the first lookup (a command that resolves no name never imports babel).
+
+The same CLDR tables give the names *shown* with ``--lang`` (`display_name`): English (country_converter's
+short name) by default, the CLDR territory name in one of `DISPLAY_LANGUAGES` otherwise. Codes CLDR has no
+territory for (the former states SUN, YUG, CSK ...) keep their English name, never a guessed translation.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Literal
 
-from sco_observatory.errors import AggregateNotCountryError, UnknownCountryError
+from sco_observatory.errors import AggregateNotCountryError, ObservatoryError, UnknownCountryError
 from sco_observatory.limits import MAX_NAME_CHARS
 
 Kind = Literal["country", "historical", "aggregate"]
@@ -49,18 +53,30 @@ class Country:
 # Locales whose CLDR territory names the resolver accepts: the SCO and Central Asian languages.
 CLDR_LOCALES = ("ru", "zh", "zh_Hant", "kk", "uz", "uz_Cyrl", "ky", "tg", "fa", "hi", "ur")
 ISO_CODES_LOCALES = ("ru", "zh_CN", "zh_TW", "kk", "uz", "ky", "tg", "fa", "hi", "ur")
+# Languages names can be shown in (`--lang`, `Observatory(lang=)`): English and every CLDR locale above.
+DISPLAY_LANGUAGES = ("en", *CLDR_LOCALES)
+# Codes the project uses whose CLDR territory code pycountry's ISO 3166-1 table lacks.
+_CLDR_EXTRA = {"XKX": "XK"}
 CLDR_WORLD = "001"
 CLDR_AGGREGATES = {"EU": "European Union", "EZ": "Euro Area", "UN": "United Nations"}
 
-# Letters written interchangeably in these scripts: Uzbek Latin's okina/apostrophe variants and
-# Russian ё/е (publishers drop the diaeresis); folded alike in names and in lookups.
-# The combining acute (stress mark, "Респу́блика") is dropped.
-_FOLD = str.maketrans({"\u02bb": "'", "\u02bc": "'", "\u2018": "'", "\u2019": "'", "`": "'", "ё": "е", "\u0301": None})
+# Letters written interchangeably in these scripts: Uzbek Latin's okina/apostrophe variants, Russian ё/е
+# (publishers drop the diaeresis) and the Arabic letters an Arabic keyboard types for Persian and Urdu
+# ones (yeh ي/ى for ی, kaf ك for ک); folded alike in names and in lookups. The combining acute (stress
+# mark, "Респу́блика") and the zero-width non-joiner of Persian spelling are dropped.
+_FOLD = str.maketrans({"\u02bb": "'", "\u02bc": "'", "\u2018": "'", "\u2019": "'", "`": "'", "ё": "е", "\u0301": None,
+                       "\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9", "\u200c": None})
 
 
 # Latin letters that look like Cyrillic ones, typed into Cyrillic names by publishers (Rosstat's
 # "Китaй" has a Latin a): inside a name that has Cyrillic letters they are read as Cyrillic.
 _LATIN_LOOKALIKES = str.maketrans("aeopcxyk", "аеорсхук")
+
+
+def fold(text: str) -> str:
+    """A name as it is compared: case, spacing and the script variants above folded (countries and
+    organisation names alike)."""
+    return _norm(text)
 
 
 def _norm(text: str) -> str:
@@ -278,3 +294,49 @@ def iso3_to_numeric(iso3: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+class UnknownLanguageError(ObservatoryError):
+    """A --lang value that is not one of DISPLAY_LANGUAGES."""
+
+
+def check_language(lang: str | None) -> str | None:
+    """The canonical form of a display language ('RU' -> 'ru', 'uz-cyrl' -> 'uz_Cyrl'); None or 'en' -> None.
+
+    Raises UnknownLanguageError (one line, exit 2) naming the languages there are.
+    """
+    if lang is None:
+        return None
+    key = str(lang).strip().replace("-", "_").casefold()
+    for known in DISPLAY_LANGUAGES:
+        if known.casefold() == key:
+            return None if known == "en" else known
+    raise UnknownLanguageError(f"unknown language '{str(lang)[:40]}'",
+                               "use one of: " + ", ".join(DISPLAY_LANGUAGES) + " (CLDR locale codes)")
+
+
+@lru_cache(maxsize=16)
+def _territories(lang: str) -> dict[str, str]:
+    from babel import Locale
+
+    return dict(Locale.parse(lang).territories)
+
+
+@lru_cache(maxsize=8192)
+def display_name(iso3: str, lang: str | None = None) -> str:
+    """The name of a code to show in `lang` (a DISPLAY_LANGUAGES code; None = English).
+
+    English: `name_of`. Another language: the CLDR territory name of the code's ISO 3166-1 alpha-2
+    (babel's locale data), e.g. KAZ -> 'Казахстан' (ru), '哈萨克斯坦' (zh), 'Қазақстан' (kk). A code CLDR
+    has no territory for keeps its English name.
+    """
+    lang = check_language(lang)
+    if lang is None or not iso3:
+        return name_of(iso3)
+    import pycountry
+
+    code = str(iso3).upper()
+    found = pycountry.countries.get(alpha_3=code)
+    alpha2 = _CLDR_EXTRA.get(code) or (found.alpha_2 if found is not None else None)
+    name = _territories(lang).get(alpha2) if alpha2 else None
+    return name or name_of(iso3)

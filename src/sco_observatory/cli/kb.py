@@ -10,7 +10,7 @@ from typing import Optional
 import polars as pl
 import typer
 
-from sco_observatory.cli.options import format_option, observatory
+from sco_observatory.cli.options import format_option, lang_option, observatory
 from sco_observatory.cli.output import Format, emit
 from sco_observatory.kb.criteria import DEFAULT_THRESHOLD
 from sco_observatory.kb import graph as kb_graph
@@ -20,40 +20,48 @@ FMT_HELP = "table, csv or json."
 
 
 def history_command(
-    country: str = typer.Argument(..., help="Country name or code, e.g. UZB or Uzbekistan."),
+    country: str = typer.Argument(..., help="Country name or code in English or a language of the region, e.g. UZB, Uzbekistan, Ўзбекистон."),
     fmt: Format = format_option(FMT_HELP),
+    lang: Optional[str] = lang_option(),
 ) -> None:
     """Every membership of a country in every organisation, in date order, with sources.
 
     Formal statuses, de facto states (frozen, inactive, exited) and sub-body statuses, told apart by the
     `kind` column; a status merged into another (SCO, 2025-09-01) gets a note.
 
-    Example: sco history Uzbekistan
+    Example: sco history Uzbekistan (or: sco history Казахстан --lang ru)
     """
-    iso3, name = kb.resolve_country(country)
-    emit(observatory().history(country), fmt, title=f"{name} ({iso3}): memberships")
+    from sco_observatory.countries import display_name
+
+    obs = observatory(lang)
+    iso3, _ = kb.resolve_country(country)
+    emit(obs.history(country), fmt, title=f"{display_name(iso3, obs.lang)} ({iso3}): memberships")
     for line in kb.history_notes(iso3):  # a merged status (SCO, Tianjin 2025): one line on stderr
         typer.echo(f"note: {line}", err=True)
 
 
-def orgs_command(fmt: Format = format_option(FMT_HELP)) -> None:
+def orgs_command(fmt: Format = format_option(FMT_HELP), lang: Optional[str] = lang_option()) -> None:
     """The organisations in the knowledge base, with founding and dissolution dates and successors.
 
     Example: sco orgs --format csv
     """
-    emit(observatory().orgs(), fmt, title="Organisations")
+    emit(observatory(lang).orgs(), fmt, title="Organisations")
 
 
 def timeline_command(
     org: str = typer.Argument(..., help="Organisation id, name or alias, e.g. SCO, CSTO, EurAsEC."),
     fmt: Format = format_option(FMT_HELP),
+    lang: Optional[str] = lang_option(),
 ) -> None:
     """All status changes of an organisation in date order (joined, upgraded, suspended, left).
 
     Example: sco timeline CSTO
     """
+    from sco_observatory.kb.names import org_name
+
+    obs = observatory(lang)
     o = kb.organisation(org)
-    emit(observatory().timeline(org), fmt, title=f"{o.name}: timeline")
+    emit(obs.timeline(org), fmt, title=f"{org_name(o.id, obs.lang)}: timeline")
 
 
 def overlap_command(
@@ -61,13 +69,22 @@ def overlap_command(
     countries: Optional[str] = typer.Option(None, "--countries", help="Group expression (CA5, SCO@2012, KAZ,KGZ, ...); default every country with a status."),
     orgs: Optional[str] = typer.Option(None, "--orgs", help="Comma-separated organisation ids; default every organisation existing that day."),
     fmt: Format = format_option(FMT_HELP),
+    lang: Optional[str] = lang_option(),
 ) -> None:
     """Country x organisation matrix of statuses on a date.
 
-    Example: sco overlap --as-of 2014-12-31 --countries CA5+RUS+CHN
+    Columns are organisation ids; with --lang the caption names each organisation in that language.
+
+    Example: sco overlap --as-of 2014-12-31 --countries CA5+RUS+CHN --lang ru
     """
-    frame = observatory().overlap(as_of, countries, orgs)
-    emit(frame, fmt, title="Overlapping memberships" + (f" on {as_of}" if as_of else " today"))
+    from sco_observatory.kb.names import org_name
+
+    obs = observatory(lang)
+    frame = obs.overlap(as_of, countries, orgs)
+    caption = None
+    if obs.lang:
+        caption = "; ".join(f"{c} = {org_name(c, obs.lang)}" for c in frame.columns if c not in ("iso3", "name"))
+    emit(frame, fmt, title="Overlapping memberships" + (f" on {as_of}" if as_of else " today"), caption=caption)
 
 
 def bodies_command(fmt: Format = format_option(FMT_HELP)) -> None:
@@ -146,12 +163,13 @@ class GraphFormat(str, enum.Enum):
 def graph_command(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date YYYY-MM-DD or year YYYY; default today."),
     fmt: GraphFormat = typer.Option(GraphFormat.json, "--format", case_sensitive=False, help="json or graphml."),
+    lang: Optional[str] = lang_option(),
 ) -> None:
     """Membership network on a date: countries and organisations as nodes, statuses as edges.
 
     Example: sco graph --as-of 2012-12-31 --format graphml > sco2012.graphml
     """
-    data = observatory().graph(as_of)
+    data = observatory(lang).graph(as_of)
     if fmt is GraphFormat.json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:

@@ -8,7 +8,7 @@ from typing import List, Optional
 import polars as pl
 import typer
 
-from sco_observatory.cli.options import format_option, lowercase, nearest_option, observatory, source_option, year_option
+from sco_observatory.cli.options import format_option, lang_option, lowercase, nearest_option, observatory, source_option, year_option
 from sco_observatory.cli.output import Format, emit
 from sco_observatory.dates import parse_years
 from sco_observatory.errors import ObservatoryError
@@ -26,6 +26,7 @@ def power_command(
     source: Optional[str] = SOURCE,
     nearest: int = nearest_option("Use the closest year within ±N where a country lacks the year (the year column shows it)."),
     fmt: Format = FMT,
+    lang: Optional[str] = lang_option(),
 ) -> None:
     """Each member's share of the group total, its rank, and the group's HHI and Ray–Singer CON.
 
@@ -36,7 +37,7 @@ def power_command(
     """
     from sco_observatory.metrics.power import concentration
 
-    with observatory() as obs:
+    with observatory(lang) as obs:
         out = obs.power(expression, indicator, year, source=source, nearest=nearest)
     kind = indicator.lower()
     if kind in ("cinc", "cinc-proxy"):

@@ -42,8 +42,17 @@ def source_option(help: str) -> Any:
     return typer.Option(None, "--source", help=help)
 
 
-def observatory():
-    """The library object every command calls (`sco.open()`, honouring the global --home)."""
+def lang_option() -> Any:
+    """--lang CODE: the language of country and organisation names (CLDR locale: ru, zh, kk, uz, uz_Cyrl, ...).
+
+    Checked by the library (`countries.check_language`): an unknown code is one line, exit 2.
+    """
+    return typer.Option(None, "--lang", help="Show country and organisation names in this language: ru, zh, zh_Hant, "
+                        "kk, uz, uz_Cyrl, ky, tg, fa, hi, ur (CLDR codes; default English).")
+
+
+def observatory(lang: str | None = None):
+    """The library object every command calls (`sco.open()`, honouring the global --home; `lang` = --lang)."""
     from sco_observatory.api import open as open_observatory
 
-    return open_observatory()
+    return open_observatory(lang=lang)

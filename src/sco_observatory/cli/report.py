@@ -22,14 +22,17 @@ def report_command(
     group: Optional[str] = typer.Option(None, "--group", "-g", help="Group expression for the power and integration sections; default SCO members on the date."),
     pdf: bool = typer.Option(False, "--pdf", help="Also print a PDF beside the HTML with headless Chromium (if installed)."),
     follow_symlinks: bool = typer.Option(False, "--follow-symlinks", help="If -o is a symbolic link, write to its target (refused otherwise)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Country, organisation and status names in this language (ru, zh, kk, ...; CLDR codes); headings stay English."),
 ) -> None:
     """Write a sourced, self-contained HTML report on the SCO (charts inline; opens offline).
 
     Example: sco report -o sco-report.html --as-of 2012 --group 'SCO@2012'
     """
     from sco_observatory.cli.options import observatory
+    from sco_observatory.countries import check_language
     from sco_observatory.safe_output import check_target
 
+    check_language(lang)  # an unknown --lang is one line before any work
     out = check_target(out, follow_symlinks=follow_symlinks)  # before any work
     if pdf:
         check_target(out.with_suffix(".pdf"), follow_symlinks=follow_symlinks)
@@ -37,7 +40,7 @@ def report_command(
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("building report", total=None)
-        with observatory() as obs:
+        with observatory(lang) as obs:
             path = obs.report(out, as_of=as_of, group=group, follow_symlinks=follow_symlinks,
                               progress=lambda name: bar.update(task, description=f"section: {name}"))
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s")

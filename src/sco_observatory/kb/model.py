@@ -148,6 +148,9 @@ class _Sourced(_Entry):
     source: str
     extra_sources: list[str] = []
     note: str | None = None
+    # False: the fact could not be re-checked against its cited source offline (docs/kb-changes.md,
+    # "Not re-checked offline"); None: not flagged.
+    verified: bool | None = None
 
 
 class OfficialName(_Entry):
@@ -157,6 +160,20 @@ class OfficialName(_Entry):
     name: str
     short: str | None = None  # the official abbreviation in that language (ШОС, ОДКБ, ШЫҰ ...)
     source: str
+
+
+class StatusName(_Entry):
+    """What the organisation's own texts call one of its statuses in one language (``source``).
+
+    Shown instead of the English status word with ``--lang`` (the report's membership tables); a status
+    without a sourced word in that language stays in English.
+    """
+
+    status: Status
+    lang: str
+    name: str
+    source: str
+    note: str | None = None
 
 
 class StatusMerge(_Entry):
@@ -177,6 +194,7 @@ class Organisation(_Sourced):
     name: str
     aliases: list[str] = []
     names: list[OfficialName] = []
+    status_names: list[StatusName] = []
     kind: str
     founded: MaybeDay = None
     dissolved: MaybeDay = None
@@ -371,16 +389,25 @@ class Ledger:
         for org in self.orgs.values():
             official = [t for n in org.names for t in (n.name, n.short) if t]
             for token in [org.id, org.name, *org.aliases, *official]:
-                self._tokens.setdefault(token.casefold(), org.id)
+                self._tokens.setdefault(_fold_token(token), org.id)
 
     def org_id(self, token: str) -> str | None:
-        """Canonical id of an organisation id, name or alias (case-insensitive), or None."""
-        return self._tokens.get(str(token).strip().casefold())
+        """Canonical id of an organisation id, name or alias, or None.
+
+        Compared as country names are (`countries.fold`): case, spacing, ё/е, the Uzbek okina and the
+        Arabic-keyboard variants of Persian and Urdu letters do not matter."""
+        return self._tokens.get(_fold_token(token))
 
     def tokens(self) -> list[str]:
         official = {t for o in self.orgs.values() for n in o.names for t in (n.name, n.short) if t}
         return sorted({o.id for o in self.orgs.values()} | {a for o in self.orgs.values() for a in o.aliases}
                       | official)
+
+
+def _fold_token(token: str) -> str:
+    from sco_observatory.countries import fold
+
+    return fold(str(token))
 
 
 # ------------------------------------------------------------------------------------------ codes
@@ -559,6 +586,13 @@ def _load(directory: Path) -> Ledger:
 
     source_by_id = {s.id: s for s in sources}
 
+    def need_language(file: str, i: int, label: str, lang: str) -> None:
+        """A name's language is one `--lang` can show (else the name would never be displayed)."""
+        from sco_observatory.countries import DISPLAY_LANGUAGES
+
+        if lang not in DISPLAY_LANGUAGES:
+            p.fail(file, i, label, f"unknown language '{lang}' (use a CLDR code: {', '.join(DISPLAY_LANGUAGES)})")
+
     def need_precision(file: str, i: int, label: str, what: str, d: KBDate | None, sids: list[str],
                        reason: str | None) -> None:
         """A year-only date is rejected when a cited source is dated to a day of that same year.
@@ -580,8 +614,9 @@ def _load(directory: Path) -> Ledger:
         need_source("organisations.yaml", i, o.id, o.source)
         for sid in o.extra_sources:
             need_source("organisations.yaml", i, o.id, sid)
-        for n in o.names:
+        for n in [*o.names, *o.status_names]:
             need_source("organisations.yaml", i, o.id, n.source)
+            need_language("organisations.yaml", i, o.id, n.lang)
         for mg in o.status_merges:
             need_source("organisations.yaml", i, o.id, mg.source)
         o_sids = [o.source, *o.extra_sources]

@@ -61,10 +61,17 @@ def build_report(
     store: Store | None = None,
     progress: Callable[[str], None] | None = None,
     follow_symlinks: bool = False,
+    lang: str | None = None,
 ) -> Path:
-    """Write the report and return its path. `group` defaults to the SCO's members on `as_of`."""
+    """Write the report and return its path. `group` defaults to the SCO's members on `as_of`.
+
+    `lang` (ru, zh, kk, ...): country, organisation and status names in that language (sourced, see
+    docs/kb.md); headings and prose stay English.
+    """
+    from sco_observatory.countries import check_language
     from sco_observatory.safe_output import check_target, write_atomic
 
+    lang = check_language(lang)  # an unknown language fails before any work
     check_target(out, follow_symlinks=follow_symlinks)  # before any work: a bad -o fails in milliseconds
     started = time.perf_counter()
     day = parse_as_of(as_of)
@@ -73,7 +80,7 @@ def build_report(
     own_store = store is None
     store = store or open_store()
     try:
-        ctx = Context(store, day, resolved, expr)
+        ctx = Context(store, day, resolved, expr, lang=lang)
         _register_sources(ctx)
         built: list[Section] = []
         for builder in _section_builders():

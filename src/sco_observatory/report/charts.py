@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+from typing import Any, Callable
 
 import plotly.graph_objects as go
 
@@ -35,11 +35,13 @@ def to_div(fig: go.Figure, div_id: str) -> str:
                        config={"displaylogo": False, "responsive": False, "displayModeBar": "hover"})
 
 
-def timeline_chart(periods: list[dict[str, Any]], title: str, as_of: dt.date) -> go.Figure:
+def timeline_chart(periods: list[dict[str, Any]], title: str, as_of: dt.date,
+                   word: Callable[[str], str] = status_word) -> go.Figure:
     """Status periods per country as horizontal bars: {iso3, name, status, start (date), end (date|None)}.
 
     The chart stops at `as_of` (the report's date): a period starting later is left out and an open or
-    later-ending one is cut there, so a report dated 2024 shows nothing of 2025."""
+    later-ending one is cut there, so a report dated 2024 shows nothing of 2025. `word` names a status
+    (the report's language: `Context.status`)."""
     fig = go.Figure()
     periods = [p for p in periods if p["start"] <= as_of]
     order = sorted({p["name"] for p in periods}, key=lambda n: min(p["start"] for p in periods if p["name"] == n))
@@ -50,8 +52,8 @@ def timeline_chart(periods: list[dict[str, Any]], title: str, as_of: dt.date) ->
         fig.add_trace(go.Bar(
             base=[p["start"].isoformat()], x=[(end - p["start"]).days * 86400000], y=[p["name"]],
             orientation="h", marker_color=STATUS_COLOURS.get(p["status"], "#999"),
-            name=status_word(p["status"]), legendgroup=p["status"], showlegend=p["status"] not in shown,
-            hovertemplate=f"{p['name']}: {status_word(p['status'])} {p['start']} – {until}<extra></extra>",
+            name=word(p["status"]), legendgroup=p["status"], showlegend=p["status"] not in shown,
+            hovertemplate=f"{p['name']}: {word(p['status'])} {p['start']} – {until}<extra></extra>",
         ))
         shown.add(p["status"])
     fig.update_layout(title=title, barmode="overlay", height=max(320, 22 * len(order) + 120),
@@ -60,7 +62,7 @@ def timeline_chart(periods: list[dict[str, Any]], title: str, as_of: dt.date) ->
     return fig
 
 
-def network_chart(graph: dict[str, Any], title: str) -> go.Figure:
+def network_chart(graph: dict[str, Any], title: str, word: Callable[[str], str] = status_word) -> go.Figure:
     """Bipartite layout: organisations in a left column, countries in a right column, one line per status.
 
     Countries are ordered by their number of memberships and organisations by size, so lines run mostly
@@ -87,7 +89,7 @@ def network_chart(graph: dict[str, Any], title: str) -> go.Figure:
                 ys += [y0, y1, None]
         if xs:
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=1.2),
-                                     name=status_word(status), hoverinfo="skip", opacity=0.7))
+                                     name=word(status), hoverinfo="skip", opacity=0.7))
     for kind, nodes, colour, where in (("organisations", orgs, "#7f3f98", "middle left"),
                                        ("countries", ctrs, "#404040", "middle right")):
         fig.add_trace(go.Scatter(

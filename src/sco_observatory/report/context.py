@@ -35,6 +35,31 @@ class Context:
     group_expr: str
     notes: Footnotes = field(default_factory=Footnotes)
     chart_count: int = 0
+    lang: str | None = None  # language of country, organisation and status names (None = English)
+
+    def name(self, iso3: str) -> str:
+        """A country's name in the report's language (CLDR; English by default)."""
+        from sco_observatory.countries import display_name
+
+        return display_name(iso3, self.lang)
+
+    def org(self, org: str) -> str:
+        """An organisation's name in the report's language (the ledger's sourced names; else English)."""
+        from sco_observatory.kb.names import org_name
+
+        return org_name(org, self.lang)
+
+    def status(self, status: str | None, org: str = "SCO") -> str:
+        """A status word in the report's language, as the organisation's texts write it (else English)."""
+        from sco_observatory.kb.names import status_word
+
+        return status_word(status, self.lang, org)
+
+    def localise(self, frame):
+        """A ledger frame with its ``name`` / ``org_name`` columns in the report's language."""
+        from sco_observatory.kb.names import localise
+
+        return localise(frame, self.lang)
 
     def chart_id(self, stem: str) -> str:
         """A unique DOM id for the next chart of the page (`chart-<stem>-<n>`)."""

@@ -10,7 +10,6 @@ import datetime as dt
 
 import polars as pl
 
-from sco_observatory.countries import name_of
 from sco_observatory.errors import ObservatoryError
 from sco_observatory.groups import ALIASES
 from sco_observatory.kb.model import parse_kb_date
@@ -51,14 +50,15 @@ def at_a_glance(ctx: Context) -> Section:
     parts = []
     counts = []
     for status, title in STATUS_TITLES.items():
-        frame = kb.members_as_of("SCO", ctx.as_of, [status])
+        frame = ctx.localise(kb.members_as_of("SCO", ctx.as_of, [status]))
         notes = kb.members_notes("SCO", ctx.as_of, [status])  # merged status (Tianjin 2025), year-only dates
         if frame.height == 0 and (status == "partner" or notes):
             if notes:
                 parts.append(f"<h3>{title} on {ctx.as_of.isoformat()}</h3>" + "".join(note(esc(n)) for n in notes))
             continue
         counts.append(f"{frame.height} {title.lower()}")
-        parts.append(f"<h3>{title} on {ctx.as_of.isoformat()} <span class='count'>({frame.height})</span></h3>")
+        word = f" · <span lang='{esc(ctx.lang.replace('_', '-'))}'>{esc(ctx.status(status))}</span>" if ctx.lang else ""
+        parts.append(f"<h3>{title}{word} on {ctx.as_of.isoformat()} <span class='count'>({frame.height})</span></h3>")
         parts.append(table(frame, table_id=f"sco-{status}", cell=_source_cell(ctx),
                            columns=["iso3", "name", "since", "de_facto", "next", "source"]) if frame.height else
                      "<p>None on this date.</p>")
@@ -71,18 +71,19 @@ def at_a_glance(ctx: Context) -> Section:
             hist = kb.history(iso3).filter((pl.col("org") == org) & (pl.col("kind") == "formal")
                                            & (pl.col("status") != "applicant"))
             for row in hist.iter_rows(named=True):
-                periods.append({"iso3": iso3, "name": name_of(iso3), "status": row["status"],
+                periods.append({"iso3": iso3, "name": ctx.name(iso3), "status": row["status"],
                                 "start": _date(row["since"]), "end": _date(row["until"]),
                                 "org": org})
     fig = charts.timeline_chart(periods, f"Shanghai Five (1996) and SCO: every status from founding to {ctx.as_of.isoformat()}",
-                                ctx.as_of)
+                                ctx.as_of, word=ctx.status)
     merge_notes = kb.members_notes("SCO", ctx.as_of, ["observer", "dialogue_partner"])
-    timeline = kb.timeline("SCO")
+    timeline = ctx.localise(kb.timeline("SCO"))
     timeline = timeline.filter(pl.col("date").cast(pl.Utf8) <= ctx.as_of.isoformat())  # nothing after the report's date
     events = table(timeline.select("date", "iso3", "name", "event", "source"), table_id="sco-timeline",
                    cell=_source_cell(ctx), caption="Every change of status in the SCO, in date order")
+    own_name = f" (<span lang='{esc(ctx.lang.replace('_', '-'))}'>{esc(ctx.org('SCO'))}</span>)" if ctx.lang else ""
     body = (
-        f"<p class='lead'>On <b>{ctx.as_of.isoformat()}</b> the SCO counted {', '.join(counts)}.</p>"
+        f"<p class='lead'>On <b>{ctx.as_of.isoformat()}</b> the SCO{own_name} counted {', '.join(counts)}.</p>"
         + "".join(parts)
         + charts.to_div(fig, ctx.chart_id("timeline"))
         + "".join(note(esc(n)) for n in merge_notes)
@@ -99,7 +100,7 @@ def architecture(ctx: Context) -> Section:
     for iso3 in _central_asia():
         if iso3 not in scope:
             scope.append(iso3)
-    matrix = kb.overlap(ctx.as_of, scope)
+    matrix = ctx.localise(kb.overlap(ctx.as_of, scope))
     org_cols = [c for c in matrix.columns if c not in ("iso3", "name")]
     # keep organisations where at least one of these countries holds a status
     org_cols = [c for c in org_cols if matrix[c].drop_nulls().len() > 0]
@@ -114,9 +115,13 @@ def architecture(ctx: Context) -> Section:
             return f"<span title='{esc(value)}' class='st st-{esc(head)}'>{mark}</span>" if value else ""
         return None
 
-    legend = " ".join(f"{sym} {esc(st.replace('_', ' '))}" for st, sym in labels.items()) + \
+    legend = " ".join(f"{sym} {esc(ctx.status(st))}" for st, sym in labels.items()) + \
         " * de facto state or application beside the status (hover)"
-    graph = kb.membership_graph(ctx.as_of)
+    names = ("<p class='legend'>" + "; ".join(f"{esc(c)}: <span lang='{esc(ctx.lang.replace('_', '-'))}'>{esc(ctx.org(c))}</span>"
+                                              for c in org_cols) + "</p>") if ctx.lang else ""
+    from sco_observatory.kb.names import graph_labels
+
+    graph = graph_labels(kb.membership_graph(ctx.as_of), ctx.lang)
     keep = set(ctx.group.iso3) | set(_central_asia())  # the network: the group and Central Asia only
     graph = {
         "as_of": graph["as_of"],
@@ -125,12 +130,13 @@ def architecture(ctx: Context) -> Section:
     }
     graph["nodes"] = [n for n in graph["nodes"] if n["type"] == "country"
                       or any(e["target"] == n["id"] for e in graph["edges"])]
-    fig = charts.network_chart(graph, f"Who belongs to what on {ctx.as_of.isoformat()}: {ctx.group_expr} and Central Asia")
+    fig = charts.network_chart(graph, f"Who belongs to what on {ctx.as_of.isoformat()}: {ctx.group_expr} and Central Asia",
+                               word=ctx.status)
     body = (
         "<p>The SCO's members, observers and dialogue partners and the five Central Asian states, against every "
         "organisation of the Eurasian architecture in the knowledge base (statuses as of the report date; each cell "
         "is sourced in <code>sco history COUNTRY</code>).</p>"
-        f"<p class='legend'>{legend}</p>"
+        f"<p class='legend'>{legend}</p>" + names
         + table(matrix, table_id="overlap", columns=["iso3", "name", *org_cols], cell=cell)
         + charts.to_div(fig, ctx.chart_id("network"))
     )
@@ -198,7 +204,7 @@ def power_balance(ctx: Context) -> Section:
     shares, conc = power.power_balance(ctx.store, ctx.group.iso3, year, nearest=2)
     share_wide = shares.pivot(on="code", index="iso3", values="share")
     codes = [c for c in share_wide.columns if c != "iso3"]
-    fig = charts.bar_chart([name_of(i) for i in share_wide["iso3"].to_list()],
+    fig = charts.bar_chart([ctx.name(i) for i in share_wide["iso3"].to_list()],
                            {indicator_label(c): [None if v is None else 100 * v for v in share_wide[c].to_list()]
                             for c in codes},
                            f"Shares of the group total, {year} (nearest year within ±2)", "% of group total", log=True)
