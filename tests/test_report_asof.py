@@ -89,3 +89,19 @@ def test_arms_section_with_the_register(store, shared_data):
     assert 'id="arms-shares"' in section.body and "2020-2023" in section.body
     ctx12 = Context(store, dt.date(2012, 12, 31), resolve_group("SCO@2012"), "SCO@2012")
     assert sections.arms(ctx12).title.endswith(", 2012")
+
+
+def test_estimates_are_marked_where_the_shares_are_printed():
+    from sco_observatory.groups import resolve_group
+    from sco_observatory.metrics import power
+    from sco_observatory.report import sections
+    from sco_observatory.report.builder import Context
+
+    with open_store() as store:  # 2024 defence: the snapshot's derived series, every row flagged estimate
+        shares, _ = power.power_balance(store, ["CHN", "RUS", "KAZ"], 2024, indicators=["defence"])
+        ctx = Context(store, dt.date(2024, 12, 31), resolve_group("SCO@2024"), "SCO@2024")
+        legend = sections._estimate_legend(ctx, shares)
+        none = sections._estimate_legend(ctx, power.power_balance(store, ["CHN", "RUS", "KAZ"], 2012, indicators=["gdp"])[0])
+    assert set(shares["source"]) == {"wdi-derived:MS.MIL.XPND.CD"}
+    assert "⚑" in legend and "MS.MIL.XPND.CD 2024 (wdi-derived:MS.MIL.XPND.CD): CHN, KAZ, RUS" in legend
+    assert none == ""

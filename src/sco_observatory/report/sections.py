@@ -214,6 +214,7 @@ def power_balance(ctx: Context) -> Section:
     parts.append(table(conc.select("code", "year", "n", "n_missing", "hhi", "con", "largest", "largest_share", "source"),
                        table_id="power-concentration", cell=_source_cell(ctx),
                        caption="Concentration of each indicator within the group"))
+    parts.append(_estimate_legend(ctx, shares))
     # 4. Area and population against the world (the report's group totals)
     rows = []
     for status in ("member", "observer", "dialogue_partner"):
@@ -251,6 +252,20 @@ def power_balance(ctx: Context) -> Section:
         held = conc.filter(pl.col("source").is_not_null())
         defence_src = held.filter(pl.col("code") == "MS.MIL.XPND.CD")["source"].to_list() or held["source"].to_list()[:1]
     return Section("power", _heading("Power balance", defence_src, year), "".join(parts))
+
+
+def _estimate_legend(ctx: Context, shares: pl.DataFrame) -> str:
+    """⚑ the values behind the shares that their publisher (or the snapshot's derivation) flags as estimates."""
+    from sco_observatory.metrics.flags import estimate_flags
+
+    if shares.height == 0:
+        return ""
+    flagged = estimate_flags(ctx.store, shares.select("iso3", "code", "year", "source")).filter(pl.col("estimate"))
+    if flagged.height == 0:
+        return ""
+    by_source = flagged.group_by("source", "code", "year").agg(pl.col("iso3").sort().str.join(", ")).sort("source", "code")
+    items = "; ".join(f"{r['code']} {r['year']} ({r['source']}): {r['iso3']}" for r in by_source.iter_rows(named=True))
+    return f"<p class='legend'>⚑ Estimates among the values above (flagged in the store): {esc(items)}.</p>"
 
 
 def _cinc_block(ctx: Context) -> str:
