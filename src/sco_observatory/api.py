@@ -497,6 +497,24 @@ class Observatory:
         frame = calls[m]()
         return frame if m in _PRODUCT_MEASURES or m in ("partners", "discrepancies") else _select_years(frame, ys)
 
+    def trade_series(self, expression: str, partners: Countries, years: Years = "2000-2023",
+                     extend_with: Literal["national"] | None = None) -> pl.DataFrame:
+        """Bilateral trade as each reporter of `expression` records it with each partner, by year and flow.
+
+        Default: IMF DOTS only (one source per call). `extend_with="national"` continues each
+        reporter's series after its last DOTS year with its national statistics (KGZ, KAZ, UZB to 2023;
+        Russia's FCS to 2021); every row of a crossing series names the break in `source_break`
+        (metrics/trade_series.py). Values as published; missing years absent, never zero.
+
+        >>> open().trade_series("KGZ", "RUS", "2019-2023", extend_with="national")["source_break"][0]
+        'IMF DOTS to 2020, national statistics (national:KGZ-nsc) from 2021'
+        """
+        from sco_observatory.metrics.trade_series import bilateral_series
+
+        frame = bilateral_series(self.store, countries(expression), countries(partners), year_span(years),
+                                 extend_with=extend_with)
+        return _select_years(frame, years)
+
     def siei(self, dimension: str, expression: str, years: Years, level: Literal["pair", "country", "group"] = "pair",
              flows: Literal["reported", "mirror", "best"] = "reported", hypotheses: bool = False,
              source: str | None = None) -> pl.DataFrame:
@@ -519,6 +537,29 @@ class Observatory:
             h = siei.trade_hypotheses(self.store, isos, span[0], source=source)
             return siei.hypothesis_verdicts(h)
         return _select_years(siei.siei(self.store, dimension, isos, span, level, flows, source=source), years)
+
+    def arms(self, expression: str, years: Years = "2000-2023", suppliers: Countries = "RUS,CHN",
+             period: int = 1) -> pl.DataFrame:
+        """Each state's share of its arms imports by supplier (the named ones, then "Others"), SIPRI TIV.
+
+        share = Σ TIV(supplier→recipient) / Σ TIV(all suppliers→recipient) over each period of
+        `period` years (1: every year; 5: SIPRI-style five-year blocks) [V]. Null share where the
+        recipient received nothing; `flags` counts SIPRI's uncertain deliveries. The register is not
+        shipped (SIPRI's terms): without it the error says which file to import.
+
+        >>> try:
+        ...     open().arms("CA5", "2020-2023")
+        ... except ObservatoryError as exc:
+        ...     print(exc.message[:52])
+        SIPRI's Arms Transfers Database (trade register) has
+        """
+        from sco_observatory.metrics import arms
+
+        span = year_span(years)
+        frame = arms.dependence(self.store, countries(expression), span, countries(suppliers), period=period)
+        if period == 1:
+            return _select_years(frame.with_columns(pl.col("first_year").alias("year")), years).drop("year")
+        return frame
 
     def composite(self, expression: str, years: Years, dimensions: str | Sequence[str] = "trade,migration",
                   level: Literal["pair", "country", "group"] = "pair", partial: bool = False) -> pl.DataFrame:
@@ -740,6 +781,31 @@ class Observatory:
             else:
                 report = imf.fetch(target, rep, par, span, settings=settings, progress=bar, replace=replace)
         return list(report.lines())
+
+    def update(self, dataset: str | None = None, *, offline: bool = False, refresh: bool = False,
+               replace: bool = False, progress: Any = None) -> list[str]:
+        """Refresh snapshot datasets from their live APIs (`sco data update`); returns the report's lines.
+
+        `dataset`: a snapshot dataset key (`wdi`, `wdi-milex`); None: every dataset with a live
+        connector. All or nothing over the network: if the publisher cannot be reached nothing is
+        written, the snapshot stays in force and `UpdateUnavailableError` says how to retry.
+
+        >>> open().update("imf-cdis")
+        Traceback (most recent call last):
+        ...
+        sco_observatory.sources.update.NotUpdatableError: 'imf-cdis' (International Monetary Fund) has no live API connector
+        """
+        from sco_observatory.sources import update as upd
+        from sco_observatory.sources import worldbank
+        from sco_observatory.sources.http import HttpSettings, Progress
+
+        keys = [dataset.strip().lower()] if dataset else sorted(upd.UPDATABLE)
+        settings = HttpSettings.from_env(worldbank.DEFAULTS, offline=offline or None, refresh=refresh or None)
+        target: Any = self._store if self._store is not None else self._opener
+        lines: list[str] = []
+        for key in keys:
+            lines += upd.update(target, key, settings=settings, progress=progress or Progress(), replace=replace).lines
+        return lines
 
     def _opener(self) -> "Store":
         """A fresh connection for a caller that closes it when done (the fetchers, after the downloads)."""

@@ -102,8 +102,8 @@ def origin_columns(store, frame):
     """`sco data list`'s vintage, URL and origin per source: from the snapshot, the report, or an import/update.
 
     `origin` is `snapshot <version>` for a source read from the package's snapshot, `embedded` for the
-    report's tables, `import (overrides snapshot)` for a user import or `sco data update` of a source id
-    the snapshot also ships, else `import`. `vintage` is the dataset's (manifest) for snapshot sources,
+    report's tables, `update <date> (overrides snapshot)` for a source refreshed by `sco data update`,
+    `import (overrides snapshot)` for a user import of a source id the snapshot also ships, else `import`. `vintage` is the dataset's (manifest) for snapshot sources,
     else the years the source holds.
     """
     import polars as pl
@@ -111,17 +111,65 @@ def origin_columns(store, frame):
     shipped = {s["source_id"]: s for s in sources()}
     from_snapshot = getattr(store, "snapshot_ids", set())
     ver = version()
-    urls = dict(store.con.execute("SELECT source_id, url FROM source").fetchall())
+    from sco_observatory.sources.update import UPDATE_FORMAT
+
+    prov = {r[0]: r[1:] for r in store.con.execute("SELECT source_id, url, format, retrieved FROM source").fetchall()}
+    urls = {k: v[0] for k, v in prov.items()}
     origins, vintages, links = [], [], []
     for row in frame.iter_rows(named=True):
         sid = row["source"]
+        _, fmt, retrieved = prov.get(sid, (None, None, None))
+        first, last = row.get("first_year"), row.get("last_year")
         if sid in from_snapshot:
             origins.append(f"snapshot {ver}")
             vintages.append(shipped[sid]["vintage"])
+        elif fmt == UPDATE_FORMAT:
+            origins.append(f"update {retrieved:%Y-%m-%d} (overrides snapshot)" if retrieved else "update (overrides snapshot)")
+            vintages.append(f"{first}-{last}" if first is not None else "")
         else:
             origins.append("embedded" if sid.startswith("embedded:") else
                            "import (overrides snapshot)" if sid in shipped else "import")
-            first, last = row.get("first_year"), row.get("last_year")
             vintages.append(f"{first}-{last}" if first is not None else "")
         links.append(urls.get(sid) or "")
     return frame.with_columns(pl.Series("origin", origins), pl.Series("vintage", vintages), pl.Series("url", links))
+
+
+def dataset_table(store, cited: set[str] | None = None):
+    """Publisher, vintage, retrieval date, URL and licence per dataset the store holds (the report's
+    sources section): snapshot sources grouped by their manifest dataset, every other source (an
+    import, an update, the report's embedded tables) on its own row from its provenance record.
+
+    `cited`: only datasets with a source id in this set (e.g. the sources the report cites).
+    Columns: dataset, publisher, vintage, retrieved, url, licence, origin, sources.
+    """
+    import polars as pl
+
+    from sco_observatory.sources.update import UPDATE_FORMAT
+
+    datasets = {d["key"]: d for d in (manifest() or {}).get("datasets", [])}
+    shipped = {s["source_id"]: s["dataset"] for s in sources()}
+    from_snapshot = getattr(store, "snapshot_ids", set())
+    rows: dict[str, dict] = {}
+    for row in store.sources().iter_rows(named=True):
+        sid = row["source_id"]
+        if cited is not None and sid not in cited:
+            continue
+        if sid in from_snapshot and shipped.get(sid) in datasets:
+            ds = datasets[shipped[sid]]
+            entry = rows.setdefault(ds["key"], {
+                "dataset": ds["title"], "publisher": ds["publisher"], "vintage": ds["vintage"],
+                "retrieved": ds["retrieved"], "url": ds["url"], "licence": ds["licence"],
+                "origin": f"snapshot {version()}", "sources": []})
+            entry["sources"].append(sid)
+            continue
+        retrieved = row.get("retrieved")
+        rows[sid] = {"dataset": row["title"], "publisher": row["publisher"],
+                     "vintage": str(row["year"]) if row.get("year") else "",
+                     "retrieved": f"{retrieved:%Y-%m-%d}" if retrieved else "", "url": row.get("url") or "",
+                     "licence": row.get("licence") or "", "sources": [sid],
+                     "origin": "embedded" if sid.startswith("embedded:") else
+                               "update (overrides snapshot)" if row.get("format") == UPDATE_FORMAT else
+                               "import (overrides snapshot)" if sid in shipped else "import"}
+    out = [{**r, "sources": ", ".join(r["sources"])} for r in rows.values()]
+    schema = {k: pl.String for k in ("dataset", "publisher", "vintage", "retrieved", "url", "licence", "origin", "sources")}
+    return pl.DataFrame(out, schema=schema).sort("dataset") if out else pl.DataFrame(schema=schema)

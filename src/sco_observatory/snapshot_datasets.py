@@ -138,3 +138,26 @@ def shipped() -> tuple[Dataset, ...]:
 
 def by_key(key: str) -> Dataset | None:
     return next((d for d in DATASETS if d.key == key), None)
+
+
+SHORT_NAMES: tuple[tuple[str, str], ...] = (
+    ("wdi-derived:", "World Bank WDI"), ("wdi:", "World Bank WDI"), ("worldbank:", "World Bank WDI"),
+    ("imf-dots:", "IMF DOTS"), ("imf:", "IMF IMTS"), ("imf-cdis:", "IMF CDIS"),
+    ("national:", "national statistics"), ("rosstat:", "Rosstat (FCS)"),
+    ("undesa:", "UN DESA migrant stock"), ("cow:nmc", "COW NMC"), ("cow:", "Correlates of War"),
+    ("uis:", "UNESCO UIS"), ("sipri:arms", "SIPRI Arms Transfers Database"), ("sipri:", "SIPRI"),
+    ("baci:", "CEPII BACI"), ("comtrade:", "UN Comtrade"), ("wits:", "WITS"), ("unodc:", "UNODC"),
+    ("embedded:iiss", "IISS (via the 2014 report)"), ("embedded:", "the 2014 report's tables"),
+)
+"""Short publisher-and-dataset names by source-id prefix (first match), for headings ("World Bank WDI, 2024")."""
+
+
+def short_name(source_id: str) -> str:
+    """"World Bank WDI" for "wdi:NY.GDP.MKTP.CD"; the id itself where no prefix matches (a user's own source)."""
+    return next((name for prefix, name in SHORT_NAMES if source_id.startswith(prefix)), source_id)
+
+
+def short_names(source_ids) -> str:
+    """The distinct short names of several source ids, in first-seen order, joined by " + "."""
+    ids = [s for v in source_ids if v for s in str(v).replace(",", ";").split(";") if s.strip()]
+    return " + ".join(dict.fromkeys(short_name(s.strip()) for s in ids))

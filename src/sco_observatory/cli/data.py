@@ -1,4 +1,4 @@
-"""`sco import`, `sco data list`, `sco data show`: bring files in and look at what the store holds."""
+"""`sco import`, `sco data list|show|update`: bring files in, refresh the snapshot, look at what the store holds."""
 
 from __future__ import annotations
 
@@ -74,6 +74,25 @@ def list_command(fmt: Format = format_option("table, csv or json.")) -> None:
     if fmt == Format.table:  # a terminal is narrow: the long columns are in --format csv/json
         frame = frame.select("source", "first_year", "last_year", "rows", "publisher", "vintage", "licence", "origin")
     emit(frame, fmt, title="Sources in the store")
+
+
+@data_app.command("update")
+def update_command(
+    dataset: Optional[str] = typer.Argument(None, help="Snapshot dataset key (wdi, wdi-milex; see `sco data list --format csv`); default: every dataset with a live API."),
+    replace: bool = typer.Option(False, "--replace", help="Accept an answer with fewer rows, countries or years than the snapshot."),
+    refresh: bool = typer.Option(False, "--refresh", help="Ask the API again even for answers in the cache."),
+) -> None:
+    """Refresh a snapshot dataset from its publisher's live API (all or nothing; the snapshot is kept when offline).
+
+    The same scope as the snapshot (indicator, countries, first year) up to this year, stored under the
+    snapshot's source id: `sco data list` then shows `update <date>` as its origin. Offline or the API
+    unreachable: one line saying so and how to retry, exit 2, store unchanged.
+
+    Example: sco data update wdi-milex
+    """
+    with observatory() as obs:
+        for line in obs.update(dataset, replace=replace, refresh=refresh):
+            typer.echo(line)
 
 
 @data_app.command("show")

@@ -1,4 +1,4 @@
-"""`sco power|ratio|trade|siei|convergence|whatif|claims`: metrics over the store. No logic here:
+"""`sco power|ratio|trade|siei|arms|convergence|whatif|claims`: metrics over the store. No logic here:
 parse, call the matching `Observatory` method (sco_observatory.api), render."""
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def trade_command(
 
 
 def siei_command(
-    args: List[str] = typer.Argument(..., help="[DIMENSION] EXPR — dimension: trade (default), migration, agriculture, convergence, energy, education, investment."),
+    args: List[str] = typer.Argument(..., help="[DIMENSION] EXPR — dimension: trade (default), migration, agriculture, education, investment, convergence, energy (data missing: says what it needs)."),
     years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2010-2020, 2000-2020:5 or 2000,2010."),
     level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
     flows: str = FLOWS,
@@ -138,8 +138,62 @@ def siei_command(
     if hypotheses:
         emit(frame, fmt, title=f"METHODS §1.3 hypothesis test, {min(parse_years(years))}")
         return
-    emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}",
-         caption="SIEI-style: documented proxies (METHODS §1.3–1.4), not the EDB's unpublished formulas")
+    evidence = frame["evidence"][0] if "evidence" in frame.columns and frame.height else ""
+    flagged = frame.filter(pl.col("flags") != "").height if "flags" in frame.columns else 0
+    caption = ("SIEI-style: documented proxies (METHODS §1.3–1.4), not the EDB's unpublished formulas"
+               + (f"\nevidence: {evidence}" if evidence else "")
+               + (f"\nnote: {flagged} rows carry the publisher's flags (estimate / confidential; see the flags column)"
+                  if flagged else ""))
+    emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}", caption=caption)
+
+
+def arms_command(
+    expression: str = typer.Argument(..., help="Recipients: a group expression, e.g. CA5 or KAZ,UZB."),
+    years: str = typer.Option("2000-2023", "--years", "-y", help="Years: 2000-2023, 2010,2020 or 2000-2020:5."),
+    suppliers: str = typer.Option("RUS,CHN", "--suppliers", help="Suppliers named on their own rows; the rest are 'Others'."),
+    period: int = typer.Option(1, "--period", min=1, max=50, help="Years per period: 1 (each year) or 5 (SIPRI-style five-year blocks)."),
+    fmt: Format = FMT,
+) -> None:
+    """Arms-transfer dependence: each state's share of its arms imports by supplier (SIPRI TIV).
+
+    Needs SIPRI's trade register (not shipped: SIPRI's terms); `sco import` the CSV export first.
+
+    Example: sco arms CA5 --years 2000-2023 --period 5
+    """
+    with observatory() as obs:
+        frame = obs.arms(expression, years, suppliers, period=period)
+    flagged = frame.filter(pl.col("flags") != "")
+    caption = ("share = TIV from the supplier / TIV from all suppliers in the period (SIPRI trend-indicator values, "
+               "millions; not US$)"
+               + (f"\nnote: {flagged.height} rows include deliveries SIPRI marks as uncertain (see the flags column)"
+                  if flagged.height else ""))
+    shown = frame.select("recipient", "period", "supplier", pl.col("tiv").round(1), pl.col("total_tiv").round(1),
+                         (pl.col("share") * 100).round(1).alias("share %"), "flags", "note") if fmt is Format.table else frame
+    emit(shown, fmt, title=f"Arms imports of {expression} by supplier, {years} (SIPRI Arms Transfers Database)",
+         caption=caption)
+
+
+def trade_series_command(
+    expression: str = typer.Argument(..., help="Reporters: a group expression, e.g. CA5 or KGZ."),
+    partners: str = typer.Option(..., "--partners", help="Partners, e.g. RUS,CHN or WLD (the reporter's world total)."),
+    years: str = typer.Option("2000-2023", "--years", "-y", help="Years: 2000-2023, 2010,2020 or 2000-2020:5."),
+    extend_with: Optional[str] = typer.Option(None, "--extend-with", callback=lowercase, help="national: continue after IMF DOTS ends (2020) with the reporter's national statistics; every spliced row says so."),
+    fmt: Format = FMT,
+) -> None:
+    """Bilateral trade as each reporter records it, by year and flow (IMF DOTS; optionally spliced with national statistics).
+
+    Example: sco trade-series KGZ --partners RUS,CHN --years 2015-2023 --extend-with national
+    """
+    with observatory() as obs:
+        frame = obs.trade_series(expression, partners, years, extend_with=extend_with)  # type: ignore[arg-type]
+    breaks = sorted({b for b in frame["source_break"].to_list() if b})
+    flagged = int(frame["estimate"].sum() or 0)
+    caption = ("; ".join(f"source break: {b}" for b in breaks) if breaks else "one source: IMF DOTS")
+    if flagged:
+        caption += f"\nnote: {flagged} values are the publisher's estimates or preliminary (estimate column)"
+    shown = frame.select("reporter", "partner", "year", "flow", (pl.col("value_usd") / 1e6).round(1).alias("US$ mn"),
+                         "valuation", "estimate", "source", "after_break") if fmt is Format.table else frame
+    emit(shown, fmt, title=f"Trade of {expression} with {partners}, {years}", caption=caption)
 
 
 def composite_command(
@@ -252,6 +306,8 @@ def register(app: typer.Typer) -> None:
     app.command("ratio")(ratio_command)
     app.command("trade")(trade_command)
     app.command("siei")(siei_command)
+    app.command("arms")(arms_command)
+    app.command("trade-series")(trade_series_command)
     app.command("composite")(composite_command)
     app.command("convergence")(convergence_command)
     app.command("whatif")(whatif_command)

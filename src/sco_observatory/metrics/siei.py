@@ -16,7 +16,9 @@ Labour migration (§1.4): `100 · (Mig_{i→j} + Mig_{j→i}) / (P_i + P_j)` (mi
 population SP.POP.TOTL), country and group analogues as for trade.
 
 Agriculture (§1.4): the trade formula restricted to HS chapters 01–24 (needs product-level trade).
-Energy, education, investment: no bilateral data in the shared sources — a `DataMissingError` says so.
+Education and investment (§1.4): siei_education.py (UIS students over population) and
+siei_investment.py (IMF CDIS positions over GDP). Energy: no bilateral electricity data in the
+shared sources — a `DataMissingError` says which data it needs.
 Convergence dimensions: see `convergence.py` (σ, β) — `siei(..., dimension='convergence')` runs σ and β
 on the §1.4 variable list for whatever the store holds.
 """
@@ -39,6 +41,12 @@ DIMENSIONS = ("trade", "migration", "agriculture", "energy", "education", "inves
 CENTRAL_ASIA = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
 AGRI_CHAPTERS = tuple(f"{c:02d}" for c in range(1, 25))
 """HS chapters 01-24 (live animals ... tobacco): the agriculture dimension's products (METHODS §1.4)."""
+
+
+ENERGY_MISSING = ("the SIEI-style energy index is data missing: it needs bilateral electricity trade "
+                  "(kWh, UN Comtrade HS 2716 or national grid operators) and each country's electricity consumption")
+ENERGY_HINT = ("no shipped or importable source holds bilateral electricity flows yet; the proxy "
+               "100·(E_ij + E_ji)/(C_i + C_j) is in docs/metrics.md")
 
 
 class UnknownDimensionError(ObservatoryError):
@@ -294,10 +302,14 @@ def siei(store, dimension: str, countries: Sequence[str], years: tuple[int, int]
         from sco_observatory.metrics.convergence import siei_convergence
 
         return siei_convergence(store, countries, years)
-    if dim in ("energy", "education", "investment"):
-        need = {"energy": "bilateral electricity trade (Comtrade HS 2716 in kWh) and consumption",
-                "education": "inbound mobile students by origin (UNESCO UIS)",
-                "investment": "bilateral direct-investment positions (IMF CDIS or EDB MMI)"}[dim]
-        raise DataMissingError(f"the SIEI-style {dim} index needs {need}, which the store does not hold",
-                               "see METHODS.md §1.4 for the proxy formula and the data it needs")
+    if dim == "education":
+        from sco_observatory.metrics.siei_education import education_index
+
+        return education_index(store, countries, years, level)
+    if dim == "investment":
+        from sco_observatory.metrics.siei_investment import investment_index
+
+        return investment_index(store, countries, years, level)
+    if dim == "energy":
+        raise DataMissingError(ENERGY_MISSING, ENERGY_HINT)
     raise UnknownDimensionError(f"unknown SIEI dimension '{dimension}'", f"use one of: {', '.join(DIMENSIONS)}")

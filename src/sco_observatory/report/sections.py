@@ -160,6 +160,15 @@ DEFENCE_SOURCE = "embedded:iiss-mb2013"
 REPORT_AREA_SOURCE = "embedded:wb2014-report"
 
 
+def _heading(title: str, source_ids, year: int | None) -> str:
+    """A section title naming the data it shows as of the report's date: "Power balance — World Bank WDI, 2024"."""
+    from sco_observatory.snapshot_datasets import short_names
+
+    names = short_names(source_ids)
+    tail = ", ".join(x for x in (names, str(year) if year is not None else "") if x)
+    return f"{title} — {tail}" if tail else title
+
+
 def _formula(ctx: Context, key: str, text: str) -> str:
     """A footnote marker for a formula (registered once, numbered on first use)."""
     ctx.notes.register(f"formula:{key}", "Formula: " + text)
@@ -214,6 +223,7 @@ def power_balance(ctx: Context) -> Section:
     parts.append(table(conc.select("code", "year", "n", "n_missing", "hhi", "con", "largest", "largest_share", "source"),
                        table_id="power-concentration", cell=_source_cell(ctx),
                        caption="Concentration of each indicator within the group"))
+    parts.append(_estimate_legend(ctx, shares))
     # 4. Area and population against the world (the report's group totals)
     rows = []
     for status in ("member", "observer", "dialogue_partner"):
@@ -246,7 +256,25 @@ def power_balance(ctx: Context) -> Section:
         blocks.append(f"<h4>{esc(label)}: {esc(base_expr)}+{'+'.join(add)} ({wyear})</h4>"
                       + table(frame, cell=_source_cell(ctx)))
     parts.append("".join(blocks))
-    return Section("power", "Power balance", "".join(parts))
+    defence_src: list[str] = []
+    if "source" in conc.columns:
+        held = conc.filter(pl.col("source").is_not_null())
+        defence_src = held.filter(pl.col("code") == "MS.MIL.XPND.CD")["source"].to_list() or held["source"].to_list()[:1]
+    return Section("power", _heading("Power balance", defence_src, year), "".join(parts))
+
+
+def _estimate_legend(ctx: Context, shares: pl.DataFrame) -> str:
+    """⚑ the values behind the shares that their publisher (or the snapshot's derivation) flags as estimates."""
+    from sco_observatory.metrics.flags import estimate_flags
+
+    if shares.height == 0:
+        return ""
+    flagged = estimate_flags(ctx.store, shares.select("iso3", "code", "year", "source")).filter(pl.col("estimate"))
+    if flagged.height == 0:
+        return ""
+    by_source = flagged.group_by("source", "code", "year").agg(pl.col("iso3").sort().str.join(", ")).sort("source", "code")
+    items = "; ".join(f"{r['code']} {r['year']} ({r['source']}): {r['iso3']}" for r in by_source.iter_rows(named=True))
+    return f"<p class='legend'>⚑ Estimates among the values above (flagged in the store): {esc(items)}.</p>"
 
 
 def _cinc_block(ctx: Context) -> str:
@@ -284,9 +312,12 @@ def integration(ctx: Context) -> Section:
     parts: list[str] = []
     ca = [*_central_asia(), "RUS", "CHN"]
     group = list(dict.fromkeys(ctx.group.iso3 + [c for c in ca if c not in ctx.group.iso3]))
+    trade_src: list[str] = []
+    trade_year: int | None = None
     try:
-        year = _trade_year(ctx, group)
+        year = trade_year = _trade_year(ctx, group)
         pairs = siei.trade_index(ctx.store, group, (year, year), "pair")
+        trade_src = pairs["source"].unique().to_list()
         labels = group
         index = {(r["iso3_a"], r["iso3_b"]): r["value"] for r in pairs.iter_rows(named=True)}
         matrix = [[index.get((a, b), index.get((b, a))) if a != b else None for b in labels] for a in labels]
@@ -329,13 +360,156 @@ def integration(ctx: Context) -> Section:
                            columns=["iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "source"]))
     except ObservatoryError as exc:
         parts.append("<h3>Labour-migration integration</h3>" + note(esc(exc.message) + ".", exc.hint))
-    parts.append("<p class='legend'>Energy, education and investment sub-indices need bilateral electricity, student and "
-                 "direct-investment data that no connector provides yet; they are not shown rather than guessed.</p>")
-    return Section("integration", "Integration", "".join(parts))
+    parts.append(_trade_series_block(ctx))
+    parts.append(_education_block(ctx, group))
+    parts.append(_investment_block(ctx, group))
+    parts.append("<h3>Energy integration — data missing</h3>" + note(esc(siei.ENERGY_MISSING) + ".", siei.ENERGY_HINT))
+    return Section("integration", _heading("Integration", trade_src, trade_year), "".join(parts))
+
+
+def _flag_cell(ctx: Context):
+    """Source markers, and the publisher's flags as a marked cell (estimate, confidential) where present."""
+    base = _source_cell(ctx)
+
+    def cell(column, value, row):
+        if column == "flags":
+            return f"<span class='flag' title='{esc(value)}'>⚑ {esc(value)}</span>" if value else ""
+        return base(column, value, row)
+    return cell
+
+
+def _latest_pair_year(frame: pl.DataFrame) -> int | None:
+    """The latest year with at least half the best year's count of known pairs (UIS's 2020 round, with
+    fewer reporting destinations, would otherwise stand for the whole decade)."""
+    counts = frame.filter(pl.col("value").is_not_null()).group_by("year").len()
+    if counts.height == 0:
+        return None
+    best = counts["len"].max()
+    return int(counts.filter(pl.col("len") * 2 >= best)["year"].max())
+
+
+def _trade_series_block(ctx: Context) -> str:
+    """Central Asia's trade with Russia and China as each state reports it, DOTS spliced with national statistics."""
+    from sco_observatory.metrics.trade_series import bilateral_series
+
+    last = ctx.as_of.year
+    try:
+        frame = bilateral_series(ctx.store, ["KAZ", "KGZ", "TJK", "TKM", "UZB"], ["RUS", "CHN"], (2005, last),
+                                 extend_with="national")
+    except ObservatoryError as exc:
+        return "<h3>Trade with Russia and China</h3>" + note(esc(exc.message) + ".", exc.hint)
+    turnover = (frame.group_by("reporter", "partner", "year")
+                .agg(pl.col("value_usd").sum().alias("t"), pl.len().alias("n"), pl.col("source_break").first(),
+                     pl.col("estimate").any().alias("estimate"))
+                .filter(pl.col("n") == 2))  # exports and imports both held, else no turnover (missing, not half)
+    years = list(range(2005, max(turnover["year"].max() or 2005, 2005) + 1))
+    series = {}
+    breaks = []
+    for (rep, par), sub in sorted(turnover.group_by("reporter", "partner"), key=lambda kv: kv[0]):
+        by_year = dict(zip(sub["year"].to_list(), sub["t"].to_list()))
+        brk = sub["source_break"][0]
+        label = f"{name_of(rep)} – {name_of(par)}" + (" ⟂ source break" if brk else "")
+        if brk:
+            breaks.append(f"{name_of(rep)}: {brk}")
+        series[label] = [None if by_year.get(y) is None else by_year[y] / 1e9 for y in years]
+    fig = charts.line_chart(years, series, "Trade turnover with Russia and China as each state reports it (US$ bn)",
+                            "US$ bn (exports + imports)")
+    srcs = frame["source"].unique().to_list()
+    return ("<h3>Trade with Russia and China as each state reports it, 2005–" + str(years[-1])
+            + f"{_formula(ctx, 'turnover', 'turnover = exports + imports as the reporter records them (FOB/CIF); a year without both is missing')}"
+            + f"{ctx.notes.marker(*srcs)}</h3>"
+            + charts.to_div(fig, ctx.chart_id("trade-series"))
+            + ("<p class='legend'>Source breaks (⟂): " + esc("; ".join(sorted(set(breaks)))) + ". Values as each "
+               "publisher states them; no level adjustment at the break.</p>" if breaks else ""))
+
+
+def _education_block(ctx: Context, group: list[str]) -> str:
+    from sco_observatory.metrics.siei_education import education_index
+
+    try:
+        frame = education_index(ctx.store, group, (1998, ctx.as_of.year), "pair")
+        year = _latest_pair_year(frame)
+        if year is None:
+            return "<h3>Education integration</h3>" + note("No student counts for these pairs up to the report's date.")
+        top = frame.filter(pl.col("year") == year).sort("value", descending=True, nulls_last=True)
+        missing = top["value"].null_count()
+        top = top.filter(pl.col("value").is_not_null()).head(10)
+        return (f"<h3>Education integration, {year} — SIEI-style"
+                f"{_formula(ctx, 'siei-education', 'E_ij = 100·(S_ij + S_ji)/(P_i + P_j), mobile tertiary students (UNESCO UIS top-10 partners) over populations — a proxy after METHODS §1.4 [H]')}</h3>"
+                + table(top, table_id="siei-education", cell=_flag_cell(ctx),
+                        columns=["iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "flags", "source"])
+                + f"<p class='legend'>The latest year with most pairs known. {missing} pairs are in neither country's UIS top 10 (the rest is lumped as "
+                  "\"Other countries\"): missing, not zero. ⚑ UIS qualifiers (NAT_EST national estimate, UIS_EST UIS estimate).</p>")
+    except ObservatoryError as exc:
+        return "<h3>Education integration</h3>" + note(esc(exc.message) + ".", exc.hint)
+
+
+def _investment_block(ctx: Context, group: list[str]) -> str:
+    from sco_observatory.metrics.siei_investment import investment_index
+
+    try:
+        frame = investment_index(ctx.store, group, (2009, ctx.as_of.year), "pair")
+        year = _latest_pair_year(frame)
+        if year is None:
+            return "<h3>Investment integration</h3>" + note("No direct-investment positions for these pairs up to the report's date.",
+                                                              "IMF CDIS starts at end-2009")
+        top = frame.filter(pl.col("year") == year).sort("value", descending=True, nulls_last=True)
+        missing = top["value"].null_count()
+        top = top.filter(pl.col("value").is_not_null()).head(10)
+        return (f"<h3>Investment integration, {year} — SIEI-style"
+                f"{_formula(ctx, 'siei-investment', 'I_ij = 100·(D_ij + D_ji)/(Y_i + Y_j), outward direct-investment positions (IMF CDIS 6-o) over GDP — a proxy after METHODS §1.4 [H]')}</h3>"
+                + table(top, table_id="siei-investment", cell=_flag_cell(ctx),
+                        columns=["iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "flags", "source"])
+                + f"<p class='legend'>{missing} pairs missing: a direction the investor does not report (UZB, TKM and "
+                  "others report no outward positions) or the IMF marks confidential (⚑ C).</p>")
+    except ObservatoryError as exc:
+        return "<h3>Investment integration</h3>" + note(esc(exc.message) + ".", exc.hint)
+
+
+# ------------------------------------------------------------------------------------ arms
+def arms(ctx: Context) -> Section:
+    """Arms-transfer dependence"""
+    from sco_observatory.metrics import arms as am
+
+    recipients = ["KAZ", "KGZ", "TJK", "TKM", "UZB"]
+    held = am.held_years(ctx.store)
+    if held is None:
+        message, hint = am.missing_message()
+        return Section("arms", "Arms-transfer dependence — SIPRI Arms Transfers Database (not shipped)",
+                       "<p>Each Central Asian state's share of its arms imports from Russia, China and others.</p>"
+                       + note(esc(message) + ".", hint))
+    last = min(held[1], ctx.as_of.year)
+    if last < held[0]:
+        return Section("arms", "Arms-transfer dependence", note(f"SIPRI's register starts in {held[0]}, after the report's date."))
+    yearly = am.dependence(ctx.store, recipients, (held[0], last))
+    blocks = am.dependence(ctx.store, recipients, (held[0], last), period=5)
+    years = list(range(held[0], last + 1))
+    series = {}
+    for iso in recipients:
+        for sup, label in (("RUS", "Russia"), ("CHN", "China")):
+            sub = yearly.filter((pl.col("recipient") == iso) & (pl.col("supplier") == sup)).sort("first_year")
+            series[f"{name_of(iso)} from {label}"] = [None if v is None else 100 * v for v in sub["share"].to_list()]
+    fig = charts.line_chart(years, series, f"Share of arms imports from Russia and China, {held[0]}–{last} (SIPRI TIV)",
+                            "% of the state's arms imports")
+    wide = (blocks.with_columns((pl.col("share") * 100).round(1).alias("share %"))
+            .pivot(on="supplier", index=["recipient", "period"], values="share %").sort(["recipient", "period"]))
+    totals = blocks.group_by("recipient", "period").agg(pl.col("total_tiv").first().round(1).alias("total TIV"),
+                                                        pl.col("flags").filter(pl.col("flags") != "").str.join("; ").alias("flags"))
+    wide = wide.join(totals, on=["recipient", "period"], how="left").with_columns(pl.lit(am.SOURCE).alias("source"))
+    flagged = blocks.filter(pl.col("flags") != "").height
+    body = ("<p>Each Central Asian state's share of its arms imports by supplier, in SIPRI trend-indicator values "
+            "(a volume measure, not US$). Deliveries are lumpy, so the table sums five-year blocks as SIPRI does; "
+            "the chart shows single years.</p>"
+            + f"<h3>Shares by supplier, five-year blocks (%){_formula(ctx, 'arms', am.FORMULA)}{ctx.notes.marker(am.SOURCE)}</h3>"
+            + table(wide, table_id="arms-shares", cell=_flag_cell(ctx))
+            + charts.to_div(fig, ctx.chart_id("arms"))
+            + (f"<p class='legend'>⚑ {flagged} supplier-period cells include deliveries whose number or year SIPRI marks "
+               "as uncertain.</p>" if flagged else ""))
+    return Section("arms", _heading("Arms-transfer dependence", [am.SOURCE], last), body)
 
 
 def _trade_year(ctx: Context, countries: list[str]) -> int:
-    """The latest year up to the report's date with bilateral trade of `countries` (DataMissingError if none)."""
+    """The latest year up to the report's date with bilateral trade of most of `countries` (DataMissingError if none)."""
     return latest_trade_year(ctx.store, countries, ctx.as_of.year)
 
 
@@ -345,6 +519,8 @@ def convergence(ctx: Context) -> Section:
     from sco_observatory.metrics import convergence as conv
 
     parts = []
+    conv_src: list[str] = []
+    conv_last: int | None = None
     try:
         code = conv.default_income_indicator(ctx.store)  # PPP where held, else constant, else current US$
         last = _latest_year(ctx, code, ctx.group.iso3, ctx.as_of.year)
@@ -354,6 +530,7 @@ def convergence(ctx: Context) -> Section:
             raise DataMissingError(f"the store holds no {code} series for the group",
                                    "sco import ny.gdp.pcap.cd.csv or sco fetch worldbank --indicators NY.GDP.PCAP.CD --countries SCO --years 1992-2024")
         sig = conv.sigma(ctx.store, ctx.group.iso3, code, (1995, last))
+        conv_src, conv_last = sig["source"].unique().to_list(), last
         beta = conv.beta(ctx.store, ctx.group.iso3, code, 1995, last)
         fig = charts.line_chart(sig["year"].to_list(), {"σ (SD of log GDP per capita)": sig["sd_log"].to_list(),
                                                         "CV": sig["cv"].to_list()},
@@ -371,7 +548,7 @@ def convergence(ctx: Context) -> Section:
         parts.append(f"<p class='legend'>{esc(beta['caution'][0])}</p>")
     except ObservatoryError as exc:
         parts.append(note(esc(exc.message) + ".", exc.hint))
-    return Section("convergence", "Convergence of incomes", "".join(parts))
+    return Section("convergence", _heading("Convergence of incomes", conv_src, conv_last), "".join(parts))
 
 
 # ------------------------------------------------------------------------------------ claims
@@ -440,12 +617,21 @@ def scenarios_signposts(ctx: Context) -> Section:
             + grid
             + "<h3>Per scenario after the baseline</h3>" + table(summ, table_id="signposts-summary")
             + ("<h3>Not evaluable, and why</h3>" + table(gaps, table_id="signposts-missing") if gaps.height else ""))
-    return Section("scenarios", "Scenarios and signposts", body)
+    return Section("scenarios", _heading("Scenarios and signposts", [], last), body)
 
 
 # ------------------------------------------------------------------------------------ sources
 def sources(ctx: Context) -> Section:
-    return Section("sources", "Sources and formulas", "")  # rendered by the template from ctx.notes
+    """Per dataset the report draws on: publisher, vintage, retrieval date, URL and licence (from the
+    snapshot's manifest, or the import's provenance record); the numbered notes follow (template)."""
+    from sco_observatory.snapshot import dataset_table
+
+    frame = dataset_table(ctx.store, cited=set(ctx.notes.notes))  # the sources the sections above cited
+    body = ("<h3>Datasets: publisher, vintage, licence</h3>"
+            + table(frame.select("dataset", "publisher", "vintage", "retrieved", "licence", "url", "origin"),
+                    table_id="datasets", caption="Vintage: the years the publisher's release covers; retrieved: when the copy was taken")
+            if frame.height else "")
+    return Section("sources", "Sources and formulas", body)
 
 
 def _safe(builder):
@@ -460,5 +646,5 @@ def _safe(builder):
     return wrapped
 
 
-ALL = [at_a_glance, architecture, _safe(power_balance), _safe(integration), _safe(convergence), _safe(claims),
+ALL = [at_a_glance, architecture, _safe(power_balance), _safe(arms), _safe(integration), _safe(convergence), _safe(claims),
        _safe(scenarios_signposts), projects, sources]

@@ -108,6 +108,36 @@ def fetch(
         raise SourceError("no indicator given", "pass --indicators NY.GDP.MKTP.CD[,CODE...]")
     countries = sorted(set(countries))
     settings = settings or HttpSettings.from_env(DEFAULTS)
+    responses, fetcher = download(codes, countries, years, settings=settings, progress=progress, per_page=per_page)
+    report = FetchReport(PUBLISHER, fetcher.stats)
+    rows, dropped = normalise(responses, years)
+    report.dropped = dropped
+    if not rows:
+        raise SourceError(
+            f"{PUBLISHER} has no values for {', '.join(codes)} in {', '.join(countries)} {years_text(years)}; store unchanged",
+            "check the years (recent years are often empty) and the indicator code",
+        )
+    missing_codes = sorted(set(codes) - {r["code"] for r in rows})
+    if missing_codes:
+        report.notes.append(f"no values at all for {', '.join(missing_codes)}")
+    source_id = scope_id("worldbank", [codes, countries, years_text(years)])
+    meta = SourceMeta(
+        source_id=source_id,
+        title=f"World Bank API: {', '.join(codes)} for {', '.join(countries)}, {years_text(years)}",
+        publisher="World Bank", format="worldbank-api", table_name="indicator",
+        url=provenance_url(responses), licence=LICENCE,
+        citation="World Bank, World Development Indicators (API v2)",
+    )
+    return land(store, report, meta, SOURCE, rows, responses, dropped, [CodeColumn("iso3", keep_world=True)], replace=replace)
+
+
+def download(codes: Sequence[str], countries: Sequence[str], years: tuple[int, int], *, settings: HttpSettings,
+             progress: Progress | None = None, per_page: int = PER_PAGE) -> tuple[list[Response], Fetcher]:
+    """Every page of every (indicator, country chunk) query, checked for consistent paging; nothing is stored.
+
+    Raises SourceError (store untouched) when any request fails; `sco data update` relies on this to be
+    all-or-nothing before it writes.
+    """
     base = base_url(ENV_URL, DEFAULT_BASE)
     fetcher = Fetcher(PUBLISHER, settings, parse, progress=progress)
     chunks = [countries[i:i + COUNTRIES_PER_REQUEST] for i in range(0, len(countries), COUNTRIES_PER_REQUEST)]
@@ -143,27 +173,7 @@ def fetch(
                 f"{got} rows received) — the data changed between requests",
                 "re-run with --refresh to fetch every page again",
             )
-
-    report = FetchReport(PUBLISHER, fetcher.stats)
-    rows, dropped = normalise(responses, years)
-    report.dropped = dropped
-    if not rows:
-        raise SourceError(
-            f"{PUBLISHER} has no values for {', '.join(codes)} in {', '.join(countries)} {years_text(years)}; store unchanged",
-            "check the years (recent years are often empty) and the indicator code",
-        )
-    missing_codes = sorted(set(codes) - {r["code"] for r in rows})
-    if missing_codes:
-        report.notes.append(f"no values at all for {', '.join(missing_codes)}")
-    source_id = scope_id("worldbank", [codes, countries, years_text(years)])
-    meta = SourceMeta(
-        source_id=source_id,
-        title=f"World Bank API: {', '.join(codes)} for {', '.join(countries)}, {years_text(years)}",
-        publisher="World Bank", format="worldbank-api", table_name="indicator",
-        url=provenance_url(responses), licence=LICENCE,
-        citation="World Bank, World Development Indicators (API v2)",
-    )
-    return land(store, report, meta, SOURCE, rows, responses, dropped, [CodeColumn("iso3", keep_world=True)], replace=replace)
+    return responses, fetcher
 
 
 def normalise(responses: Sequence[Response], years: tuple[int, int]) -> tuple[list[dict], dict[str, int]]:

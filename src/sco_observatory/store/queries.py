@@ -105,7 +105,10 @@ def latest_indicator_year(store: Store, code: str, countries: Sequence[str], cei
 
 
 def latest_trade_year(store: Store, reporters: Sequence[str], ceiling: int) -> int:
-    """The latest year <= `ceiling` in which any of `reporters` reports a bilateral flow.
+    """The latest year <= `ceiling` that most of `reporters` report bilateral flows for.
+
+    "Most" is at least half of them: one statistics office publishing a year early does not move the
+    year for the group; where no year reaches half, the latest year any of them reports.
 
     Raises DataMissingError (with the import that fills the gap) when the store holds none.
 
@@ -118,7 +121,10 @@ def latest_trade_year(store: Store, reporters: Sequence[str], ceiling: int) -> i
     """
     isos = list(reporters)
     row = store.con.execute(
-        f"SELECT max(year) FROM trade WHERE year <= ? AND reporter IN ({_marks(isos)})", [ceiling, *isos]).fetchone()
+        f"""SELECT coalesce(max(year) FILTER (WHERE n * 2 >= ?), max(year)) FROM (
+                SELECT year, count(DISTINCT reporter) AS n FROM trade
+                WHERE year <= ? AND reporter IN ({_marks(isos)}) GROUP BY year)""",
+        [len(isos), ceiling, *isos]).fetchone()
     if not row or row[0] is None:
         raise DataMissingError("the store holds no bilateral trade for these countries",
                                "sco import dots_focus_reporters_1990_2020.csv (IMF DOTS) or "

@@ -272,6 +272,18 @@ def add_dashboard_routes(app: FastAPI, store: Callable[[], Store]) -> None:
         span = parse_year_range(years)
         return table_payload(pw.cinc(store(), resolve_group(group).iso3, span), group=group, years=list(span))
 
+    @app.get("/api/arms", tags=["metrics"])
+    def arms(group: str = Query("CA5", description=GROUP_HELP),
+             years: str = Query("2000-2023", description="YYYY-YYYY"),
+             suppliers: str = Query("RUS,CHN", description="suppliers on their own rows; the rest are 'Others'"),
+             period: int = Query(1, ge=1, le=50, description="years per period (5: SIPRI-style blocks)")) -> dict:
+        """Arms-import shares by supplier, SIPRI TIV (not shipped: a 404 says which file to import)."""
+        from sco_observatory.metrics import arms as arms_mod
+
+        span = parse_year_range(years)
+        frame = arms_mod.dependence(store(), resolve_group(group).iso3, span, resolve_group(suppliers).iso3, period)
+        return table_payload(frame, group=group, years=list(span), period=period, unit=arms_mod.UNIT)
+
     @app.get("/api/beta", tags=["metrics"])
     def beta(group: str = Query("SCO", description=GROUP_HELP),
              indicator: str = Query("NY.GDP.PCAP.CD", description="indicator code or alias"),

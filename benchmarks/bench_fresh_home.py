@@ -1,0 +1,88 @@
+"""A fresh home out of the box: first open of the store, `sco report` on the snapshot, and the wheel size.
+
+    python benchmarks/bench_fresh_home.py [--repeat 2] [--baseline /path/to/other/checkout/src]
+
+* first open: `bench_snapshot.py`'s measurement (new process, new home; with the snapshot referenced
+  vs embedded only, alternated), its ratio;
+* `sco report` on a fresh home (snapshot only, no import, no network), median wall seconds; with
+  `--baseline SRC` the same command on another checkout's sources (e.g. /work/main/src) is run
+  alternately and the ratio printed. Before timing, each variant's report is checked to hold every
+  section id of the baseline's (the branch may add sections; it must lose none);
+* wheel size: `pip wheel . --no-deps` into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from bench_snapshot import _open  # noqa: E402
+
+
+def _report(src: Path) -> tuple[float, set[str], int]:
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "SCO_OBSERVATORY_HOME": home, "PYTHONPATH": str(src)}
+        out = Path(home) / "r.html"
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sco_observatory", "report", "-o", str(out)], env=env, check=True,
+                       capture_output=True)
+        seconds = time.perf_counter() - started
+        html = out.read_text(encoding="utf-8")
+    return seconds, set(re.findall(r'<section id="([a-z]+)">', html)), len(html.encode())
+
+
+def _wheel() -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", folder], check=True,
+                       capture_output=True)
+        return sum(p.stat().st_size for p in Path(folder).glob("*.whl"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--baseline", type=Path, help="another checkout's src/ to compare `sco report` with")
+    args = parser.parse_args()
+    ours = REPO / "src"
+    variants = {"this checkout": ours, **({"baseline": args.baseline} if args.baseline else {})}
+    first = {name: _report(src) for name, src in variants.items()}  # warm-up and the equality check
+    if args.baseline:
+        lost = first["baseline"][1] - first["this checkout"][1]
+        assert not lost, f"sections lost against the baseline: {sorted(lost)}"
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(args.repeat):
+        for name, src in variants.items():
+            times[name].append(_report(src)[0])
+    snap, embedded = [], []
+    for _ in range(args.repeat):
+        snap.append(_open(True)[0])
+        embedded.append(_open(False)[0])
+    rows = [("first open, snapshot referenced (s)", f"{statistics.median(snap):.2f}"),
+            ("first open, embedded only (s)", f"{statistics.median(embedded):.2f}"),
+            ("first open ratio snapshot / embedded", f"{statistics.median(snap) / statistics.median(embedded):.2f}")]
+    for name in variants:
+        rows.append((f"sco report, fresh home, {name} (s)", f"{statistics.median(times[name]):.1f} "
+                     f"({first[name][2] / 1e6:.1f} MB, {len(first[name][1])} sections)"))
+    if args.baseline:
+        rows.append(("sco report ratio this checkout / baseline",
+                     f"{statistics.median(times['this checkout']) / statistics.median(times['baseline']):.2f}"))
+    rows.append(("wheel size (bytes)", f"{_wheel():,}"))
+    width = max(len(r[0]) for r in rows)
+    for what, value in rows:
+        print(f"{what:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
