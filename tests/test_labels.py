@@ -160,3 +160,15 @@ def test_no_table_shows_a_code_or_snake_case_header(shared_data, tmp_path_factor
             failures.append(f"{where}: shows the column name {text!r}")
     Path(tmp_path_factory.getbasetemp() / "label_failures.txt").write_text("\n".join(dict.fromkeys(failures)))
     assert not failures, "\n".join(dict.fromkeys(failures))
+
+
+def test_report_tables_show_names_and_keep_codes_in_tooltips():
+    import polars as pl
+
+    from sco_observatory.report.html import table
+
+    out = table(pl.DataFrame({"iso3": ["KAZ"], "code": ["NY.GDP.MKTP.CD"], "trade_intensity": [1.5]}))
+    assert '<th title="iso3">Country</th>' in out and '<th title="trade_intensity">Trade intensity index</th>' in out
+    assert '<span title="NY.GDP.MKTP.CD">GDP (current US$)</span>' in out
+    assert ">iso3<" not in out and ">trade_intensity<" not in out
+    assert '<th title="iso3">ISO3</th>' in table(pl.DataFrame({"iso3": ["KAZ"]}), headers={"iso3": "ISO3"})
