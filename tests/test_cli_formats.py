@@ -2,7 +2,8 @@
 `--format csv` output with `csv` as one table (one header, every row as wide) — walked over the click
 tree, so a new command with --format fails here until it is given valid arguments below.
 
-The store holds the shared IMF DOTS files and a few WDI files, imported with `sco import`.
+The store holds the shared IMF DOTS files and a few WDI files, imported with `sco import`, and the
+small hand-made BACI year of tests/fixtures/products (2020) for the product-level answers.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 import typer
@@ -21,6 +23,7 @@ DOTS = ("dots_focus_reporters_1990_2020.csv", "dots_other_reporters_to_focus_par
 WDI = ("ny.gdp.pcap.pp.cd.csv", "ny.gdp.pcap.cd.csv", "ny.gdp.mktp.cd.csv", "sp.pop.totl.csv", "ms.mil.xpnd.cd.csv")
 IGO = "cow_igo/igo_year_format3_eurasian_regional_igos_all_states.csv"
 PRODUCT_MEASURES = ("rca", "complementarity", "grubel-lloyd", "similarity", "product-concentration")
+BACI = Path(__file__).parent / "fixtures" / "products" / "BACI_HS17_Y2020_V000000.csv"
 TRADE_MEASURES = ("partners", "discrepancies", "shares", "group-shares", "intensity", "group", "concentration")
 
 
@@ -31,6 +34,8 @@ def _arguments(data) -> dict[str, list[list[str]]]:
     for m in TRADE_MEASURES:
         extra = ["--partners", "CHN,RUS"] if m in ("partners", "discrepancies", "shares", "intensity") else []
         trade.append([m, "CA5", "--years", "2000,2020", *extra])
+    trade.append(["products", "CA5", "--partner", "CHN", "--year", "2020", "--top", "3"])
+    trade.append(["complexity", "CA5", "--year", "2020"])
     return {
         "members": [["SCO@2012"]], "history": [["KAZ"]], "orgs": [[]], "timeline": [["SCO"]], "overlap": [[]],
         "bodies": [[]], "documents": [[]], "projects": [[]], "criteria": [[]], "sources": [[]], "graph": [[]],
@@ -68,16 +73,21 @@ def _format_commands() -> dict[str, tuple[str, ...]]:
     return dict(walk(typer.main.get_command(app)))
 
 
-@pytest.fixture(scope="module")
-def filled_home(shared_data, tmp_path_factory):
+def _fill(shared_data, tmp_path_factory):
+    """A home holding the DOTS, WDI and BACI-fixture files (also used by tests/test_labels.py)."""
     if not (shared_data / "trade_imf_dots").is_dir() or not (shared_data / "wdi").is_dir():
         pytest.skip("shared DOTS/WDI files absent")
     home = tmp_path_factory.mktemp("formats")
     paths = [str(shared_data / "trade_imf_dots" / f) for f in DOTS]
     paths += [str(shared_data / "wdi" / f) for f in WDI if (shared_data / "wdi" / f).exists()]
-    assert main(["--home", str(home), "import", *paths]) == 0
+    assert main(["--home", str(home), "import", *paths, str(BACI)]) == 0
     config.set_home(None)
     return home
+
+
+@pytest.fixture(scope="module")
+def filled_home(shared_data, tmp_path_factory):
+    return _fill(shared_data, tmp_path_factory)
 
 
 def _check_csv(text: str, what: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -19,6 +20,8 @@ from sco_observatory import config
 from sco_observatory.cli import app, main
 
 FILES = ["trade_imf_dots/dots_focus_reporters_1990_2020.csv", "wdi/ny.gdp.mktp.cd.csv", "wdi/ny.gdp.pcap.cd.csv"]
+BACI = Path(__file__).parent / "fixtures" / "products" / "BACI_HS17_Y2020_V000000.csv"
+"""A small hand-made BACI-format year (2020) for the product-level commands."""
 
 
 
@@ -75,6 +78,9 @@ CASES = [
     (["scenarios", "--from", "2010", "--to", "2014", "--summary"], lambda o: o.scenarios(2010, 2014).summary),
     (["trade-series", "KGZ", "--partners", "RUS", "--years", "2015-2023", "--extend-with", "national"],
      lambda o: o.trade_series("KGZ", "RUS", "2015-2023", extend_with="national")),
+    (["trade", "products", "CA5", "--partner", "CHN", "--year", "2020", "--top", "3"],
+     lambda o: o.trade_products("CA5", "CHN", 2020, top=3)),
+    (["trade", "complexity", "CA5+RUS", "--year", "2020"], lambda o: o.complexity(2020, "CA5+RUS")),
     (["data", "list"], lambda o: o.data()),
     (["data", "show", "NY.GDP.MKTP.CD", "--countries", "CA5", "--years", "2010-2012"],
      lambda o: o.data("NY.GDP.MKTP.CD", countries="CA5", years="2010-2012")),
@@ -100,7 +106,7 @@ NOT_FRAMES = {
 def data_home(tmp_path_factory, shared_data):
     home = tmp_path_factory.mktemp("equivalence")
     with sco.open(home) as obs:
-        obs.import_file([shared_data / f for f in FILES])
+        obs.import_file([shared_data / f for f in FILES] + [BACI])
     return home
 
 

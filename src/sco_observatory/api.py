@@ -514,6 +514,52 @@ class Observatory:
         frame = bilateral_series(self.store, countries(expression), countries(partners), year_span(years),
                                  extend_with=extend_with)
         return _select_years(frame, years)
+    def trade_products(self, expression: str, partner: Countries, year: Years, top: int = 10,
+                       flows: Literal["reported", "mirror", "best"] | None = None,
+                       source: str | None = None) -> pl.DataFrame:
+        """The group's top `top` products in its exports to and imports from `partner` in one year:
+        value, share of the direction's total, Balassa RCA of the group and of the partner in each
+        product, and the product's complexity PCI (METHODS §4.5, §4.11). Needs a product-level
+        dataset (CEPII BACI, UN Comtrade by HS code); `flows` defaults to reported.
+
+        >>> "pci" in open().trade_products("CA5", "CHN", 2020).columns  # doctest: +SKIP
+        True
+        """
+        from sco_observatory.metrics import products
+
+        isos, parts, ys = countries(expression), countries(partner), parse_years(year)
+        if len(ys) != 1:
+            raise ObservatoryError(f"`sco trade products` is computed for one year; got {len(ys)}",
+                                   f"pass one year, e.g. --year {ys[-1]}")
+        self._check_source(source)
+        return products.trade_products(self.store, isos, parts, ys[0], flows or "reported", top=products.check_top(top),
+                                       source=source)
+
+    def complexity(self, year: Years, expression: str | None = None,
+                   flows: Literal["reported", "mirror", "best"] | None = None, source: str | None = None,
+                   level: Literal["countries", "products"] = "countries") -> pl.DataFrame:
+        """Economic complexity of one year (Hidalgo & Hausmann 2009, METHODS §4.11): ECI of every
+        exporter of the product-level dataset (`level="countries"`; with `expression`, that group's
+        rows, ranked among all), or PCI of every product (`level="products"`).
+
+        >>> open().complexity(2020, "CA5").columns[:3]  # doctest: +SKIP
+        ['iso3', 'year', 'eci']
+        """
+        from sco_observatory.metrics import products
+
+        ys = parse_years(year)
+        if len(ys) != 1:
+            raise ObservatoryError(f"economic complexity is computed for one year; got {len(ys)}", f"pass one year, e.g. --year {ys[-1]}")
+        if level not in ("countries", "products"):
+            raise ObservatoryError(f"unknown complexity level '{level}'", "use countries or products")
+        if level == "products" and expression:
+            raise ObservatoryError("PCI is per product, not per group", "drop the group, or use level='countries'")
+        isos = countries(expression) if expression else None
+        self._check_source(source)
+        result = products.complexity(self.store, ys[0], flows or "reported", source=source)
+        if level == "products":
+            return result.products
+        return result.countries.filter(pl.col("iso3").is_in(isos)) if isos else result.countries
 
     def siei(self, dimension: str, expression: str, years: Years, level: Literal["pair", "country", "group"] = "pair",
              flows: Literal["reported", "mirror", "best"] = "reported", hypotheses: bool = False,

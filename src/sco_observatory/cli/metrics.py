@@ -72,11 +72,12 @@ def ratio_command(
 
 
 def trade_command(
-    measure: str = typer.Argument(..., help="partners, discrepancies, shares, group-shares, intensity, group, concentration, rca, complementarity, grubel-lloyd, similarity, product-concentration."),
+    measure: str = typer.Argument(..., help="partners, products, complexity, discrepancies, shares, group-shares, intensity, group, concentration, rca, complementarity, grubel-lloyd, similarity, product-concentration."),
     expression: str = typer.Argument(..., help="Group expression, e.g. CA5 or SCO@2012."),
-    years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2000,2020, 2000-2020 or 2000-2020:5 (product-level measures take one year)."),
+    years: Optional[str] = typer.Option(None, "--years", "--year", "-y", help="Years: 2012, 2000,2020, 2000-2020 or 2000-2020:5 (product-level measures take one year)."),
     pairs: bool = typer.Option(False, "--pairs", help="For `intensity`/`shares` without --partners: all pairs within the group (the default)."),
-    partners: Optional[List[str]] = typer.Option(None, "--partners", help="Partners: CHN,RUS (each its own row in `partners`), EU27, SCO@2024-CA5, CHN+RUS (one partner group)."),
+    partners: Optional[List[str]] = typer.Option(None, "--partners", "--partner", help="Partners: CHN,RUS (each its own row in `partners`), EU27, SCO@2024-CA5, CHN+RUS (one partner group); `products` takes one partner (a country or a group)."),
+    top: Optional[int] = typer.Option(None, "--top", min=1, max=10_000, help="`products`: how many products per direction (default 10)."),
     flows: Optional[str] = TRADE_FLOWS,
     factor: Optional[float] = typer.Option(None, "--factor", help="`discrepancies`/`partners`: flag flows whose two figures (or two consecutive years) differ by more than this factor (default 2)."),
     partial: bool = typer.Option(False, "--partial", help="`partners`: sum the flows present where some are missing (the estimate column says how many)."),
@@ -85,11 +86,24 @@ def trade_command(
 ) -> None:
     """Standard trade indicators (WITS/UNCTAD, METHODS §4) on one flow basis, with valuation stated.
 
+    `products` (a group's top products with a partner: value, share, RCA, PCI) and `complexity`
+    (ECI, Hidalgo–Hausmann) need a product-level dataset (CEPII BACI or UN Comtrade by HS code).
+
     Example: sco trade partners CA5 --partners CHN,RUS --years 2000,2020
+
+    Example: sco trade products CA5 --partner CHN --year 2020 --top 10
     """
     from sco_observatory.metrics import quality, trade
 
     m = measure.lower()
+    if years is None:
+        raise ObservatoryError(f"`sco trade {m}` needs --years", "e.g. --years 2012 or --years 2000-2020")
+    if m in ("products", "complexity"):
+        _product_answer(m, expression, years, partners, flows, top, source, fmt,
+                        pairs=pairs, factor=factor, partial=partial)
+        return
+    if top is not None:
+        raise ObservatoryError(f"`sco trade {m}` does not use --top", "drop --top (it applies to: products)")
     with observatory() as obs:
         frame = obs.trade(m, expression, years, partners=partners or None, flows=flows, source=source,
                           pairs=pairs, factor=factor, partial=partial)
@@ -112,6 +126,48 @@ def trade_command(
              caption="mirror: exporter's FOB vs importer's CIF figure of one flow; jump: one series year on year")
         return
     emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows or 'reported'} flows)")
+
+
+def _product_answer(m: str, expression: str, years: str, partners: Optional[List[str]], flows: Optional[str],
+                    top: Optional[int], source: Optional[str], fmt: Format, **unused: object) -> None:
+    """`sco trade products` / `sco trade complexity`: refuse options they do not use, call, render."""
+    for option, value in unused.items():
+        if value not in (None, False):
+            raise ObservatoryError(f"`sco trade {m}` does not use --{option}", f"drop --{option}")
+    if m == "complexity" and (partners or top is not None):
+        raise ObservatoryError("`sco trade complexity` does not use --partner or --top", "drop them: ECI is per country")
+    if m == "products" and not partners:
+        raise ObservatoryError("`sco trade products` needs --partner", "e.g. sco trade products CA5 --partner CHN --year 2020")
+    basis = flows or "reported"
+    with observatory() as obs:
+        if m == "complexity":
+            frame = obs.complexity(years, expression, flows=flows, source=source)
+            shown = f"{expression}: {frame.height} of {frame['countries'][0]} exporters ranked" if frame.height else expression
+            source_label = frame["source"][0] if frame.height else (source or "")
+            emit(frame.select("iso3", "eci", "eci_rank", "diversity") if fmt is Format.table else frame, fmt,
+                 title=f"Economic complexity (ECI, Hidalgo–Hausmann) — {shown}, {years} ({basis} flows, {source_label})",
+                 caption="ECI standardised over all exporters of the dataset; rank 1 = most complex; "
+                         "diversity = products with RCA ≥ 1 (METHODS §4.11)")
+            return
+        partner = "+".join(partners or [])
+        frame = obs.trade_products(expression, partners or [], years, top=top or 10, flows=flows, source=source)
+    source_label = frame["source"][0] if frame.height else (source or "")
+    parts = []
+    for direction in ("exports", "imports"):
+        rows = frame.filter(pl.col("direction") == direction)
+        if rows.height:
+            parts.append(f"{direction}: top {rows.height} of {rows['products'][0]} products = {100 * rows['share'].sum():.1f}%")
+        else:
+            parts.append(f"{direction}: none in the data")
+    pci_note = "" if frame.height == 0 or frame["pci"].is_not_null().any() else \
+        " · PCI not defined for these data (`sco trade complexity` says why)"
+    shown = frame.select("direction", "rank", "product", (pl.col("value") / 1e6).round(2).alias("US$ mn"),
+                         (100 * pl.col("share")).round(1).alias("Share %"), "rca_group", "rca_partner", "pci") \
+        if fmt is Format.table else frame  # the table: year, basis, valuation and source are in the title
+    valuation = "/".join(sorted(set(frame["valuation"].drop_nulls()))) if frame.height else ""
+    emit(shown, fmt, title=f"Top products of {expression} with {partner}, {years} — {basis} flows, {valuation} ({source_label})",
+         caption=" · ".join(parts) + " · RCA: Balassa, world = the dataset's exporters · PCI: product complexity "
+                 "(Hidalgo–Hausmann)" + pci_note)
 
 
 def siei_command(

@@ -1,7 +1,8 @@
 """One way to print a result: a rich table, CSV or JSON, chosen by every listing command's --format.
 
-CSV and JSON keep the library's column names (`iso3`, `year`, `value`, `source`, ...), so output
-can be piped into other tools; the table is for people.
+CSV and JSON keep the library's column names (`iso3`, `year`, `value`, `source`, ...) and codes
+(`NY.GDP.MKTP.CD`), so output can be piped into other tools; the table is for people: its headers
+and indicator cells go through `sco_observatory.labels` ("GDP (current US$)", "Trade intensity index").
 
 No text is ever read as rich markup: cells, titles and captions carry user input and imported data
 (a country or indicator named `[/]` or `[bold]`), so each is wrapped in `rich.text.Text`, which
@@ -48,11 +49,14 @@ def emit(frame: pl.DataFrame, fmt: str | Format = Format.table, title: str | Non
     if fmt is Format.json:
         sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=1) + "\n")
         return
-    table = Table(title=_text(title), caption=_text(caption), show_lines=False)
+    from sco_observatory.labels import cell, header, in_words
+
+    table = Table(title=_text(in_words(title)), caption=_text(in_words(caption)), show_lines=False)
     for name, dtype in frame.schema.items():
-        table.add_column(Text(str(name)), justify="right" if dtype.is_numeric() else "left", overflow="fold")
+        table.add_column(Text(header(name)), justify="right" if dtype.is_numeric() else "left", overflow="fold")
+    names = frame.columns
     for row in frame.iter_rows():
-        table.add_row(*(Text(_cell(v)) for v in row))
+        table.add_row(*(Text(_cell(cell(n, v))) for n, v in zip(names, row)))
     plain_console().print(table)
     if frame.height == 0:
         plain_console(stderr=True).print("(no rows)")

@@ -164,7 +164,7 @@ def _economic_ties(org_id: str, iso3: str, name: str, day: dt.date, trade_shares
     r = mine.row(0, named=True)
     share = r["trade_share"]
     result = "pass" if share >= threshold else "fail"
-    lag = "" if r["year"] == year else f" (latest year with data; {year} is missing)"
+    lag = "" if r["year"] == year else f" (the latest year with data within the {trade_lag}-year window {span}; {year} is missing)"
     evidence = (
         f"{name}'s goods trade with the {len(partners)} other {org_id} members ({', '.join(partners)}) in "
         f"{r['year']}{lag}: {share:.1%} of its trade with the world "

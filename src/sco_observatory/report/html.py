@@ -83,7 +83,11 @@ def table(
     out = [f'<table class="data"{f" id={esc(table_id)!r}" if table_id else ""}>'.replace("'", '"')]
     if caption:
         out.append(f"<caption>{caption}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{esc(headers.get(c, c))}</th>" for c in columns) + "</tr></thead><tbody>")
+    from sco_observatory.labels import CODE_COLUMNS, header, indicator_label
+
+    # headers people read ("Trade intensity index"), the column name kept in the tooltip
+    out.append("<thead><tr>" + "".join(f"<th title=\"{esc(c)}\">{esc(headers.get(c) or header(c))}</th>" for c in columns)
+               + "</tr></thead><tbody>")
     for row in frame.iter_rows(named=True):
         cells = []
         for c in columns:
@@ -92,6 +96,8 @@ def table(
             numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
             if numeric and isinstance(value, int) and _is_year_column(c):
                 content = custom if custom is not None else str(value)
+            elif custom is None and c in CODE_COLUMNS and isinstance(value, str) and indicator_label(value) != value:
+                content = f'<span title="{esc(value)}">{esc(indicator_label(value))}</span>'  # the code in the tooltip
             else:
                 content = custom if custom is not None else (fmt_number(value) if numeric else esc(value))
             cells.append(f'<td class="{"num" if numeric else "txt"}" data-col="{esc(c)}">{content}</td>')

@@ -150,6 +150,20 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
         return table_payload(frame, group=group, partners=list(psets), years=list(ys), basis=basis,
                              data_quality=quality.quality_note(flags))
 
+    @app.get("/api/trade/products", tags=["metrics"])
+    def trade_products(group: str = Query("CA5", description=GROUP_HELP),
+                       partner: str = Query("CHN", description="one partner: a country or a group expression (CHN+RUS)"),
+                       year: int = Query(..., ge=1800, le=LAST_YEAR, description="one year of a product-level dataset"),
+                       top: int = Query(10, ge=1, le=10_000, description="products per direction"),
+                       basis: str = Query("reported", description=BASIS_HELP)) -> dict:
+        """A group's top products with a partner (value, share, RCA of each side, PCI) — METHODS §4.5, §4.11.
+        Needs a product-level dataset (CEPII BACI, UN Comtrade by HS code) in the store."""
+        from sco_observatory.metrics import products
+
+        _check_choice(basis, ("reported", "mirror", "best"), "basis")
+        frame = products.trade_products(store(), resolve_group(group).iso3, resolve_group(partner).iso3, year, basis, top=top)
+        return table_payload(frame, group=group, partner=partner, year=year, basis=basis)
+
     @app.get("/api/siei", tags=["metrics"])
     def siei(group: str = Query("CA5+RUS", description=GROUP_HELP),
              dimension: str = Query("trade", description="trade, migration, agriculture, convergence, or composite "
@@ -231,11 +245,12 @@ def add_dashboard_routes(app: FastAPI, store: Callable[[], Store]) -> None:
 
     @app.get("/api/labels", tags=["dashboard"])
     def label_table() -> dict:
-        """Reader-facing labels and units of indicator codes, and words for statuses."""
+        """Reader-facing labels and units of indicator codes (the publishers' names), headers of measure
+        columns, and words for statuses."""
         from sco_observatory.metrics import ALIASES
 
-        return {"indicators": {c: {"label": l, "unit": u} for c, (l, u) in labels.INDICATOR_LABELS.items()},
-                "statuses": labels.STATUS_WORDS, "aliases": ALIASES}
+        return {"indicators": {c: {"label": l, "unit": u} for c, (l, u) in labels.indicator_labels().items()},
+                "columns": labels.COLUMN_HEADERS, "statuses": labels.STATUS_WORDS, "aliases": ALIASES}
 
     @app.get("/api/catalog", tags=["data"])
     def data_catalog() -> dict:

@@ -94,10 +94,10 @@ function sourceCell(value) {
 
 // columns: [name] or [[name, header]]; opts.cell(col, value, row) may return a <td>
 function renderTable(node, payload, opts = {}) {
-  const cols = (opts.columns || payload.columns).map((c) => (Array.isArray(c) ? c : [c, c.replaceAll("_", " ")]));
+  const cols = (opts.columns || payload.columns).map((c) => (Array.isArray(c) ? c : [c, (LABELS.columns || {})[c] || c.replaceAll("_", " ")]));
   clear(node);
   if (!payload.rows.length) { node.append(hint("No rows.")); return; }
-  const head = el("tr", {}, ...cols.map(([, h]) => el("th", { scope: "col", text: h })));
+  const head = el("tr", {}, ...cols.map(([c, h]) => el("th", { scope: "col", title: c, text: h })));  // the column name in the tooltip
   const body = el("tbody");
   for (const r of payload.rows) {
     const tr = el("tr");
