@@ -21,8 +21,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import pycountry
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from sco_observatory.errors import BadDateError, KnowledgeBaseError
@@ -127,7 +125,9 @@ MaybeDay = Annotated[KBDate | None, BeforeValidator(_date_field)]
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    # defer_build: a validator is built on the first validation, not at import, so a process that
+    # reads the ledger from its cache (kb/cache.py) never pays for building them.
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
 
 class Source(_Entry):
@@ -388,6 +388,8 @@ class Ledger:
 
 @lru_cache(maxsize=1)
 def _known_codes() -> dict[str, str]:
+    import pycountry
+
     codes = {c.alpha_3: c.name for c in pycountry.countries}
     codes.update({c.alpha_3: c.name for c in pycountry.historic_countries if c.alpha_3 not in codes})
     codes.update(EXTRA_CODES)
@@ -440,8 +442,11 @@ def _read(directory: Path, name: str, problems: _Problems) -> list[dict[str, Any
 
         with path.open(encoding="utf-8", newline="") as fh:
             return [dict(row) for row in csv.DictReader(fh)]
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where it is built in
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         problems.fail(name, None, "", f"not valid YAML: {exc}".replace("\n", " "))
     if data is None:
@@ -479,7 +484,33 @@ def load_ledger(directory: str | Path | None = None) -> Ledger:
 
 @lru_cache(maxsize=1)
 def _default_ledger() -> Ledger:
-    return _load(default_directory())
+    """The package's ledger, through the compact cache (kb/cache.py): validated once, then unpickled."""
+    from sco_observatory import countries
+    from sco_observatory.kb.cache import cached_ledger
+
+    ledger, names = cached_ledger(default_directory(), FILES, _load, ledger_names)
+    countries.remember_names(names)
+    return ledger
+
+
+def ledger_codes(ledger: Ledger) -> set[str]:
+    """Every country code the ledger names (statuses, de facto states, seats, projects, sanctions,
+    conflicts, geography)."""
+    codes = {m.iso3 for m in [*ledger.memberships, *ledger.body_statuses]}
+    codes |= {d.iso3 for d in ledger.de_facto} | {s.iso3 for s in ledger.sanctions} | set(ledger.geography)
+    codes |= {b.seat_iso3 for b in ledger.bodies if b.seat_iso3}
+    codes |= {c for p in ledger.projects for c in p.participants} | {c for k in ledger.conflicts for c in k.parties()}
+    return codes
+
+
+def ledger_names(ledger: Ledger) -> dict[str, str]:
+    """{code: English name} of the ledger's codes and the group aliases' codes (cached with the ledger,
+    so naming a group's members does not load the country resolver in every process)."""
+    from sco_observatory.countries import name_of
+    from sco_observatory.groups import ALIASES
+
+    codes = ledger_codes(ledger) | {c for _, members in ALIASES.values() for c in members}
+    return {code: name_of(code) for code in sorted(codes)}
 
 
 def _expand_memberships(rows: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:

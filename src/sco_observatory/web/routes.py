@@ -15,7 +15,7 @@ from sco_observatory.groups import group_frame, resolve_group
 from sco_observatory.limits import last_year
 from sco_observatory.source_ids import check_source
 from sco_observatory.store import Store
-from sco_observatory.web.app import table_payload
+from sco_observatory.web.payload import table_payload
 
 LAST_YEAR = last_year()
 GROUP_HELP = "Group expression, e.g. SCO@2012, SCO:observer@2012-12-31, SCO@2016+IND+PAK, CA5, KAZ,KGZ"
@@ -68,11 +68,9 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     @app.get("/api/indicators", tags=["data"])
     def indicators() -> dict:
         """Indicator codes in the store with their sources and year spans."""
-        frame = store().con.sql(
-            """SELECT code, source_id AS source, min(year) AS first_year, max(year) AS last_year,
-                      count(DISTINCT iso3) AS countries FROM indicator GROUP BY code, source_id ORDER BY code, source"""
-        ).pl()
-        return table_payload(frame)
+        from sco_observatory.store.queries import indicator_spans
+
+        return table_payload(indicator_spans(store()))
 
     @app.get("/api/data/{code}", tags=["data"])
     def data(code: str, countries: Optional[str] = Query(None, description=GROUP_HELP),
