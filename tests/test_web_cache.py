@@ -1,24 +1,20 @@
-"""Serving: answers kept per store commit (web/cache.py), one cursor per request (web/reader.py), JSON
-encoded once (web/payload.py). A cached answer is the computed one byte for byte; an import shows on
-the next request; identical concurrent requests compute once; errors are never kept."""
+"""Serving: answers kept per store commit (web/cache.py), one cursor per request (web/reader.py). A
+cached answer is the computed one byte for byte; an import shows on the next request; identical
+concurrent requests compute once; errors are never kept."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
-import math
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from sco_observatory.web import cache
 from sco_observatory.web.app import create_app
-from sco_observatory.web.payload import encode
 
 pytestmark = pytest.mark.usefixtures("embedded_only")
 
@@ -134,13 +130,6 @@ def test_lru_is_bounded_in_entries_and_bytes():
     assert lru.get(2) is not None and lru.get(3) is None
     lru.put("huge", cache._Answer(200, [], b"z" * 101))  # more than an eighth of max_bytes: not kept
     assert lru.get("huge") is None and lru.size <= 800
-
-
-def test_encode_is_what_fastapi_would_send():
-    content = {"as_of": "2012-12-31", "n": 3, "share": 0.25, "none": None, "names": ["Қазақстан", "中国"],
-               "nested": {"years": [2010, 2012]}, "day": dt.date(2012, 12, 31)}
-    assert encode(content) == JSONResponse(jsonable_encoder(content)).body
-    assert json.loads(encode({"x": math.nan, "y": [math.inf]})) == {"x": None, "y": [None]}
 
 
 def test_one_cursor_per_request_closed_after(home):

@@ -6,7 +6,7 @@ The store is opened read-only (web/reader.py); each request first checks the cat
 (one SQLite read) and, when an import has committed since, swaps to a connection pinned to the new
 commit, so a running server shows new data on the next request. Each request works on one cursor of
 the connection it started with, so it reads one snapshot even if an import commits meanwhile.
-Answers are JSON encoded once (web/payload.py) and kept per store commit (web/cache.py).
+Answers are kept per store commit (web/cache.py).
 """
 
 from __future__ import annotations
@@ -21,22 +21,18 @@ from fastapi.routing import APIRoute
 
 from sco_observatory import __version__
 from sco_observatory.errors import ObservatoryError
-from sco_observatory.web.payload import json_response, table_payload  # noqa: F401 (table_payload: old import path)
+from sco_observatory.web.payload import table_payload  # noqa: F401 (the old import path of table_payload)
 from sco_observatory.web.reader import StoreReader, per_request
 
 
 def _route_class(reader: StoreReader) -> type[APIRoute]:
-    """Routes whose endpoint runs inside one reader request and answers pre-encoded JSON."""
+    """Routes whose endpoint runs inside one reader request (one cursor, one commit)."""
 
     class ReaderRoute(APIRoute):
         def __init__(self, path: str, endpoint: Callable, **kwargs) -> None:
-            super().__init__(path, per_request(endpoint, reader, _respond), **kwargs)
+            super().__init__(path, per_request(endpoint, reader), **kwargs)
 
     return ReaderRoute
-
-
-def _respond(result):
-    return result if isinstance(result, Response) else json_response(result)
 
 
 def create_app(store_path: str | None = None) -> FastAPI:

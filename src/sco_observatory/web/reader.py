@@ -74,9 +74,8 @@ class StoreReader:
             cursor.close()
 
 
-def per_request(endpoint: Callable[..., Any], reader: StoreReader,
-                respond: Callable[[Any], Any]) -> Callable[..., Any]:
-    """`endpoint` run inside one reader request, its result turned into a response by `respond`.
+def per_request(endpoint: Callable[..., Any], reader: StoreReader) -> Callable[..., Any]:
+    """`endpoint` run inside one reader request (its store reads share one cursor, closed at the end).
 
     The signature is kept, its string annotations resolved in the endpoint's module (FastAPI would
     otherwise evaluate them in this one); a coroutine endpoint is returned unchanged (it would not
@@ -89,7 +88,7 @@ def per_request(endpoint: Callable[..., Any], reader: StoreReader,
     def run(*args: Any, **kwargs: Any) -> Any:
         reader.begin()
         try:
-            return respond(endpoint(*args, **kwargs))
+            return endpoint(*args, **kwargs)
         finally:
             reader.end()
 
