@@ -5,10 +5,13 @@ entry with pydantic before answering (about a second of the ~2.4 s a `sco member
 work, benchmarks/README.md "Start-up"), and naming the members loaded country_converter (pandas)
 and babel. The validated :class:`~sco_observatory.kb.model.Ledger` and the English names of the
 codes it uses are a pure function of the ledger files and of the code and libraries that read them,
-so they are built once and unpickled afterwards.
+so they are built once and unpickled afterwards (with the table of known ISO 3166 codes, which
+otherwise loads pycountry's database in every process that checks a code).
 
 The cache file is ``<cache dir>/ledger-<key>.pickle`` where the key is the sha256 of: this package's
-version, the Python version, the versions of pydantic, pycountry, country_converter and babel, the
+version, the Python version, where pydantic, pycountry, country_converter and babel are installed
+and the size and modification time of their ``__init__.py`` (an upgrade rewrites it; reading their
+versions from package metadata cost ~150 ms, more than the cache saves on a small command), the
 source of the modules that build the cached objects (kb/model.py, countries.py, this file), and the
 name and bytes of every ledger file (``model.FILES``) and of the resolver's tables (the package's
 ``data/*.csv`` that countries.py reads). Any change to one of them gives another key, so a stale
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 CACHE_ENV = "SCO_CACHE_DIR"
-FORMAT = 1  # bumped when the pickled payload's layout changes
+FORMAT = 2  # bumped when the pickled payload's layout changes
 _LIBRARIES = ("pydantic", "pycountry", "country_converter", "babel")
 _PACKAGE = Path(__file__).resolve().parents[1]
 _CODE = (_PACKAGE / "kb" / "model.py", _PACKAGE / "countries.py", Path(__file__).resolve())
@@ -51,14 +54,18 @@ def cache_dir() -> Path | None:
 
 
 def _library_versions() -> list[str]:
-    from importlib import metadata
+    """Each library's installed `__init__.py`: path, size and mtime (found without importing it)."""
+    from importlib.util import find_spec
 
     out = []
     for name in _LIBRARIES:
+        spec = find_spec(name)
+        origin = spec.origin if spec is not None else None
         try:
-            out.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            out.append(f"{name}=absent")
+            stat = os.stat(origin) if origin else None
+        except OSError:
+            stat = None
+        out.append(f"{name}={origin}:{stat.st_size}:{stat.st_mtime_ns}" if stat else f"{name}=absent")
     return out
 
 
@@ -115,11 +122,12 @@ def _write(folder: Path, path: Path, payload: dict[str, Any]) -> bool:
 
 
 def cached_ledger(directory: Path, files: tuple[str, ...], build: Callable[[Path], Any],
-                  names: Callable[[Any], dict[str, str]]) -> tuple[Any, dict[str, str]]:
-    """(ledger, {iso3: English name}) from the cache, or built with `build(directory)` and cached.
+                  tables: Callable[[Any], dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    """(ledger, tables) from the cache, or built with `build(directory)` and cached.
 
-    `names(ledger)` gives the names to cache with it; it is called only when the cache is written
-    (it loads the country resolver, which is what the cache spares later processes).
+    `tables(ledger)` gives what to cache beside it (names, codes); it is called only when the cache
+    is written (it loads the country resolver, which is what the cache spares later processes).
+    With the cache off, the tables are {} (the callers compute what they need as before).
     """
     folder = cache_dir()
     if folder is None:
@@ -128,8 +136,8 @@ def cached_ledger(directory: Path, files: tuple[str, ...], build: Callable[[Path
     path = folder / f"ledger-{key[:32]}.pickle"
     payload = _read(path, key)
     if payload is not None:
-        return payload["ledger"], payload.get("names", {})
+        return payload["ledger"], payload.get("tables", {})
     ledger = build(directory)
-    table = names(ledger)
-    _write(folder, path, {"key": key, "ledger": ledger, "names": table})
-    return ledger, table
+    extra = tables(ledger)
+    _write(folder, path, {"key": key, "ledger": ledger, "tables": extra})
+    return ledger, extra

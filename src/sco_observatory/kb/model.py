@@ -386,8 +386,17 @@ class Ledger:
 # ------------------------------------------------------------------------------------------ codes
 
 
-@lru_cache(maxsize=1)
+_CACHED_CODES: dict[str, str] = {}  # filled from the ledger cache (kb/cache.py)
+
+
 def _known_codes() -> dict[str, str]:
+    if not _CACHED_CODES:
+        _from_cache()
+    return _CACHED_CODES or _pycountry_codes()
+
+
+@lru_cache(maxsize=1)
+def _pycountry_codes() -> dict[str, str]:
     import pycountry
 
     codes = {c.alpha_3: c.name for c in pycountry.countries}
@@ -403,6 +412,7 @@ def is_known_code(iso3: str) -> bool:
 
 def code_name(iso3: str) -> str:
     """English name of a code: the project's resolver first, pycountry as fallback."""
+    _from_cache()  # the ledger cache holds the names of the codes the ledger uses
     try:
         from sco_observatory.countries import name_of
 
@@ -482,15 +492,42 @@ def load_ledger(directory: str | Path | None = None) -> Ledger:
     return _load(Path(directory))
 
 
+_loading = False  # the default ledger is being built (its checks call is_known_code)
+
+
 @lru_cache(maxsize=1)
 def _default_ledger() -> Ledger:
-    """The package's ledger, through the compact cache (kb/cache.py): validated once, then unpickled."""
+    """The package's ledger, through the compact cache (kb/cache.py): validated once, then unpickled.
+
+    Cached beside it: the English names of its codes (given to countries.remember_names) and the
+    table of known codes, so that naming members or checking a code loads neither country_converter
+    (pandas), babel nor pycountry."""
+    global _loading
     from sco_observatory import countries
     from sco_observatory.kb.cache import cached_ledger
 
-    ledger, names = cached_ledger(default_directory(), FILES, _load, ledger_names)
-    countries.remember_names(names)
+    _loading = True
+    try:
+        ledger, tables = cached_ledger(default_directory(), FILES, _load, _cached_tables)
+    finally:
+        _loading = False
+    countries.remember_names(tables.get("names", {}))
+    _CACHED_CODES.update(tables.get("codes", {}))
     return ledger
+
+
+def _from_cache() -> None:
+    """Load the default ledger (and so the cached names and codes) unless it is loading right now."""
+    if _loading or _default_ledger.cache_info().currsize:
+        return
+    try:
+        _default_ledger()
+    except KnowledgeBaseError:  # a broken package ledger is reported where it is used, not here
+        pass
+
+
+def _cached_tables(ledger: Ledger) -> dict[str, Any]:
+    return {"names": ledger_names(ledger), "codes": dict(_pycountry_codes())}
 
 
 def ledger_codes(ledger: Ledger) -> set[str]:
