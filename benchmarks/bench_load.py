@@ -16,8 +16,12 @@ answering and `sco data list` names the new source).
 `--no-cache` runs the server with `SCO_RESPONSE_CACHE=0` (every request computed: what the thread
 pool and the per-request cursors give on their own); `--no-import` skips the second phase.
 
+`--src DIR` runs the server and the importer from another checkout's src/ (a baseline commit's
+worktree): the same load against the old code.
+
 Usage:
-    python benchmarks/bench_load.py [--clients 20] [--seconds 30] [--file BACI.csv] [--no-cache] [--no-import] [--json]
+    python benchmarks/bench_load.py [--clients 20] [--seconds 30] [--file BACI.csv | --rows N] [--no-cache]
+                                    [--no-import] [--src DIR] [--json]
 
 --json prints one JSON object (used by tests/test_store_load.py with a short run).
 """
@@ -70,10 +74,25 @@ ENDPOINTS = [
     "/api/beta?group=SCO&years=1995-2019",
     "/api/citations?keys=wdi,sco_charter_2002",
 ]
+STORE_ENDPOINTS = [
+    "/api/members?group=SCO@2012",
+    "/api/indicators",
+    "/api/data/NY.GDP.MKTP.CD?countries=CA5&years=2000-2012",
+    "/api/trade?group=CA5&years=2012&measure=shares",
+    "/api/trade?group=CA5&years=2010-2012&measure=group",
+    "/api/power?group=SCO@2012&year=2012&indicator=defence",
+]
+"""`--endpoints store`: the six cheap store reads of the first version of this benchmark (tests/test_store_load.py
+checks with them that readers never fail while a writer works; every endpoint's cold cost is not its point)."""
+
+
+SRC: Path | None = None  # --src: another checkout's src/ first on PYTHONPATH (a baseline commit)
 
 
 def sco(home: Path, *args: str, env_extra: dict | None = None, **popen) -> subprocess.Popen:
     env = {**os.environ, "SCO_OBSERVATORY_HOME": str(home), **(env_extra or {})}
+    if SRC is not None:
+        env["PYTHONPATH"] = str(SRC)
     return subprocess.Popen([sys.executable, "-m", "sco_observatory", *args], env=env, **popen)
 
 
@@ -162,8 +181,16 @@ def main() -> None:
     ap.add_argument("--file", type=Path, help="file to import during the second phase (default: a 3M-row BACI year)")
     ap.add_argument("--no-cache", action="store_true", help="run the server with SCO_RESPONSE_CACHE=0")
     ap.add_argument("--no-import", action="store_true", help="only the idle phase")
+    ap.add_argument("--endpoints", choices=("all", "store"), default="all",
+                    help="all JSON endpoints (default) or the six store reads of STORE_ENDPOINTS")
+    ap.add_argument("--rows", type=int, default=3_000_000, help="rows of the generated BACI year (without --file)")
+    ap.add_argument("--src", type=Path, help="run `sco` from this src/ directory (e.g. a worktree of a baseline commit)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    global SRC
+    SRC = args.src.resolve() if args.src else None
+    if args.endpoints == "store":
+        ENDPOINTS[:] = STORE_ENDPOINTS
     work = tempfile.TemporaryDirectory(prefix="sco-bench-load-")
     home = Path(work.name) / "home"
     for path in SEED_FILES:
@@ -175,7 +202,7 @@ def main() -> None:
     target = args.file
     if target is None and not args.no_import:
         out = Path(work.name) / "baci"
-        subprocess.run([sys.executable, str(HERE / "make_baci_sample.py"), str(out), "--rows", "3000000",
+        subprocess.run([sys.executable, str(HERE / "make_baci_sample.py"), str(out), "--rows", str(args.rows),
                         "--year", "2021"], check=True, stdout=subprocess.DEVNULL)
         target = next(out.glob("BACI_*.csv"))
     server, url = start_server(home, cache=not args.no_cache)
@@ -201,7 +228,11 @@ def main() -> None:
         after = httpx.get(url + "/api/indicators", timeout=60).status_code
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # threads still computing abandoned requests: stop it
+            server.kill()
+            server.wait(timeout=30)
     result = {"clients": args.clients, "cache": not args.no_cache, "first": first, "idle": idle, "import": busy,
               "import_rc": importer.returncode, "import_name": target.name,
               "import_seconds": round(import_seconds, 1), "import_summary": (out + err).strip().splitlines()[-1:],
@@ -215,7 +246,8 @@ def _print(args: argparse.Namespace, result: dict) -> None:
         print(json.dumps(result))
         return
     phases = [("idle", result["idle"])] + ([("import", result["import"])] if result.get("import") else [])
-    head = f"{args.clients} clients, {len(ENDPOINTS)} endpoints in turn, response cache {'on' if result['cache'] else 'off'}"
+    head = f"{args.clients} clients, {len(ENDPOINTS)} endpoints in turn, " + (
+        f"code from {SRC}" if SRC else f"response cache {'on' if result['cache'] else 'off (SCO_RESPONSE_CACHE=0)'}")
     if result.get("import"):
         head += (f"; import of {result['import_name']}: rc {result['import_rc']}, {result['import_seconds']:.1f} s; "
                  f"{result['import_summary']}")
