@@ -20,6 +20,7 @@ def test_api_under_load_while_importing(shared_data, tmp_path):
                     "--rows", "300000", "--year", "2021"], check=True, capture_output=True, timeout=600)
     baci = next((tmp_path / "baci").glob("BACI_*.csv"))
     done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_load.py"), "--clients", "8", "--seconds", "4",
+                           "--endpoints", "store",
                            "--file", str(baci), "--json"],
                           env={**os.environ, "SCO_SHARED_DATA": str(shared_data)}, capture_output=True, text=True,
                           timeout=900)

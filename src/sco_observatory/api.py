@@ -884,6 +884,17 @@ class Observatory:
         frame = indicator_values(self.store, code, isos, year_span(years) if years is not None else None, source)
         return _select_years(frame, years) if years is not None else frame
 
+    def indicators(self) -> pl.DataFrame:
+        """The indicator codes the store holds: one row per code and source with first_year, last_year and
+        the number of countries (what `/api/indicators` answers).
+
+        >>> "first_year" in open().indicators().columns
+        True
+        """
+        from sco_observatory.store.queries import indicator_spans
+
+        return indicator_spans(self.store)
+
 
 def open(home: str | Path | None = None, *, read_only: bool = False, engine: str | None = None,
          lang: str | None = None) -> Observatory:

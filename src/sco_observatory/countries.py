@@ -281,8 +281,20 @@ def resolve_many(values: Iterable[str]) -> dict[str, Country | None]:
     return {value: lookup(value) for value in set(values) if value is not None}
 
 
+_REMEMBERED: dict[str, str] = {}
+
+
+def remember_names(names: dict[str, str]) -> None:
+    """Names `name_of` gave earlier for these codes (the ledger cache, kb/cache.py): answered from
+    this table, so naming a group's members loads neither country_converter (pandas) nor babel."""
+    _REMEMBERED.update(names)
+
+
 def name_of(iso3: str) -> str:
     """English short name of an ISO3 (or historical/aggregate) code; the code itself if unknown."""
+    known = _REMEMBERED.get(iso3)
+    if known is not None:
+        return known
     found = lookup(iso3)
     return found.name if found else iso3
 

@@ -8,6 +8,7 @@ with exit code 2 — never a traceback.
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from typing import Optional
 
 import typer
@@ -15,13 +16,30 @@ import typer
 from sco_observatory import __version__, config
 from sco_observatory.errors import ObservatoryError
 
-app = typer.Typer(
+_app = typer.Typer(
     name="sco",
     help="sco-observatory: membership, integration and power balance of the SCO and Central Asia, with sources.",
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
+
+MODULES = ("data", "groups", "kb", "metrics", "report", "serve", "fetch", "scenarios")
+"""The command modules of `sco_observatory.cli`, in the order `sco --help` lists their commands."""
+
+COMMANDS: dict[str, str] = {
+    "import": "data", "data": "data", "members": "groups",
+    **{name: "kb" for name in ("history", "orgs", "timeline", "overlap", "bodies", "documents", "projects",
+                               "criteria", "sources", "graph", "crosscheck", "igo-check")},
+    **{name: "metrics" for name in ("power", "ratio", "trade", "siei", "composite", "convergence", "whatif",
+                                    "claims")},
+    "report": "report", "serve": "serve", "fetch": "fetch", "cache": "fetch", "scenarios": "scenarios",
+}
+"""Top-level command -> the module whose `register(app)` adds it (tests/test_cli_startup.py checks this
+against what the modules register). A run imports only its command's module: `sco members` never
+imports the metrics, the store, the importers or the web app. A name not listed loads every module."""
+
+_loaded: list[str] = []
 
 
 def _version(value: bool) -> None:
@@ -30,7 +48,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_app.callback()
 def _global(
     home: Optional[str] = typer.Option(None, "--home", help="Data directory holding the store (default: platform data dir; env SCO_OBSERVATORY_HOME)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
@@ -38,20 +56,62 @@ def _global(
 ) -> None:
     """Global options."""
     config.set_home(home)
+    import os
+
+    if engine is None and not os.environ.get("SCO_ENGINE", "").strip():
+        # Nothing to validate: the default engine. The query engine (sqlglot) is not imported for a
+        # ledger command; if an earlier run in this process chose one, it is reset as before.
+        loaded = sys.modules.get("sco_observatory.engine")
+        if loaded is not None:
+            loaded.set_engine(None)
+        return
     from sco_observatory import engine as engines
 
     engines.set_engine(engine)
     engines.engine_name()  # validates SCO_ENGINE now: a bad value is one line before any work
 
 
-def _register_all() -> None:
-    from sco_observatory.cli import data, fetch, groups, kb, metrics, report, scenarios, serve
+def load_commands(modules: tuple[str, ...] | list[str] = MODULES) -> typer.Typer:
+    """Register the commands of `modules` (importing them) on the app, keeping the MODULES order."""
+    new = [m for m in modules if m not in _loaded]
+    if new:
+        for name in new:
+            import_module(f"sco_observatory.cli.{name}")
+        _loaded[:] = [m for m in MODULES if m in _loaded or m in new]
+        _app.registered_commands.clear()
+        _app.registered_groups.clear()
+        for name in _loaded:
+            import_module(f"sco_observatory.cli.{name}").register(_app)
+    return _app
 
-    for module in (data, groups, kb, metrics, report, serve, fetch, scenarios):
-        module.register(app)
+
+_GLOBAL_VALUES = ("--home", "--engine")
 
 
-_register_all()
+def command_modules(args: list[str]) -> tuple[str, ...]:
+    """The modules the command line `args` needs: its command's module; none for `--version` (it
+    answers before any command); all of them with no command, `--help` before it, or a name not in
+    COMMANDS (so that click lists the commands or suggests the right one)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _GLOBAL_VALUES:
+            i += 2
+            continue
+        if arg.startswith("-"):
+            if arg.split("=", 1)[0] in _GLOBAL_VALUES:
+                i += 1
+                continue
+            return () if arg == "--version" else MODULES
+        return (COMMANDS[arg],) if arg in COMMANDS else MODULES
+    return MODULES
+
+
+def __getattr__(name: str):
+    """`sco_observatory.cli.app`: the whole app, every command registered (tests, docs, completion)."""
+    if name == "app":
+        return load_commands()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         check_argv(args)
+        app = load_commands(command_modules(args))
         app(args=args, prog_name="sco", standalone_mode=False)
     except ObservatoryError as exc:
         typer.echo(f"error: {exc.one_line()}", err=True)

@@ -21,8 +21,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import pycountry
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from sco_observatory.errors import BadDateError, KnowledgeBaseError
@@ -127,7 +125,9 @@ MaybeDay = Annotated[KBDate | None, BeforeValidator(_date_field)]
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    # defer_build: a validator is built on the first validation, not at import, so a process that
+    # reads the ledger from its cache (kb/cache.py) never pays for building them.
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
 
 class Source(_Entry):
@@ -413,8 +413,19 @@ def _fold_token(token: str) -> str:
 # ------------------------------------------------------------------------------------------ codes
 
 
-@lru_cache(maxsize=1)
+_CACHED_CODES: dict[str, str] = {}  # filled from the ledger cache (kb/cache.py)
+
+
 def _known_codes() -> dict[str, str]:
+    if not _CACHED_CODES:
+        _from_cache()
+    return _CACHED_CODES or _pycountry_codes()
+
+
+@lru_cache(maxsize=1)
+def _pycountry_codes() -> dict[str, str]:
+    import pycountry
+
     codes = {c.alpha_3: c.name for c in pycountry.countries}
     codes.update({c.alpha_3: c.name for c in pycountry.historic_countries if c.alpha_3 not in codes})
     codes.update(EXTRA_CODES)
@@ -428,6 +439,7 @@ def is_known_code(iso3: str) -> bool:
 
 def code_name(iso3: str) -> str:
     """English name of a code: the project's resolver first, pycountry as fallback."""
+    _from_cache()  # the ledger cache holds the names of the codes the ledger uses
     try:
         from sco_observatory.countries import name_of
 
@@ -467,8 +479,11 @@ def _read(directory: Path, name: str, problems: _Problems) -> list[dict[str, Any
 
         with path.open(encoding="utf-8", newline="") as fh:
             return [dict(row) for row in csv.DictReader(fh)]
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where it is built in
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         problems.fail(name, None, "", f"not valid YAML: {exc}".replace("\n", " "))
     if data is None:
@@ -504,9 +519,62 @@ def load_ledger(directory: str | Path | None = None) -> Ledger:
     return _load(Path(directory))
 
 
+_loading = False  # the default ledger is being built (its checks call is_known_code)
+
+
 @lru_cache(maxsize=1)
 def _default_ledger() -> Ledger:
-    return _load(default_directory())
+    """The package's ledger, through the compact cache (kb/cache.py): validated once, then unpickled.
+
+    Cached beside it: the English names of its codes (given to countries.remember_names) and the
+    table of known codes, so that naming members or checking a code loads neither country_converter
+    (pandas), babel nor pycountry."""
+    global _loading
+    from sco_observatory import countries
+    from sco_observatory.kb.cache import cached_ledger
+
+    _loading = True
+    try:
+        ledger, tables = cached_ledger(default_directory(), FILES, _load, _cached_tables)
+    finally:
+        _loading = False
+    countries.remember_names(tables.get("names", {}))
+    _CACHED_CODES.update(tables.get("codes", {}))
+    return ledger
+
+
+def _from_cache() -> None:
+    """Load the default ledger (and so the cached names and codes) unless it is loading right now."""
+    if _loading or _default_ledger.cache_info().currsize:
+        return
+    try:
+        _default_ledger()
+    except KnowledgeBaseError:  # a broken package ledger is reported where it is used, not here
+        pass
+
+
+def _cached_tables(ledger: Ledger) -> dict[str, Any]:
+    return {"names": ledger_names(ledger), "codes": dict(_pycountry_codes())}
+
+
+def ledger_codes(ledger: Ledger) -> set[str]:
+    """Every country code the ledger names (statuses, de facto states, seats, projects, sanctions,
+    conflicts, geography)."""
+    codes = {m.iso3 for m in [*ledger.memberships, *ledger.body_statuses]}
+    codes |= {d.iso3 for d in ledger.de_facto} | {s.iso3 for s in ledger.sanctions} | set(ledger.geography)
+    codes |= {b.seat_iso3 for b in ledger.bodies if b.seat_iso3}
+    codes |= {c for p in ledger.projects for c in p.participants} | {c for k in ledger.conflicts for c in k.parties()}
+    return codes
+
+
+def ledger_names(ledger: Ledger) -> dict[str, str]:
+    """{code: English name} of the ledger's codes and the group aliases' codes (cached with the ledger,
+    so naming a group's members does not load the country resolver in every process)."""
+    from sco_observatory.countries import name_of
+    from sco_observatory.groups import ALIASES
+
+    codes = ledger_codes(ledger) | {c for _, members in ALIASES.values() for c in members}
+    return {code: name_of(code) for code in sorted(codes)}
 
 
 def _expand_memberships(rows: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:

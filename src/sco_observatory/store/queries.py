@@ -42,6 +42,15 @@ def catalog(store: Store) -> pl.DataFrame:
     ).pl()
 
 
+def indicator_spans(store: Store) -> pl.DataFrame:
+    """One row per indicator code and source: code, source, first_year, last_year, countries (`/api/indicators`,
+    :meth:`sco_observatory.Observatory.indicators`)."""
+    return store.con.sql(
+        """SELECT code, source_id AS source, min(year) AS first_year, max(year) AS last_year,
+                  count(DISTINCT iso3) AS countries FROM indicator GROUP BY code, source_id ORDER BY code, source"""
+    ).pl()
+
+
 def indicator_values(
     store: Store,
     code: str,

@@ -2,56 +2,48 @@
 
 Every endpoint is a thin call into the same library functions the CLI uses; a user error (unknown
 code, bad date, missing data) becomes a 4xx JSON answer `{"error": ..., "hint": ...}`, never a 500.
-The store is opened read-only; each request first checks the catalog's commit id (one SQLite
-read) and, when an import has committed since, swaps to a connection pinned to the new commit, so
-a running server shows new data on the next request. Each request works on its own cursor of the
-connection it started with, so it reads one snapshot even if an import commits meanwhile.
+The store is opened read-only (web/reader.py); each request first checks the catalog's commit id
+(one SQLite read) and, when an import has committed since, swaps to a connection pinned to the new
+commit, so a running server shows new data on the next request. Each request works on one cursor of
+the connection it started with, so it reads one snapshot even if an import commits meanwhile.
+Answers are kept per store commit (web/cache.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import threading
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any, Callable
+from typing import Callable
 
-import polars as pl
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 
 from sco_observatory import __version__
 from sco_observatory.errors import ObservatoryError
-from sco_observatory.store import Store, open_store
+from sco_observatory.web.payload import table_payload  # noqa: F401 (the old import path of table_payload)
+from sco_observatory.web.reader import StoreReader, per_request
 
 
-def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-safe dicts (NaN/inf become null)."""
-    rows = frame.to_dicts()
-    for row in rows:
-        for key, value in row.items():
-            if isinstance(value, float) and not math.isfinite(value):
-                row[key] = None
-            elif isinstance(value, (dt.date, dt.datetime)):
-                row[key] = value.isoformat()
-    return rows
+def _route_class(reader: StoreReader) -> type[APIRoute]:
+    """Routes whose endpoint runs inside one reader request (one cursor, one commit)."""
 
+    class ReaderRoute(APIRoute):
+        def __init__(self, path: str, endpoint: Callable, **kwargs) -> None:
+            super().__init__(path, per_request(endpoint, reader), **kwargs)
 
-def table_payload(frame: pl.DataFrame, **meta: Any) -> dict[str, Any]:
-    return {**meta, "columns": frame.columns, "rows": _records(frame)}
+    return ReaderRoute
 
 
 def create_app(store_path: str | None = None) -> FastAPI:
     """The app; `store_path` None means the user's store (seeded on first use)."""
-    state: dict[str, Store] = {}
-    swap = threading.Lock()
+    reader = StoreReader(store_path)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        state["store"] = open_store(store_path, read_only=True)
+        reader.open()
         yield
-        state.pop("store").close()
+        reader.close()
 
     app = FastAPI(
         title="sco-observatory",
@@ -66,23 +58,17 @@ def create_app(store_path: str | None = None) -> FastAPI:
     async def _user_error(request: Request, exc: ObservatoryError) -> JSONResponse:
         return JSONResponse(status_code=exc.http_status, content={"error": exc.message, "hint": exc.hint})
 
+    from sco_observatory.web import cache
     from sco_observatory.web.guard import RequestGuard
 
-    app.add_middleware(RequestGuard)
-
-    def store() -> Store:
-        """A per-request cursor over the read-only connection pinned to the store's newest commit."""
-        base = state["store"]
-        if base.changed():
-            with swap:
-                base = state["store"]
-                if base.changed():
-                    state["store"] = base = base.reopened()  # requests in flight finish on the old one
-        return base.cursor()
+    if cache.enabled():
+        app.add_middleware(cache.ResponseCache, version=reader.version)
+    app.add_middleware(RequestGuard)  # outermost: oversize requests are refused before the cache
 
     from sco_observatory.web import routes
 
-    routes.add_routes(app, store)
+    app.router.route_class = _route_class(reader)
+    routes.add_routes(app, reader.store)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard() -> HTMLResponse:

@@ -15,7 +15,7 @@ from sco_observatory.groups import group_frame, resolve_group
 from sco_observatory.limits import last_year
 from sco_observatory.source_ids import check_source
 from sco_observatory.store import Store
-from sco_observatory.web.app import table_payload
+from sco_observatory.web.payload import table_payload
 
 LAST_YEAR = last_year()
 GROUP_HELP = "Group expression, e.g. SCO@2012, SCO:observer@2012-12-31, SCO@2016+IND+PAK, CA5, KAZ,KGZ"
