@@ -148,64 +148,55 @@ def complementarity(m: pl.DataFrame, x: pl.DataFrame) -> pl.DataFrame:
 
 # -- the pair panel of total flows (trade shares, intensity, group measures) ---------------------------
 
-_PANEL_VALUES = ("x_ab", "x_ba", "x_a_world", "m_a_world", "x_world_b", "x_world")
-
-
 def _codes(column: pl.Series, index: pl.DataFrame, name: str) -> np.ndarray:
-    """Positions of the column's strings in `index` (columns `name`, `_i`); -1 for a null."""
+    """Positions of the column's values in `index` (columns `name`, `_i`); -1 where absent."""
     return (pl.DataFrame({name: column}).join(index, on=name, how="left", maintain_order="left")["_i"]
             .fill_null(-1).to_numpy())
 
 
-def _gather(labels: pl.Series, codes: np.ndarray) -> pl.Series:
-    """labels[codes] with null where the code is -1."""
-    idx = pl.Series(codes, dtype=pl.Int64)
-    return labels.gather(idx.set(idx < 0, None) if (codes < 0).any() else idx)
+def _index(values: pl.Series, name: str) -> pl.DataFrame:
+    return pl.DataFrame({name: values, "_i": np.arange(values.len(), dtype=np.int64)})
 
 
 def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years: list[int]) -> pl.DataFrame:
     """Every ordered pair (a ∈ countries, b ∈ partners, a ≠ b) × year, with X_ab, X_ba, X_a, M_a, X_Wb,
     X_W and the provenance of the flows, from the totals `t` (exporter, importer, year, value,
-    valuation, basis, source), ordered by year, a, b.
+    valuation, basis, source), ordered by year, a, b; a code requested twice repeats its rows.
 
     Why a dense cube: the panel is every pair of every year (DOTS: 215 × 214 × 31 = 1.4M rows), six
     look-ups each. Six SQL joins hash and probe 1.4M rows each and carry three string columns
-    through them and a final sort; here the flows are scattered once into year × exporter ×
-    importer arrays over the codes involved (C ∪ P ∪ {WLD}: 216² × 31 doubles, ~11 MB for DOTS) and
-    every column is one fancy-indexing gather; the strings are dictionary codes until the end.
-    `valuation` and `basis` are those of X_ab, else of X_a; `source` of X_ab, else X_ba, else X_a
-    (the coalesce order of `trade._PAIRS_SQL`, the SQL definition this equals).
+    through them and a final sort; here the flows are scattered once into a year × exporter ×
+    importer array over the codes involved (C ∪ P ∪ {WLD}: 216² × 31 doubles, ~11 MB for DOTS), every
+    column is one gather at precomputed flat positions, and the labels travel as one integer code per
+    (valuation, basis, source) combination until the frame is built. `valuation` and `basis` are
+    those of X_ab, else of X_a; `source` of X_ab, else X_ba, else X_a (the coalesce order of
+    `trade._PAIRS_SQL`, the SQL definition this equals). The totals' values are never null and a
+    present flow always has its three labels (`valuation` is coalesced to FOB/CIF, `basis` is a
+    constant, `source_id` is NOT NULL), so "the labels of the first present flow" is that coalesce.
     """
     universe = pl.Series("code", sorted(set(countries) | set(partners) | {"WLD"}), dtype=pl.String)
-    u_index = pl.DataFrame({"code": universe, "_i": np.arange(universe.len(), dtype=np.int64)})
-    y_index = pl.DataFrame({"year": pl.Series(years, dtype=pl.Int64), "_i": np.arange(len(years), dtype=np.int64)})
     n, ny = universe.len(), len(years)
     t = t.filter(pl.col("year").is_in(years))
-    e = _codes(t["exporter"], u_index, "code")
-    i = _codes(t["importer"], u_index, "code")
-    y = _codes(t["year"].cast(pl.Int64), y_index, "year")
+    e = _codes(t["exporter"], _index(universe, "code"), "code")
+    i = _codes(t["importer"], _index(universe, "code"), "code")
+    y = _codes(t["year"].cast(pl.Int64), _index(pl.Series(years, dtype=pl.Int64), "year"), "year")
     ok = (e >= 0) & (i >= 0) & (y >= 0)
-    e, i, y = e[ok], i[ok], y[ok]
-    value = t["value"].cast(pl.Float64).to_numpy()[ok]
-    has_value = ~t["value"].is_null().to_numpy()[ok]
-    cube = np.zeros((ny, n, n))
-    present = np.zeros((ny, n, n), dtype=bool)
-    cube[y, e, i] = np.where(has_value, value, 0.0)
-    present[y, e, i] = has_value
-    labels, cubes = {}, {}
-    for col in ("valuation", "basis", "source"):
-        labels[col] = t[col].drop_nulls().unique().sort()
-        codes = _codes(t[col], pl.DataFrame({col: labels[col], "_i": np.arange(labels[col].len(), dtype=np.int64)}), col)
-        c = np.full((ny, n, n), -1, dtype=np.int32)
-        c[y, e, i] = codes[ok]
-        cubes[col] = c
+    flat = (y[ok] * n + e[ok]) * n + i[ok]
+    cube = np.full(ny * n * n, np.nan)  # NaN marks an absent flow (a present value is never null or NaN)
+    cube[flat] = t["value"].cast(pl.Float64).fill_null(np.nan).to_numpy()[ok]
+    present = t.filter(pl.Series(ok))
+    labels = present.select("valuation", "basis", "source").unique(maintain_order=True)
+    combo = np.full(ny * n * n, -1, dtype=np.int32)
+    combo[flat] = (present.select("valuation", "basis", "source")
+                   .join(labels.with_row_index("_i"), on=["valuation", "basis", "source"], how="left",
+                         maintain_order="left", nulls_equal=True)["_i"].to_numpy())
 
     pos = {code: k for k, code in enumerate(universe.to_list())}
     # distinct requested codes, sorted, with how often each was requested (a repeated code repeats its rows)
     a_codes, a_times = np.unique(np.array(countries, dtype=object).astype(str), return_counts=True)
     b_codes, b_times = np.unique(np.array(partners, dtype=object).astype(str), return_counts=True)
     a_codes, b_codes = a_codes.tolist(), b_codes.tolist()
-    ia = np.array([pos[c] for c in a_codes], dtype=np.int64)  # one entry per requested code, not per row
+    ia = np.array([pos[c] for c in a_codes], dtype=np.int64)
     ib = np.array([pos[c] for c in b_codes], dtype=np.int64)
     gy, ga, gb = (g.ravel() for g in np.meshgrid(np.arange(ny), np.arange(len(ia)), np.arange(len(ib)), indexing="ij"))
     keep = ia[ga] != ib[gb]
@@ -214,26 +205,27 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
     if (times > 1).any():
         gy, ga, gb = np.repeat(gy, times), np.repeat(ga, times), np.repeat(gb, times)
     a, b, w = ia[ga], ib[gb], pos["WLD"]
-    at = {"x_ab": (a, b), "x_ba": (b, a), "x_a_world": (a, w), "m_a_world": (w, a), "x_world_b": (w, b), "x_world": (w, w)}
+    base = gy * n
+    at = {"x_ab": (base + a) * n + b, "x_ba": (base + b) * n + a, "x_a_world": (base + a) * n + w,
+          "m_a_world": (base + w) * n + a, "x_world_b": (base + w) * n + b, "x_world": (base + w) * n + w}
     cols: dict[str, pl.Series] = {
         "iso3_a": pl.Series(a_codes, dtype=pl.String).gather(ga),
         "iso3_b": pl.Series(b_codes, dtype=pl.String).gather(gb),
         "year": pl.Series(years, dtype=pl.Int64).gather(gy),
     }
-    for name in _PANEL_VALUES:
-        src, dst = at[name]
-        v = pl.Series(name, cube[gy, src, dst])
-        cols[name] = v.set(pl.Series(~present[gy, src, dst]), None) if not present[gy, src, dst].all() else v
+    for name, where in at.items():
+        cols[name] = pl.Series(name, cube[where], nan_to_null=True)
+    c_ab, c_ba, c_aw = combo[at["x_ab"]], combo[at["x_ba"]], combo[at["x_a_world"]]
+    first_ab_aw = np.where(c_ab >= 0, c_ab, c_aw)
+    source_code = np.where(c_ab >= 0, c_ab, np.where(c_ba >= 0, c_ba, c_aw))
 
-    def first(col: str, *where) -> np.ndarray:
-        out = np.full(gy.shape, -1, dtype=np.int32)
-        for src, dst in where:
-            out = np.where(out >= 0, out, cubes[col][gy, src, dst])
-        return out
+    def gather(col: str, codes: np.ndarray) -> pl.Series:
+        idx = pl.Series(codes, dtype=pl.Int64)
+        return labels[col].gather(idx.set(idx < 0, None) if (codes < 0).any() else idx)
 
-    cols["valuation"] = _gather(labels["valuation"], first("valuation", (a, b), (a, w)))
-    cols["valuation_ba"] = _gather(labels["valuation"], first("valuation", (b, a)))
-    cols["basis"] = _gather(labels["basis"], first("basis", (a, b), (a, w)))
-    cols["basis_ba"] = _gather(labels["basis"], first("basis", (b, a)))
-    cols["source"] = _gather(labels["source"], first("source", (a, b), (b, a), (a, w)))
+    cols["valuation"] = gather("valuation", first_ab_aw)
+    cols["valuation_ba"] = gather("valuation", c_ba)
+    cols["basis"] = gather("basis", first_ab_aw)
+    cols["basis_ba"] = gather("basis", c_ba)
+    cols["source"] = gather("source", source_code)
     return pl.DataFrame([s.alias(k) for k, s in cols.items()])
