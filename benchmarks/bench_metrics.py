@@ -275,22 +275,25 @@ def sql_rca(con, year):
         FROM x""").pl()
 
 
-def _dense(frame: pl.DataFrame, key: str, products: np.ndarray):
-    """(codes, shares matrix, presence matrix) of (key, product, value) rows summed per cell, columns = `products`."""
+def _dense(frame: pl.DataFrame, key: str, products: pl.Series):
+    """(codes, shares matrix, presence matrix) of (key, product, value) rows summed per cell, columns = `products`
+    (sorted); integer positions come from polars joins (numpy's unique on 2M Python strings is slow)."""
     g = frame.group_by([key, "product"]).agg(pl.col("value").sum())
-    codes, i = np.unique(g[key].to_numpy(), return_inverse=True)
-    k = np.searchsorted(products, g["product"].to_numpy())
-    v = np.zeros((len(codes), len(products)))
+    codes = g[key].unique().sort()
+    g = (g.join(pl.DataFrame({key: codes, "_i": np.arange(codes.len())}), on=key)
+         .join(pl.DataFrame({"product": products, "_k": np.arange(products.len())}), on="product"))
+    i, k = g["_i"].to_numpy(), g["_k"].to_numpy()
+    v = np.zeros((codes.len(), products.len()))
     v[i, k] = g["value"].to_numpy()
     present = np.zeros(v.shape, dtype=bool)
     present[i, k] = True
-    return codes, v / v.sum(axis=1, keepdims=True), present
+    return codes.to_numpy(), v / v.sum(axis=1, keepdims=True), present
 
 
 def np_similarity(con, year):
     """Dense shares, one numpy row sweep per country against the later ones."""
     b = con.sql(_baci_sql(year)).pl()
-    codes, s, present = _dense(b.rename({"exporter": "iso3"}), "iso3", np.unique(b["product"].to_numpy()))
+    codes, s, present = _dense(b.rename({"exporter": "iso3"}), "iso3", b["product"].unique().sort())
     rows = []
     pc = present.astype(np.float32)
     common = pc @ pc.T
@@ -341,7 +344,7 @@ def sql_similarity(con, year):
 
 def np_complementarity(con, year):
     b = con.sql(_baci_sql(year)).pl()
-    products = np.unique(b["product"].to_numpy())
+    products = b["product"].unique().sort()
     mcodes, m, mp = _dense(b.select(pl.col("importer").alias("i"), "product", "value"), "i", products)
     xcodes, x, xp = _dense(b.select(pl.col("exporter").alias("j"), "product", "value"), "j", products)
     common = mp.astype(np.float32) @ xp.astype(np.float32).T

@@ -205,6 +205,11 @@ def _flows(b: Builder, store, years: tuple[int, int], basis: Basis, source: str 
             f"{ds.label} holds no {side[1]} for {y0}-{y1}, so the '{basis}' flow basis has no data",
             f"use --flows {side[2]} (CEPII BACI, for one, is exporter-side FOB only)",
         )
+    return _relation(b, ds, years, basis, world_rows=world and not has_world), ds
+
+
+def _relation(b: Builder, ds: Dataset, years: tuple[int, int], basis: str, *, world_rows: bool) -> CteName:
+    """The flow relation of a chosen dataset on one basis (`world_rows`: with synthesised WLD rows)."""
     rows = _rows_cte(b, ds, years)
     if basis == "reported":
         rel = b.cte("reported", _REPORTED_SQL, rows=rows)
@@ -214,9 +219,9 @@ def _flows(b: Builder, store, years: tuple[int, int], basis: Basis, source: str 
         reported = b.cte("reported", _REPORTED_SQL, rows=rows)
         mirror = b.cte("mirror", _MIRROR_SQL, rows=rows)
         rel = b.cte("best", _BEST_SQL, reported=reported, mirror=mirror)
-    if world and not has_world:
+    if world_rows:
         rel = b.cte("with_world", _WITH_WORLD_SQL, f=rel)
-    return rel, ds
+    return rel
 
 
 _TOTALS_SQL = """
@@ -565,8 +570,14 @@ class _Products:
         return _valuation(store, self.dataset, (self.year, self.year), self.basis, world_rows=world_rows)
 
 
-def _products(b: Builder, store, year: int, basis: Basis, source: str | None, *, world: bool) -> _Products:
-    rel, ds = _flows(b, store, (year, year), basis, source, True, world)
+def _products(b: Builder, store, year: int, basis: Basis, source: str | None, *, world: bool,
+              dataset: Dataset | None = None) -> _Products:
+    """The product rows of one year; `dataset`: a second copy of relations already chosen (no look-up)."""
+    if dataset is not None:
+        rel = _relation(b, dataset, (year, year), basis, world_rows=False)
+        ds = dataset
+    else:
+        rel, ds = _flows(b, store, (year, year), basis, source, True, world)
     products = b.cte("products", "SELECT * FROM f WHERE product <> 'TOTAL'", f=rel)
     bilateral = b.cte("bilateral", "SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'", f=products)
     return _Products(bilateral, products, ds.label, ds, int(year), basis)
@@ -662,11 +673,16 @@ def _label(store, frame: pl.DataFrame, p: "_Products", *, world_rows: bool) -> p
 
 
 def _complementarity_sides(b: Builder, p: "_Products", importers, exporters) -> tuple[CteName, CteName]:
-    """(i, product, v) import sums of the importers and (j, product, v) export sums of the exporters."""
+    """(i, product, v) import sums of the importers and (j, product, v) export sums of the exporters.
+
+    Each side reads its own copy of the flow relation: a CTE referenced twice is materialised by
+    DuckDB with every column (2M BACI rows: most of the query's time), one referenced once is inlined
+    and reads only the columns it needs."""
     m = b.cte("m", "SELECT importer AS i, product, sum(value) AS v FROM b WHERE importer IN ($importers) GROUP BY importer, product",
               b=p.bilateral, importers=list(importers))
+    other = _products(b, None, p.year, p.basis, None, world=False, dataset=p.dataset)
     x = b.cte("x", "SELECT exporter AS j, product, sum(value) AS v FROM b WHERE exporter IN ($exporters) GROUP BY exporter, product",
-              b=p.bilateral, exporters=list(exporters))
+              b=other.bilateral, exporters=list(exporters))
     return m, x
 
 
@@ -723,13 +739,13 @@ def product_concentration(store, countries: Sequence[str], year: int, basis: Bas
 
 _GL_SIDES_SQL = {
     True: """SELECT cp.c, cp.p, product, value AS x, CAST(NULL AS DOUBLE) AS m
-             FROM b JOIN cp ON b.exporter = cp.c AND b.importer = cp.p
+             FROM bx JOIN cp ON bx.exporter = cp.c AND bx.importer = cp.p
              UNION ALL
              SELECT cp.c, cp.p, product, CAST(NULL AS DOUBLE), value
-             FROM b JOIN cp ON b.importer = cp.c AND b.exporter = cp.p""",
-    False: """SELECT cp.c, cp.p, product, value AS x, CAST(NULL AS DOUBLE) AS m FROM b JOIN cp ON b.exporter = cp.c
+             FROM bm JOIN cp ON bm.importer = cp.c AND bm.exporter = cp.p""",
+    False: """SELECT cp.c, cp.p, product, value AS x, CAST(NULL AS DOUBLE) AS m FROM bx JOIN cp ON bx.exporter = cp.c
               UNION ALL
-              SELECT cp.c, cp.p, product, CAST(NULL AS DOUBLE), value FROM b JOIN cp ON b.importer = cp.c""",
+              SELECT cp.c, cp.p, product, CAST(NULL AS DOUBLE), value FROM bm JOIN cp ON bm.importer = cp.c""",
 }
 _GL_PAIRS_SQL = {
     True: """SELECT c.c, p.p FROM (SELECT unnest([$countries]) AS c) AS c, (SELECT unnest([$partners]) AS p) AS p
@@ -753,7 +769,9 @@ def grubel_lloyd(store, countries: Sequence[str], year: int, basis: Basis = "rep
     bilateral = bool(partners)
     cp = b.cte("cp", _GL_PAIRS_SQL[bilateral], countries=list(countries),
                **({"partners": list(partners)} if bilateral else {}))
-    sides = b.cte("sides", _GL_SIDES_SQL[bilateral], b=bil, cp=cp)
+    # the export and import sides read separate copies of the flows (see _complementarity_sides)
+    bm = _products(b, None, p.year, p.basis, None, world=False, dataset=p.dataset).bilateral
+    sides = b.cte("sides", _GL_SIDES_SQL[bilateral], bx=bil, bm=bm, cp=cp)
     k = b.cte("k", """SELECT c AS iso3, p AS partner, product, coalesce(sum(x), 0) AS x, coalesce(sum(m), 0) AS m
                       FROM sides GROUP BY c, p, product""", sides=sides)
     gl = b.cte("gl", """
