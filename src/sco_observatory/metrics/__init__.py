@@ -28,6 +28,7 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.engine import query, run
+from sco_observatory.metrics import cache
 from sco_observatory.errors import DataMissingError, ObservatoryError
 
 ALIASES: dict[str, str] = {
@@ -87,11 +88,8 @@ def choose_source(store, code: str, countries: Sequence[str], years: tuple[int, 
 
     `source` may be a full source id or a prefix ending before ':' (e.g. 'sipri' or 'wdi').
     """
-    rows = run(store, query(
-        """SELECT source_id, count(DISTINCT iso3) AS n FROM indicator
-           WHERE code = $code AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
-           GROUP BY source_id""",
-        code=code, y0=int(years[0]), y1=int(years[1]), isos=list(countries))).rows()
+    rows = list(cache.cached(store, ("choose_source", code, tuple(countries), int(years[0]), int(years[1])),
+                             lambda: _coverage(store, code, countries, years)))
     if source:
         matching = [r for r in rows if r[0] == source or r[0].startswith(source.rstrip(":") + ":")]
         if not matching:
@@ -107,6 +105,17 @@ def choose_source(store, code: str, countries: Sequence[str], years: tuple[int, 
         _raise_missing(store, code, countries, years)
     rows.sort(key=lambda r: (-r[1], _priority(r[0]), r[0]))
     return rows[0][0]
+
+
+def _coverage(store, code: str, countries: Sequence[str], years: tuple[int, int]) -> tuple:
+    """(source_id, countries covered) of every source holding `code` for some of `countries` in `years`.
+
+    Kept per store commit (`metrics.cache`): a report asks the same question dozens of times."""
+    return tuple(run(store, query(
+        """SELECT source_id, count(DISTINCT iso3) AS n FROM indicator
+           WHERE code = $code AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
+           GROUP BY source_id""",
+        code=code, y0=int(years[0]), y1=int(years[1]), isos=list(countries))).rows())
 
 
 def _years_text(years: tuple[int, int]) -> str:

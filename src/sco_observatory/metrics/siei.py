@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Literal, Sequence
 
+import numpy as np
 import polars as pl
 
 from sco_observatory.engine import Builder, query, run
@@ -77,13 +78,22 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
             .join(ya, on=["iso3_a", "year"], how="left").join(yb, on=["iso3_b", "year"], how="left"))
 
 
+def _by_year_then_value(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows by year, then value descending, missing values last (what `sort(["year", "value"],
+    descending=[False, True], nulls_last=True)` gives; a numpy lexsort is ~10x faster on 700k rows)."""
+    v = frame["value"].cast(pl.Float64).to_numpy()
+    key = np.where(np.isnan(v), np.inf, -v)
+    return frame[np.lexsort((key, frame["year"].to_numpy()))]
+
+
 def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str]) -> pl.DataFrame:
     """Pair index `100·(f_ab+f_ba)/(y_a+y_b)` and its country / group aggregates, tidy."""
     p = p.with_columns((100 * (pl.col("f_ab") + pl.col("f_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("value"))
     lit = [pl.lit(v).alias(k) for k, v in meta.items()]
     if level == "pair":
-        return p.select("iso3_a", "iso3_b", pl.col("year").cast(pl.Int64), "value", "f_ab", "f_ba", "y_a", "y_b",
-                        *lit, "y_source").sort(["year", "value"], descending=[False, True], nulls_last=True)
+        out = p.select("iso3_a", "iso3_b", pl.col("year").cast(pl.Int64), "value", "f_ab", "f_ba", "y_a", "y_b",
+                       *lit, "y_source")
+        return _by_year_then_value(out)
     if level == "country":
         both = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", "value", "y_source"),
                           p.select(pl.col("iso3_b").alias("iso3"), "year", "value", "y_source")])
@@ -123,19 +133,23 @@ _PRODUCT_FLOWS_SQL = """
            string_agg(DISTINCT valuation, '/' ORDER BY valuation) AS valuation
     FROM f WHERE product <> 'TOTAL' AND substr(product, 1, 2) IN ($chapters)
     GROUP BY exporter, importer, year"""
-_TOTAL_FLOWS_SQL = "SELECT exporter AS origin, importer AS dest, CAST(year AS BIGINT) AS year, value, valuation FROM t"
 _WITHIN_SQL = "SELECT * FROM f WHERE origin IN ($countries) AND dest IN ($countries)"
 
 
 def _trade_flow_frame(store, countries, years, basis, source, chapters=None) -> tuple[pl.DataFrame, str, str]:
     """Flows origin -> dest within the group (totals, or summed over the given 2-digit HS chapters)."""
+    from sco_observatory.metrics import trade
+
     b = Builder()
-    rel, label = flows_cte(b, store, years, basis, source, product_level=bool(chapters))
+    # World rows (synthesised for a dataset without them) are read only if asked for as a country
+    rel, ds = trade._flows(b, store, years, basis, source, bool(chapters), "WLD" in countries)
+    label = ds.label
     if chapters:
         flows = b.cte("flows", _PRODUCT_FLOWS_SQL, f=rel, chapters=list(chapters))
-    else:
-        flows = b.cte("flows", _TOTAL_FLOWS_SQL, t=totals_cte(b, rel))
-    frame = run(store, b.build(_WITHIN_SQL, f=flows, countries=list(countries)))
+        frame = run(store, b.build(_WITHIN_SQL, f=flows, countries=list(countries)))
+    else:  # the totals as a frame: no ordered DISTINCT aggregates (see trade.totals_frame)
+        t = trade.totals_frame(store, b, rel, countries, trade._has_total(store, ds, years, basis))
+        frame = t.select(pl.col("exporter").alias("origin"), pl.col("importer").alias("dest"), "year", "value", "valuation")
     valuation = "/".join(sorted(set(frame["valuation"].drop_nulls().to_list()))) or "n/a"
     return frame.drop("valuation"), label, valuation
 

@@ -27,7 +27,7 @@ import polars as pl
 
 from sco_observatory.engine import Builder, CteName, query, run
 from sco_observatory.errors import DataMissingError, ObservatoryError
-from sco_observatory.metrics import require_group
+from sco_observatory.metrics import cache, pairwise, require_group
 
 Basis = Literal["reported", "mirror", "best"]
 BASES = ("reported", "mirror", "best")
@@ -46,14 +46,22 @@ def _aggregate_codes() -> frozenset[str]:
         return frozenset(r["code"] for r in csv.DictReader(fh) if r["code"]) | {"WLD"}
 
 
-_FAMILIES_SQL = {
-    False: """SELECT split_part(source_id, ':', 1) AS family,
-                     string_agg(DISTINCT source_id, ',' ORDER BY source_id) AS ids, count(*) AS n
-              FROM trade WHERE year BETWEEN $y0 AND $y1 GROUP BY split_part(source_id, ':', 1)""",
-    True: """SELECT split_part(source_id, ':', 1) AS family,
-                    string_agg(DISTINCT source_id, ',' ORDER BY source_id) AS ids, count(*) AS n
-             FROM trade WHERE year BETWEEN $y0 AND $y1 AND product <> 'TOTAL' GROUP BY split_part(source_id, ':', 1)""",
-}
+_SUMMARY_SQL = """
+    SELECT source_id, CAST(year AS BIGINT) AS year, flow, product = 'TOTAL' AS total,
+           reporter = 'WLD' AS reporter_world, partner = 'WLD' AS partner_world, valuation, count(*) AS n
+    FROM trade
+    GROUP BY source_id, year, flow, product = 'TOTAL', reporter = 'WLD', partner = 'WLD', valuation"""
+"""What the trade table holds, in a few hundred rows: per source id, year, flow side, TOTAL-or-product,
+World-or-not and valuation, the row count. Every dataset choice, flow-side probe and valuation label
+is answered from it (one scan per store commit, `metrics.cache`) instead of one scan each per call."""
+
+
+def _summary(store) -> pl.DataFrame:
+    return cache.cached(store, ("trade-summary",), lambda: run(store, query(_SUMMARY_SQL)))
+
+
+def _years_summary(store, years: tuple[int, int]) -> pl.DataFrame:
+    return _summary(store).filter(pl.col("year").is_between(int(years[0]), int(years[1])))
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,9 @@ class Dataset:
     family: str
     source_id: str | None
     label: str
+    ids: tuple[str, ...] = ()
+    """The family's source ids holding rows of the years (the rows are read as `source_id IN ids`,
+    which prunes the store's source_id/year partitions; empty: by family name)."""
 
 
 def _dataset_filter(store, years: tuple[int, int], source: str | None, product_level: bool = False) -> Dataset:
@@ -72,7 +83,12 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
     one source id. Default: the first family in `DATASET_PRIORITY` holding data for the years
     (and, for product-level measures, rows other than TOTAL).
     """
-    rows = run(store, query(_FAMILIES_SQL[product_level], y0=int(years[0]), y1=int(years[1]))).rows()
+    held = _years_summary(store, years)
+    if product_level:
+        held = held.filter(~pl.col("total"))
+    rows = (held.group_by(pl.col("source_id").str.split(":").list.first().alias("family"))
+            .agg(pl.col("source_id").unique().sort().str.join(",").alias("ids"), pl.col("n").sum())
+            .sort("family").rows())
     if source:
         fam = [r for r in rows if r[0] == source.rstrip(":") or source in r[1].split(",")]
         if not fam:
@@ -95,18 +111,15 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
         )
     rows.sort(key=lambda r: (DATASET_PRIORITY.index(r[0]) if r[0] in DATASET_PRIORITY else 99, -r[2]))
     family, ids, _ = rows[0]
-    return Dataset(family, None, ids)
+    return Dataset(family, None, ids, tuple(ids.split(",")))
 
 
 # The dataset's rows of the years: one fragment per way of naming the dataset (a family, or one source id).
 _ROWS_SQL = {
     "family": "SELECT * FROM trade WHERE year BETWEEN $y0 AND $y1 AND split_part(source_id, ':', 1) = $family",
+    "ids": "SELECT * FROM trade WHERE year BETWEEN $y0 AND $y1 AND source_id IN ($ids)",
     "source": "SELECT * FROM trade WHERE year BETWEEN $y0 AND $y1 AND source_id = $source_id",
 }
-_PROBE_SQL = """
-    SELECT (SELECT count(*) FROM (SELECT 1 AS one FROM rows WHERE flow = $flow LIMIT 1) AS x) AS has_flow,
-           (SELECT count(*) FROM (SELECT 1 AS one FROM rows WHERE partner = 'WLD' LIMIT 1) AS w) AS has_world"""
-"""Does the dataset hold rows of this flow side, and published World rows? (one round trip for both)"""
 _REPORTED_SQL = """SELECT reporter AS exporter, partner AS importer, year, product, value_usd AS value,
                           coalesce(valuation, 'FOB') AS valuation, 'reported' AS basis, source_id AS source
                    FROM rows WHERE flow = 'X'"""
@@ -130,20 +143,57 @@ def _rows_cte(b: Builder, ds: Dataset, years: tuple[int, int]) -> CteName:
     y0, y1 = int(years[0]), int(years[1])
     if ds.source_id:
         return b.cte("rows", _ROWS_SQL["source"], y0=y0, y1=y1, source_id=ds.source_id)
+    if ds.ids:
+        return b.cte("rows", _ROWS_SQL["ids"], y0=y0, y1=y1, ids=list(ds.ids))
     return b.cte("rows", _ROWS_SQL["family"], y0=y0, y1=y1, family=ds.family)
 
 
-def _probe(store, ds: Dataset, years: tuple[int, int], flow: str) -> tuple[int, int]:
-    b = Builder()
-    rows = _rows_cte(b, ds, years)
-    return run(store, b.build(_PROBE_SQL, rows=rows, flow=flow)).row(0)
+def _dataset_summary(store, ds: Dataset, years: tuple[int, int]) -> pl.DataFrame:
+    """The summary rows (`_SUMMARY_SQL`) of one dataset's years."""
+    held = _years_summary(store, years)
+    if ds.source_id:
+        return held.filter(pl.col("source_id") == ds.source_id)
+    return held.filter(pl.col("source_id").str.split(":").list.first() == ds.family)
+
+
+def _probe(store, ds: Dataset, years: tuple[int, int], flow: str) -> tuple[bool, bool]:
+    """Does the dataset hold rows of this flow side, and published World (partner WLD) rows?"""
+    held = _dataset_summary(store, ds, years)
+    return bool((held["flow"] == flow).any()), bool(held["partner_world"].any())
+
+
+_SIDES = {"reported": ("X", "FOB"), "mirror": ("M", "CIF")}
+"""Flow side and default valuation of each single-side basis (as `_REPORTED_SQL` / `_MIRROR_SQL` read them)."""
+
+
+def _valuation(store, ds: Dataset, years: tuple[int, int], basis: str, *, world_rows: bool) -> str | None:
+    """The '/'-joined valuations of the dataset's product-level rows on a single-side basis, from the summary.
+
+    The same set `string_agg(DISTINCT valuation, '/' ORDER BY valuation)` gives over the flow relation:
+    `world_rows=False` for the bilateral rows (neither side WLD), True for all product rows — synthesised
+    World rows carry one of their group's valuations, so they add none. None where no row.
+    """
+    flow, default = _SIDES[basis]
+    held = _dataset_summary(store, ds, years).filter((pl.col("flow") == flow) & ~pl.col("total"))
+    if not world_rows:
+        held = held.filter(~pl.col("reporter_world") & ~pl.col("partner_world"))
+    found = sorted(set(held["valuation"].fill_null(default).to_list()))
+    return "/".join(found) if found else None
 
 
 def flows_cte(b: Builder, store, years: tuple[int, int], basis: Basis = "reported", source: str | None = None,
-              product_level: bool = False) -> tuple[CteName, str]:
+              product_level: bool = False, *, world: bool = True) -> tuple[CteName, str]:
     """Add the flow relation F(exporter, importer, year, product, value, valuation, basis, source) on
     one basis to `b`, with WLD rows present (synthesised if the dataset lacks them); returns the CTE
-    name and the source label."""
+    name and the source label. `world=False`: no synthesised WLD rows (for measures that read only
+    bilateral rows — the synthesis is three GROUP BYs over the whole relation)."""
+    rel, ds = _flows(b, store, years, basis, source, product_level, world)
+    return rel, ds.label
+
+
+def _flows(b: Builder, store, years: tuple[int, int], basis: Basis, source: str | None, product_level: bool,
+           world: bool) -> tuple[CteName, Dataset]:
+    """`flows_cte`, returning the chosen `Dataset` too."""
     _basis_check(basis)
     ds = _dataset_filter(store, years, source, product_level)
     y0, y1 = int(years[0]), int(years[1])
@@ -155,6 +205,11 @@ def flows_cte(b: Builder, store, years: tuple[int, int], basis: Basis = "reporte
             f"{ds.label} holds no {side[1]} for {y0}-{y1}, so the '{basis}' flow basis has no data",
             f"use --flows {side[2]} (CEPII BACI, for one, is exporter-side FOB only)",
         )
+    return _relation(b, ds, years, basis, world_rows=world and not has_world), ds
+
+
+def _relation(b: Builder, ds: Dataset, years: tuple[int, int], basis: str, *, world_rows: bool) -> CteName:
+    """The flow relation of a chosen dataset on one basis (`world_rows`: with synthesised WLD rows)."""
     rows = _rows_cte(b, ds, years)
     if basis == "reported":
         rel = b.cte("reported", _REPORTED_SQL, rows=rows)
@@ -164,9 +219,9 @@ def flows_cte(b: Builder, store, years: tuple[int, int], basis: Basis = "reporte
         reported = b.cte("reported", _REPORTED_SQL, rows=rows)
         mirror = b.cte("mirror", _MIRROR_SQL, rows=rows)
         rel = b.cte("best", _BEST_SQL, reported=reported, mirror=mirror)
-    if not has_world:
+    if world_rows:
         rel = b.cte("with_world", _WITH_WORLD_SQL, f=rel)
-    return rel, ds.label
+    return rel
 
 
 _TOTALS_SQL = """
@@ -180,6 +235,42 @@ _TOTALS_SQL = """
 def totals_cte(b: Builder, rel: CteName) -> CteName:
     """Flows summed over products (TOTAL rows where the dataset has them, else the sum of products)."""
     return b.cte("totals", _TOTALS_SQL, f=rel)
+
+
+_RAW_SQL = """SELECT exporter, importer, CAST(year AS BIGINT) AS year, product, value, valuation, basis, source FROM f
+               WHERE exporter IN ($codes) AND importer IN ($codes)"""
+
+
+def totals_frame(store, b: Builder, rel: CteName, codes: Sequence[str], has_total: bool) -> pl.DataFrame:
+    """`totals_cte` over `rel`, for flows with both ends in `codes`, as a frame (columns exporter,
+    importer, year, value, valuation, basis, source) — the same rows and values.
+
+    Why not the SQL: `string_agg(DISTINCT x, '/' ORDER BY x)` three times per (exporter, importer,
+    year) is an ordered DISTINCT aggregate, DuckDB's slowest kind — it was most of trade intensity's
+    time (EXPLAIN ANALYZE: 11.8 s of operator time for 104k DOTS groups, of which almost every one
+    holds a single row). Here the rows are fetched filtered (the engine pushes the code filter down),
+    a flow held by one row keeps that row's value and labels as they are (what the aggregates give
+    for one row), and only flows held by several rows are aggregated — labels sorted, distinct,
+    '/'-joined, null where every label is null, and the value null where every value is.
+    `has_total`: whether the whole relation holds TOTAL rows (`_has_total`; then only they count).
+    """
+    raw = run(store, b.build(_RAW_SQL, f=rel, codes=sorted(set(codes))))
+    if has_total:  # TOTAL rows where the dataset has them, else the sum of products
+        raw = raw.filter(pl.col("product") == "TOTAL")
+    keys = ["exporter", "importer", "year"]
+    raw = raw.with_columns(pl.len().over(keys).alias("_n"))
+    single = raw.filter(pl.col("_n") == 1).select(*keys, "value", "valuation", "basis", "source")
+    several = raw.filter(pl.col("_n") > 1)
+    if several.height == 0:
+        return single
+
+    def joined(col: str, sep: str) -> pl.Expr:
+        return pl.when(pl.col(col).count() > 0).then(pl.col(col).drop_nulls().unique().sort().str.join(sep))
+
+    agg = several.group_by(keys).agg(pl.when(pl.col("value").count() > 0).then(pl.col("value").sum()).alias("value"),
+                                     joined("valuation", "/").alias("valuation"), joined("basis", "/").alias("basis"),
+                                     joined("source", ",").alias("source"))
+    return pl.concat([single, agg.select(single.columns)], how="vertical_relaxed")
 
 
 def _basis_check(basis: str) -> None:
@@ -227,7 +318,42 @@ _PAIRS_SQL = """
 
 
 def _pair_frame(store, countries, years, basis, partners, source) -> pl.DataFrame:
-    """Per ordered pair (i, j), i∈countries, j∈partners, j≠i: X_ij, X_ji, X_i, M_i, X_Wj, X_W and provenance."""
+    """Per ordered pair (i, j), i∈countries, j∈partners, j≠i: X_ij, X_ji, X_i, M_i, X_Wj, X_W and provenance.
+
+    The totals of the codes involved come from SQL (on the engine in force); the pair × year panel is
+    assembled as a dense cube (`pairwise.pair_panel`) — equal to `_pair_frame_sql`, the SQL definition.
+    """
+    _basis_check(basis)
+    b = Builder()
+    rel, ds = _flows(b, store, years, basis, source, False, True)
+    parts = list(partners) if partners else list(countries)
+    flows = totals_frame(store, b, rel, sorted(set(countries) | set(parts) | {"WLD"}), _has_total(store, ds, years, basis))
+    frame = pairwise.pair_panel(flows, list(countries), parts, _panel_years(store, ds, years, basis))
+    return frame.with_columns(pl.lit(ds.label).alias("dataset"))
+
+
+def _basis_summary(store, ds: Dataset, years: tuple[int, int], basis: str) -> pl.DataFrame:
+    """The summary rows of the flow sides a basis reads (`best`: both)."""
+    flows = [_SIDES[basis][0]] if basis in _SIDES else ["X", "M"]
+    return _dataset_summary(store, ds, years).filter(pl.col("flow").is_in(flows))
+
+
+def _has_total(store, ds: Dataset, years: tuple[int, int], basis: str) -> bool:
+    """Whether the flow relation holds TOTAL rows (the `has_total` of `_TOTALS_SQL`)."""
+    return bool(_basis_summary(store, ds, years, basis)["total"].any())
+
+
+def _panel_years(store, ds: Dataset, years: tuple[int, int], basis: str) -> list[int]:
+    """The years of `totals_cte` over the flow relation (`SELECT DISTINCT year FROM t`), from the summary:
+    the years holding rows of the basis' flow sides — only those with TOTAL rows where the relation has any."""
+    held = _basis_summary(store, ds, years, basis)
+    if held["total"].any():
+        held = held.filter(pl.col("total"))
+    return sorted(set(held["year"].to_list()))
+
+
+def _pair_frame_sql(store, countries, years, basis, partners, source) -> pl.DataFrame:
+    """`_pair_frame` as one SQL query (`_PAIRS_SQL`): the definition the dense assembly must equal."""
     _basis_check(basis)
     b = Builder()
     rel, label = flows_cte(b, store, years, basis, source)
@@ -414,23 +540,69 @@ def _product_rel(b: Builder, store, year: int, basis: Basis, source: str | None)
     """(product rows of F without WLD rows, those rows including WLD rows, label) for one year.
 
     The WLD rows are the world totals (published or synthesised); product measures that sum over
-    partners themselves read the first relation.
+    partners themselves read the first relation (and use `_products(..., world=False)`, which skips
+    the synthesis).
     """
-    rel, label = flows_cte(b, store, (year, year), basis, source, product_level=True)
+    p = _products(b, store, year, basis, source, world=True)
+    return p.bilateral, p.products, p.label
+
+
+_BY_SQL = object()
+"""`_finish(valuation=_BY_SQL)`: read the valuation label off the relation with SQL (the `best` basis,
+whose surviving mirror rows only the query knows)."""
+
+
+@dataclass(frozen=True)
+class _Products:
+    """The product-level relations of one year and what is needed to label them without another scan."""
+
+    bilateral: CteName
+    products: CteName
+    label: str
+    dataset: Dataset
+    year: int
+    basis: str
+
+    def valuation(self, store, *, world_rows: bool):
+        """The valuation label of `products` (world_rows=True) or `bilateral`, from the cached summary."""
+        if self.basis not in _SIDES:
+            return _BY_SQL
+        return _valuation(store, self.dataset, (self.year, self.year), self.basis, world_rows=world_rows)
+
+
+def _products(b: Builder, store, year: int, basis: Basis, source: str | None, *, world: bool,
+              dataset: Dataset | None = None) -> _Products:
+    """The product rows of one year; `dataset`: a second copy of relations already chosen (no look-up)."""
+    if dataset is not None:
+        rel = _relation(b, dataset, (year, year), basis, world_rows=False)
+        ds = dataset
+    else:
+        rel, ds = _flows(b, store, (year, year), basis, source, True, world)
     products = b.cte("products", "SELECT * FROM f WHERE product <> 'TOTAL'", f=rel)
     bilateral = b.cte("bilateral", "SELECT * FROM f WHERE exporter <> 'WLD' AND importer <> 'WLD'", f=products)
-    return bilateral, products, label
+    return _Products(bilateral, products, ds.label, ds, int(year), basis)
 
 
-def _finish(store, b: Builder, result: CteName, rel: CteName, keys: list[str], basis: str, label: str) -> pl.DataFrame:
-    """Run `result` with the valuation column of `rel`, add the constant basis / source columns, sort by `keys`."""
-    frame = run(store, b.build(_WITH_VALUATION_SQL, g=result, f=rel))
+def _finish(store, b: Builder, result: CteName, rel: CteName, keys: list[str], basis: str, label: str,
+            valuation=_BY_SQL) -> pl.DataFrame:
+    """Run `result` with the valuation column of `rel`, add the constant basis / source columns, sort by `keys`.
+
+    `valuation`: the label when already known (`_Products.valuation`), so the relation is not scanned
+    a second time for it; `_BY_SQL` reads it with `_WITH_VALUATION_SQL`.
+    """
+    if valuation is _BY_SQL:
+        frame = run(store, b.build(_WITH_VALUATION_SQL, g=result, f=rel))
+    else:
+        frame = run(store, b.build("SELECT * FROM g", g=result)).with_columns(
+            pl.lit(valuation, dtype=pl.String).alias("valuation"))
     return frame.with_columns(pl.lit(basis).alias("basis"), pl.lit(label).alias("source")).sort(keys, nulls_last=True)
 
 
 _RCA_SQL = {
-    False: "SELECT iso3, year, product, value, (value - 1) / NULLIF(value + 1, 0) AS rsca, x_ik FROM r",
-    True: "SELECT iso3, year, product, value, (value - 1) / NULLIF(value + 1, 0) AS rsca, x_ik FROM r WHERE product IN ($products)",
+    False: """SELECT iso3, year, product, value, (value - 1) / NULLIF(value + 1, 0) AS rsca, x_ik FROM r
+              WHERE iso3 IN ($countries)""",
+    True: """SELECT iso3, year, product, value, (value - 1) / NULLIF(value + 1, 0) AS rsca, x_ik FROM r
+             WHERE iso3 IN ($countries) AND product IN ($products)""",
 }
 
 
@@ -443,18 +615,19 @@ def rca(store, countries: Sequence[str], year: int, basis: Basis = "reported", *
     Columns: iso3, year, product, value, rsca, x_ik, valuation, basis, source.
     """
     b = Builder()
-    bil, _, label = _product_rel(b, store, year, basis, source)
+    p = _products(b, store, year, basis, source, world=False)
+    bil, label = p.bilateral, p.label
     xik = b.cte("xik", "SELECT exporter, product, sum(value) AS x_ik FROM b GROUP BY exporter, product", b=bil)
-    xi = b.cte("xi", "SELECT exporter, sum(x_ik) AS x_i FROM xik GROUP BY exporter", xik=xik)
-    xwk = b.cte("xwk", "SELECT product, sum(x_ik) AS x_wk FROM xik GROUP BY product", xik=xik)
-    xw = b.cte("xw", "SELECT sum(x_ik) AS x_w FROM xik", xik=xik)
+    # X_i, x_Wk and X_W as window sums over the one grouped relation (joining three aggregates of it
+    # back made DuckDB cross exporters with products first); countries are chosen after the sums
     ratio = b.cte("ratio", """
-        SELECT xik.exporter AS iso3, CAST($year AS BIGINT) AS year, xik.product,
-               (x_ik / NULLIF(x_i, 0)) / NULLIF(x_wk / NULLIF(x_w, 0), 0) AS value, x_ik
-        FROM xik JOIN xi ON xi.exporter = xik.exporter JOIN xwk ON xwk.product = xik.product, xw
-        WHERE xik.exporter IN ($countries)""", xik=xik, xi=xi, xwk=xwk, xw=xw, year=int(year), countries=list(countries))
-    final = b.cte("rca", _RCA_SQL[bool(products)], r=ratio, **({"products": list(products)} if products else {}))
-    return _finish(store, b, final, bil, ["iso3", "product"], basis, label)
+        SELECT exporter AS iso3, CAST($year AS BIGINT) AS year, product,
+               (x_ik / NULLIF(sum(x_ik) OVER (PARTITION BY exporter), 0))
+               / NULLIF(sum(x_ik) OVER (PARTITION BY product) / NULLIF(sum(x_ik) OVER (), 0), 0) AS value, x_ik
+        FROM xik""", xik=xik, year=int(year))
+    final = b.cte("rca", _RCA_SQL[bool(products)], r=ratio, countries=list(countries),
+                  **({"products": list(products)} if products else {}))
+    return _finish(store, b, final, bil, ["iso3", "product"], basis, label, p.valuation(store, world_rows=False))
 
 
 def complementarity(store, importers: Sequence[str], exporters: Sequence[str], year: int, basis: Basis = "reported",
@@ -465,17 +638,62 @@ def complementarity(store, importers: Sequence[str], exporters: Sequence[str], y
     in j's exports (products absent on one side count as share 0 — a true zero, not missing data).
     Computed as `100 · Σ_k min(m_ik, x_jk)` over the products both sides hold: since `Σ_k m_ik = Σ_k x_jk = 1`
     and `|a − b| = a + b − 2·min(a, b)`, `1 − Σ_k |m_ik − x_jk|/2 = Σ_k min(m_ik, x_jk)`, and a product one
-    side lacks has min = 0 — so only common products are joined; `products` still counts the union.
+    side lacks has min = 0 — so only common products count; `products` still counts the union.
+    The per-country sums are SQL; the all-pairs sums run on the importer × product and exporter ×
+    product share matrices (`metrics.pairwise`), equal to `_complementarity_sql` (the SQL definition,
+    used where `pairwise.regular` fails) to 1e-9.
     Columns: importer, exporter, year, value, products, valuation, basis, source, formula.
     """
     b = Builder()
-    bil, _, label = _product_rel(b, store, year, basis, source)
+    p = _products(b, store, year, basis, source, world=False)
+    m, x = _complementarity_sides(b, p, importers, exporters)
+    grouped = run(store, b.build("""SELECT 'm' AS side, i AS code, product, v FROM m
+                                    UNION ALL SELECT 'x', j, product, v FROM x""", m=m, x=x))
+    gm = grouped.filter(pl.col("side") == "m").select(pl.col("code").alias("i"), "product", "v")
+    gx = grouped.filter(pl.col("side") == "x").select(pl.col("code").alias("j"), "product", "v")
+    if not pairwise.regular(gm, gx):
+        return _complementarity_sql(store, importers, exporters, year, basis, source=source)
+    tc = pairwise.complementarity(gm, gx).with_columns(pl.lit(int(year), dtype=pl.Int64).alias("year"))
+    frame = _label(store, tc.select("importer", "exporter", "year", "value", "products"), p, world_rows=False)
+    return frame.with_columns(pl.lit("TC_ij = 100(1 - Σ_k |m_ik - x_jk|/2)").alias("formula"))
+
+
+def _label(store, frame: pl.DataFrame, p: "_Products", *, world_rows: bool) -> pl.DataFrame:
+    """A result computed outside SQL with the valuation / basis / source columns `_finish` adds, sorted
+    on its string keys the way `_finish` sorts them."""
+    valuation = p.valuation(store, world_rows=world_rows)
+    if valuation is _BY_SQL:
+        b = Builder()
+        q = _products(b, store, p.year, p.basis, p.dataset.source_id or p.dataset.family, world=False)
+        valuation = run(store, b.build("SELECT string_agg(DISTINCT valuation, '/' ORDER BY valuation) AS v FROM f",
+                                       f=q.products if world_rows else q.bilateral)).item(0, 0)
+    keys = [c for c, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(pl.lit(valuation, dtype=pl.String).alias("valuation"), pl.lit(p.basis).alias("basis"),
+                              pl.lit(p.label).alias("source")).sort(keys, nulls_last=True)
+
+
+def _complementarity_sides(b: Builder, p: "_Products", importers, exporters) -> tuple[CteName, CteName]:
+    """(i, product, v) import sums of the importers and (j, product, v) export sums of the exporters.
+
+    Each side reads its own copy of the flow relation: a CTE referenced twice is materialised by
+    DuckDB with every column (2M BACI rows: most of the query's time), one referenced once is inlined
+    and reads only the columns it needs."""
     m = b.cte("m", "SELECT importer AS i, product, sum(value) AS v FROM b WHERE importer IN ($importers) GROUP BY importer, product",
-              b=bil, importers=list(importers))
+              b=p.bilateral, importers=list(importers))
+    other = _products(b, None, p.year, p.basis, None, world=False, dataset=p.dataset)
+    x = b.cte("x", "SELECT exporter AS j, product, sum(value) AS v FROM b WHERE exporter IN ($exporters) GROUP BY exporter, product",
+              b=other.bilateral, exporters=list(exporters))
+    return m, x
+
+
+def _complementarity_sql(store, importers: Sequence[str], exporters: Sequence[str], year: int,
+                         basis: Basis = "reported", *, source: str | None = None) -> pl.DataFrame:
+    """`complementarity` as one SQL query (the definition; the Spark-equal reference of the matrix path)."""
+    b = Builder()
+    p = _products(b, store, year, basis, source, world=False)
+    m, x = _complementarity_sides(b, p, importers, exporters)
     ms = b.cte("ms", """SELECT i, product, v / NULLIF(sum(v) OVER (PARTITION BY i), 0) AS s,
                                count(*) OVER (PARTITION BY i) AS n FROM m""", m=m)
-    x = b.cte("x", "SELECT exporter AS j, product, sum(value) AS v FROM b WHERE exporter IN ($exporters) GROUP BY exporter, product",
-              b=bil, exporters=list(exporters))
     xs = b.cte("xs", """SELECT j, product, v / NULLIF(sum(v) OVER (PARTITION BY j), 0) AS s,
                                count(*) OVER (PARTITION BY j) AS n FROM x""", x=x)
     pairs = b.cte("pairs", """SELECT mi.i, xj.j, mi.n + xj.n AS n_both
@@ -488,7 +706,7 @@ def complementarity(store, importers: Sequence[str], exporters: Sequence[str], y
         SELECT p.i AS importer, p.j AS exporter, CAST($year AS BIGINT) AS year,
                100 * coalesce(c.overlap, 0) AS value, p.n_both - coalesce(c.n_common, 0) AS products
         FROM pairs AS p LEFT JOIN common AS c ON c.i = p.i AND c.j = p.j""", pairs=pairs, common=common, year=int(year))
-    frame = _finish(store, b, tc, bil, ["importer", "exporter"], basis, label)
+    frame = _finish(store, b, tc, p.bilateral, ["importer", "exporter"], basis, p.label, p.valuation(store, world_rows=False))
     return frame.with_columns(pl.lit("TC_ij = 100(1 - Σ_k |m_ik - x_jk|/2)").alias("formula"))
 
 
@@ -501,7 +719,9 @@ def product_concentration(store, countries: Sequence[str], year: int, basis: Bas
     Columns: iso3, year, hh_wits, hh_unctad, n_products, classification, valuation, basis, source.
     """
     b = Builder()
-    _, prods, label = _product_rel(b, store, year, basis, source)
+    # reads no WLD rows (unless asked for WLD itself): no synthesised world needed
+    p = _products(b, store, year, basis, source, world="WLD" in countries)
+    prods, label = p.products, p.label
     x = b.cte("x", """SELECT exporter AS iso3, product, sum(value) AS v FROM f
                       WHERE importer <> 'WLD' AND exporter IN ($countries) GROUP BY exporter, product""",
               f=prods, countries=list(countries))
@@ -511,7 +731,7 @@ def product_concentration(store, countries: Sequence[str], year: int, basis: Bas
                (sqrt(sum(s * s)) - sqrt(1e0 / count(*))) / NULLIF(1 - sqrt(1e0 / count(*)), 0) AS hh_unctad,
                count(*) AS n_products, max(length(product)) AS digits
         FROM s GROUP BY iso3""", s=shares, year=int(year))
-    frame = _finish(store, b, hh, prods, ["iso3"], basis, label)
+    frame = _finish(store, b, hh, prods, ["iso3"], basis, label, p.valuation(store, world_rows=True))
     return frame.with_columns(
         pl.format("product codes of {} ({}-digit)", pl.lit(label), pl.col("digits")).alias("classification"),
     ).select("iso3", "year", "hh_wits", "hh_unctad", "n_products", "classification", "valuation", "basis", "source")
@@ -519,13 +739,13 @@ def product_concentration(store, countries: Sequence[str], year: int, basis: Bas
 
 _GL_SIDES_SQL = {
     True: """SELECT cp.c, cp.p, product, value AS x, CAST(NULL AS DOUBLE) AS m
-             FROM b JOIN cp ON b.exporter = cp.c AND b.importer = cp.p
+             FROM bx JOIN cp ON bx.exporter = cp.c AND bx.importer = cp.p
              UNION ALL
              SELECT cp.c, cp.p, product, CAST(NULL AS DOUBLE), value
-             FROM b JOIN cp ON b.importer = cp.c AND b.exporter = cp.p""",
-    False: """SELECT cp.c, cp.p, product, value AS x, CAST(NULL AS DOUBLE) AS m FROM b JOIN cp ON b.exporter = cp.c
+             FROM bm JOIN cp ON bm.importer = cp.c AND bm.exporter = cp.p""",
+    False: """SELECT cp.c, cp.p, product, value AS x, CAST(NULL AS DOUBLE) AS m FROM bx JOIN cp ON bx.exporter = cp.c
               UNION ALL
-              SELECT cp.c, cp.p, product, CAST(NULL AS DOUBLE), value FROM b JOIN cp ON b.importer = cp.c""",
+              SELECT cp.c, cp.p, product, CAST(NULL AS DOUBLE), value FROM bm JOIN cp ON bm.importer = cp.c""",
 }
 _GL_PAIRS_SQL = {
     True: """SELECT c.c, p.p FROM (SELECT unnest([$countries]) AS c) AS c, (SELECT unnest([$partners]) AS p) AS p
@@ -544,18 +764,21 @@ def grubel_lloyd(store, countries: Sequence[str], year: int, basis: Basis = "rep
     Columns: iso3, partner, year, value, products, classification, valuation, basis, source, formula.
     """
     b = Builder()
-    bil, _, label = _product_rel(b, store, year, basis, source)
+    p = _products(b, store, year, basis, source, world=False)
+    bil, label = p.bilateral, p.label
     bilateral = bool(partners)
     cp = b.cte("cp", _GL_PAIRS_SQL[bilateral], countries=list(countries),
                **({"partners": list(partners)} if bilateral else {}))
-    sides = b.cte("sides", _GL_SIDES_SQL[bilateral], b=bil, cp=cp)
+    # the export and import sides read separate copies of the flows (see _complementarity_sides)
+    bm = _products(b, None, p.year, p.basis, None, world=False, dataset=p.dataset).bilateral
+    sides = b.cte("sides", _GL_SIDES_SQL[bilateral], bx=bil, bm=bm, cp=cp)
     k = b.cte("k", """SELECT c AS iso3, p AS partner, product, coalesce(sum(x), 0) AS x, coalesce(sum(m), 0) AS m
                       FROM sides GROUP BY c, p, product""", sides=sides)
     gl = b.cte("gl", """
         SELECT iso3, partner, CAST($year AS BIGINT) AS year,
                sum((x + m) - abs(x - m)) / NULLIF(sum(x + m), 0) AS value, count(*) AS products
         FROM k GROUP BY iso3, partner""", k=k, year=int(year))
-    frame = _finish(store, b, gl, bil, ["iso3", "partner"], basis, label)
+    frame = _finish(store, b, gl, bil, ["iso3", "partner"], basis, label, p.valuation(store, world_rows=False))
     return frame.with_columns(
         pl.lit("product codes of " + label).alias("classification"),
         pl.lit("GL = Σ_k[(X_k+M_k) - |X_k-M_k|] / Σ_k(X_k+M_k)").alias("formula"),
@@ -570,26 +793,53 @@ _XS_EXPORTS_SQL = {
 }
 
 
+def _similarity_exports(b: Builder, store, countries, year, basis, market, source) -> tuple[CteName, "_Products"]:
+    """(iso3, product, v): each country's exports of each product (to `market`, else to all partners)."""
+    world = market == "WLD" or "WLD" in countries  # only then are WLD rows read
+    p = _products(b, store, year, basis, source, world=world)
+    x = b.cte("x", _XS_EXPORTS_SQL[bool(market)], f=p.products, countries=list(countries),
+              **({"market": market} if market else {}))
+    return x, p
+
+
 def export_similarity(store, countries: Sequence[str], year: int, basis: Basis = "reported", *,
                       market: str | None = None, source: str | None = None) -> pl.DataFrame:
     """Finger–Kreinin export similarity (METHODS §4.9 [V]), every unordered pair of `countries`.
 
     `XS_ab = 100 · Σ_k min(s_ak, s_bk)`, `s_ak` = share of k in a's exports (to `market` if given,
-    else to the world). Columns: iso3_a, iso3_b, year, value, market, valuation, basis, source, formula.
+    else to the world); pairs with at least one common product. The per-country sums are SQL, the
+    all-pairs sums run on the country × product share matrix (`metrics.pairwise`), equal to
+    `_export_similarity_sql` (the SQL definition, used where `pairwise.regular` fails) to 1e-9.
+    Columns: iso3_a, iso3_b, year, value, market, valuation, basis, source, formula.
     """
     b = Builder()
-    _, prods, label = _product_rel(b, store, year, basis, source)
-    x = b.cte("x", _XS_EXPORTS_SQL[bool(market)], f=prods, countries=list(countries),
-              **({"market": market} if market else {}))
+    x, p = _similarity_exports(b, store, countries, year, basis, market, source)
+    grouped = run(store, b.build("SELECT iso3, product, v FROM x", x=x))
+    if not pairwise.regular(grouped):
+        return _export_similarity_sql(store, countries, year, basis, market=market, source=source)
+    xs = pairwise.export_similarity(grouped).with_columns(pl.lit(int(year), dtype=pl.Int64).alias("year"))
+    frame = _label(store, xs.select("iso3_a", "iso3_b", "year", "value"), p, world_rows=True)
+    return _similarity_columns(frame, market)
+
+
+def _similarity_columns(frame: pl.DataFrame, market: str | None) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(market or "WLD").alias("market"),
+                              pl.lit("XS_ab = 100 Σ_k min(s_ak, s_bk)").alias("formula"),
+                              ).select("iso3_a", "iso3_b", "year", "value", "market", "valuation", "basis", "source", "formula")
+
+
+def _export_similarity_sql(store, countries: Sequence[str], year: int, basis: Basis = "reported", *,
+                           market: str | None = None, source: str | None = None) -> pl.DataFrame:
+    """`export_similarity` as one SQL query (the definition; the Spark-equal reference of the matrix path)."""
+    b = Builder()
+    x, p = _similarity_exports(b, store, countries, year, basis, market, source)
     shares = b.cte("s", "SELECT iso3, product, v / NULLIF(sum(v) OVER (PARTITION BY iso3), 0) AS s FROM x", x=x)
     xs = b.cte("xs", """
         SELECT a.iso3 AS iso3_a, b.iso3 AS iso3_b, CAST($year AS BIGINT) AS year, 100 * sum(least(a.s, b.s)) AS value
         FROM s AS a JOIN s AS b ON a.product = b.product AND a.iso3 < b.iso3
         GROUP BY a.iso3, b.iso3""", s=shares, year=int(year))
-    frame = _finish(store, b, xs, prods, ["iso3_a", "iso3_b"], basis, label)
-    return frame.with_columns(pl.lit(market or "WLD").alias("market"),
-                              pl.lit("XS_ab = 100 Σ_k min(s_ak, s_bk)").alias("formula"),
-                              ).select("iso3_a", "iso3_b", "year", "value", "market", "valuation", "basis", "source", "formula")
+    frame = _finish(store, b, xs, p.products, ["iso3_a", "iso3_b"], basis, p.label, p.valuation(store, world_rows=True))
+    return _similarity_columns(frame, market)
 
 
 MEASURES = {

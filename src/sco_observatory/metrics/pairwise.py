@@ -1,0 +1,231 @@
+"""All-pairs product measures as matrix arithmetic: the country × product share matrix in numpy.
+
+Why: export similarity and trade complementarity compare every pair of countries over every product.
+As SQL that is a self-join of the (country, product, share) relation on product — pairs × common
+products rows hashed and grouped (250 countries × ~5,000 products: ~150M joined rows for similarity,
+~300M for complementarity). The same sums are a dense sweep over two small matrices: rows =
+countries, columns = products, cell = the country's share of that product (0 where it has none).
+The grouping to (country, product, value) still runs as SQL on the engine in force; this module only
+does the arithmetic on its result, so it serves the DuckDB and the Spark engine alike.
+
+Formulas (METHODS §4.4, §4.9; docs/metrics.md), with `s_ak = v_ak / Σ_k v_ak`:
+
+- Finger–Kreinin export similarity, unordered pairs a < b: `XS_ab = 100 · Σ_k min(s_ak, s_bk)`;
+- trade complementarity, ordered pairs (importer i, exporter j), i ≠ j:
+  `TC_ij = 100 · (1 − Σ_k |m_ik − x_jk| / 2) = 100 · Σ_k min(m_ik, x_jk)` (the shares sum to 1; see
+  `trade.complementarity`), and `products` = |P_i ∪ P_j| = |P_i| + |P_j| − |P_i ∩ P_j|, the common
+  count being the product of the 0/1 presence matrices (exact in float32 below 2^24 products).
+
+The SQL definitions these must equal (`trade._export_similarity_sql`, `trade._complementarity_sql`,
+checked to 1e-9 in tests/test_metrics_pairwise.py) also fix which pairs appear: similarity only for
+pairs with at least one common product, complementarity for every (importer, exporter) pair with data.
+
+Data the matrix form does not reproduce bit-for-bit in meaning — a null or negative value, or a
+country whose values sum to 0 (SQL's `NULLIF` makes its shares null, and SQL `least` ignores nulls) —
+is reported by `regular()` as False and the caller runs the SQL definition instead.
+
+Memory: the share matrices (countries × products doubles, 250 × 5,000 = 10 MB each) plus one work
+block of at most `CHUNK_BYTES` (64 MiB): the pairs are swept in row chunks of
+`max(1, CHUNK_BYTES // (8 · columns · products))` rows of the first matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+CHUNK_BYTES = 64 * 2**20
+"""Upper bound of the per-chunk work block (bytes): the memory bound of the sweep beyond the inputs."""
+
+
+@dataclass(frozen=True)
+class ShareMatrix:
+    """Countries × products: `shares[a, k] = s_ak`, `present[a, k]` = a holds product k (any value)."""
+
+    codes: pl.Series
+    shares: np.ndarray
+    present: np.ndarray
+
+    @property
+    def held(self) -> np.ndarray:
+        """Products per country, |P_a|."""
+        return self.present.sum(axis=1).astype(np.int64)
+
+
+def regular(*frames: pl.DataFrame) -> bool:
+    """Whether every value is finite and ≥ 0 and every country's values sum to more than 0."""
+    for f in frames:
+        v = f["v"]
+        if f.height == 0:
+            continue
+        if v.null_count() or not v.is_finite().all() or (v < 0).any():
+            return False
+        if (f.group_by(f.columns[0]).agg(pl.col("v").sum())["v"] <= 0).any():
+            return False
+    return True
+
+
+def matrices(*frames: pl.DataFrame) -> list[ShareMatrix]:
+    """One share matrix per frame of (country, product, v) rows — one row per (country, product) —
+    all on one product axis (the union of the frames' products)."""
+    products = pl.concat([f.select(pl.col("product").cast(pl.String)) for f in frames])["product"].unique()
+    index = pl.DataFrame({"product": products, "_k": np.arange(products.len(), dtype=np.int64)})
+    out = []
+    for f in frames:
+        key = f.columns[0]
+        codes = f[key].unique().sort()
+        rows = pl.DataFrame({key: codes, "_i": np.arange(codes.len(), dtype=np.int64)})
+        g = f.join(rows, on=key).join(index, on="product")
+        i, k, v = g["_i"].to_numpy(), g["_k"].to_numpy(), g["v"].to_numpy().astype(np.float64)
+        values = np.zeros((codes.len(), products.len()))
+        values[i, k] = v
+        present = np.zeros(values.shape, dtype=bool)
+        present[i, k] = True
+        totals = values.sum(axis=1, keepdims=True)
+        out.append(ShareMatrix(codes, values / totals, present))
+    return out
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|P_a ∩ P_b| for every row pair: a product of 0/1 matrices (float32 is exact below 2^24)."""
+    return np.rint(a.astype(np.float32) @ b.astype(np.float32).T).astype(np.int64)
+
+
+def min_overlap(a: np.ndarray, b: np.ndarray, *, upper: bool = False) -> np.ndarray:
+    """`O[i, j] = Σ_k min(a_ik, b_jk)`, swept in row chunks of `a` (memory: see the module docstring).
+
+    `upper=True` (a is b): only j ≥ i is computed (the rest of O is left 0), half the work.
+    """
+    n, m = a.shape[0], b.shape[0]
+    out = np.zeros((n, m))
+    if n == 0 or m == 0 or a.shape[1] == 0:
+        return out
+    step = min(n, max(1, CHUNK_BYTES // (8 * m * a.shape[1])))
+    buf = np.empty((step, m, a.shape[1]))
+    for r0 in range(0, n, step):
+        r1 = min(n, r0 + step)
+        c0 = r0 if upper else 0
+        block = buf[:r1 - r0, :m - c0]
+        np.minimum(a[r0:r1, None, :], b[None, c0:, :], out=block)
+        out[r0:r1, c0:] = block.sum(axis=2)
+    return out
+
+
+def export_similarity(x: pl.DataFrame) -> pl.DataFrame:
+    """Every unordered pair a < b with a common product: iso3_a, iso3_b, value = 100·Σ_k min(s_ak, s_bk).
+
+    `x`: (iso3, product, v) rows, one per (country, product) — `regular(x)` must hold.
+    """
+    (s,) = matrices(x)
+    overlap = min_overlap(s.shares, s.shares, upper=True)
+    common = _common(s.present, s.present)
+    i, j = np.triu_indices(s.codes.len(), k=1)
+    keep = common[i, j] > 0
+    i, j = i[keep], j[keep]
+    return pl.DataFrame({"iso3_a": s.codes.gather(i), "iso3_b": s.codes.gather(j),
+                         "value": 100 * overlap[i, j]})
+
+
+def complementarity(m: pl.DataFrame, x: pl.DataFrame) -> pl.DataFrame:
+    """Every ordered (importer i, exporter j), i ≠ j: importer, exporter, value = 100·Σ_k min(m_ik, x_jk),
+    products = |P_i ∪ P_j|.
+
+    `m`: (i, product, v) import rows, `x`: (j, product, v) export rows, one per (country, product) —
+    `regular(m, x)` must hold.
+    """
+    ms, xs = matrices(m, x)
+    overlap = min_overlap(ms.shares, xs.shares)
+    union = ms.held[:, None] + xs.held[None, :] - _common(ms.present, xs.present)
+    i, j = np.divmod(np.arange(ms.codes.len() * xs.codes.len(), dtype=np.int64), xs.codes.len())
+    imp, exp_ = ms.codes.gather(i), xs.codes.gather(j)
+    keep = (imp != exp_).to_numpy()
+    i, j = i[keep], j[keep]
+    return pl.DataFrame({"importer": imp.filter(keep), "exporter": exp_.filter(keep),
+                         "value": 100 * overlap[i, j], "products": union[i, j]})
+
+
+# -- the pair panel of total flows (trade shares, intensity, group measures) ---------------------------
+
+def _codes(column: pl.Series, index: pl.DataFrame, name: str) -> np.ndarray:
+    """Positions of the column's values in `index` (columns `name`, `_i`); -1 where absent."""
+    return (pl.DataFrame({name: column}).join(index, on=name, how="left", maintain_order="left")["_i"]
+            .fill_null(-1).to_numpy())
+
+
+def _index(values: pl.Series, name: str) -> pl.DataFrame:
+    return pl.DataFrame({name: values, "_i": np.arange(values.len(), dtype=np.int64)})
+
+
+def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years: list[int]) -> pl.DataFrame:
+    """Every ordered pair (a ∈ countries, b ∈ partners, a ≠ b) × year, with X_ab, X_ba, X_a, M_a, X_Wb,
+    X_W and the provenance of the flows, from the totals `t` (exporter, importer, year, value,
+    valuation, basis, source), ordered by year, a, b; a code requested twice repeats its rows.
+
+    Why a dense cube: the panel is every pair of every year (DOTS: 215 × 214 × 31 = 1.4M rows), six
+    look-ups each. Six SQL joins hash and probe 1.4M rows each and carry three string columns
+    through them and a final sort; here the flows are scattered once into a year × exporter ×
+    importer array over the codes involved (C ∪ P ∪ {WLD}: 216² × 31 doubles, ~11 MB for DOTS), every
+    column is one gather at precomputed flat positions, and the labels travel as one integer code per
+    (valuation, basis, source) combination until the frame is built. `valuation` and `basis` are
+    those of X_ab, else of X_a; `source` of X_ab, else X_ba, else X_a (the coalesce order of
+    `trade._PAIRS_SQL`, the SQL definition this equals). The totals' values are never null and a
+    present flow always has its three labels (`valuation` is coalesced to FOB/CIF, `basis` is a
+    constant, `source_id` is NOT NULL), so "the labels of the first present flow" is that coalesce.
+    """
+    universe = pl.Series("code", sorted(set(countries) | set(partners) | {"WLD"}), dtype=pl.String)
+    n, ny = universe.len(), len(years)
+    t = t.filter(pl.col("year").is_in(years))
+    e = _codes(t["exporter"], _index(universe, "code"), "code")
+    i = _codes(t["importer"], _index(universe, "code"), "code")
+    y = _codes(t["year"].cast(pl.Int64), _index(pl.Series(years, dtype=pl.Int64), "year"), "year")
+    ok = (e >= 0) & (i >= 0) & (y >= 0)
+    flat = (y[ok] * n + e[ok]) * n + i[ok]
+    cube = np.full(ny * n * n, np.nan)  # NaN marks an absent flow (a present value is never null or NaN)
+    cube[flat] = t["value"].cast(pl.Float64).fill_null(np.nan).to_numpy()[ok]
+    present = t.filter(pl.Series(ok))
+    labels = present.select("valuation", "basis", "source").unique(maintain_order=True)
+    combo = np.full(ny * n * n, -1, dtype=np.int32)
+    combo[flat] = (present.select("valuation", "basis", "source")
+                   .join(labels.with_row_index("_i"), on=["valuation", "basis", "source"], how="left",
+                         maintain_order="left", nulls_equal=True)["_i"].to_numpy())
+
+    pos = {code: k for k, code in enumerate(universe.to_list())}
+    # distinct requested codes, sorted, with how often each was requested (a repeated code repeats its rows)
+    a_codes, a_times = np.unique(np.array(countries, dtype=object).astype(str), return_counts=True)
+    b_codes, b_times = np.unique(np.array(partners, dtype=object).astype(str), return_counts=True)
+    a_codes, b_codes = a_codes.tolist(), b_codes.tolist()
+    ia = np.array([pos[c] for c in a_codes], dtype=np.int64)
+    ib = np.array([pos[c] for c in b_codes], dtype=np.int64)
+    gy, ga, gb = (g.ravel() for g in np.meshgrid(np.arange(ny), np.arange(len(ia)), np.arange(len(ib)), indexing="ij"))
+    keep = ia[ga] != ib[gb]
+    gy, ga, gb = gy[keep], ga[keep], gb[keep]
+    times = a_times[ga] * b_times[gb]
+    if (times > 1).any():
+        gy, ga, gb = np.repeat(gy, times), np.repeat(ga, times), np.repeat(gb, times)
+    a, b, w = ia[ga], ib[gb], pos["WLD"]
+    base = gy * n
+    at = {"x_ab": (base + a) * n + b, "x_ba": (base + b) * n + a, "x_a_world": (base + a) * n + w,
+          "m_a_world": (base + w) * n + a, "x_world_b": (base + w) * n + b, "x_world": (base + w) * n + w}
+    cols: dict[str, pl.Series] = {
+        "iso3_a": pl.Series(a_codes, dtype=pl.String).gather(ga),
+        "iso3_b": pl.Series(b_codes, dtype=pl.String).gather(gb),
+        "year": pl.Series(years, dtype=pl.Int64).gather(gy),
+    }
+    for name, where in at.items():
+        cols[name] = pl.Series(name, cube[where], nan_to_null=True)
+    c_ab, c_ba, c_aw = combo[at["x_ab"]], combo[at["x_ba"]], combo[at["x_a_world"]]
+    first_ab_aw = np.where(c_ab >= 0, c_ab, c_aw)
+    source_code = np.where(c_ab >= 0, c_ab, np.where(c_ba >= 0, c_ba, c_aw))
+
+    def gather(col: str, codes: np.ndarray) -> pl.Series:
+        idx = pl.Series(codes, dtype=pl.Int64)
+        return labels[col].gather(idx.set(idx < 0, None) if (codes < 0).any() else idx)
+
+    cols["valuation"] = gather("valuation", first_ab_aw)
+    cols["valuation_ba"] = gather("valuation", c_ba)
+    cols["basis"] = gather("basis", first_ab_aw)
+    cols["basis_ba"] = gather("basis", c_ba)
+    cols["source"] = gather("source", source_code)
+    return pl.DataFrame([s.alias(k) for k, s in cols.items()])
