@@ -78,9 +78,20 @@ class ImportPlan:
     checks: list[tuple[str, str]] = field(default_factory=list)  # (SQL condition that is an ERROR, message)
     hint: str = "fix the file or choose another --format"
     drop_where: list[tuple[str, str]] = field(default_factory=list)  # (condition, reason) rows to skip and count
+    unnumbered_sql: str | None = None  # select_sql without the row_number() window for _line (fast path)
+
+
+class _NeedLines(Exception):
+    """A check failed on rows staged without line numbers: stage again, numbered, to name the line."""
+
+
+UNNUMBERED = 0
+"""`_line` of rows staged without numbers (`ImportPlan.unnumbered_sql`): no real line is 0."""
 
 
 def _fail(plan: ImportPlan, line: int | None, problem: str) -> None:
+    if line == UNNUMBERED:
+        raise _NeedLines
     where = f"{plan.path.name}:{line}" if line is not None else plan.path.name
     raise ImportFormatError(f"{where}: {problem}", plan.hint)
 
@@ -146,7 +157,19 @@ def _drop_counts(plan: ImportPlan) -> list[str]:
     return out
 
 
-def _map_codes(store: Store, staging: str, plan: ImportPlan, skipped: dict[str, int]) -> tuple[str, str]:
+def _numbered(staging: str, numbered: bool) -> str:
+    """The staging table with its `_line` column: the reader's line numbers, or 0 when staged without.
+
+    Numbering the rows is a `row_number()` window over the whole read, ~40 % of a BACI year's read
+    (benchmarks/README.md), and only a failing import needs a line. So a plan with `unnumbered_sql`
+    is staged without; a check that fails then reports line 0, which `_fail` turns into a second,
+    numbered staging (`run_import`) that names the line. Only a bad file pays for line numbers.
+    """
+    return staging if numbered else f"(SELECT *, {UNNUMBERED}::BIGINT AS _line FROM {staging})"
+
+
+def _map_codes(store: Store, staging: str, plan: ImportPlan, skipped: dict[str, int],
+               numbered: bool = True) -> tuple[str, str]:
     """Map the code columns to ISO3 without rewriting a row: returns (view of the rows before the
     aggregate drop, SQL that is true for the rows kept).
 
@@ -159,23 +182,25 @@ def _map_codes(store: Store, staging: str, plan: ImportPlan, skipped: dict[str, 
     con = store.con
     keep = _kept_after_drops(plan)
     codes = plan.code_columns
+    source = _numbered(staging, numbered)
     firsts = _drop_counts(plan) + [
-        f"min(_line) FILTER (WHERE {keep} AND ({c.column} IS NULL OR trim({c.column}) = ''))" for c in codes]
-    found = con.execute(f"SELECT {', '.join(firsts)} FROM {staging}").fetchone() if firsts else ()
+        f"min(_line) FILTER (WHERE {keep} AND ({c.column} IS NULL OR trim({c.column}) = ''))" for c in codes] + [
+        f"list(DISTINCT {c.column}) FILTER (WHERE {keep} AND {c.column} IS NOT NULL)" for c in codes]
+    found = con.execute(f"SELECT {', '.join(firsts)} FROM {source}").fetchone() if firsts else ()
     for (_, reason), n in zip(plan.drop_where, found):
         if n:
             skipped[reason] = skipped.get(reason, 0) + n
-    missing = found[len(plan.drop_where):]
+    missing = found[len(plan.drop_where):len(plan.drop_where) + len(codes)]
+    distinct = found[len(plan.drop_where) + len(codes):]
     joins, replaces, gone = [], [], []
-    for i, (spec, line) in enumerate(zip(codes, missing)):
+    for i, (spec, line, values) in enumerate(zip(codes, missing, distinct)):
         col = spec.column
         if line is not None:
             _fail(plan, line, f"missing country in column {col}")
-        values = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {staging} WHERE {keep}").fetchall()]
-        mapping = resolve_many(values)
+        mapping = resolve_many(sorted(values or []))
         unknown = sorted(v for v, c in mapping.items() if c is None)
         if unknown:
-            line = con.execute(f"SELECT min(_line) FROM {staging} WHERE {col} = ? AND {keep}", [unknown[0]]).fetchone()[0]
+            line = con.execute(f"SELECT min(_line) FROM {source} WHERE {col} = ? AND {keep}", [unknown[0]]).fetchone()[0]
             more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
             _fail(plan, line, f"unknown country '{unknown[0]}' in column {col}{more}")
         raws = list(mapping)
@@ -189,7 +214,7 @@ def _map_codes(store: Store, staging: str, plan: ImportPlan, skipped: dict[str, 
         gone.append(f"m{i}.iso3 IS NULL AS _gone{i}")
     mapped = f"{staging}_mapped"
     select = f"s.* REPLACE ({', '.join(replaces)}), {', '.join(gone)}" if codes else "s.*"
-    con.execute(f"CREATE TEMP VIEW {mapped} AS SELECT {select} FROM (SELECT * FROM {staging} WHERE {keep}) s {' '.join(joins)}")
+    con.execute(f"CREATE TEMP VIEW {mapped} AS SELECT {select} FROM (SELECT * FROM {source} WHERE {keep}) s {' '.join(joins)}")
     kept = " AND ".join(f"NOT _gone{i}" for i in range(len(codes))) or "TRUE"
     return mapped, kept
 
@@ -331,10 +356,30 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
     ).fetchone()
     if previous and previous[0] == plan.meta.sha256:
         return ImportResult(plan.meta.source_id, table, "unchanged", previous[1], seconds=time.perf_counter() - started)
+    fast = plan.unnumbered_sql is not None
+    try:
+        result = _stage_and_swap(store, plan, staging, cols, skipped, lap, numbered=not fast,
+                                 before_commit=before_commit, progress=progress, replace=replace)
+    except _NeedLines:  # a fast staging found a bad row: stage again with line numbers to name it
+        skipped.clear()
+        result = _stage_and_swap(store, plan, store.staging_name(), cols, skipped, lap, numbered=True,
+                                 before_commit=before_commit, progress=progress, replace=replace)
+        raise StoreError(f"{plan.path.name}: a check failed without line numbers but passed with them",
+                         "report this as a bug; the store is unchanged") from None  # _stage_and_swap raised
+    result.phases = phases
+    result.skipped = skipped
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _stage_and_swap(store: Store, plan: ImportPlan, staging: str, cols: list[str], skipped: dict[str, int], lap,
+                    *, numbered: bool, before_commit, progress, replace) -> ImportResult:
+    """One transaction: stage the file, map, validate, guard and write (the steps of the module docstring)."""
+    select = plan.select_sql if numbered else plan.unnumbered_sql
     with store.transaction() as con:
         lap("lock, recover, pin")
         try:
-            _execute_reporting(con, f"CREATE TEMP TABLE {staging} AS {plan.select_sql}", "reading", progress)
+            _execute_reporting(con, f"CREATE TEMP TABLE {staging} AS {select}", "reading", progress)
         except (duckdb.Error, ValueError) as exc:
             located = _csv_error(exc)
             if located:
@@ -343,7 +388,7 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
         lap("read (staging table)")
         if progress:
             progress("validating", None)
-        view, kept = _map_codes(store, staging, plan, skipped)
+        view, kept = _map_codes(store, staging, plan, skipped, numbered)
         lap("map codes")
         scanned = _validate(store, view, kept, plan, skipped)
         lap("validate (one scan)")
@@ -381,9 +426,6 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
             con.execute(f"DROP TABLE {staging}_map{i}")
         con.execute(f"DROP TABLE {staging}")
     lap("commit")
-    result.phases = phases
-    result.skipped = skipped
-    result.seconds = time.perf_counter() - started
     return result
 
 
