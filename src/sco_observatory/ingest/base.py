@@ -29,7 +29,7 @@ from sco_observatory.countries import resolve_many
 from sco_observatory.errors import ImportFormatError, StoreError
 from sco_observatory.ingest import guard
 from sco_observatory.store.db import ImportResult, SourceMeta, Store
-from sco_observatory.store.schema import COLUMNS, KEYS, VALUE_COLUMN, VALUE_MAY_BE_MISSING
+from sco_observatory.store.schema import COLUMNS, COUNTRY_COLUMNS, KEYS, VALUE_COLUMN, VALUE_MAY_BE_MISSING
 
 MIN_YEAR, MAX_YEAR = 1800, dt.date.today().year + 1
 
@@ -221,10 +221,11 @@ def _map_codes(store: Store, staging: str, plan: ImportPlan, skipped: dict[str, 
 
 @dataclass
 class Scanned:
-    """What the one validation scan found: rows kept, whether any key may repeat."""
+    """What the one validation scan found: rows kept, whether any key may repeat, the guard's statistics."""
 
     rows: int
     may_repeat: bool
+    stats: guard.Stats
 
 
 def _validate(store: Store, mapped: str, kept: str, plan: ImportPlan, skipped: dict[str, int]) -> Scanned:
@@ -254,19 +255,36 @@ def _validate(store: Store, mapped: str, kept: str, plan: ImportPlan, skipped: d
     aggregates = [f"count(*) FILTER (WHERE _gone{i}{''.join(f' AND NOT _gone{k}' for k in range(i))})"
                   for i in range(n_codes)]
     keys = ", ".join(KEYS[table])
+    constraints = store.constraint_tests(table)
+    countries = COUNTRY_COLUMNS[table]
     found = con.execute(
-        "SELECT " + ", ".join(aggregates + [f"min(_line) FILTER (WHERE {kept} AND ({condition}))" for condition, _ in checks]
-                              + [f"count(*) FILTER (WHERE {kept})", f"count(DISTINCT hash({keys})) FILTER (WHERE {kept})"])
+        "SELECT " + ", ".join(
+            aggregates
+            + [f"min(_line) FILTER (WHERE {kept} AND ({condition}))" for condition, _ in checks]
+            + [f"count(*) FILTER (WHERE {kept} AND ({violation}))" for violation, _ in constraints]
+            + [f"list(DISTINCT {c}) FILTER (WHERE {kept})" for c in countries]
+            + [f"count(DISTINCT year) FILTER (WHERE {kept})", f"min(year) FILTER (WHERE {kept})",
+               f"max(year) FILTER (WHERE {kept})",
+               f"count(*) FILTER (WHERE {kept})", f"count(DISTINCT hash({keys})) FILTER (WHERE {kept})"])
         + f" FROM {mapped}"
     ).fetchone()
-    for spec, n in zip(plan.code_columns, found[:n_codes]):
+    found = list(found)
+    take = lambda n: [found.pop(0) for _ in range(n)]  # noqa: E731 - reads the row in SELECT order
+    for spec, n in zip(plan.code_columns, take(n_codes)):
         if n:
             skipped[f"rows with an aggregate in {spec.column}"] = n
-    for (_, message), line in zip(checks, found[n_codes:n_codes + len(checks)]):
+    for (_, message), line in zip(checks, take(len(checks))):
         if line is not None:
             _fail(plan, line, message)
-    rows, hashes = found[-2:]
-    return Scanned(rows, hashes < rows)
+    for (_, message), n in zip(constraints, take(len(constraints))):
+        if n:  # what an INSERT into the typed table would have refused (run_import's "could not be stored")
+            raise StoreError(f"{plan.path.name}: could not be stored: {message} ({n:,} rows)",
+                             "check the file; the store is unchanged")
+    seen: set[str] = set()
+    for values in take(len(countries)):
+        seen.update(v for v in values or [] if v is not None)
+    years, first, last, rows, hashes = found
+    return Scanned(rows, hashes < rows, guard.Stats(rows, len(seen), years, first, last))
 
 
 def _repeats(store: Store, rows: str, plan: ImportPlan) -> bool:
@@ -402,15 +420,16 @@ def _stage_and_swap(store: Store, plan: ImportPlan, staging: str, cols: list[str
             deduped = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
             skipped["identical duplicate rows"] = rows - deduped
             rows = deduped
+            scanned.stats.rows = deduped  # identical repeats drop rows only, never a country or a year
         lap("duplicates")
         if rows == 0:
             _fail(plan, None, "no data rows after validation")
         if progress:
             progress("storing", None)
-        guard.before_swap(store, plan, target, replace=replace)
+        guard.before_swap(store, plan, target, replace=replace, new=scanned.stats)
         lap("guard")
         try:
-            result = store.replace_source(plan.meta, target, rows=rows)
+            result = store.replace_source(plan.meta, target, rows=rows, checked=True)
         except duckdb.Error as exc:  # e.g. out of memory while writing: nothing was kept
             raise StoreError(
                 f"{plan.path.name}: could not be stored: {_duckdb_problem(exc)}",

@@ -196,12 +196,32 @@ class Store:
     def _previous(self, source_id: str):
         return self.con.execute("SELECT sha256, rows FROM source WHERE source_id = ?", [source_id]).fetchone()
 
-    def replace_source(self, meta: SourceMeta, staging: str, *, rows: int | None = None) -> ImportResult:
+    TYPED_SCHEMA = "main"  # where this store's connection holds the typed tables of schema.MIGRATIONS
+
+    def constraint_tests(self, table: str) -> list[tuple[str, str]]:
+        """(SQL true for a row that violates it, message) for each NOT NULL / CHECK constraint of `table`
+        except `source_id`'s (bound by the store): read from DuckDB's catalog of the typed table, so
+        the DDL stays their one definition. A CHECK fails on FALSE only (NULL passes, as in SQL)."""
+        found = self.con.execute(
+            "SELECT constraint_type, expression, constraint_column_names FROM duckdb_constraints() "
+            "WHERE schema_name = ? AND table_name = ? AND constraint_type IN ('CHECK', 'NOT NULL') ORDER BY constraint_index",
+            [self.TYPED_SCHEMA, _data_table(table)]).fetchall()
+        tests = []
+        for kind, expression, columns in found:
+            if kind == "NOT NULL" and columns != ["source_id"]:
+                tests.append((f"{columns[0]} IS NULL", f"NOT NULL constraint failed: {table}.{columns[0]}"))
+            elif kind == "CHECK":
+                tests.append((f"({expression}) IS FALSE", f"CHECK constraint failed on table {table} with expression {expression}"))
+        return tests
+
+    def replace_source(self, meta: SourceMeta, staging: str, *, rows: int | None = None,
+                       checked: bool = False) -> ImportResult:
         """Swap a source's rows for the staged ones, atomically; call inside `transaction()`.
 
         `staging` is a table or view with the data table's columns except `source_id`; `rows`, when
-        the caller has counted them, saves a scan. Returns what happened: imported (new source),
-        replaced (new version), or unchanged (same sha256).
+        the caller has counted them, saves a scan; `checked`: the caller has already run exactly
+        `constraint_tests` over these rows (the import's validation scan), which saves another.
+        Returns what happened: imported (new source), replaced (new version), or unchanged (same sha256).
         """
         table, col_list, rows, previous, previous_rows, unchanged = self._replacement(meta, staging, rows)
         if unchanged is not None:
@@ -287,6 +307,8 @@ class _Pending:
 
 class LakeStore(Store):
     """The file store: SQLite catalog + Delta tables, read through a pinned snapshot."""
+
+    TYPED_SCHEMA = DDL_SCHEMA
 
     def __init__(self, root: Path, catalog: Catalog, lock: WriterLock, *, read_only: bool = False) -> None:
         self.root = root
@@ -411,28 +433,11 @@ class LakeStore(Store):
             [DDL_SCHEMA, table]).fetchall())
 
     def _check_constraints(self, table: str, staging: str, source_id: str | None) -> None:
-        """The schema's NOT NULL and CHECK constraints over the staged rows, in one aggregate scan.
-
-        They are read from DuckDB's catalog of the typed table (`duckdb_constraints()`), so the DDL
-        stays their only definition; a CHECK fails on FALSE only (NULL passes, as in SQL). A
-        violation raises `duckdb.ConstraintException`, as an INSERT into the typed table would.
-        """
-        found = self.con.execute(
-            "SELECT constraint_type, expression, constraint_column_names FROM duckdb_constraints() "
-            "WHERE schema_name = ? AND table_name = ? AND constraint_type IN ('CHECK', 'NOT NULL') ORDER BY constraint_index",
-            [DDL_SCHEMA, table]).fetchall()
-        tests = []
-        for kind, expression, columns in found:
-            if kind == "NOT NULL":
-                if columns == ["source_id"]:
-                    if not source_id:
-                        raise duckdb.ConstraintException(f"NOT NULL constraint failed: {table}.source_id")
-                    continue
-                tests.append((f"{columns[0]} IS NULL", f"NOT NULL constraint failed: {table}.{columns[0]}"))
-            else:
-                condition = expression[len("CHECK"):] if expression.upper().startswith("CHECK") else f"({expression})"
-                tests.append((f"({condition}) IS FALSE",
-                              f"CHECK constraint failed on table {table} with expression {expression}"))
+        """The schema's NOT NULL and CHECK constraints (`constraint_tests`) over the staged rows, in one
+        aggregate scan; a violation raises `duckdb.ConstraintException`, as an INSERT into the typed table would."""
+        if not source_id:
+            raise duckdb.ConstraintException(f"NOT NULL constraint failed: {table}.source_id")
+        tests = self.constraint_tests(table)
         if not tests:
             return
         counts = self.con.execute(
@@ -509,7 +514,8 @@ class LakeStore(Store):
     def _previous(self, source_id: str):
         return self.con.execute("SELECT sha256, rows FROM main.source WHERE source_id = ?", [source_id]).fetchone()
 
-    def replace_source(self, meta: SourceMeta, staging: str, *, rows: int | None = None) -> ImportResult:
+    def replace_source(self, meta: SourceMeta, staging: str, *, rows: int | None = None,
+                       checked: bool = False) -> ImportResult:
         """Write the staged rows as the source's new files; visible to others when the transaction commits.
 
         One scan checks the schema's NOT NULL and CHECK constraints (`_check_constraints`), and one
@@ -522,7 +528,8 @@ class LakeStore(Store):
         table, col_list, rows, previous, previous_rows, unchanged = self._replacement(meta, staging, rows)
         if unchanged is not None:
             return unchanged
-        self._check_constraints(table, staging, meta.source_id)
+        if not checked:
+            self._check_constraints(table, staging, meta.source_id)
         root = self.table_root(table)
         partitions = lake.partition_columns(table)
         file_cols = [c for c in COLUMNS[table] if c not in partitions or c == "year"]
