@@ -1,12 +1,19 @@
-"""Import speed: our DuckDB streaming import path against a plain-Python baseline, side by side.
+"""Import speed.
 
-Both load the same file into a fresh in-memory store: the baseline parses with the csv module,
-resolves countries row by row and inserts with executemany (what a straightforward script does);
-ours is `sco import` (DuckDB reads, distinct codes resolved once, set-based validation, one swap).
-Reports rows, seconds, rows/s, peak RSS growth, and the ratio baseline/ours. Each run is repeated
-and the best is kept.
+Default (a BACI-scale year): whole processes, run by run in turn, each on the same file —
+  A  `sco import FILE` on a fresh home (parse, map codes, validate, guard, write Delta parquet, commit);
+  B  `python -c` one DuckDB `CREATE TABLE t AS SELECT * FROM read_csv(FILE)` (in memory, DuckDB defaults);
+  C  `python -c` one DuckDB `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet' (FORMAT parquet)`.
+Prints the median of `--runs` (default 3) wall seconds and peak RSS of each (the kernel's
+ru_maxrss of that child alone, via os.wait4), and the ratios A/B and A/C taken run by run (so a
+drift in the machine's speed hits both sides of a pair) with their median. The import's result is
+checked first: its row count must equal the file's data rows less the rows it reports skipped.
 
-Usage: python benchmarks/bench_import.py [FILE ...]   (default: the largest files in ../shared/data)
+`--small`: the earlier in-process comparison on the shared WDI and DOTS files against a naive
+row-by-row script and a vectorised pandas script (no validation), best of 3.
+
+Usage: python benchmarks/bench_import.py [FILE] [--rows 10000000] [--runs 3] [--small [FILE ...]]
+       (without FILE a BACI-like year of --rows rows is generated into a temporary directory)
 """
 
 from __future__ import annotations
@@ -97,7 +104,7 @@ def baseline_pandas(path: Path) -> tuple[int, float]:
     return len(out), elapsed
 
 
-def main(paths: list[Path]) -> None:
+def small(paths: list[Path]) -> None:
     print("ours = sco import (validated, transactional); naive = csv module + executemany; "
           "pandas = read_csv + dict mapping + one bulk insert (no validation). Ratios: baseline time / ours.")
     print(f"{'file':40} {'rows':>9} {'ours s':>7} {'rows/s':>9} {'naive s':>8} {'ratio':>6} {'pandas s':>9} {'ratio':>6}")
@@ -113,5 +120,103 @@ def main(paths: list[Path]) -> None:
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
 
 
+CTAS = ("import duckdb, sys; con = duckdb.connect(); "
+        "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]]); "
+        "print(con.execute('SELECT count(*) FROM t').fetchone()[0])")
+PARQUET = ("import duckdb, sys; con = duckdb.connect(); "
+           "print(con.execute('COPY (SELECT * FROM read_csv(?)) TO ' + repr(sys.argv[2]) + ' (FORMAT parquet, RETURN_STATS true)', "
+           "[sys.argv[1]]).fetchall()[0][1])")
+
+
+def child(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MB of this child alone, stdout); stops the benchmark if it fails."""
+    import subprocess
+    import tempfile
+
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        text, problem = out.read(), err.read().strip()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:5])} failed ({proc.returncode}): {problem.splitlines()[-1] if problem else ''}")
+    return wall, usage.ru_maxrss / 1024, text
+
+
+def data_rows(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 24), b"")) - 1
+
+
+def whole_process(path: Path, runs: int) -> None:
+    import re
+    import shutil
+    import statistics
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="sco-bench-import-"))
+    expected = data_rows(path)
+    names = ["A sco import", "B duckdb CTAS", "C duckdb COPY parquet"]
+    walls: dict[str, list[float]] = {n: [] for n in names}
+    peaks: dict[str, list[float]] = {n: [] for n in names}
+    try:
+        for run in range(runs + 1):  # run 0 warms the page cache and the interpreter's files; not counted
+            home = work / f"home{run}"
+            env = {**os.environ, "SCO_OBSERVATORY_HOME": str(home)}
+            wall, peak, out = child([sys.executable, "-m", "sco_observatory", "import", str(path)], env)
+            imported = int(re.search(r"imported ([\d,]+) rows", out).group(1).replace(",", ""))
+            skipped = sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+) (?:rows with|identical)", out))
+            if imported + skipped != expected:
+                raise SystemExit(f"sco import kept {imported:,} + skipped {skipped:,} rows of {expected:,}: {out.strip()}")
+            shutil.rmtree(home, ignore_errors=True)
+            b_wall, b_peak, b_out = child([sys.executable, "-c", CTAS, str(path)])
+            c_wall, c_peak, c_out = child([sys.executable, "-c", PARQUET, str(path), str(work / "x.parquet")])
+            if int(b_out) != expected or int(c_out) != expected:
+                raise SystemExit(f"baselines read {b_out.strip()} / {c_out.strip()} rows, expected {expected:,}")
+            if run == 0:
+                print(f"{path.name}: {expected:,} rows; sco import kept {imported:,} (skipped {skipped:,}); "
+                      f"SCO_MEMORY_LIMIT={os.environ.get('SCO_MEMORY_LIMIT', '1GB')}", flush=True)
+                continue
+            for name, w, p in zip(names, (wall, b_wall, c_wall), (peak, b_peak, c_peak)):
+                walls[name].append(w)
+                peaks[name].append(p)
+            print(f"  run {run}: A {wall:.2f} s, B {b_wall:.2f} s, C {c_wall:.2f} s", file=sys.stderr, flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{'command':24} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MB':>12} {'A/this (median of pairs)':>25}")
+    for name in names:
+        ratios = [a / b for a, b in zip(walls[names[0]], walls[name])]
+        print(f"{name:24} {statistics.median(walls[name]):>9.2f} {min(walls[name]):>7.2f} {max(walls[name]):>7.2f} "
+              f"{max(peaks[name]):>12,.0f} {statistics.median(ratios):>24.2f}x")
+    print(f"{runs} counted runs after one warm-up, A B C in turn; peak RSS = the largest of the runs")
+
+
+def main() -> None:
+    import argparse
+    import subprocess
+    import tempfile
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("file", nargs="*", type=Path)
+    ap.add_argument("--rows", type=int, default=10_000_000, help="rows of the generated BACI-like year (no FILE)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--small", action="store_true", help="the in-process comparison on small shared files")
+    args = ap.parse_args()
+    if args.small:
+        small(args.file or DEFAULT)
+        return
+    if args.file:
+        whole_process(args.file[0], args.runs)
+        return
+    with tempfile.TemporaryDirectory(prefix="sco-baci-") as tmp:
+        subprocess.run([sys.executable, str(Path(__file__).with_name("make_baci_sample.py")), tmp, "--rows", str(args.rows)],
+                       check=True, stdout=subprocess.DEVNULL)
+        whole_process(next(Path(tmp).glob("BACI_*.csv")), args.runs)
+
+
 if __name__ == "__main__":
-    main([Path(p) for p in sys.argv[1:]] or DEFAULT)
+    main()

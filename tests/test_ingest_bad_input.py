@@ -70,6 +70,26 @@ def test_bad_baci_value(store, tmp_path):
     assert dump(store) == before
 
 
+def test_bad_baci_row_deep_in_a_large_file_names_its_line(store, tmp_path):
+    """A file read by several threads: the line of a bad row is still its line in the file."""
+    codes = "country_code,country_name,country_iso2,country_iso3\n398,Kazakhstan,KZ,KAZ\n643,Russia,RU,RUS\n156,China,CN,CHN\n"
+    write(tmp_path, "country_codes_V202401b.csv", codes)
+    pairs = [(398, 643), (643, 398), (156, 398), (398, 156)]
+    rows = [f"2012,{a},{b},{k:06d},{1 + k % 7}.5,1" for k in range(120_000) for a, b in pairs]  # 480,000 rows
+    bad = 431_207  # 0-based data row: file line bad + 2
+    rows[bad] = rows[bad].replace(",1.5,", ",-3.5,").replace(",2.5,", ",-3.5,").replace(",3.5,", ",-3.5,")
+    rows[bad] = ",".join(rows[bad].split(",")[:4] + ["-3.5", "1"])
+    path = write(tmp_path, "BACI_HS17_Y2012_V202401b.csv", "t,i,j,k,v,q\n" + "\n".join(rows) + "\n")
+    before = dump(store)
+    with pytest.raises(ImportFormatError, match=rf"BACI_HS17_Y2012_V202401b\.csv:{bad + 2}: negative value_usd"):
+        import_file(store, path)
+    rows[bad] = ",".join(rows[bad].split(",")[:3] + ["1234567", "1", "1"])
+    path.write_text("t,i,j,k,v,q\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ImportFormatError, match=rf"\.csv:{bad + 2}: product code k must be an HS6 code"):
+        import_file(store, path)
+    assert dump(store) == before
+
+
 def test_sipri_unknown_marker_and_cow_unknown_code(store, tmp_path):
     sipri = write(tmp_path, "sipri.csv", "measure,unit,region,subregion,country,notes,year,value,raw_marker,sipri_flag\n"
                                          "milex_current_usd_mn,u,Asia,Central Asia,Kazakhstan,,2012,2177.5,,\n"

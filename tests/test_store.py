@@ -172,3 +172,22 @@ def test_failed_import_on_file_store_changes_nothing_and_leaves_no_files(isolate
         assert fingerprint(store) == before
         assert list(store.table_root("trade").rglob("*.parquet")) == []
         assert_clean(store)
+
+
+def test_constraint_tests_come_from_the_schema_on_both_stores(tmp_path):
+    from sco_observatory.store import open_memory_store
+
+    memory = open_memory_store(seed=False)
+    with open_store(tmp_path / "s") as lake_store:
+        tests = lake_store.constraint_tests("trade")
+        assert tests == memory.constraint_tests("trade")
+    memory.close()
+    conditions = [t for t, _ in tests]
+    assert "reporter IS NULL" in conditions and "source_id IS NULL" not in conditions
+    assert any("flow IN ('X', 'M')" in c for c in conditions) and any("value_usd >= 0" in c for c in conditions)
+    # the conditions are SQL that is true exactly for the rows the DDL refuses
+    con = duckdb.connect()
+    con.execute("CREATE TABLE candidate AS SELECT 'KAZ' AS reporter, 'RUS' AS partner, 2012 AS year, 'Z' AS flow, 'TOTAL' AS product, "
+                "-1.0 AS value_usd, NULL::VARCHAR AS valuation, FALSE AS estimate")
+    violated = [c for c in conditions if con.execute(f"SELECT count(*) FROM candidate WHERE {c}").fetchone()[0]]
+    assert len(violated) == 2 and all("flow" in c or "value_usd" in c for c in violated)

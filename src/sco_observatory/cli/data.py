@@ -132,6 +132,28 @@ def diff_command(
          fmt, title=f"{path.name} vs source {change.source_id}")
 
 
+@data_app.command("vacuum")
+def vacuum_command(
+    keep_commits: int = typer.Option(2, "--keep-commits", help="Keep every file of the newest N store commits."),
+    retention_hours: float = typer.Option(1.0, "--retention-hours", help="Also keep the files of any commit that was the newest within this many hours."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be deleted."),
+) -> None:
+    """Delete the parquet files of replaced data that no reader can still be reading (docs/architecture.md).
+
+    Example: sco data vacuum --keep-commits 1 --retention-hours 0
+    """
+    import datetime as dt
+
+    from sco_observatory.errors import StoreError
+    from sco_observatory.store.vacuum import vacuum
+
+    if not 0 <= retention_hours < 1e6:
+        raise StoreError(f"bad --retention-hours {retention_hours:g}", "pass 0 or more hours, e.g. --retention-hours 24")
+    with open_store() as store:
+        done = vacuum(store, keep_commits=keep_commits, retention=dt.timedelta(hours=retention_hours), dry_run=dry_run)
+    typer.echo(done.summary())
+
+
 @data_app.command("formats")
 def formats_command(fmt: Format = format_option("table, csv or json.")) -> None:
     """List the file formats `sco import` reads.

@@ -13,7 +13,10 @@ that file (490 "Other Asia, nes" = Taiwan, 58 Belgium-Luxembourg, "nes" areas) a
 `sco_observatory/data/comtrade_codes.csv`, the same table the Comtrade reader uses; "nes" areas are
 dropped and counted.
 
-DuckDB reads the file (streaming, typed columns); no Python loop touches a row. Source id
+DuckDB reads the file (streaming, typed columns); no Python loop touches a row. The staged rows
+carry no line number: a BACI year is ~10M rows, and numbering them with a window during the read
+cost ~40 % of it, so a good file is staged without them and only a failing one is read again,
+numbered, to name the bad line (`ImportPlan.unnumbered_sql`, `base._numbered`). Source id
 `baci:<file stem>` (e.g. baci:BACI_HS17_Y2022_V202401b), so each year is its own source.
 """
 
@@ -108,17 +111,18 @@ def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan
     if not looks_like_baci(path):
         raise ImportFormatError(f"{path.name}:1: not a BACI file: the header must be t,i,j,k,v,q", HINT)
     codes = find_country_codes(path, country_codes)
-    select = f"""
-        WITH src AS (SELECT t, i, j, trim(k) AS k, v, row_number() OVER () + 1 AS _line
-                     FROM {csv_source(path, list(COLUMNS), types=TYPES)}),
+    template = f"""
+        WITH src AS (SELECT t, i, j, trim(k) AS k, v/*line*/ FROM {csv_source(path, list(COLUMNS), types=TYPES)}),
              cc AS {_codes_subquery(codes)}
         SELECT coalesce(ci.iso3, 'BACI code ' || src.i::VARCHAR) AS reporter,
                coalesce(cj.iso3, 'BACI code ' || src.j::VARCHAR) AS partner,
                src.t AS year, 'X' AS flow,
                CASE WHEN length(src.k) < 6 THEN lpad(src.k, 6, '0') ELSE src.k END AS product,
                src.v * 1000 AS value_usd, 'FOB' AS valuation, FALSE AS estimate,
-               coalesce(ci.agg, FALSE) OR coalesce(cj.agg, FALSE) AS _agg, src.k AS _k, src._line
+               coalesce(ci.agg, FALSE) OR coalesce(cj.agg, FALSE) AS _agg,
+               src.k IS NULL OR src.k = '' OR length(src.k) > 6 AS _bad_k/*line_out*/
         FROM src LEFT JOIN cc ci ON ci.code = src.i LEFT JOIN cc cj ON cj.code = src.j"""
+    select = template.replace("/*line*/", ", row_number() OVER () + 1 AS _line").replace("/*line_out*/", ", src._line")
     meta = SourceMeta(
         source_id=f"baci:{path.stem}", title=f"CEPII BACI: {path.stem}", publisher="CEPII", url=URL,
         licence=LICENCE, citation=CITATION, format="baci", table_name="trade",
@@ -126,9 +130,10 @@ def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan
     return ImportPlan(
         path, meta, select,
         code_columns=[CodeColumn("reporter"), CodeColumn("partner")],
-        checks=[("_k IS NULL OR _k = '' OR length(_k) > 6", "product code k must be an HS6 code of up to 6 characters")],
+        checks=[("_bad_k", "product code k must be an HS6 code of up to 6 characters")],
         drop_where=[("_agg", "rows with a 'nes' area or customs union as exporter or importer")],
         hint=HINT,
+        unnumbered_sql=template.replace("/*line*/", "").replace("/*line_out*/", ""),  # line numbers only for a bad file (base._numbered)
     )
 
 

@@ -2,11 +2,15 @@
 
 A reader describes its file as a DuckDB SELECT over `read_csv(...)` producing the target table's
 columns plus `_line` (the line in the file, for error messages). `run_import` then
-1. materialises that SELECT into a staging table (DuckDB streams the file; memory stays bounded),
-2. maps publisher names/codes to ISO3 through the one resolver, once per distinct value,
-3. runs the validations (types, ranges, codes, conflicting duplicates) and raises a one-line
-   `ImportFormatError` naming file, line and problem at the first failure,
-4. replaces the source's rows in the same transaction — all or nothing, idempotent by sha256.
+1. materialises that SELECT into a staging table (DuckDB streams the file; memory stays bounded):
+   the only time the file is parsed and the only copy of its rows;
+2. maps publisher names/codes to ISO3 through the one resolver, once per distinct value, as a view
+   joining the staging table to one small (raw, iso3) table per code column;
+3. runs the validations (types, ranges, codes, duplicate keys) in one aggregate scan of that view
+   and raises a one-line `ImportFormatError` naming file, line and problem at the first failure;
+4. replaces the source's rows in the same transaction — the view is streamed into the source's new
+   parquet files — all or nothing, idempotent by sha256.
+`ImportResult.phases` says how long each step took (benchmarks/README.md, "Import: where the time goes").
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from sco_observatory.countries import resolve_many
 from sco_observatory.errors import ImportFormatError, StoreError
 from sco_observatory.ingest import guard
 from sco_observatory.store.db import ImportResult, SourceMeta, Store
-from sco_observatory.store.schema import COLUMNS, KEYS, VALUE_COLUMN, VALUE_MAY_BE_MISSING
+from sco_observatory.store.schema import COLUMNS, COUNTRY_COLUMNS, KEYS, VALUE_COLUMN, VALUE_MAY_BE_MISSING
 
 MIN_YEAR, MAX_YEAR = 1800, dt.date.today().year + 1
 
@@ -74,9 +78,20 @@ class ImportPlan:
     checks: list[tuple[str, str]] = field(default_factory=list)  # (SQL condition that is an ERROR, message)
     hint: str = "fix the file or choose another --format"
     drop_where: list[tuple[str, str]] = field(default_factory=list)  # (condition, reason) rows to skip and count
+    unnumbered_sql: str | None = None  # select_sql without the row_number() window for _line (fast path)
+
+
+class _NeedLines(Exception):
+    """A check failed on rows staged without line numbers: stage again, numbered, to name the line."""
+
+
+UNNUMBERED = 0
+"""`_line` of rows staged without numbers (`ImportPlan.unnumbered_sql`): no real line is 0."""
 
 
 def _fail(plan: ImportPlan, line: int | None, problem: str) -> None:
+    if line == UNNUMBERED:
+        raise _NeedLines
     where = f"{plan.path.name}:{line}" if line is not None else plan.path.name
     raise ImportFormatError(f"{where}: {problem}", plan.hint)
 
@@ -128,57 +143,99 @@ def _duckdb_problem(exc: Exception) -> str:
     return f"{first}{' (' + detail + ')' if detail and detail not in first else ''}"
 
 
-def _map_codes(store: Store, staging: str, plan: ImportPlan, skipped: dict[str, int]) -> str:
-    """Map every code column to ISO3 in one vectorised pass; return the name of the mapped staging table.
+def _kept_after_drops(plan: ImportPlan) -> str:
+    """SQL that is true for a row no `drop_where` condition skips (a NULL condition skips nothing)."""
+    return " AND ".join(f"NOT coalesce(({condition}), FALSE)" for condition, _ in plan.drop_where) or "TRUE"
 
-    The resolver runs once per distinct value; the rows are rewritten by a single
-    CREATE TABLE AS SELECT with hash joins (no row-by-row UPDATE, so a 10M-row BACI year stays fast).
+
+def _drop_counts(plan: ImportPlan) -> list[str]:
+    """One count per `drop_where` reason, each among the rows the earlier reasons kept (as sequential DELETEs)."""
+    out = []
+    for i, (condition, _) in enumerate(plan.drop_where):
+        earlier = "".join(f" AND NOT coalesce(({c}), FALSE)" for c, _ in plan.drop_where[:i])
+        out.append(f"count(*) FILTER (WHERE coalesce(({condition}), FALSE){earlier})")
+    return out
+
+
+def _numbered(staging: str, numbered: bool) -> str:
+    """The staging table with its `_line` column: the reader's line numbers, or 0 when staged without.
+
+    Numbering the rows is a `row_number()` window over the whole read, ~40 % of a BACI year's read
+    (benchmarks/README.md), and only a failing import needs a line. So a plan with `unnumbered_sql`
+    is staged without; a check that fails then reports line 0, which `_fail` turns into a second,
+    numbered staging (`run_import`) that names the line. Only a bad file pays for line numbers.
+    """
+    return staging if numbered else f"(SELECT *, {UNNUMBERED}::BIGINT AS _line FROM {staging})"
+
+
+def _map_codes(store: Store, staging: str, plan: ImportPlan, skipped: dict[str, int],
+               numbered: bool = True) -> tuple[str, str]:
+    """Map the code columns to ISO3 without rewriting a row: returns (view of the rows before the
+    aggregate drop, SQL that is true for the rows kept).
+
+    Skipped rows (`drop_where`) are counted in one scan that also finds the first line with a missing
+    country; the resolver runs once per distinct value; unknown names fail with their first line.
+    The mapping is a view, `staging` joined to one small table (raw, iso3) per code column, so the
+    rows are read again only by the single validation scan and by the write — the staged table is
+    never copied (issue #17: a 10M-row BACI year used to be rewritten twice before its INSERT).
     """
     con = store.con
-    if not plan.code_columns:
-        return staging
-    joins, replaces, kept = [], [], []
-    for i, spec in enumerate(plan.code_columns):
+    keep = _kept_after_drops(plan)
+    codes = plan.code_columns
+    source = _numbered(staging, numbered)
+    firsts = _drop_counts(plan) + [
+        f"min(_line) FILTER (WHERE {keep} AND ({c.column} IS NULL OR trim({c.column}) = ''))" for c in codes] + [
+        f"list(DISTINCT {c.column}) FILTER (WHERE {keep} AND {c.column} IS NOT NULL)" for c in codes]
+    found = con.execute(f"SELECT {', '.join(firsts)} FROM {source}").fetchone() if firsts else ()
+    for (_, reason), n in zip(plan.drop_where, found):
+        if n:
+            skipped[reason] = skipped.get(reason, 0) + n
+    missing = found[len(plan.drop_where):len(plan.drop_where) + len(codes)]
+    distinct = found[len(plan.drop_where) + len(codes):]
+    joins, replaces, gone = [], [], []
+    for i, (spec, line, values) in enumerate(zip(codes, missing, distinct)):
         col = spec.column
-        missing = con.execute(f"SELECT min(_line) FROM {staging} WHERE {col} IS NULL OR trim({col}) = ''").fetchone()[0]
-        if missing is not None:
-            _fail(plan, missing, f"missing country in column {col}")
-        values = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {staging}").fetchall()]
-        mapping = resolve_many(values)
+        if line is not None:
+            _fail(plan, line, f"missing country in column {col}")
+        mapping = resolve_many(sorted(values or []))
         unknown = sorted(v for v, c in mapping.items() if c is None)
         if unknown:
-            line = con.execute(f"SELECT min(_line) FROM {staging} WHERE {col} = ?", [unknown[0]]).fetchone()[0]
+            line = con.execute(f"SELECT min(_line) FROM {source} WHERE {col} = ? AND {keep}", [unknown[0]]).fetchone()[0]
             more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
             _fail(plan, line, f"unknown country '{unknown[0]}' in column {col}{more}")
         raws = list(mapping)
         isos = [None if (c.kind == "aggregate" and not (spec.keep_world and c.iso3 == "WLD")) else c.iso3
                 for c in mapping.values()]
-        con.execute(f"CREATE TEMP TABLE _map_{i} AS SELECT unnest(?::VARCHAR[]) AS raw, unnest(?::VARCHAR[]) AS iso3",
+        name = f"{staging}_map{i}"
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT unnest(?::VARCHAR[]) AS raw, unnest(?::VARCHAR[]) AS iso3",
                     [raws, isos])
-        joins.append(f"JOIN _map_{i} m{i} ON s.{col} = m{i}.raw")
+        joins.append(f"LEFT JOIN {name} m{i} ON s.{col} = m{i}.raw")
         replaces.append(f"m{i}.iso3 AS {col}")
-        kept.append(f"m{i}.iso3 IS NOT NULL")
-    # Aggregates are counted column by column, each among the rows the previous columns kept.
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE m{i}.iso3 IS NULL{''.join(' AND ' + k for k in kept[:i])})"
-        for i in range(len(plan.code_columns))
-    )
-    for spec, n in zip(plan.code_columns, con.execute(f"SELECT {counts} FROM {staging} s {' '.join(joins)}").fetchone()):
-        if n:
-            skipped[f"rows with an aggregate in {spec.column}"] = n
+        gone.append(f"m{i}.iso3 IS NULL AS _gone{i}")
     mapped = f"{staging}_mapped"
-    con.execute(
-        f"""CREATE TEMP TABLE {mapped} AS SELECT s.* REPLACE ({', '.join(replaces)})
-            FROM {staging} s {' '.join(joins)} WHERE {' AND '.join(kept)}"""
-    )
-    con.execute(f"DROP TABLE {staging}")
-    for i in range(len(plan.code_columns)):
-        con.execute(f"DROP TABLE _map_{i}")
-    return mapped
+    select = f"s.* REPLACE ({', '.join(replaces)}), {', '.join(gone)}" if codes else "s.*"
+    con.execute(f"CREATE TEMP VIEW {mapped} AS SELECT {select} FROM (SELECT * FROM {source} WHERE {keep}) s {' '.join(joins)}")
+    kept = " AND ".join(f"NOT _gone{i}" for i in range(len(codes))) or "TRUE"
+    return mapped, kept
 
 
-def _validate(store: Store, staging: str, plan: ImportPlan) -> bool:
-    """Raise at the first failing check (in one scan); return whether the file repeats any key."""
+@dataclass
+class Scanned:
+    """What the one validation scan found: rows kept, whether any key may repeat, the guard's statistics."""
+
+    rows: int
+    may_repeat: bool
+    stats: guard.Stats
+
+
+def _validate(store: Store, mapped: str, kept: str, plan: ImportPlan, skipped: dict[str, int]) -> Scanned:
+    """Count the aggregates dropped and raise at the first failing check, in one scan of the mapped rows.
+
+    Duplicate keys are looked for by `count(DISTINCT hash(keys))`: equal keys have equal hashes, so
+    as many distinct hashes as rows proves every key distinct (the common case, one 64-bit hash
+    table instead of a five-column DISTINCT); fewer sends the rows to the exact check below, which
+    also tells identical repeats (kept once) from conflicting ones (an error).
+    """
     con = store.con
     table = plan.meta.table_name
     value = VALUE_COLUMN[table]
@@ -193,22 +250,57 @@ def _validate(store: Store, staging: str, plan: ImportPlan) -> bool:
     if table in ("trade", "migration"):
         standard.append((f"{value} < 0", f"negative {value} (trade values and migrant stocks cannot be negative)"))
     checks = plan.checks + standard  # the reader's specific checks explain more than the generic ones
-    firsts = con.execute(
-        "SELECT " + ", ".join(f"min(_line) FILTER (WHERE {condition})" for condition, _ in checks) + f" FROM {staging}"
+    n_codes = len(plan.code_columns)
+    # Aggregates are counted column by column, each among the rows the previous columns kept.
+    aggregates = [f"count(*) FILTER (WHERE _gone{i}{''.join(f' AND NOT _gone{k}' for k in range(i))})"
+                  for i in range(n_codes)]
+    keys = ", ".join(KEYS[table])
+    constraints = store.constraint_tests(table)
+    countries = COUNTRY_COLUMNS[table]
+    found = con.execute(
+        "SELECT " + ", ".join(
+            aggregates
+            + [f"min(_line) FILTER (WHERE {kept} AND ({condition}))" for condition, _ in checks]
+            + [f"count(*) FILTER (WHERE {kept} AND ({violation}))" for violation, _ in constraints]
+            + [f"list(DISTINCT {c}) FILTER (WHERE {kept})" for c in countries]
+            + [f"count(DISTINCT year) FILTER (WHERE {kept})", f"min(year) FILTER (WHERE {kept})",
+               f"max(year) FILTER (WHERE {kept})",
+               f"count(*) FILTER (WHERE {kept})", f"count(DISTINCT hash({keys})) FILTER (WHERE {kept})"])
+        + f" FROM {mapped}"
     ).fetchone()
-    for (_, message), line in zip(checks, firsts):
+    found = list(found)
+    take = lambda n: [found.pop(0) for _ in range(n)]  # noqa: E731 - reads the row in SELECT order
+    for spec, n in zip(plan.code_columns, take(n_codes)):
+        if n:
+            skipped[f"rows with an aggregate in {spec.column}"] = n
+    for (_, message), line in zip(checks, take(len(checks))):
         if line is not None:
             _fail(plan, line, message)
+    for (_, message), n in zip(constraints, take(len(constraints))):
+        if n:  # what an INSERT into the typed table would have refused (run_import's "could not be stored")
+            raise StoreError(f"{plan.path.name}: could not be stored: {message} ({n:,} rows)",
+                             "check the file; the store is unchanged")
+    seen: set[str] = set()
+    for values in take(len(countries)):
+        seen.update(v for v in values or [] if v is not None)
+    years, first, last, rows, hashes = found
+    return Scanned(rows, hashes < rows, guard.Stats(rows, len(seen), years, first, last))
+
+
+def _repeats(store: Store, rows: str, plan: ImportPlan) -> bool:
+    """The exact duplicate-key check: raise on conflicting repeats; return whether identical ones exist."""
+    con = store.con
+    table = plan.meta.table_name
     keys = ", ".join(KEYS[table])
-    rows, distinct_keys = con.execute(
-        f"SELECT (SELECT count(*) FROM {staging}), (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {staging}))"
+    n, distinct_keys = con.execute(
+        f"SELECT (SELECT count(*) FROM {rows}), (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {rows}))"
     ).fetchone()
-    if rows == distinct_keys:
+    if n == distinct_keys:
         return False
     # Conflicting = same key, any other column different (value, unit, valuation or estimate flag).
     others = ", ".join(c for c in COLUMNS[table] if c not in KEYS[table] and c != "source_id")
     conflict = con.execute(
-        f"""SELECT {keys}, min(_line) AS first, max(_line) AS last FROM {staging}
+        f"""SELECT {keys}, min(_line) AS first, max(_line) AS last FROM {rows}
             GROUP BY {keys} HAVING count(DISTINCT ({others})) > 1 ORDER BY first LIMIT 1"""
     ).fetchone()
     if conflict:
@@ -262,7 +354,16 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
     `replace="diff"` stops before the swap and raises `guard.DiffReady` with the comparison.
     """
     started = time.perf_counter()
+    phases: dict[str, float] = {}
+    clock = [started]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
     plan.meta.sha256 = plan.meta.sha256 or sha256_of(plan.path)
+    lap("sha256")
     plan.meta.file_name = plan.meta.file_name or plan.path.name
     table = plan.meta.table_name
     cols = [c for c in COLUMNS[table] if c != "source_id"]
@@ -273,46 +374,77 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
     ).fetchone()
     if previous and previous[0] == plan.meta.sha256:
         return ImportResult(plan.meta.source_id, table, "unchanged", previous[1], seconds=time.perf_counter() - started)
+    fast = plan.unnumbered_sql is not None
+    try:
+        result = _stage_and_swap(store, plan, staging, cols, skipped, lap, numbered=not fast,
+                                 before_commit=before_commit, progress=progress, replace=replace)
+    except _NeedLines:  # a fast staging found a bad row: stage again with line numbers to name it
+        skipped.clear()
+        result = _stage_and_swap(store, plan, store.staging_name(), cols, skipped, lap, numbered=True,
+                                 before_commit=before_commit, progress=progress, replace=replace)
+        raise StoreError(f"{plan.path.name}: a check failed without line numbers but passed with them",
+                         "report this as a bug; the store is unchanged") from None  # _stage_and_swap raised
+    result.phases = phases
+    result.skipped = skipped
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _stage_and_swap(store: Store, plan: ImportPlan, staging: str, cols: list[str], skipped: dict[str, int], lap,
+                    *, numbered: bool, before_commit, progress, replace) -> ImportResult:
+    """One transaction: stage the file, map, validate, guard and write (the steps of the module docstring)."""
+    select = plan.select_sql if numbered else plan.unnumbered_sql
     with store.transaction() as con:
+        lap("lock, recover, pin")
         try:
-            _execute_reporting(con, f"CREATE TEMP TABLE {staging} AS {plan.select_sql}", "reading", progress)
+            _execute_reporting(con, f"CREATE TEMP TABLE {staging} AS {select}", "reading", progress)
         except (duckdb.Error, ValueError) as exc:
             located = _csv_error(exc)
             if located:
                 _fail(plan, located[0], f"malformed CSV ({located[1]})")
             _fail(plan, None, f"cannot be read as {plan.meta.format}: {_duckdb_problem(exc)}")
-        for condition, reason in plan.drop_where:
-            n = con.execute(f"SELECT count(*) FROM {staging} WHERE {condition}").fetchone()[0]
-            if n:
-                skipped[reason] = skipped.get(reason, 0) + n
-                con.execute(f"DELETE FROM {staging} WHERE {condition}")
+        lap("read (staging table)")
         if progress:
             progress("validating", None)
-        staging = _map_codes(store, staging, plan, skipped)
-        repeats = _validate(store, staging, plan)
-        if repeats:  # identical repeated rows (conflicting ones failed validation): keep one of each
-            staged = con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
-            con.execute(f"CREATE TEMP TABLE {staging}_dedup AS SELECT DISTINCT {', '.join(cols)} FROM {staging}")
-            con.execute(f"DROP TABLE {staging}")
-            staging = f"{staging}_dedup"
-            skipped["identical duplicate rows"] = staged - con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
-        if con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0] == 0:
+        view, kept = _map_codes(store, staging, plan, skipped, numbered)
+        lap("map codes")
+        scanned = _validate(store, view, kept, plan, skipped)
+        lap("validate (one scan)")
+        rows_sql = f"{staging}_rows"
+        con.execute(f"CREATE TEMP VIEW {rows_sql} AS SELECT {', '.join(cols)}, _line FROM {view} WHERE {kept}")
+        target, rows = rows_sql, scanned.rows
+        if scanned.may_repeat and _repeats(store, rows_sql, plan):
+            # identical repeated rows (conflicting ones failed validation): keep one of each
+            target = f"{staging}_dedup"
+            con.execute(f"CREATE TEMP TABLE {target} AS SELECT DISTINCT {', '.join(cols)} FROM {rows_sql}")
+            deduped = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+            skipped["identical duplicate rows"] = rows - deduped
+            rows = deduped
+            scanned.stats.rows = deduped  # identical repeats drop rows only, never a country or a year
+        lap("duplicates")
+        if rows == 0:
             _fail(plan, None, "no data rows after validation")
         if progress:
             progress("storing", None)
-        guard.before_swap(store, plan, staging, replace=replace)
+        guard.before_swap(store, plan, target, replace=replace, new=scanned.stats)
+        lap("guard")
         try:
-            result = store.replace_source(plan.meta, staging)
-        except duckdb.Error as exc:  # e.g. out of memory building the table's index: nothing was kept
+            result = store.replace_source(plan.meta, target, rows=rows, checked=True)
+        except duckdb.Error as exc:  # e.g. out of memory while writing: nothing was kept
             raise StoreError(
                 f"{plan.path.name}: could not be stored: {_duckdb_problem(exc)}",
                 "free memory or close other programs and retry; the store is unchanged",
             ) from None
+        lap("write files")
         if before_commit is not None:
             before_commit()
+        for name in (rows_sql, view):
+            con.execute(f"DROP VIEW {name}")
+        con.execute(f"DROP TABLE IF EXISTS {staging}_dedup")
+        for i in range(len(plan.code_columns)):
+            con.execute(f"DROP TABLE {staging}_map{i}")
         con.execute(f"DROP TABLE {staging}")
-    result.skipped = skipped
-    result.seconds = time.perf_counter() - started
+    lap("commit")
     return result
 
 

@@ -182,9 +182,12 @@ def stored_stats(con, source_id: str, table: str) -> Stats:
     return _stats(con, table, "source_id = ?", [source_id])
 
 
-def compare(con, source_id: str, table: str, staging: str, path: Path) -> Change:
-    """The comparison of the staged rows with the stored rows of `source_id` (SQL over both)."""
-    new = _stats(con, staging, "TRUE", [], kind=table)
+def compare(con, source_id: str, table: str, staging: str, path: Path, new: Stats | None = None) -> Change:
+    """The comparison of the staged rows with the stored rows of `source_id` (SQL over both).
+
+    `new`: the staged rows' statistics when the caller already has them (the import's validation
+    scan computes them), which saves two scans of the staged rows."""
+    new = new or _stats(con, staging, "TRUE", [], kind=table)
     previous = con.execute("SELECT source_id FROM source WHERE source_id = ?", [source_id]).fetchone()
     change = Change(source_id, table, path.name, None, new, unterminated=last_line_unterminated(path))
     if not previous:
@@ -241,7 +244,7 @@ def check_claim(con, source_id: str, fmt: str, file_name: str) -> None:
         )
 
 
-def before_swap(store, plan, staging: str, *, replace: bool | str = False) -> None:
+def before_swap(store, plan, staging: str, *, replace: bool | str = False, new: Stats | None = None) -> None:
     """The guard, called by `run_import` just before the swap. `replace='diff'` returns the comparison.
 
     Raises `ImportFormatError` (one line: what would change and how to accept it) when the file
@@ -250,7 +253,7 @@ def before_swap(store, plan, staging: str, *, replace: bool | str = False) -> No
     con = store.con
     meta = plan.meta
     check_claim(con, meta.source_id, meta.format, plan.path.name)
-    change = compare(con, meta.source_id, meta.table_name, staging, plan.path)
+    change = compare(con, meta.source_id, meta.table_name, staging, plan.path, new)
     if replace == "diff":
         raise DiffReady(change)
     if change.losses and replace is not True:

@@ -113,6 +113,24 @@ class Catalog:
             self.db.execute("COMMIT")
         return Snapshot(head, versions, [_source_row(r) for r in sources], schema)
 
+    def history(self) -> list[tuple[int, dt.datetime, dict[str, int], str]]:
+        """Every store commit, oldest first: (commit id, commit time in UTC, Delta version of each table, note).
+
+        What vacuuming needs to know which files a reader may still be pinned to (`store/vacuum.py`).
+        """
+        with self.mutex:
+            self.db.execute("BEGIN")
+            try:
+                commits = self.db.execute(
+                    "SELECT commit_id, committed, coalesce(note, '') FROM store_commit ORDER BY commit_id").fetchall()
+                versions: dict[int, dict[str, int]] = {}
+                for commit_id, table, version in self.db.execute(
+                        "SELECT commit_id, table_name, delta_version FROM table_version"):
+                    versions.setdefault(commit_id, {})[table] = version
+            finally:
+                self.db.execute("COMMIT")
+        return [(c, _timestamp(t), versions.get(c, {}), note) for c, t, note in commits]
+
     def commit(self, base: Snapshot, versions: dict[str, int], sources: dict[str, tuple], note: str) -> int:
         """Record a new store commit: the changed tables' Delta versions and the new/replaced source rows.
 

@@ -63,6 +63,7 @@ class ImportResult:
     previous_rows: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step of the import (benchmarks)
 
     def summary(self) -> str:
         text = {
@@ -177,13 +178,34 @@ class Store:
     def _previous(self, source_id: str):
         return self.con.execute("SELECT sha256, rows FROM source WHERE source_id = ?", [source_id]).fetchone()
 
-    def replace_source(self, meta: SourceMeta, staging: str) -> ImportResult:
+    TYPED_SCHEMA = "main"  # where this store's connection holds the typed tables of schema.MIGRATIONS
+
+    def constraint_tests(self, table: str) -> list[tuple[str, str]]:
+        """(SQL true for a row that violates it, message) for each NOT NULL / CHECK constraint of `table`
+        except `source_id`'s (bound by the store): read from DuckDB's catalog of the typed table, so
+        the DDL stays their one definition. A CHECK fails on FALSE only (NULL passes, as in SQL)."""
+        found = self.con.execute(
+            "SELECT constraint_type, expression, constraint_column_names FROM duckdb_constraints() "
+            "WHERE schema_name = ? AND table_name = ? AND constraint_type IN ('CHECK', 'NOT NULL') ORDER BY constraint_index",
+            [self.TYPED_SCHEMA, _data_table(table)]).fetchall()
+        tests = []
+        for kind, expression, columns in found:
+            if kind == "NOT NULL" and columns != ["source_id"]:
+                tests.append((f"{columns[0]} IS NULL", f"NOT NULL constraint failed: {table}.{columns[0]}"))
+            elif kind == "CHECK":
+                tests.append((f"({expression}) IS FALSE", f"CHECK constraint failed on table {table} with expression {expression}"))
+        return tests
+
+    def replace_source(self, meta: SourceMeta, staging: str, *, rows: int | None = None,
+                       checked: bool = False) -> ImportResult:
         """Swap a source's rows for the staged ones, atomically; call inside `transaction()`.
 
-        `staging` is a table with the data table's columns except `source_id`. Returns what
-        happened: imported (new source), replaced (new version), or unchanged (same sha256).
+        `staging` is a table or view with the data table's columns except `source_id`; `rows`, when
+        the caller has counted them, saves a scan; `checked`: the caller has already run exactly
+        `constraint_tests` over these rows (the import's validation scan), which saves another.
+        Returns what happened: imported (new source), replaced (new version), or unchanged (same sha256).
         """
-        table, col_list, rows, previous, previous_rows, unchanged = self._replacement(meta, staging)
+        table, col_list, rows, previous, previous_rows, unchanged = self._replacement(meta, staging, rows)
         if unchanged is not None:
             return unchanged
         if previous:
@@ -193,13 +215,14 @@ class Store:
         self._put_source(_source_row(meta, table, rows))
         return ImportResult(meta.source_id, table, "replaced" if previous else "imported", rows, previous_rows)
 
-    def _replacement(self, meta: SourceMeta, staging: str):
+    def _replacement(self, meta: SourceMeta, staging: str, rows: int | None = None):
         """What both stores' `replace_source` start from: (table, column list without source_id, staged
         rows, the stored source row or None, the stored row count, and an "unchanged" ImportResult when
         the store already holds this exact file (same sha256), else None)."""
         table = _data_table(meta.table_name)
         col_list = ", ".join(c for c in COLUMNS[table] if c != "source_id")
-        rows = self.con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
+        if rows is None:
+            rows = self.con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
         previous = self._previous(meta.source_id)
         if previous and meta.sha256 and previous[0] == meta.sha256:
             return table, col_list, rows, previous, 0, ImportResult(meta.source_id, table, "unchanged", previous[1])
@@ -266,6 +289,8 @@ class _Pending:
 
 class LakeStore(Store):
     """The file store: SQLite catalog + Delta tables, read through a pinned snapshot."""
+
+    TYPED_SCHEMA = DDL_SCHEMA
 
     def __init__(self, root: Path, catalog: Catalog, lock: WriterLock, *, read_only: bool = False) -> None:
         self.root = root
@@ -383,6 +408,26 @@ class LakeStore(Store):
             self._schemas[table] = _arrow(self.con.execute(f"SELECT * FROM {DDL_SCHEMA}.{table} LIMIT 0")).schema
         return self._schemas[table]
 
+    def _column_types(self, table: str) -> dict[str, str]:
+        """Column -> DuckDB type of the schema's typed table (the one definition, `schema.MIGRATIONS`)."""
+        return dict(self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [DDL_SCHEMA, table]).fetchall())
+
+    def _check_constraints(self, table: str, staging: str, source_id: str | None) -> None:
+        """The schema's NOT NULL and CHECK constraints (`constraint_tests`) over the staged rows, in one
+        aggregate scan; a violation raises `duckdb.ConstraintException`, as an INSERT into the typed table would."""
+        if not source_id:
+            raise duckdb.ConstraintException(f"NOT NULL constraint failed: {table}.source_id")
+        tests = self.constraint_tests(table)
+        if not tests:
+            return
+        counts = self.con.execute(
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {test})" for test, _ in tests) + f" FROM {staging}").fetchone()
+        for (_, message), n in zip(tests, counts):
+            if n:
+                raise duckdb.ConstraintException(f"{message} ({n:,} rows)")
+
     def is_empty(self) -> bool:
         """Whether the store's own catalog holds no source (the snapshot's referenced sources do not count)."""
         return not self.snapshot.sources if self.snapshot else True
@@ -451,25 +496,30 @@ class LakeStore(Store):
     def _previous(self, source_id: str):
         return self.con.execute("SELECT sha256, rows FROM main.source WHERE source_id = ?", [source_id]).fetchone()
 
-    def replace_source(self, meta: SourceMeta, staging: str) -> ImportResult:
-        """Write the staged rows as the source's new files; visible to others when the transaction commits."""
+    def replace_source(self, meta: SourceMeta, staging: str, *, rows: int | None = None,
+                       checked: bool = False) -> ImportResult:
+        """Write the staged rows as the source's new files; visible to others when the transaction commits.
+
+        One scan checks the schema's NOT NULL and CHECK constraints (`_check_constraints`), and one
+        streams the rows, cast to the schema's column types, into parquet (`COPY ... TO`): the rows
+        are never copied into another table first.
+        """
         pending = self._pending
         if pending is None:
             raise RuntimeError("replace_source must run inside Store.transaction()")
-        table, col_list, rows, previous, previous_rows, unchanged = self._replacement(meta, staging)
+        table, col_list, rows, previous, previous_rows, unchanged = self._replacement(meta, staging, rows)
         if unchanged is not None:
             return unchanged
-        # Through the typed table of the schema, so its NOT NULL / CHECK constraints hold as before.
-        self.con.execute(f"INSERT INTO {DDL_SCHEMA}.{table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
-                         [meta.source_id])
+        if not checked:
+            self._check_constraints(table, staging, meta.source_id)
         root = self.table_root(table)
         partitions = lake.partition_columns(table)
         file_cols = [c for c in COLUMNS[table] if c not in partitions or c == "year"]
         file_cols = [c for c in file_cols if c != "source_id"]
-        written = lake.write_source_files(self.con, root, f"SELECT {', '.join(file_cols)} FROM {DDL_SCHEMA}.{table}",
-                                          meta.source_id, partitions)
+        kinds = self._column_types(table)
+        typed = ", ".join(f"CAST({c} AS {kinds[c]}) AS {c}" for c in file_cols)
+        written = lake.write_source_files(self.con, root, f"SELECT {typed} FROM {staging}", meta.source_id, partitions)
         pending.written += [root / rel for rel in written]
-        self.con.execute(f"DELETE FROM {DDL_SCHEMA}.{table}")
         files = pending.files.get(table)
         if files is None:
             files = lake.files_at(root, pending.base.versions.get(table))

@@ -182,8 +182,49 @@ def recover(root: Path, version: int | None) -> dict[str, int]:
         if rel not in known:
             path.unlink()
             done["deleted_files"] += 1
+    _remove_empty_dirs(root)
+    return done
+
+
+def vacuum(root: Path, keep_versions: list[int], *, dry_run: bool = False) -> tuple[list[DataFile], int | None]:
+    """Delete the files of `root` that no version in `keep_versions` holds (delta-rs `vacuum`).
+
+    Runs under the writer lock after `recover`, so the Delta head is the catalog's version and no
+    untracked file of a live write exists. The retention is given by the caller as the versions to
+    keep (those of the store commits a reader may be pinned to, `store/vacuum.py`), so delta-rs's own
+    time threshold is set to zero; `full=True` looks at every file of the table, not only those
+    removed since the last checkpoint. delta-rs records a vacuum as two commits (VACUUM START/END,
+    no file added or removed), so the table's version moves: returns (the files deleted, or that
+    would be with `dry_run`; the new Delta version, or None if it did not move), and the caller
+    records that version in the catalog.
+    """
+    if not exists(root):
+        return [], None
+    on_disk = {p.name: (p, p.stat().st_size) for p in root.rglob("*.parquet")
+               if not str(p).startswith(str(root / LOG_DIR))}  # file names are unique (part-<uuid>)
+    table = DeltaTable(str(root))
+    before = table.version()
+    options = {"retention_hours": 0, "enforce_retention_duration": False, "full": True,
+               "keep_versions": sorted(set(keep_versions))}
+    listed = table.vacuum(dry_run=True, **options)
+    if listed and not dry_run:  # only then: a real vacuum writes its two commits even when it deletes nothing
+        listed = table.vacuum(dry_run=False, **options)
+    gone = []
+    for name in listed:
+        found = on_disk.get(Path(unquote(name)).name)
+        if found is not None:
+            rel = os.path.relpath(found[0], root)
+            gone.append(DataFile(rel, found[1], 0, _partition_of(rel)))
+    if dry_run or not listed:
+        return gone, None
+    _remove_empty_dirs(root)
+    after = DeltaTable(str(root)).version()
+    return gone, (after if after != before else None)
+
+
+def _remove_empty_dirs(root: Path) -> None:
+    """Partition directories left empty by a recovery or a vacuum (the Delta log is never touched)."""
     for directory in sorted((p for p in root.rglob("*") if p.is_dir() and not str(p).startswith(str(root / LOG_DIR))),
                             key=lambda p: len(p.parts), reverse=True):
         if not any(directory.iterdir()):
             directory.rmdir()
-    return done
