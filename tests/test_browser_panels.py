@@ -213,3 +213,47 @@ def test_trade_panel_partner_lines_labels_and_log_scale(browser, full_url):
     fits = page.locator("#trade table").evaluate("t => t.getBoundingClientRect().width <= t.closest('.panel').clientWidth")
     assert fits  # at 1280 px the trade table needs no horizontal scroll
     assert errors == []
+
+
+def _has_arms_route() -> bool:
+    from sco_observatory.web.app import create_app
+
+    return any(getattr(r, "path", "") == "/api/arms" for r in create_app(None).routes)
+
+
+@pytest.fixture(scope="module")
+def arms_url(tmp_path_factory, shared_data):
+    if not _has_arms_route():
+        pytest.skip("this tree has no /api/arms yet (metrics/arms.py comes with the data branch)")
+    from sco_observatory.ingest import import_file
+    from sco_observatory.store import open_store
+
+    path = tmp_path_factory.mktemp("arms") / "store.duckdb"
+    with open_store(path) as store:
+        import_file(store, shared_data / "arms_transfers_sipri" / "sipri_trade_register_2000_2023.csv")
+    with LiveServer(str(path)) as url:
+        yield url
+
+
+def test_arms_panel_draws_supplier_shares_from_the_register(browser, arms_url):
+    page, errors = new_page(browser)
+    _open(page, f"{arms_url}/?org=SCO&date=2024-12-31&statuses=member&indicator=gdp")
+    chart = page.locator("#arms-chart")
+    assert chart.locator("xpath=self::*[contains(@class, 'js-plotly-plot')]").count() == 1
+    traces = chart.evaluate("gd => gd.data.map(t => ({name: t.name, x: t.x, y: t.y}))")
+    assert [t["name"] for t in traces] == ["Russia", "China", "other suppliers"]
+    assert set(traces[0]["x"][0]) == {"Kazakhstan", "Kyrgyzstan", "Tajikistan", "Turkmenistan", "Uzbekistan"}
+    assert traces[0]["x"][1][0] == "2000-2004"  # SIPRI-style five-year blocks
+    for i in range(len(traces[0]["y"])):  # the three shares of a state and block add up to 100 % (or none is drawn)
+        parts = [t["y"][i] for t in traces]
+        assert all(v is None for v in parts) or abs(sum(v or 0 for v in parts) - 100) < 1e-6, parts
+    kaz_russia = [y for x, y in zip(traces[0]["x"][0], traces[0]["y"]) if x == "Kazakhstan" and y is not None]
+    assert kaz_russia and max(kaz_russia) > 50  # Russia supplied most of Kazakhstan's major arms in some block
+    assert "sipri:arms-register" in page.locator("#arms").inner_text()
+    name, data = _download(page, "Download as CSV — Arms imports by supplier")
+    assert name.endswith(".csv") and data.decode("utf-8").startswith("recipient,period,first_year")
+    name, data = _download(page, "Download as PNG — Arms imports by supplier")
+    assert data[:4] == b"\x89PNG"
+    page.locator("#panel-arms").screenshot(path=str(ARTIFACTS / "panel-arms.png"))
+    assert axe_violations(page, "#panel-arms") == []
+    assert errors == []

@@ -735,7 +735,9 @@ async function showArms(year) {
   }
   try {
     // five-year blocks, as SIPRI compares suppliers (single years are lumpy: one aircraft deal dominates a year)
-    const a = await api("/api/arms", { group: "CA5", years: `${first}-${to}`, suppliers: "RUS,CHN", period: 5 });
+    const [a, ca] = await Promise.all([api("/api/arms", { group: "CA5", years: `${first}-${to}`, suppliers: "RUS,CHN", period: 5 }),
+      api("/api/members", { group: "CA5" }).catch(() => ({ rows: [] }))]);  // the five states' names (not all in every group)
+    for (const r of ca.rows) names[r.iso3] = names[r.iso3] || r.name;
     const rows = a.rows.filter((r) => r.share !== null);
     const label = (iso) => (iso === "Others" ? "other suppliers" : countryName(iso));
     const recipients = [...new Set(a.rows.map((r) => r.recipient))];
@@ -748,14 +750,14 @@ async function showArms(year) {
       customdata: recipients.flatMap((rec) => periods.map((per) => { const r = a.rows.find((q) => q.recipient === rec && q.period === per && q.supplier === sup); return r ? fmt(r.tiv, "tiv") : ""; })),
       hovertemplate: `%{x}: ${esc(label(sup))} %{y:.0f} % of the TIV imported (%{customdata} million TIV)<extra></extra>`,
     }));
-    $("arms-chart").style.height = "380px";
-    await plot("arms-chart", traces, { barmode: "stack", title: { text: `Share of each state's arms imports by supplier, five-year blocks ${first}–${to} (SIPRI TIV)`, font: { size: 13 } },
-      yaxis: { title: { text: "% of the state's arms imports (TIV)" }, range: [0, 100] }, xaxis: { type: "multicategory" },
-      legend: { orientation: "h", y: 1.12 }, margin: { ...LAYOUT.margin, b: 70 } });
+    $("arms-chart").style.height = "440px";
+    await plot("arms-chart", traces, { barmode: "stack", title: { text: `Share of each state's arms imports by supplier, five-year blocks ${first}–${to} (SIPRI TIV)`, font: { size: 13 }, x: 0, xanchor: "left" },
+      yaxis: { title: { text: "% of the state's arms imports (TIV)" }, range: [0, 100] }, xaxis: { type: "multicategory", automargin: true, tickangle: -90 },
+      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom", traceorder: "normal" }, margin: { ...LAYOUT.margin, t: 60, b: 120 } });
     const latest = periods[periods.length - 1];
-    const none = recipients.filter((rec) => !rows.some((r) => r.recipient === rec));
+    const empty = recipients.flatMap((rec) => periods.filter((per) => !rows.some((r) => r.recipient === rec && r.period === per)).map((per) => `${countryName(rec)} ${per}`));
     clear($("arms"));
-    if (none.length) $("arms").append(hint(`No deliveries identified by SIPRI for ${none.map(countryName).join(", ")} in ${first}–${to}: no share is drawn, not 0 %.`));
+    if (empty.length) $("arms").append(hint(`No deliveries identified by SIPRI for ${empty.join(", ")}: no bar is drawn there (no share, not 0 %).`));
     const holder = el("div"); $("arms").append(holder);
     renderTable(holder, { columns: a.columns, rows: a.rows.filter((r) => r.period === latest) },
       { columns: [["recipient", "state"], "period", "supplier", ["tiv", "TIV (millions)"], ["share", "share of its imports"], "flags", "note", "source"],
