@@ -20,8 +20,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DATA_FILES = ["trade_imf_dots/dots_focus_reporters_1990_2020.csv", "wdi/ny.gdp.mktp.cd.csv", "wdi/ny.gdp.pcap.cd.csv",
               "wdi/sp.pop.totl.csv", "cow_nmc_v7/NMC-70-abridged_from_peacesciencer.csv",
               "military_expenditure/sipri_milex_1949_2024_long.csv"]
-PANELS = ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "overlap", "claims",
+PANELS = ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "arms", "overlap", "claims",
           "projects", "scenarios", "sources"]
+# panels with download buttons, and whether their picture is a plotly chart (else the map's SVG or a table's)
+DOWNLOADS = {"map": False, "members": False, "power": True, "whatif": True, "trade": True, "integration": True,
+             "convergence": True, "cinc": True, "history": False, "overlap": False, "claims": False, "projects": False,
+             "scenarios": False}
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +64,19 @@ def test_every_panel_renders_without_errors_overflow_or_serious_a11y_violations(
     assert page.locator("#claims tbody tr").count() >= 6 and page.locator("#projects tbody tr").count() >= 5
     assert page.locator("#sources-list li").count() >= 3
     assert "dialogue_partner" not in page.locator("main").inner_text()  # statuses in words
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"))  # the top of the page, as docs/screenshots shows it
     for panel in PANELS:
-        page.locator(f"#panel-{panel}").screenshot(path=str(ARTIFACTS / f"panel-{panel}.png"))
+        box = page.locator(f"#panel-{panel}")
+        box.scroll_into_view_if_needed()
+        b = box.bounding_box()
+        page.screenshot(path=str(ARTIFACTS / f"panel-{panel}.png"), full_page=True,
+                        clip={"x": b["x"], "y": b["y"] + page.evaluate("scrollY"), "width": b["width"], "height": min(b["height"], 760)})
     assert overflowing(page) == []
     assert axe_violations(page) == []
+    for width in (1280, 390):  # a laptop and a phone: the page never scrolls sideways, charts redraw to fit
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(400)
+        assert overflowing(page) == [], width
     assert errors == []
 
 
@@ -99,15 +112,148 @@ def test_download_csv_and_cite(browser, full_url):
     page, errors = new_page(browser)
     _open(page, f"{full_url}/?org=SCO&date=2012-12-31&statuses=member&indicator=defence")
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download the table as CSV — Power balance").click()
+        page.get_by_role("button", name="Download as CSV — Power balance").click()
     text = Path(info.value.path()).read_text("utf-8")
     assert text.splitlines()[0].startswith("iso3,year,code,value")
     assert "CHN,2012,MS.MIL.XPND.CD" in text
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download the chart as SVG — Map").click()
+        page.get_by_role("button", name="Download as SVG — Map").click()
     assert Path(info.value.path()).read_text("utf-8").startswith("<svg")
     page.get_by_role("button", name="Cite this figure — Power balance").click()
     cite = page.locator("#panel-power .cite").inner_text()
     assert "sco-observatory 0." in cite and "@misc{sco-observatory-power-" in cite
     assert "SCO@2012-12-31" in cite and "accessed" in cite and "retrieved" in cite  # data vintage
+    assert errors == []
+
+
+def _download(page, name: str) -> tuple[str, bytes]:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=name, exact=True).click()
+    return info.value.suggested_filename, Path(info.value.path()).read_bytes()
+
+
+def test_every_panel_downloads_csv_png_and_svg(browser, full_url):
+    page, errors = new_page(browser)
+    _open(page, f"{full_url}/?org=SCO&date=2016-12-31&statuses=member&add=IND,PAK&indicator=gdp")
+    page.locator("#members button.iso[data-iso='KGZ']").click()  # fills the country-history panel
+    page.wait_for_selector("#history table")
+    for panel, chart in DOWNLOADS.items():
+        title = page.locator(f"#panel-{panel}").get_attribute("data-title")
+        name, data = _download(page, f"Download as CSV — {title}")
+        assert name.endswith(".csv") and name.startswith(f"sco-{panel}-"), name
+        header = data.decode("utf-8").splitlines()[0]
+        assert len(data.decode("utf-8").splitlines()) > 1 and "," in header, (panel, header)
+        name, data = _download(page, f"Download as PNG — {title}")
+        assert name.endswith(".png") and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000, (panel, name, len(data))
+        name, data = _download(page, f"Download as SVG — {title}")
+        text = data.decode("utf-8")
+        assert name.endswith(".svg") and text.lstrip().startswith("<svg") and text.rstrip().endswith("</svg>"), (panel, text[:80])
+        assert "foreignObject" not in text  # rasterisable anywhere, and what the PNG was drawn from
+        if chart:
+            assert "main-svg" in text, panel  # plotly's own SVG of the chart
+        elif panel != "map":
+            cell = page.locator(f"#panel-{panel} table tbody tr").first.locator("td").first.inner_text().strip()
+            assert cell and cell.split()[0] in text, (panel, cell)  # the table's first cell is in the picture
+    assert errors == []
+
+
+def test_panels_without_data_say_what_to_import_and_offer_no_download(browser, tmp_path):
+    from sco_observatory.store import open_store
+
+    path = tmp_path / "store.duckdb"
+    with open_store(path):
+        pass  # a fresh home: the open-data snapshot, without SIPRI's arms register (not shipped)
+    with LiveServer(str(path)) as url:
+        page, errors = new_page(browser)
+        _open(page, f"{url}/?org=SCO&date=2024-12-31&statuses=member&indicator=gdp")
+        text = page.locator("#arms").inner_text()
+        assert "sco import sipri_trade_register_2000_2023.csv" in text and "SIPRI's terms" in text, text
+        assert "https://www.sipri.org/databases/armstransfers" in text
+        assert page.locator("#arms-chart.js-plotly-plot").count() == 0
+        for fmt in ("csv", "png", "svg"):
+            assert page.locator(f"#panel-arms .tools button[data-download='{fmt}']").is_disabled()
+        assert page.locator("#panel-power .tools button[data-download='csv']").is_enabled()
+        assert errors == []
+
+
+def test_trade_panel_partner_lines_labels_and_log_scale(browser, full_url):
+    page, errors = new_page(browser)
+    _open(page, f"{full_url}/?org=SCO&date=2016-12-31&statuses=member&add=IND,PAK&indicator=gdp")
+    traces = page.locator("#trade-chart").evaluate(
+        "gd => gd.data.map(t => ({name: t.name, axis: t.xaxis, n: t.x.length}))")
+    with_china = {t["name"] for t in traces if t["axis"] == "x"}
+    with_russia = {t["name"] for t in traces if t["axis"] == "x2"}
+    assert "China" not in with_china and "Russia" not in with_russia  # a partner is no line of its own chart
+    assert {"Kazakhstan", "Kyrgyzstan", "India"} <= with_china and "China" in with_russia
+    layout = page.locator("#trade-chart").evaluate("gd => ({y: gd.layout.yaxis, y2: gd.layout.yaxis2, notes: gd.layout.annotations.map(a => a.text)})")
+    assert "% of the member's total trade" in page.locator("#trade-chart .ytitle").first.text_content()  # as drawn
+    assert any("with China" in n for n in layout["notes"]) and any("with Russia" in n for n in layout["notes"])
+    # the automatic scale is log where the largest line's peak is over 20x the smallest's (flat against zero)
+    peaks = page.locator("#trade-chart").evaluate(
+        "gd => ['x', 'x2'].map(a => gd.data.filter(t => t.xaxis === a).map(t => Math.max(...t.y)))")
+    for axis, p in zip(("y", "y2"), peaks):
+        expect_log = max(p) > 20 * min(p)
+        assert (layout[axis]["type"] == "log") == expect_log, (axis, p, layout[axis]["type"])
+        assert ("log scale" in layout[axis]["title"]["text"]) == expect_log
+    assert layout["y2"]["type"] == "log"  # with Russia: Kazakhstan's share dwarfs India's and Pakistan's
+    assert "Log scale on the Russia chart" in page.locator("#trade-note").inner_text()
+    page.select_option("#trade-scale", "linear")
+    page.wait_for_function("document.body.dataset.ready === '1' && document.querySelector('#trade-chart').layout.yaxis2.type === 'linear'")
+    header = page.locator("#trade thead").inner_text()
+    assert "share of trade" in header and "trade_share" not in header
+    assert "China" in page.locator("#trade td[data-col=iso3_b]").all_inner_texts()
+    for width in (1280, 390):  # the long source keys wrap: the table fits its panel, nothing sticks out
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(300)
+        assert overflowing(page) == [], width
+        source = page.locator("#trade td[data-col=source]").first.bounding_box()
+        panel = page.locator("#panel-trade").bounding_box()
+        assert source["x"] + source["width"] <= panel["x"] + panel["width"] + 1 or width == 390, width
+    page.set_viewport_size({"width": 1280, "height": 900})
+    fits = page.locator("#trade table").evaluate("t => t.getBoundingClientRect().width <= t.closest('.panel').clientWidth")
+    assert fits  # at 1280 px the trade table needs no horizontal scroll
+    assert errors == []
+
+
+def _has_arms_route() -> bool:
+    from sco_observatory.web.app import create_app
+
+    return any(getattr(r, "path", "") == "/api/arms" for r in create_app(None).routes)
+
+
+@pytest.fixture(scope="module")
+def arms_url(tmp_path_factory, shared_data):
+    if not _has_arms_route():
+        pytest.skip("this tree has no /api/arms yet (metrics/arms.py comes with the data branch)")
+    from sco_observatory.ingest import import_file
+    from sco_observatory.store import open_store
+
+    path = tmp_path_factory.mktemp("arms") / "store.duckdb"
+    with open_store(path) as store:
+        import_file(store, shared_data / "arms_transfers_sipri" / "sipri_trade_register_2000_2023.csv")
+    with LiveServer(str(path)) as url:
+        yield url
+
+
+def test_arms_panel_draws_supplier_shares_from_the_register(browser, arms_url):
+    page, errors = new_page(browser)
+    _open(page, f"{arms_url}/?org=SCO&date=2024-12-31&statuses=member&indicator=gdp")
+    chart = page.locator("#arms-chart")
+    assert chart.locator("xpath=self::*[contains(@class, 'js-plotly-plot')]").count() == 1
+    traces = chart.evaluate("gd => gd.data.map(t => ({name: t.name, x: t.x, y: t.y}))")
+    assert [t["name"] for t in traces] == ["Russia", "China", "other suppliers"]
+    assert set(traces[0]["x"][0]) == {"Kazakhstan", "Kyrgyzstan", "Tajikistan", "Turkmenistan", "Uzbekistan"}
+    assert traces[0]["x"][1][0] == "2000-2004"  # SIPRI-style five-year blocks
+    for i in range(len(traces[0]["y"])):  # the three shares of a state and block add up to 100 % (or none is drawn)
+        parts = [t["y"][i] for t in traces]
+        assert all(v is None for v in parts) or abs(sum(v or 0 for v in parts) - 100) < 1e-6, parts
+    kaz_russia = [y for x, y in zip(traces[0]["x"][0], traces[0]["y"]) if x == "Kazakhstan" and y is not None]
+    assert kaz_russia and max(kaz_russia) > 50  # Russia supplied most of Kazakhstan's major arms in some block
+    assert "sipri:arms-register" in page.locator("#arms").inner_text()
+    name, data = _download(page, "Download as CSV — Arms imports by supplier")
+    assert name.endswith(".csv") and data.decode("utf-8").startswith("recipient,period,first_year")
+    name, data = _download(page, "Download as PNG — Arms imports by supplier")
+    assert data[:4] == b"\x89PNG"
+    page.locator("#panel-arms").screenshot(path=str(ARTIFACTS / "panel-arms.png"))
+    assert axe_violations(page, "#panel-arms") == []
     assert errors == []

@@ -56,8 +56,12 @@ def timeline_chart(periods: list[dict[str, Any]], title: str, as_of: dt.date,
             hovertemplate=f"{p['name']}: {word(p['status'])} {p['start']} – {until}<extra></extra>",
         ))
         shown.add(p["status"])
+    # ticks every five years up to the date, and the date itself as the last tick: left to itself plotly labels
+    # the year after a 31 December end ("2025" on a report dated 2024-12-31), as if the chart went on
+    ticks = [f"{y}-01-01" for y in range(2000, as_of.year + 1, 5) if (as_of - dt.date(y, 1, 1)).days > 900]
     fig.update_layout(title=title, barmode="overlay", height=max(320, 22 * len(order) + 120),
-                      xaxis=dict(type="date", range=["1996-01-01", as_of.isoformat()]),
+                      xaxis=dict(type="date", range=["1996-01-01", as_of.isoformat()],
+                                 tickvals=ticks + [as_of.isoformat()], ticktext=[t[:4] for t in ticks] + [as_of.isoformat()]),
                       yaxis=dict(categoryorder="array", categoryarray=list(reversed(order))))
     return fig
 

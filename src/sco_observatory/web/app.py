@@ -77,10 +77,10 @@ def create_app(store_path: str | None = None) -> FastAPI:
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> Response:
-        from plotly.offline import get_plotlyjs
-
-        return Response(get_plotlyjs(), media_type="application/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
+        # plotly's cartesian bundle (bar, scatter, heatmap: all the dashboard draws), 1.4 MB instead of the
+        # 4.8 MB full bundle; built by scripts/build_plotly.py (web/static/PLOTLY.md)
+        text = resources.files("sco_observatory.web").joinpath("static", "plotly-cartesian.min.js").read_bytes()
+        return Response(text, media_type="application/javascript", headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/static/dashboard.js", include_in_schema=False)
     def dashboard_js() -> Response:

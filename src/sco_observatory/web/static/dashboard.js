@@ -13,7 +13,7 @@ const STATUS_COLOURS = { member: "#1f4e79", observer: "#5b9bd5", dialogue_partne
 let LABELS = { indicators: {}, statuses: {} };
 const PANELS = {};        // panel id -> {columns, rows, chart, svg, sources, query}
 const SOURCES = new Map(); // source key -> citation row
-let names = {};           // iso3 -> country name, learnt from the members tables
+let names = { CHN: "China", RUS: "Russia" };  // iso3 -> country name, learnt from the members tables (the two partners named before)
 let HELD = { tables: new Set(), codes: new Set(), spans: {} };  // what the store holds (/api/catalog)
 
 // A panel whose data the store does not hold says so and how to import it, instead of asking the API
@@ -23,6 +23,10 @@ const NEEDS = {
   integration: [() => HELD.tables.has("trade") && HELD.codes.has("NY.GDP.MKTP.CD"), "the SIEI-style index needs bilateral trade and GDP: `sco import` IMF DOTS and WDI ny.gdp.mktp.cd.csv"],
   convergence: [() => convergenceWindow(9999) !== null, "convergence needs GDP per capita for at least three years from 1995 to the shown year: `sco import wdi/ny.gdp.pcap.cd.csv` or `sco fetch worldbank NY.GDP.PCAP.CD`"],
   cinc: [() => HELD.codes.has("COW.NMC.MILEX"), "CINC needs the COW National Material Capabilities: `sco import NMC-70-abridged.csv`"],
+  arms: [() => HELD.tables.has("arms_transfer"), "SIPRI's Arms Transfers Database (trade register) is not in this store. The package does not " +
+    "ship it: SIPRI's terms allow free use with citation but not re-hosting or commercial use, and this MIT-licensed package may be used " +
+    "commercially. To show this panel, download the trade register as CSV (all suppliers and recipients, deliveries from 2000) from " +
+    "https://www.sipri.org/databases/armstransfers and import it: `sco import sipri_trade_register_2000_2023.csv` (format sipri-arms-register)"],
 };
 function convergenceWindow(year) {  // 1995 (or the first year held) to the shown year; null if under 3 years
   const span = HELD.spans["NY.GDP.PCAP.CD"];
@@ -35,7 +39,14 @@ function held(panel, node, chart) {
   if (ok()) return true;
   if (chart) unplot(chart);
   clear($(node)).append(hint(`Not shown: ${why}.`));
+  PANELS[panel] = {};
+  downloadable(panel, false);
   return false;
+}
+// The download buttons of a panel work only while it shows data; otherwise they are disabled (not silent).
+function downloadable(panel, yes) {
+  const tools = document.querySelector(`#panel-${panel} .tools`);
+  if (tools) for (const b of tools.querySelectorAll("button[data-download]")) b.disabled = !yes;
 }
 
 // ------------------------------------------------------------------ DOM helpers (no innerHTML with data)
@@ -79,7 +90,7 @@ function pct(share) {  // a share as a percentage; small shares keep two signifi
 
 function sourceCell(value) {
   const td = el("td", { "data-col": "source" });
-  String(value || "").split(";").filter(Boolean).forEach((key, i) => {
+  String(value || "").split(/[;,]/).filter((k) => k.trim()).forEach((key, i) => {
     key = key.trim();
     if (i) td.append("; ");
     const a = el("a", { class: "src", href: `#src-${encodeURIComponent(key)}`, "data-key": key });
@@ -122,14 +133,33 @@ function showError(node, err) {
     ...(err.hint ? [" — ", el("span", { class: "hint", text: err.hint })] : [])));
 }
 
-async function api(path, params) {
+// Requests sent before they are needed (the first view's members, year and map, while the look-ups load):
+// api() takes an answer from here once, so the first view waits for one round trip less.
+const EARLY = new Map();
+function apiUrl(path, params) {
   const url = new URL(path, window.location.origin);
   for (const [k, v] of Object.entries(params || {})) if (v !== "" && v !== null && v !== undefined) url.searchParams.set(k, v);
+  return url;
+}
+async function request(url) {
   const res = await fetch(url);
   const body = await res.json();
   if (!res.ok) throw body;
   body._query = url.pathname + url.search;
   return body;
+}
+function prefetch(path, params) {
+  const url = apiUrl(path, params);
+  const answer = request(url);
+  answer.catch(() => {});  // a failure is reported by the panel that asks for it
+  EARLY.set(url.href, answer);
+  return answer;
+}
+async function api(path, params) {
+  const url = apiUrl(path, params);
+  const early = EARLY.get(url.href);
+  if (early) { EARLY.delete(url.href); return early; }
+  return request(url);
 }
 
 // ------------------------------------------------------------------ state and the URL
@@ -187,6 +217,7 @@ function writeUrl(s) {
 // ------------------------------------------------------------------ download and cite
 function register(panel, data) {
   PANELS[panel] = { ...(PANELS[panel] || {}), ...data };
+  if (PANELS[panel].rows || PANELS[panel].svg) downloadable(panel, true);
 }
 
 function csvText(columns, rows) {
@@ -224,29 +255,24 @@ function citationFor(panel) {
   return { plain, bib };
 }
 
-function addTools(panel, images) {
+// Every panel downloads as CSV (its data) and as PNG and SVG: a chart through Plotly.toImage, the map as
+// its own SVG, a table (in a panel without a chart) as an SVG drawn from the table on screen.
+function addTools(panel) {
   const section = document.getElementById(`panel-${panel}`);
   const tools = section.querySelector(".tools");
   if (!tools) return;
-  const button = (text, label, fn) => {
-    const b = el("button", { type: "button", "aria-label": `${label} — ${section.dataset.title}`, text });
+  const button = (text, label, fn, download = true) => {
+    const b = el("button", { type: "button", "aria-label": `${label} — ${section.dataset.title}`, "data-download": download ? text.toLowerCase() : null,
+      disabled: download && !(PANELS[panel] && (PANELS[panel].rows || PANELS[panel].svg)) ? "" : null, text });
     b.addEventListener("click", fn);
     tools.append(b);
   };
-  button("CSV", "Download the table as CSV", () => {
+  button("CSV", "Download as CSV", () => {
     const p = PANELS[panel];
     if (p && p.rows) save(`${fileStem(panel)}.csv`, new Blob([csvText(p.columns, p.rows)], { type: "text/csv" }));
   });
-  for (const format of images ? ["png", "svg"] : []) {
-    button(format.toUpperCase(), `Download the chart as ${format.toUpperCase()}`, async () => {
-      const p = PANELS[panel] || {};
-      if (p.chart) await Plotly.downloadImage(p.chart, { format, filename: fileStem(panel), width: 1000, height: 560 });
-      else if (p.svg) {
-        const text = new XMLSerializer().serializeToString(p.svg);
-        if (format === "svg") save(`${fileStem(panel)}.svg`, new Blob([text], { type: "image/svg+xml" }));
-        else svgToPng(text, `${fileStem(panel)}.png`);
-      }
-    });
+  for (const format of ["png", "svg"]) {
+    button(format.toUpperCase(), `Download as ${format.toUpperCase()}`, () => downloadImage(panel, format));
   }
   button("Cite", "Cite this figure", () => {
     let box = section.querySelector(".cite");
@@ -256,29 +282,128 @@ function addTools(panel, images) {
       el("strong", { text: "Cite this (plain text)" }), el("pre", { text: c.plain }),
       el("strong", { text: "BibTeX" }), el("pre", { text: c.bib }));
     section.querySelector(".bar").after(box);
-  });
+  }, false);
 }
 
-function svgToPng(text, name) {
-  const img = new Image();
-  img.onload = () => {
-    const canvas = el("canvas", { width: 1600, height: 800 });
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, 1600, 800); ctx.drawImage(img, 0, 0, 1600, 800);
-    canvas.toBlob((b) => save(name, b));
+async function downloadImage(panel, format) {
+  const p = PANELS[panel] || {};
+  const name = `${fileStem(panel)}.${format}`;
+  const section = document.getElementById(`panel-${panel}`);
+  const title = section.querySelector("h2").textContent;
+  if (p.chart && p.chart.data && p.chart.data.length) {
+    const url = await Plotly.toImage(p.chart, { format, width: 1000, height: Math.max(420, p.chart.clientHeight || 0) });
+    save(name, await (await fetch(url)).blob());
+    return;
+  }
+  let svg = p.svg ? p.svg.cloneNode(true) : null;
+  if (!svg) {
+    const table = section.querySelector("table");
+    if (!table) return;
+    svg = tableSvg(table, title);
+  }
+  const text = new XMLSerializer().serializeToString(svg);
+  if (format === "svg") save(name, new Blob([text], { type: "image/svg+xml" }));
+  else save(name, await svgToPng(text, svgSize(svg)));
+}
+
+function svgSize(svg) {
+  const box = (svg.getAttribute("viewBox") || "0 0 1000 600").split(/[\s,]+/).map(Number);
+  return [box[2], box[3]];
+}
+
+// A table as a standalone SVG of text and lines (no foreignObject, so a canvas can rasterise it to PNG):
+// column widths from the text's measured width, capped, longer cells wrapped at spaces and at : _ . / ;
+const SVG_NS = "http://www.w3.org/2000/svg";
+function tableSvg(table, title) {
+  const FONT = 12, LINE = 16, PAD = 6, MAX = 300, FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+  const ctx = document.createElement("canvas").getContext("2d");
+  const width = (text, bold) => { ctx.font = `${bold ? "bold " : ""}${FONT}px ${FAMILY}`; return ctx.measureText(text).width; };
+  const grid = [...table.rows].map((tr) => [...tr.cells].map((c) => ({
+    text: c.textContent.replace(/\s+/g, " ").trim(), head: c.tagName === "TH", num: c.classList.contains("num") })));
+  const ncol = Math.max(...grid.map((r) => r.length));
+  const cols = Array.from({ length: ncol }, (_, j) =>
+    Math.min(MAX, Math.max(24, ...grid.map((r) => (r[j] ? width(r[j].text, r[j].head) : 0)))) + 2 * PAD);
+  const wrap = (text, bold, w) => {
+    const lines = [];
+    let line = "";
+    for (const token of text.split(/(?<=[\s;:_.\/,-])/)) {
+      if (line && width(line + token, bold) > w) { lines.push(line.trimEnd()); line = ""; }
+      line += token;
+      while (width(line, bold) > w && line.length > 1) {  // one token wider than the column: cut it
+        let k = line.length - 1;
+        while (k > 1 && width(line.slice(0, k), bold) > w) k--;
+        lines.push(line.slice(0, k)); line = line.slice(k);
+      }
+    }
+    if (line.trim() || !lines.length) lines.push(line.trimEnd());
+    return lines;
   };
-  img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+  const node = (tag, attrs, text) => {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const total = cols.reduce((a, b) => a + b, 0);
+  const body = [];
+  let y = 34;
+  for (const row of grid) {
+    const cells = row.map((c, j) => ({ ...c, lines: wrap(c.text, c.head, cols[j] - 2 * PAD) }));
+    const h = Math.max(1, ...cells.map((c) => c.lines.length)) * LINE + PAD;
+    if (row.some((c) => c.head)) body.push(node("rect", { x: 0, y, width: total, height: h, fill: "#f3f6f9" }));
+    let x = 0;
+    cells.forEach((c, j) => {
+      const t = node("text", { x: c.num ? x + cols[j] - PAD : x + PAD, y: y + LINE - 3, "text-anchor": c.num ? "end" : "start",
+        "font-weight": c.head ? "bold" : "normal" });
+      c.lines.forEach((l, i) => t.append(node("tspan", { x: c.num ? x + cols[j] - PAD : x + PAD, dy: i ? LINE : 0 }, l)));
+      body.push(t);
+      x += cols[j];
+    });
+    y += h;
+    body.push(node("line", { x1: 0, x2: total, y1: y, y2: y, stroke: "#d8dee6" }));
+  }
+  const w = Math.ceil(Math.max(total, width(title, true) + 2 * PAD)), h = Math.ceil(y + PAD);
+  const svg = node("svg", { xmlns: SVG_NS, width: w, height: h, viewBox: `0 0 ${w} ${h}`, "font-family": FAMILY, "font-size": FONT, fill: "#1d2733" });
+  svg.append(node("rect", { x: 0, y: 0, width: w, height: h, fill: "#fff" }), node("text", { x: PAD, y: 20, "font-weight": "bold", "font-size": FONT + 2 }, title), ...body);
+  return svg;
+}
+
+function svgToPng(text, [w, h], scale = 2) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => {
+      const canvas = el("canvas", { width: Math.round(w * scale), height: Math.round(h * scale) });
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the image could not be rendered"))), "image/png");
+    };
+    img.onerror = () => reject(new Error("the image could not be rendered"));
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+  });
 }
 
 // ------------------------------------------------------------------ charts
 const LAYOUT = { margin: { l: 60, r: 20, t: 36, b: 50 }, font: { size: 12 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
-// plotly.js (4.7 MB) loads async: the API requests go out while the browser parses it; charts wait for it.
-const plotlyReady = new Promise((resolve) => {
-  if (window.Plotly) resolve();
-  else document.getElementById("plotly-js").addEventListener("load", () => resolve());
-});
+// plotly.js (plotly's cartesian bundle, 1.4 MB: bar, scatter and heatmap are all this page draws; the map is
+// an SVG) is fetched at once (<link rel=preload> in the page) but run only once the first screen (map and
+// members) is drawn: parsing it is the page's longest task, and nothing on the first screen needs it.
+let plotlyLoad = null;
+function loadPlotly() {
+  if (!plotlyLoad) plotlyLoad = new Promise((resolve, reject) => {
+    if (window.Plotly) return resolve();
+    const tag = el("script", { src: document.getElementById("plotly-js").href });
+    tag.addEventListener("load", () => resolve());
+    tag.addEventListener("error", () => reject(new Error("plotly.js did not load; reload the page")));
+    document.head.append(tag);
+  });
+  return plotlyLoad;
+}
+let firstScreen;  // resolves once the first screen is drawn (or failed): charts wait for it
+const firstScreenDrawn = new Promise((resolve) => { firstScreen = resolve; });
+const plotlyReady = firstScreenDrawn.then(loadPlotly);
 // Plotly reads a subset of HTML (<b>, <br>, <a href>) in every label and decodes entities: text from the
 // URL or the store (country names, indicator codes, titles) reaches it escaped, so it shows as text.
 function esc(v) {
@@ -326,6 +451,7 @@ function drawMap(fill, titleOf, legend) {
     const path = document.createElementNS(NS, "path");
     path.setAttribute("d", mapPath(f.geometry));
     path.setAttribute("fill", fill(f.id) || "#d5dbe1");
+    path.setAttribute("stroke", "#fff"); path.setAttribute("stroke-width", "0.3");  // inline, so a downloaded SVG keeps them
     path.setAttribute("data-iso", f.id);
     const t = document.createElementNS(NS, "title");
     t.textContent = titleOf(f.id, f.properties.name);
@@ -343,8 +469,15 @@ function sequential(t) {  // light to dark blue, t in [0, 1]
   return `rgb(${a.map((x, i) => Math.round(x + (b[i] - x) * t)).join(",")})`;
 }
 
+let geometryAnswer = null;
+function geometry() {  // the offline country outlines, fetched once
+  if (!geometryAnswer) geometryAnswer = fetch("/static/countries-110m.geojson").then((r) => r.json());
+  return geometryAnswer;
+}
+function mapExpression(s) { return groupExpression({ ...s, add: "", remove: "" }, ["member", "observer", "dialogue_partner", "partner"]); }
+
 async function showMap(s, power) {
-  if (!GEOMETRY) GEOMETRY = await (await fetch("/static/countries-110m.geojson")).json();
+  if (!GEOMETRY) GEOMETRY = await geometry();
   if (s.map === "indicator") {
     const rows = (power && power.rows || []).filter((r) => r.value !== null && r.value > 0);
     const code = rows.length ? rows[0].code : s.indicator;
@@ -358,7 +491,7 @@ async function showMap(s, power) {
     register("map", { columns: ["iso3", "year", "code", "value", "source"], rows, query: power ? power._query : "" });
     return;
   }
-  const expr = groupExpression({ ...s, add: "", remove: "" }, ["member", "observer", "dialogue_partner", "partner"]);
+  const expr = mapExpression(s);
   $("map-title").textContent = `${s.org} on ${s.date}: members, observers and partners`;
   const body = await api("/api/members", { group: expr });
   const byIso = new Map(body.rows.map((r) => [r.iso3, r.status]));
@@ -408,6 +541,7 @@ async function showMembers(expr) {
     for (const n of members.notes || []) $("members").append(el("p", { class: "hint note", text: n }));
     for (const b of $("members").querySelectorAll("button.iso")) b.addEventListener("click", () => showHistory(b.dataset.iso));
     register("members", { columns: members.columns, rows: members.rows, query: members._query });
+    markOnce("sco:first-panel");
     return added;
   } catch (e) { $("members-title").textContent = "Members"; showError($("members"), e); return new Set(); }
 }
@@ -438,6 +572,7 @@ async function showWhatif(s, expr, year) {
   if (!(s.add || s.remove)) {
     $("whatif-hint").textContent = "Add or remove countries (in the controls above) to compare the group with and without them.";
     clear($("whatif")); unplot("whatif-chart"); $("whatif-chart").style.height = "0";
+    PANELS.whatif = {}; downloadable("whatif", false);
     return;
   }
   const base = groupExpression({ ...s, add: "", remove: "" });
@@ -465,33 +600,62 @@ async function showWhatif(s, expr, year) {
   } catch (e) { showError($("whatif"), e); }
 }
 
+// "Dwarfs the rest": the largest line's peak is more than DWARF times the smallest line's, so on a linear axis
+// the smallest line would run within the bottom 1/DWARF of the chart, flat against zero; the automatic scale
+// switches to log then, so that every member stays readable.
+const DWARF = 20;
+function dwarfed(peaks) {
+  const p = peaks.filter((v) => v > 0);
+  return p.length >= 2 && Math.max(...p) > DWARF * Math.min(...p);
+}
+
 async function showTrade(expr, year) {
   if (!held("trade", "trade", "trade-chart")) return;
   try {
     const t = await api("/api/trade/member-shares", { group: expr, partners: "CHN,RUS", years: `${Math.max(1995, HELD.trade[0])}-${Math.min(year, HELD.trade[1])}`, basis: "best" });
-    const rows = t.rows.filter((r) => r.trade_share !== null && r.iso3_a !== r.iso3_b);
+    // a partner is never one of the lines of its own chart: China's trade "with China" is not a share of anything
+    const rows = t.rows.filter((r) => r.trade_share !== null && r.trade_share > 0 && r.iso3_a !== r.iso3_b);
     // small multiples: one chart per partner, one line per member, the same colour for a member in both
     const members = [...new Set(rows.map((r) => r.iso3_a))];
     const partners = ["CHN", "RUS"];
-    const traces = [];
-    partners.forEach((b, k) => members.forEach((a, i) => {
-      const rs = rows.filter((r) => r.iso3_a === a && r.iso3_b === b).sort((x, y) => x.year - y.year);
-      if (!rs.length) return;
-      traces.push({ type: "scatter", mode: "lines", name: countryName(a), legendgroup: a, showlegend: k === 0 || !rows.some((r) => r.iso3_a === a && r.iso3_b === partners[0]),
-        x: rs.map((r) => r.year), y: rs.map((r) => 100 * r.trade_share), xaxis: k ? "x2" : "x", yaxis: k ? "y2" : "y",
-        line: { color: PALETTE[i % PALETTE.length] },
-        hovertemplate: `${countryName(a)} with ${countryName(b)}, %{x}: %{y:.1f} % of its trade<extra></extra>` });
-    }));
+    const traces = [], logs = [];
+    const mode = $("trade-scale").value;
+    partners.forEach((b, k) => {
+      const peaks = [];
+      members.forEach((a, i) => {
+        if (a === b) return;
+        const rs = rows.filter((r) => r.iso3_a === a && r.iso3_b === b).sort((x, y) => x.year - y.year);
+        if (!rs.length) return;
+        peaks.push(100 * Math.max(...rs.map((r) => r.trade_share)));
+        traces.push({ type: "scatter", mode: "lines", name: countryName(a), legendgroup: a,
+          showlegend: !traces.some((tr) => tr.legendgroup === a),
+          x: rs.map((r) => r.year), y: rs.map((r) => 100 * r.trade_share), xaxis: k ? "x2" : "x", yaxis: k ? "y2" : "y",
+          line: { color: PALETTE[i % PALETTE.length] },
+          hovertemplate: `${countryName(a)} with ${countryName(b)}, %{x}: %{y:.1f} % of its trade<extra></extra>` });
+      });
+      logs.push(mode === "log" || (mode === "auto" && dwarfed(peaks)));
+    });
+    const axis = (k) => ({ title: { text: `% of the member's total trade${logs[k] ? " (log scale)" : ""}` }, type: logs[k] ? "log" : "linear",
+      ...(logs[k] ? {} : { rangemode: "tozero" }), ...(k ? { anchor: "x2" } : {}) });
+    const heading = (k) => ({ text: `<b>with ${esc(countryName(partners[k]))}</b>`, xref: "paper", yref: "paper", x: k ? 0.77 : 0.23, y: 1.02,
+      xanchor: "center", yanchor: "bottom", showarrow: false, font: { size: 12 } });
+    await plot("trade-chart", traces, { title: { text: "Share of each member's trade (exports + imports) with China and with Russia, %", font: { size: 13 } },
+      xaxis: { domain: [0, 0.44], title: { text: "year" } }, xaxis2: { domain: [0.56, 1], title: { text: "year" } },
+      yaxis: axis(0), yaxis2: axis(1), annotations: [heading(0), heading(1)],
+      legend: { orientation: "h", y: -0.25 }, margin: { ...LAYOUT.margin, t: 60, b: 90 } });
+    const selfs = partners.filter((p) => members.includes(p));
     const over = rows.filter((r) => r.trade_share > 1);
-    await plot("trade-chart", traces, { title: { text: "Share of each member's trade (exports + imports), %", font: { size: 13 } },
-      xaxis: { domain: [0, 0.46], title: { text: "with China" } }, xaxis2: { domain: [0.54, 1], title: { text: "with Russia" } },
-      yaxis: { title: { text: "% of the member's total trade" }, rangemode: "tozero" }, yaxis2: { anchor: "x2", rangemode: "tozero" },
-      legend: { orientation: "h", y: -0.25 }, margin: { ...LAYOUT.margin, b: 90 } });
-    $("trade-note").textContent = over.length ? `Shares above 100 % (${[...new Set(over.map((r) => countryName(r.iso3_a)))].join(", ")}): the partner's ` +
-      "mirror figure exceeds the member's own reported total trade — re-exports and unrecorded shuttle trade; read them as a sign of poor data, not as a share." : "";
+    $("trade-note").textContent = [
+      selfs.length ? `${selfs.map(countryName).join(" and ")}, in the group, ${selfs.length > 1 ? "appear" : "appears"} only in the other partner's chart.` : "",
+      logs.some(Boolean) ? `Log scale on the ${partners.filter((_, k) => logs[k]).map(countryName).join(" and ")} chart${logs.every(Boolean) ? "s" : ""}: ` +
+        `the largest member's share is more than ${DWARF}× the smallest's, which would otherwise be drawn flat against zero.` : "",
+      over.length ? `Shares above 100 % (${[...new Set(over.map((r) => countryName(r.iso3_a)))].join(", ")}): the partner's ` +
+        "mirror figure exceeds the member's own reported total trade — re-exports and unrecorded shuttle trade; read them as a sign of poor data, not as a share." : "",
+    ].filter(Boolean).join(" ");
     const latest = Math.max(...t.rows.map((r) => r.year));
-    renderTable($("trade"), { columns: t.columns, rows: t.rows.filter((r) => r.year === latest) },
-      { columns: [["iso3_a", "member"], ["iso3_b", "partner"], "year", "export_share", "import_share", "trade_share", "source"] });
+    renderTable($("trade"), { columns: t.columns, rows: t.rows.filter((r) => r.year === latest && r.iso3_a !== r.iso3_b) },
+      { columns: [["iso3_a", "member"], ["iso3_b", "partner"], "year", ["export_share", "share of exports"], ["import_share", "share of imports"], ["trade_share", "share of trade"], "source"],
+        cell: (c, v) => (c === "iso3_a" || c === "iso3_b" ? el("td", { "data-col": c, text: countryName(v) }) : null) });
     register("trade", { columns: t.columns, rows: t.rows, chart: $("trade-chart"), query: t._query });
   } catch (e) { unplot("trade-chart"); showError($("trade"), e); }
 }
@@ -555,6 +719,52 @@ async function showCinc(expr, year) {
       { columns: ["iso3", "year", ["cinc_group", "share of the group"], "components", "source"] });
     register("cinc", { columns: c.columns, rows: c.rows, chart: $("cinc-chart"), query: c._query });
   } catch (e) { unplot("cinc-chart"); showError($("cinc"), e); }
+}
+
+const ARMS_SUPPLIERS = ["RUS", "CHN", "Others"];
+const ARMS_COLOURS = { RUS: "#1f4e79", CHN: "#c00000", Others: "#a5a5a5" };
+
+async function showArms(year) {
+  if (!held("arms", "arms", "arms-chart")) { $("arms-chart").style.height = "0"; return; }
+  const [first, last] = HELD.arms;
+  const to = Math.min(year, last);
+  if (to < first) {
+    unplot("arms-chart"); $("arms-chart").style.height = "0";
+    clear($("arms")).append(hint(`The register in the store covers deliveries ${first}–${last}; choose a date in or after ${first}.`));
+    return;
+  }
+  try {
+    // five-year blocks, as SIPRI compares suppliers (single years are lumpy: one aircraft deal dominates a year)
+    const [a, ca] = await Promise.all([api("/api/arms", { group: "CA5", years: `${first}-${to}`, suppliers: "RUS,CHN", period: 5 }),
+      api("/api/members", { group: "CA5" }).catch(() => ({ rows: [] }))]);  // the five states' names (not all in every group)
+    for (const r of ca.rows) names[r.iso3] = names[r.iso3] || r.name;
+    const rows = a.rows.filter((r) => r.share !== null);
+    const label = (iso) => (iso === "Others" ? "other suppliers" : countryName(iso));
+    const recipients = [...new Set(a.rows.map((r) => r.recipient))];
+    const periods = [...new Set(a.rows.map((r) => r.period))];
+    const x = [[], []];
+    for (const rec of recipients) for (const per of periods) { x[0].push(countryName(rec)); x[1].push(per); }
+    const traces = ARMS_SUPPLIERS.map((sup) => ({
+      type: "bar", name: label(sup), marker: { color: ARMS_COLOURS[sup] }, x,
+      y: recipients.flatMap((rec) => periods.map((per) => { const r = rows.find((q) => q.recipient === rec && q.period === per && q.supplier === sup); return r ? 100 * r.share : null; })),
+      customdata: recipients.flatMap((rec) => periods.map((per) => { const r = a.rows.find((q) => q.recipient === rec && q.period === per && q.supplier === sup); return r ? fmt(r.tiv, "tiv") : ""; })),
+      hovertemplate: `%{x}: ${esc(label(sup))} %{y:.0f} % of the TIV imported (%{customdata} million TIV)<extra></extra>`,
+    }));
+    $("arms-chart").style.height = "440px";
+    await plot("arms-chart", traces, { barmode: "stack", title: { text: `Share of each state's arms imports by supplier, five-year blocks ${first}–${to} (SIPRI TIV)`, font: { size: 13 }, x: 0, xanchor: "left" },
+      yaxis: { title: { text: "% of the state's arms imports (TIV)" }, range: [0, 100] }, xaxis: { type: "multicategory", automargin: true, tickangle: -90 },
+      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom", traceorder: "normal" }, margin: { ...LAYOUT.margin, t: 60, b: 120 } });
+    const latest = periods[periods.length - 1];
+    const empty = recipients.flatMap((rec) => periods.filter((per) => !rows.some((r) => r.recipient === rec && r.period === per)).map((per) => `${countryName(rec)} ${per}`));
+    clear($("arms"));
+    if (empty.length) $("arms").append(hint(`No deliveries identified by SIPRI for ${empty.join(", ")}: no bar is drawn there (no share, not 0 %).`));
+    const holder = el("div"); $("arms").append(holder);
+    renderTable(holder, { columns: a.columns, rows: a.rows.filter((r) => r.period === latest) },
+      { columns: [["recipient", "state"], "period", "supplier", ["tiv", "TIV (millions)"], ["share", "share of its imports"], "flags", "note", "source"],
+        cell: (c, v) => (c === "recipient" || c === "supplier" ? el("td", { "data-col": c, text: c === "supplier" ? label(v) : countryName(v) }) : null) });
+    if (a.rows.length) $("arms").append(hint(`Formula: ${a.rows[0].formula}. Unit: ${a.unit || a.rows[0].unit}.`));
+    register("arms", { columns: a.columns, rows: a.rows, chart: $("arms-chart"), query: a._query });
+  } catch (e) { unplot("arms-chart"); $("arms-chart").style.height = "0"; showError($("arms"), e); }
 }
 
 async function showOverlap(s, expr) {
@@ -630,6 +840,10 @@ async function showSources() {
 }
 
 // ------------------------------------------------------------------ refresh
+// Timing marks of the first load (read by benchmarks/bench_first_load.py): the first panel's table on screen,
+// the whole view drawn, and the panels that are the same in every state drawn too.
+function markOnce(name) { if (!performance.getEntriesByName(name).length) performance.mark(name); }
+
 let generation = 0;
 let staticPanels = null;
 async function refresh() {
@@ -639,46 +853,74 @@ async function refresh() {
   const expr = groupExpression(s);
   $("expr").textContent = expr;
   document.body.dataset.ready = "0";
-  // independent requests run side by side; only the map waits for the power values it colours by
-  const [, year] = await Promise.all([showMembers(expr), chooseYear(s, expr)]);
+  // independent requests run side by side; only the map of the indicator waits for the power values it colours by,
+  // and the panels that depend on what the store holds wait for the catalog
+  const members = showMembers(expr);
+  const statusMap = s.map === "indicator" ? null : showMap(s, null).catch((e) => showError($("map"), e));
+  const [, year] = await Promise.all([members, chooseYear(s, expr)]);
   if (mine !== generation) return;
-  await Promise.all([
-    showPower(s, expr, year).then((power) => showMap(s, power)).catch((e) => showError($("map"), e)),
-    showWhatif(s, expr, year), showTrade(expr, year), showIntegration(expr, year), showConvergence(expr, year),
-    showCinc(expr, year), showOverlap(s, expr)]);
+  const power = showPower(s, expr, year);
+  const map = statusMap || power.then((p) => showMap(s, p)).catch((e) => showError($("map"), e));
+  Promise.all([members, map]).finally(() => { markOnce("sco:first-screen"); firstScreen(); });
+  await Promise.all([power, map, showWhatif(s, expr, year), showOverlap(s, expr),
+    catalogReady.then(() => Promise.all([showTrade(expr, year), showIntegration(expr, year), showConvergence(expr, year),
+      showCinc(expr, year), showArms(year)]))]);
   await showSources();
-  if (mine === generation) document.body.dataset.ready = "1";
+  EARLY.clear();  // answers sent ahead are for the first view only: later views ask afresh (new imports show)
+  if (mine === generation) { document.body.dataset.ready = "1"; markOnce("sco:view"); }
   // claims, projects and signposts are the same in every state: loaded once, after the view is drawn
   if (!staticPanels) {
-    staticPanels = Promise.all([showStatic(), showScenarios()]).then(showSources).then(() => { document.body.dataset.complete = "1"; });
+    staticPanels = Promise.all([showStatic(), showScenarios()]).then(showSources).then(() => { document.body.dataset.complete = "1"; markOnce("sco:complete"); });
   }
 }
 
 let timer = null;
 function refreshSoon(delay = 250) { document.body.dataset.ready = "0"; clearTimeout(timer); timer = setTimeout(refresh, delay); }
 
-async function init() {
-  // the four look-ups go out together (they do not depend on each other)
-  const [labels, orgs, catalog, inds] = await Promise.all([api("/api/labels"), api("/api/orgs"), api("/api/catalog"),
-    api("/api/indicators").catch(() => ({ rows: [] }))]);  // without the list, the five aliases still work
-  LABELS = labels;
-  for (const o of orgs.rows) $("org").append(el("option", { value: o.id, text: `${o.id} — ${o.name}` }));
+let catalogReady = Promise.resolve();
+function readCatalog(catalog) {  // what the store holds: tables, indicator codes and their years
   for (const r of catalog.rows) {
     if (r.rows) HELD.tables.add(r.table);
-    if (r.table === "trade" && r.rows) HELD.trade = [Math.min(r.first_year, (HELD.trade || [9999])[0]), Math.max(r.last_year, (HELD.trade || [0, 0])[1])];
+    for (const t of ["trade", "arms_transfer"]) {
+      const key = t === "trade" ? "trade" : "arms";
+      if (r.table === t && r.rows) HELD[key] = [Math.min(r.first_year, (HELD[key] || [9999])[0]), Math.max(r.last_year, (HELD[key] || [0, 0])[1])];
+    }
     if (r.table === "indicator") for (const c of String(r.contents || "").split(", ")) {
       HELD.codes.add(c);
       const [a, b] = HELD.spans[c] || [r.first_year, r.last_year];
       HELD.spans[c] = [Math.min(a, r.first_year), Math.max(b, r.last_year)];
     }
   }
-  const have = new Set([...$("indicator").options].map((o) => o.value));
-  const codes = [...new Set(inds.rows.map((r) => r.code))].filter((c) => !have.has(c)).sort();
-  for (const c of codes) $("indicator").append(el("option", { value: c, text: `${indicatorLabel(c)} — ${c}` }));
+}
+
+async function init() {
+  // the first view's members, year and map statuses depend only on the URL: ask for them now, beside the look-ups
+  const first = readState();
+  const firstExpr = groupExpression(first);
+  prefetch("/api/members", { group: firstExpr });
+  prefetch("/api/overlap", { as_of: first.date, countries: firstExpr });
+  const power = (year) => prefetch("/api/power", { group: firstExpr, year, indicator: first.indicator });
+  if (first.year) power(first.year);
+  else prefetch("/api/year", { indicator: first.indicator, group: firstExpr, date: first.date }).then((y) => power(y.year), () => {});
+  if (first.map !== "indicator") prefetch("/api/members", { group: mapExpression(first) });
+  geometry();
+  // the look-ups go out together; the first view waits for the labels and organisations only (the catalog is
+  // awaited by the panels that depend on what the store holds, the indicator list only if the URL names a code)
+  catalogReady = api("/api/catalog").then(readCatalog).catch(() => {});  // without it, those panels say what to import
+  const inds = api("/api/indicators").catch(() => ({ rows: [] }));  // without the list, the five aliases still work
+  const [labels, orgs] = await Promise.all([api("/api/labels"), api("/api/orgs")]);
+  LABELS = labels;
+  for (const o of orgs.rows) $("org").append(el("option", { value: o.id, text: `${o.id} — ${o.name}` }));
+  const addCodes = (list) => {
+    const have = new Set([...$("indicator").options].map((o) => o.value));
+    const codes = [...new Set(list.rows.map((r) => r.code))].filter((c) => !have.has(c)).sort();
+    for (const c of codes) $("indicator").append(el("option", { value: c, text: `${indicatorLabel(c)} — ${c}` }));
+  };
+  if (![...$("indicator").options].some((o) => o.value === first.indicator)) addCodes(await inds);
+  else inds.then(addCodes);
   applyState(readState());
-  const charts = new Set(["map", "power", "whatif", "trade", "integration", "convergence", "cinc"]);  // tables get CSV only
-  for (const p of ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "history", "overlap", "claims", "projects", "scenarios"]) addTools(p, charts.has(p));
-  for (const e of document.querySelectorAll("#controls input:not(#slider), #controls select, #map-mode, #power-log")) e.addEventListener("change", () => refreshSoon(0));
+  for (const p of ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "arms", "history", "overlap", "claims", "projects", "scenarios"]) addTools(p);
+  for (const e of document.querySelectorAll("#controls input:not(#slider), #controls select, #map-mode, #power-log, #trade-scale")) e.addEventListener("change", () => refreshSoon(0));
   $("slider").addEventListener("input", () => {
     const y = Number($("slider").value);
     $("date").value = y >= new Date().getFullYear() ? today() : `${y}-12-31`;
@@ -690,4 +932,4 @@ async function init() {
   await refresh();
 }
 
-init().catch((e) => { showError($("members"), e); document.body.dataset.ready = "1"; document.body.dataset.complete = "1"; });
+init().catch((e) => { showError($("members"), e); firstScreen(); document.body.dataset.ready = "1"; document.body.dataset.complete = "1"; });
