@@ -70,6 +70,7 @@ NOT_FRAMES = {
     "crosscheck": "reads a COW IGO file given on the command line (tests/test_kb_igo.py)",
     "igo-check": "hidden alias of crosscheck cow-igo",
     "data diff": "compares a file with the store; imports nothing",
+    "data vacuum": "deletes files of replaced data from the store; prints one summary line, no frame",
     "data formats": "the list of readers, not data",
 }
 
