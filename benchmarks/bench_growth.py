@@ -88,7 +88,9 @@ def measured(cmd: list[str], env: dict) -> tuple[float, float, str]:
 
 
 def fresh_env(home: Path) -> dict:
-    return {**os.environ, "SCO_OBSERVATORY_HOME": str(home)}
+    """A fresh home whose store holds only what the step imports (no open-data snapshot referenced:
+    its DOTS sources would be the ones the cut files replace)."""
+    return {**os.environ, "SCO_OBSERVATORY_HOME": str(home), "SCO_SNAPSHOT_DIR": ""}
 
 
 def baci_file(work: Path, rows: int) -> Path:
@@ -180,11 +182,11 @@ def main() -> None:
     if args.part in ("dots", "both"):
         for years in (int(y) for y in args.dots.split(",")):
             rows += step("dots", f"{years}y", dots_files(work, years), ["trade_intensity"], work)
-            print(f"  dots {years} years done", file=sys.stderr, flush=True)
+            print(f"  dots {years} years: {json.dumps(rows[-1])}", file=sys.stderr, flush=True)
     if args.part in ("baci", "both"):
         for n in (int(x) for x in args.baci.split(",")):
             rows += step("baci", f"{n / 1e6:g}M", [baci_file(work, n)], ["rca", "product_concentration"], work)
-            print(f"  baci {n:,} rows done", file=sys.stderr, flush=True)
+            print(f"  baci {n:,} rows: {json.dumps(rows[-2:])}", file=sys.stderr, flush=True)
     print(table(rows))
     if work_dir:
         work_dir.cleanup()

@@ -120,10 +120,10 @@ def small(paths: list[Path]) -> None:
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
 
 
-CTAS = ("import duckdb, sys; con = duckdb.connect(); "
+CTAS = ("import duckdb, sys; con = duckdb.connect(); con.execute('SET enable_progress_bar = false'); "
         "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]]); "
         "print(con.execute('SELECT count(*) FROM t').fetchone()[0])")
-PARQUET = ("import duckdb, sys; con = duckdb.connect(); "
+PARQUET = ("import duckdb, sys; con = duckdb.connect(); con.execute('SET enable_progress_bar = false'); "
            "print(con.execute('COPY (SELECT * FROM read_csv(?)) TO ' + repr(sys.argv[2]) + ' (FORMAT parquet, RETURN_STATS true)', "
            "[sys.argv[1]]).fetchall()[0][1])")
 
@@ -152,7 +152,7 @@ def data_rows(path: Path) -> int:
         return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 24), b"")) - 1
 
 
-def whole_process(path: Path, runs: int) -> None:
+def whole_process(path: Path, runs: int, warmup: int = 1) -> None:
     import re
     import shutil
     import statistics
@@ -164,7 +164,7 @@ def whole_process(path: Path, runs: int) -> None:
     walls: dict[str, list[float]] = {n: [] for n in names}
     peaks: dict[str, list[float]] = {n: [] for n in names}
     try:
-        for run in range(runs + 1):  # run 0 warms the page cache and the interpreter's files; not counted
+        for run in range(1 - warmup, runs + 1):  # run 0 (the warm-up) fills the page cache; not counted
             home = work / f"home{run}"
             env = {**os.environ, "SCO_OBSERVATORY_HOME": str(home)}
             wall, peak, out = child([sys.executable, "-m", "sco_observatory", "import", str(path)], env)
@@ -175,11 +175,13 @@ def whole_process(path: Path, runs: int) -> None:
             shutil.rmtree(home, ignore_errors=True)
             b_wall, b_peak, b_out = child([sys.executable, "-c", CTAS, str(path)])
             c_wall, c_peak, c_out = child([sys.executable, "-c", PARQUET, str(path), str(work / "x.parquet")])
+            b_out, c_out = b_out.strip().splitlines()[-1], c_out.strip().splitlines()[-1]
             if int(b_out) != expected or int(c_out) != expected:
                 raise SystemExit(f"baselines read {b_out.strip()} / {c_out.strip()} rows, expected {expected:,}")
-            if run == 0:
+            if run == 1 - warmup:
                 print(f"{path.name}: {expected:,} rows; sco import kept {imported:,} (skipped {skipped:,}); "
                       f"SCO_MEMORY_LIMIT={os.environ.get('SCO_MEMORY_LIMIT', '1GB')}", flush=True)
+            if run == 0:
                 continue
             for name, w, p in zip(names, (wall, b_wall, c_wall), (peak, b_peak, c_peak)):
                 walls[name].append(w)
@@ -192,7 +194,7 @@ def whole_process(path: Path, runs: int) -> None:
         ratios = [a / b for a, b in zip(walls[names[0]], walls[name])]
         print(f"{name:24} {statistics.median(walls[name]):>9.2f} {min(walls[name]):>7.2f} {max(walls[name]):>7.2f} "
               f"{max(peaks[name]):>12,.0f} {statistics.median(ratios):>24.2f}x")
-    print(f"{runs} counted runs after one warm-up, A B C in turn; peak RSS = the largest of the runs")
+    print(f"{runs} counted runs after {warmup} warm-up, A B C in turn; peak RSS = the largest of the runs")
 
 
 def main() -> None:
@@ -204,18 +206,19 @@ def main() -> None:
     ap.add_argument("file", nargs="*", type=Path)
     ap.add_argument("--rows", type=int, default=10_000_000, help="rows of the generated BACI-like year (no FILE)")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--warmup", type=int, choices=[0, 1], default=1, help="uncounted first round")
     ap.add_argument("--small", action="store_true", help="the in-process comparison on small shared files")
     args = ap.parse_args()
     if args.small:
         small(args.file or DEFAULT)
         return
     if args.file:
-        whole_process(args.file[0], args.runs)
+        whole_process(args.file[0], args.runs, args.warmup)
         return
     with tempfile.TemporaryDirectory(prefix="sco-baci-") as tmp:
         subprocess.run([sys.executable, str(Path(__file__).with_name("make_baci_sample.py")), tmp, "--rows", str(args.rows)],
                        check=True, stdout=subprocess.DEVNULL)
-        whole_process(next(Path(tmp).glob("BACI_*.csv")), args.runs)
+        whole_process(next(Path(tmp).glob("BACI_*.csv")), args.runs, args.warmup)
 
 
 if __name__ == "__main__":

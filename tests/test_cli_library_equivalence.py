@@ -96,6 +96,7 @@ NOT_FRAMES = {
     "crosscheck": "reads a COW IGO file given on the command line (tests/test_kb_igo.py)",
     "igo-check": "hidden alias of crosscheck cow-igo",
     "data diff": "compares a file with the store; imports nothing",
+    "data vacuum": "deletes files of replaced data from the store; prints one summary line, no frame",
     "data formats": "the list of readers, not data",
     "arms": "needs SIPRI's register, which is not shipped; tests/test_arms.py compares the CLI's CSV with Observatory.arms",
     "data update": "network; tests/test_data_update.py runs it against a loopback server",
