@@ -4,9 +4,11 @@ Measures, on the embedded default store and (if ../shared/data exists) on a stor
 WDI: the time to build `sco report`, and the median latency of each JSON endpoint over N calls
 (in-process ASGI, no network noise). With `--baseline REV` the same measurements run on a git worktree
 of REV, in a subprocess with its own interpreter state, and the table shows baseline/current ratios
-(> 1 means the current code is faster).
+(> 1 means the current code is faster). The endpoint figures are repeated calls, so with the response
+cache (web/cache.py) they are cache hits; `--no-cache` sets SCO_RESPONSE_CACHE=0 for both sides, which
+measures computing each answer.
 
-Usage: python benchmarks/bench_app.py [--baseline REV] [--calls 20]
+Usage: python benchmarks/bench_app.py [--baseline REV] [--calls 20] [--no-cache]
 """
 
 from __future__ import annotations
@@ -93,8 +95,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--baseline", help="git revision to compare against")
     parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--no-cache", action="store_true", help="SCO_RESPONSE_CACHE=0: every call computed")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.no_cache:
+        os.environ["SCO_RESPONSE_CACHE"] = "0"  # read by create_app; inherited by the baseline's subprocess
     current = measure(args.calls)
     if args.json:
         print(json.dumps(current))

@@ -7,6 +7,7 @@ with exit code 2 — never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
 from typing import Optional
@@ -56,8 +57,6 @@ def _global(
 ) -> None:
     """Global options."""
     config.set_home(home)
-    import os
-
     if engine is None and not os.environ.get("SCO_ENGINE", "").strip():
         # Nothing to validate: the default engine. The query engine (sqlglot) is not imported for a
         # ledger command; if an earlier run in this process chose one, it is reset as before.
@@ -162,8 +161,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _internal(exc: BaseException) -> int:
     """A bug, not a user error: one line naming it, exit 70 (EX_SOFTWARE); SCO_DEBUG=1 re-raises."""
-    import os
-
     from sco_observatory.errors import printable
 
     if os.environ.get("SCO_DEBUG"):
