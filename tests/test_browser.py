@@ -60,7 +60,7 @@ def test_dashboard_date_change_updates_members(browser, dashboard_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page, errors = _page(browser)
     page.goto(f"{dashboard_url}/?org=SCO&date=2012-12-31&statuses=member&year=2012&indicator=defence")
-    page.wait_for_selector("body[data-ready='1'][data-complete='1']")
+    page.wait_for_selector("body[data-ready='1'][data-complete='1']", timeout=60000)
     before = set(page.locator("#members td[data-col=iso3]").all_inner_texts())
     assert before == {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"}
     assert "CHN" in page.locator("#power").inner_text()
@@ -94,3 +94,22 @@ def test_dashboard_shows_bad_input_as_a_message(browser, dashboard_url):
     assert "unknown country 'Narnia'" in page.locator("#members .error").inner_text()
     # the failed API call is logged by the browser as a 404 resource error; nothing else may be
     assert all("404" in e for e in errors), errors
+
+
+def test_plotly_runs_only_after_the_first_screen_is_drawn(browser, dashboard_url):
+    """plotly.js (the page's longest parse) is fetched and run only after the map and members are drawn."""
+    page, errors = _page(browser)
+    page.add_init_script("""new MutationObserver(() => {
+      if (!window.__plotlyTag && document.querySelector('script[src*="plotly"]')) window.__plotlyTag = performance.now();
+    }).observe(document, {subtree: true, childList: true});""")
+    page.goto(f"{dashboard_url}/?org=SCO&date=2024-12-31&statuses=member&indicator=gdp")
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.locator("meta#plotly-js[content='/static/plotly.min.js']").count() == 1
+    screen = page.evaluate("performance.getEntriesByName('sco:first-screen')[0].startTime")
+    tag = page.evaluate("window.__plotlyTag")
+    fetched = page.evaluate("performance.getEntriesByType('resource').find(e => e.name.endsWith('/static/plotly.min.js')).startTime")
+    assert screen <= fetched and screen <= tag  # nothing of plotly before the first screen
+    assert page.evaluate("performance.getEntriesByName('sco:view')[0].startTime") >= screen
+    assert page.locator("#power-chart.js-plotly-plot").count() == 1  # and the charts are drawn
+    # no script error (a slow server's 504 on a heavy panel, logged by the browser, is not this test's subject)
+    assert [e for e in errors if not e.startswith("Failed to load resource")] == []
