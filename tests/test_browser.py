@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_checks import ARTIFACTS, browser  # noqa: F401 (browser: the shared module-scoped fixture)
+from browser_checks import ARTIFACTS, WAIT_MS, browser  # noqa: F401 (browser: the shared module-scoped fixture)
 from live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 
 def _page(browser):
     page = browser.new_page(viewport={"width": 1320, "height": 900})
+    page.set_default_timeout(WAIT_MS)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -60,7 +61,7 @@ def test_dashboard_date_change_updates_members(browser, dashboard_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page, errors = _page(browser)
     page.goto(f"{dashboard_url}/?org=SCO&date=2012-12-31&statuses=member&year=2012&indicator=defence")
-    page.wait_for_selector("body[data-ready='1'][data-complete='1']", timeout=60000)
+    page.wait_for_selector("body[data-ready='1'][data-complete='1']")
     before = set(page.locator("#members td[data-col=iso3]").all_inner_texts())
     assert before == {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"}
     assert "CHN" in page.locator("#power").inner_text()
