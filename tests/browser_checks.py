@@ -19,6 +19,9 @@ CHROMIUM = os.environ.get("SCO_CHROMIUM") or shutil.which("chromium") or "/usr/b
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 BLOCKING = ("serious", "critical")
+WAIT_MS = 120_000
+"""How long a browser test waits for a page to draw: generous, because the slowest panels wait on the server's
+heaviest queries (several seconds each on a loaded 2-core machine); a wait, never a timing assertion."""
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +41,7 @@ def browser():
 def new_page(browser, width: int = 1320, height: int = 900):
     """A page that records console errors (with the failing URL) and uncaught exceptions."""
     page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+    page.set_default_timeout(WAIT_MS)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -43,7 +43,7 @@ def test_app_serves_the_partial_bundle(tmp_path):
     with TestClient(create_app(str(tmp_path / "store.duckdb"))) as client:
         page = client.get("/")
         served = client.get("/static/plotly.min.js")
-    assert 'id="plotly-js"' in page.text and "/static/plotly.min.js" in page.text
+    assert '<meta id="plotly-js" name="sco-plotly" content="/static/plotly.min.js">' in page.text  # loaded by dashboard.js
     assert served.status_code == 200 and served.headers["content-type"].startswith("application/javascript")
     assert served.content == STATIC.joinpath("plotly-cartesian.min.js").read_bytes()
     assert len(served.content) < 2_000_000  # the full plotly.js is 4.8 MB

@@ -43,7 +43,7 @@ def full_url(tmp_path_factory, shared_data):
 
 def _open(page, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector("body[data-ready='1'][data-complete='1']", timeout=60000)
+    page.wait_for_selector("body[data-ready='1'][data-complete='1']")  # waits up to browser_checks.WAIT_MS
 
 
 def test_every_panel_renders_without_errors_overflow_or_serious_a11y_violations(browser, full_url):
