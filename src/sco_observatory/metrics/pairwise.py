@@ -223,7 +223,7 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
         if wanted(name):
             cols[name] = pl.Series(name, cube[where], nan_to_null=True)
     c_ab, c_aw = combo[at["x_ab"]], combo[at["x_a_world"]]
-    c_ba = combo[at["x_ba"]] if any(map(wanted, ("valuation_ba", "basis_ba", "source"))) else None
+    c_ba = combo[at["x_ba"]] if any(map(wanted, ("valuation_ba", "basis_ba", "source"))) else c_ab[:0]
 
     def gather(col: str, codes: np.ndarray) -> pl.Series:
         idx = pl.Series(codes, dtype=pl.Int64)

@@ -562,7 +562,7 @@ class _Products:
     label: str
     dataset: Dataset
     year: int
-    basis: str
+    basis: Basis
 
     def valuation(self, store, *, world_rows: bool):
         """The valuation label of `products` (world_rows=True) or `bilateral`, from the cached summary."""
