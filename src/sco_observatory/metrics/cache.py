@@ -33,7 +33,11 @@ def for_store(store) -> dict | None:
     if hit is not None and hit[0]() is snap:
         return hit[1]
     box: dict = {}
-    _entries[key] = (weakref.ref(snap, lambda _ref, k=key: _entries.pop(k, None)), box)
+
+    def forget(_ref: weakref.ref, k: int = key) -> None:
+        _entries.pop(k, None)
+
+    _entries[key] = (weakref.ref(snap, forget), box)
     return box
 
 

@@ -158,7 +158,8 @@ def _index(values: pl.Series, name: str) -> pl.DataFrame:
     return pl.DataFrame({name: values, "_i": np.arange(values.len(), dtype=np.int64)})
 
 
-def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years: list[int]) -> pl.DataFrame:
+def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years: list[int],
+               columns: set[str] | None = None) -> pl.DataFrame:
     """Every ordered pair (a ∈ countries, b ∈ partners, a ≠ b) × year, with X_ab, X_ba, X_a, M_a, X_Wb,
     X_W and the provenance of the flows, from the totals `t` (exporter, importer, year, value,
     valuation, basis, source), ordered by year, a, b; a code requested twice repeats its rows.
@@ -173,6 +174,8 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
     `trade._PAIRS_SQL`, the SQL definition this equals). The totals' values are never null and a
     present flow always has its three labels (`valuation` is coalesced to FOB/CIF, `basis` is a
     constant, `source_id` is NOT NULL), so "the labels of the first present flow" is that coalesce.
+    `columns`: build only these of the value and label columns (the keys always), e.g. for trade
+    intensity, which reads neither X_ba nor M_a nor the labels of X_ba.
     """
     universe = pl.Series("code", sorted(set(countries) | set(partners) | {"WLD"}), dtype=pl.String)
     n, ny = universe.len(), len(years)
@@ -198,9 +201,11 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
     a_codes, b_codes = a_codes.tolist(), b_codes.tolist()
     ia = np.array([pos[c] for c in a_codes], dtype=np.int64)
     ib = np.array([pos[c] for c in b_codes], dtype=np.int64)
-    gy, ga, gb = (g.ravel() for g in np.meshgrid(np.arange(ny), np.arange(len(ia)), np.arange(len(ib)), indexing="ij"))
-    keep = ia[ga] != ib[gb]
-    gy, ga, gb = gy[keep], ga[keep], gb[keep]
+    na, nb = len(ia), len(ib)
+    keep = np.tile((ia[:, None] != ib[None, :]).ravel(), ny)  # the grid year-major, then a, then b
+    cell = np.flatnonzero(keep)
+    gy, rest = np.divmod(cell, na * nb)
+    ga, gb = np.divmod(rest, nb)
     times = a_times[ga] * b_times[gb]
     if (times > 1).any():
         gy, ga, gb = np.repeat(gy, times), np.repeat(ga, times), np.repeat(gb, times)
@@ -213,19 +218,24 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
         "iso3_b": pl.Series(b_codes, dtype=pl.String).gather(gb),
         "year": pl.Series(years, dtype=pl.Int64).gather(gy),
     }
+    wanted = (lambda name: True) if columns is None else columns.__contains__
     for name, where in at.items():
-        cols[name] = pl.Series(name, cube[where], nan_to_null=True)
-    c_ab, c_ba, c_aw = combo[at["x_ab"]], combo[at["x_ba"]], combo[at["x_a_world"]]
-    first_ab_aw = np.where(c_ab >= 0, c_ab, c_aw)
-    source_code = np.where(c_ab >= 0, c_ab, np.where(c_ba >= 0, c_ba, c_aw))
+        if wanted(name):
+            cols[name] = pl.Series(name, cube[where], nan_to_null=True)
+    c_ab, c_aw = combo[at["x_ab"]], combo[at["x_a_world"]]
+    c_ba = combo[at["x_ba"]] if any(map(wanted, ("valuation_ba", "basis_ba", "source"))) else c_ab[:0]
 
     def gather(col: str, codes: np.ndarray) -> pl.Series:
         idx = pl.Series(codes, dtype=pl.Int64)
         return labels[col].gather(idx.set(idx < 0, None) if (codes < 0).any() else idx)
 
-    cols["valuation"] = gather("valuation", first_ab_aw)
-    cols["valuation_ba"] = gather("valuation", c_ba)
-    cols["basis"] = gather("basis", first_ab_aw)
-    cols["basis_ba"] = gather("basis", c_ba)
-    cols["source"] = gather("source", source_code)
+    first_ab_aw = np.where(c_ab >= 0, c_ab, c_aw)
+    labelled = {"valuation": lambda: gather("valuation", first_ab_aw),
+                "valuation_ba": lambda: gather("valuation", c_ba),
+                "basis": lambda: gather("basis", first_ab_aw),
+                "basis_ba": lambda: gather("basis", c_ba),
+                "source": lambda: gather("source", np.where(c_ab >= 0, c_ab, np.where(c_ba >= 0, c_ba, c_aw)))}
+    for name, make in labelled.items():
+        if wanted(name):
+            cols[name] = make()
     return pl.DataFrame([s.alias(k) for k, s in cols.items()])

@@ -317,7 +317,7 @@ _PAIRS_SQL = """
     ORDER BY p.year, p.iso3_a, p.iso3_b"""
 
 
-def _pair_frame(store, countries, years, basis, partners, source) -> pl.DataFrame:
+def _pair_frame(store, countries, years, basis, partners, source, columns: set[str] | None = None) -> pl.DataFrame:
     """Per ordered pair (i, j), i∈countries, j∈partners, j≠i: X_ij, X_ji, X_i, M_i, X_Wj, X_W and provenance.
 
     The totals of the codes involved come from SQL (on the engine in force); the pair × year panel is
@@ -328,7 +328,7 @@ def _pair_frame(store, countries, years, basis, partners, source) -> pl.DataFram
     rel, ds = _flows(b, store, years, basis, source, False, True)
     parts = list(partners) if partners else list(countries)
     flows = totals_frame(store, b, rel, sorted(set(countries) | set(parts) | {"WLD"}), _has_total(store, ds, years, basis))
-    frame = pairwise.pair_panel(flows, list(countries), parts, _panel_years(store, ds, years, basis))
+    frame = pairwise.pair_panel(flows, list(countries), parts, _panel_years(store, ds, years, basis), columns)
     return frame.with_columns(pl.lit(ds.label).alias("dataset"))
 
 
@@ -389,7 +389,8 @@ def trade_intensity(store, countries: Sequence[str], years: tuple[int, int], bas
     imports would predict. Size-biased upper bound `X_W / X_{W,b}`. Columns: iso3_a, iso3_b, year,
     value, x_ab, x_a_world, x_world_b, x_world, valuation, basis, source, formula.
     """
-    f = _pair_frame(store, countries, years, basis, partners, source)
+    f = _pair_frame(store, countries, years, basis, partners, source,
+                    {"x_ab", "x_a_world", "x_world_b", "x_world", "valuation", "basis"})
     return f.with_columns(
         ((pl.col("x_ab") / pl.col("x_a_world")) / (pl.col("x_world_b") / pl.col("x_world"))).alias("value"),
         pl.lit("TII_ab = (X_ab/X_a)/(X_Wb/X_W) (WITS; METHODS §4.2)").alias("formula"),
@@ -561,7 +562,7 @@ class _Products:
     label: str
     dataset: Dataset
     year: int
-    basis: str
+    basis: Basis
 
     def valuation(self, store, *, world_rows: bool):
         """The valuation label of `products` (world_rows=True) or `bilateral`, from the cached summary."""
