@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 
+import polars as pl
 import pytest
 
 import sco_observatory as sco
@@ -68,3 +69,20 @@ def test_energy_says_what_data_it_needs(capsys):
     rc, out, err = run(capsys, "siei", "energy", "CA5", "--years", "2019")
     assert rc == 2 and out == ""
     assert err.startswith("error: ") and "electricity" in err and "kWh" in err and len(err.strip().splitlines()) == 1
+
+
+def test_migration_uses_one_un_desa_edition_per_year_and_the_composite_one_row_per_pair():
+    """The snapshot holds two UN DESA editions (2019 and 2020) that both cover 1990-2015; a year they
+    share is answered by the newest edition alone, never by both (which tripled the composite's rows)."""
+    import sco_observatory as sco
+    from sco_observatory.metrics import siei as siei_metrics
+
+    with sco.open() as obs:
+        isos = ["KAZ", "KGZ", "TJK", "TKM", "UZB", "RUS"]
+        frame = siei_metrics.siei(obs.store, "migration", isos, (2010, 2020), "pair")
+        assert frame.group_by(["iso3_a", "iso3_b", "year"]).len()["len"].max() == 1
+        by_year = dict(frame.group_by("year").agg(pl.col("source").first()).iter_rows())
+        assert by_year[2010] == "undesa:ims-2020" and by_year[2019] == "undesa:ims-2019"
+        composite = obs.composite("CA5+RUS", "2010-2012")
+        assert composite.group_by(["iso3_a", "iso3_b", "year"]).len()["len"].max() == 1
+        assert composite.height == 15 * 3

@@ -185,8 +185,14 @@ def agriculture_index(store, countries, years, level: Level = "pair", basis: Bas
 
 
 _MIGRATION_SQL = {
+    # Without a source, the newest edition (UN DESA revises every earlier year in each edition) that
+    # holds this year for these countries: one edition per year, never two editions' stocks summed.
     False: """SELECT origin, destination AS dest, CAST(year AS BIGINT) AS year, stock AS value, source_id
-              FROM migration WHERE year = $year AND origin IN ($isos) AND destination IN ($isos)""",
+              FROM migration WHERE year = $year AND origin IN ($isos) AND destination IN ($isos)
+                AND source_id = (
+                    SELECT m.source_id FROM migration AS m LEFT JOIN source AS s ON s.source_id = m.source_id
+                    WHERE m.year = $year AND m.origin IN ($isos) AND m.destination IN ($isos)
+                    GROUP BY m.source_id, s.year ORDER BY s.year DESC NULLS LAST, m.source_id DESC LIMIT 1)""",
     True: """SELECT origin, destination AS dest, CAST(year AS BIGINT) AS year, stock AS value, source_id
              FROM migration WHERE year = $year AND (source_id = $source OR starts_with(source_id, $prefix))
                AND origin IN ($isos) AND destination IN ($isos)""",
@@ -199,6 +205,8 @@ def migration_index(store, countries: Sequence[str], year: int, level: Level = "
 
     `Mig_{i→j}` = migrant stock born in i living in j (UN DESA, `migration` table); `P` = SP.POP.TOTL
     of the same year. Stocks, not flows: the index measures accumulated labour-market linkage.
+    Without `source`, the newest UN DESA edition holding the year answers (each edition revises the
+    earlier years; two editions are never mixed in one year).
     """
     isos = require_group(countries, 2, "a SIEI-style index")
     values_ = {"year": int(year), "isos": isos}
