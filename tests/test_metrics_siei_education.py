@@ -8,7 +8,8 @@ import pytest
 
 from sco_observatory.errors import DataMissingError
 from sco_observatory.ingest import import_file
-from sco_observatory.metrics.siei_education import education_index, investment_index
+from sco_observatory.metrics.siei_education import education_index
+from sco_observatory.metrics.siei_investment import investment_index
 
 GROUP = ["KAZ", "KGZ", "TJK", "UZB", "RUS", "CHN"]
 

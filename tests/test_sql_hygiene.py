@@ -41,8 +41,14 @@ literal, `int(...)` is a number, `', '.join('?' ...)` is a list of placeholders.
 REVIEWED: dict[str, set[str]] = {
     # importers: SQL fragments chosen from constants by the file's header, numbers, and paths quoted by sql_string
     "ingest/baci.py": {"', '.join(values)", "_codes_subquery(codes)"},
+    # the one-scan import: conditions are the readers' constant `drop_where`/`checks` SQL and the
+    # schema's constraint tests (read from duckdb_constraints()), columns and keys from schema
+    # constants, relations the import's own staging names; UNNUMBERED is a module constant
     "ingest/base.py": {"mapped", "', '.join(replaces)", "' AND '.join(kept)", "''.join((' AND ' + k for k in kept[:i]))",
-                       "others", "plan.select_sql"},
+                       "others", "plan.select_sql", "earlier", "UNNUMBERED", "keep", "', '.join(firsts), source",
+                       "source, keep", "''.join((f' AND NOT _gone{k}' for k in range(i)))", "kept", "kept, violation",
+                       "c, kept", "rows, rows", "rows", "rows_sql, view, kept", "rows_sql", "source", "view", "c",
+                       "violation", "', '.join(firsts)"},
     "ingest/comtrade.py": {"codes", "freq", "totals"},
     "ingest/cow_nmc.py": {"alias", "union", "factor", "code", "unit_sql", "_codes_join()"},
     "ingest/generic.py": {"unit", "estimate", "estimate_raw", "valuation"},
@@ -66,13 +72,14 @@ REVIEWED: dict[str, set[str]] = {
     "ingest/wits.py": {"source", "year_cols", "flow_sql", "valuation_sql"},
     "signposts/evaluate.py": {"src"},          # a constant condition with ? placeholders
     "sources/common.py": {"types"},            # column types from a constant mapping
-    "store/queries.py": {"' AND '.join(where)"},  # conditions with ? placeholders
+    "store/queries.py": {"' AND '.join(where)", "_marks(isos)", "clause"},  # conditions with ? placeholders, ? lists
     # the store: column lists from schema/catalog constants, schema names that are module constants,
     # parquet paths the store made itself quoted with ' doubled, ? placeholder lists; SCO_MEMORY_LIMIT
     # and the temp directory go in through duckdb.connect(config=...), never SQL text
     "store/db.py": {"', '.join(COLUMNS[table])", "paths", "self._hive_types(table)", "DDL_SCHEMA", "PINNED_SCHEMA",
                     "', '.join((n for n, _ in SOURCE_COLUMNS))", "', '.join(('?' for _ in SOURCE_COLUMNS))",
-                    "' UNION ALL '.join(parts)", "self._scan(table, small)", "', '.join(file_cols)", "parts", "literal", "col_list"},
+                    "' UNION ALL '.join(parts)", "self._scan(table, small)", "', '.join(file_cols)", "parts", "literal", "col_list",
+                    "test", "typed"},  # constraint tests from duckdb_constraints(); CASTs to the schema's own types
     "store/catalog.py": {"names", "marks", "', '.join((name for name, _ in SOURCE_COLUMNS))"},
     "store/lake.py": {"select_sql", "literal", "options"},  # the store's own SELECT and quoted output path
     "web/views.py": {"marks", "','.join('?' * len(wanted)) or 'NULL'"},  # ? placeholder lists

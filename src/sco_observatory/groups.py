@@ -34,24 +34,11 @@ import re
 from dataclasses import dataclass, field
 
 from sco_observatory import countries
+from sco_observatory.aliases import ALIAS_SOURCES, ALIASES  # noqa: F401 (re-exported: groups.ALIASES)
 from sco_observatory.dates import parse_as_of
 from sco_observatory.limits import MAX_ARG_CHARS, MAX_LIST_ITEMS
 from sco_observatory.errors import GroupExpressionError, ObservatoryError
 from sco_observatory.kb.model import DE_FACTO_STATES, STATUSES as FORMAL_STATUSES
-
-ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "CA5": ("Central Asia", ("KAZ", "KGZ", "TJK", "TKM", "UZB")),
-    "EU27": ("European Union, 27 members since 2020-02-01",
-             ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
-              "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE")),
-}
-ALIAS_SOURCES: dict[str, str] = {
-    "CA5": "the five post-Soviet Central Asian republics (UN M49 'Central Asia' region, code 143)",
-    "EU27": "European Union, 'EU countries' (https://european-union.europa.eu/principles-countries-history/"
-            "eu-countries_en): 27 member states after the United Kingdom's withdrawal on 2020-02-01. "
-            "A fixed set: use it for years since 2020, or read earlier years as 'today's EU27'.",
-}
-"""Where each alias's membership comes from (an alias is a fixed list, not a dated ledger entry)."""
 
 STATUSES = (*FORMAL_STATUSES, *DE_FACTO_STATES)  # defined once, in kb.model
 

@@ -111,7 +111,7 @@ def origin_columns(store, frame):
     shipped = {s["source_id"]: s for s in sources()}
     from_snapshot = getattr(store, "snapshot_ids", set())
     ver = version()
-    from sco_observatory.sources.update import UPDATE_FORMAT
+    from sco_observatory.store.provenance import UPDATE_FORMAT
 
     prov = {r[0]: r[1:] for r in store.con.execute("SELECT source_id, url, format, retrieved FROM source").fetchall()}
     urls = {k: v[0] for k, v in prov.items()}
@@ -144,7 +144,7 @@ def dataset_table(store, cited: set[str] | None = None):
     """
     import polars as pl
 
-    from sco_observatory.sources.update import UPDATE_FORMAT
+    from sco_observatory.store.provenance import UPDATE_FORMAT
 
     datasets = {d["key"]: d for d in (manifest() or {}).get("datasets", [])}
     shipped = {s["source_id"]: s["dataset"] for s in sources()}

@@ -33,7 +33,7 @@ COMMANDS: dict[str, str] = {
     **{name: "kb" for name in ("history", "orgs", "timeline", "overlap", "bodies", "documents", "projects",
                                "criteria", "sources", "graph", "crosscheck", "igo-check")},
     **{name: "metrics" for name in ("power", "ratio", "trade", "siei", "composite", "convergence", "whatif",
-                                    "claims")},
+                                    "claims", "arms", "trade-series")},
     "report": "report", "serve": "serve", "fetch": "fetch", "cache": "fetch", "scenarios": "scenarios",
 }
 """Top-level command -> the module whose `register(app)` adds it (tests/test_cli_startup.py checks this

@@ -71,7 +71,7 @@ def _library_versions() -> list[str]:
 
 def ledger_key(directory: Path, files: tuple[str, ...]) -> str:
     """sha256 over everything the cached ledger and names depend on (see the module docstring)."""
-    from sco_observatory import __version__
+    from sco_observatory.version import __version__
 
     digest = hashlib.sha256()
     for part in [f"format={FORMAT}", f"sco-observatory={__version__}", f"python={sys.version}",

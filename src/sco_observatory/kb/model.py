@@ -571,7 +571,7 @@ def ledger_names(ledger: Ledger) -> dict[str, str]:
     """{code: English name} of the ledger's codes and the group aliases' codes (cached with the ledger,
     so naming a group's members does not load the country resolver in every process)."""
     from sco_observatory.countries import name_of
-    from sco_observatory.groups import ALIASES
+    from sco_observatory.aliases import ALIASES
 
     codes = ledger_codes(ledger) | {c for _, members in ALIASES.values() for c in members}
     return {code: name_of(code) for code in sorted(codes)}

@@ -25,18 +25,16 @@ on the §1.4 variable list for whatever the store holds.
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Sequence
 
-import numpy as np
 import polars as pl
 
 from sco_observatory.engine import Builder, query, run
 from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.metrics import require_group, values
+from sco_observatory.metrics.siei_parts import LABEL, Level, _levels, _pairs_from_flows, _scale_frame
 from sco_observatory.metrics.trade import Basis, flows_cte, totals_cte
 
-Level = Literal["pair", "country", "group"]
-LABEL = "SIEI-style (proxy; not the EDB formula)"
 DIMENSIONS = ("trade", "migration", "agriculture", "energy", "education", "investment", "convergence")
 
 CENTRAL_ASIA = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
@@ -52,80 +50,6 @@ ENERGY_HINT = ("no shipped or importable source holds bilateral electricity flow
 
 class UnknownDimensionError(ObservatoryError):
     """A SIEI dimension that is not one of DIMENSIONS."""
-
-
-def _scale_frame(store, code: str, countries: Sequence[str], years: tuple[int, int], source: str | None) -> pl.DataFrame:
-    """Scale variable (GDP or population) per country-year from one source: iso3, year, y, y_source."""
-    from sco_observatory.metrics import series
-
-    s = series(store, code, countries, years, source=source)
-    return s.select("iso3", "year", pl.col("value").alias("y"), pl.col("source").alias("y_source"))
-
-
-def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Sequence[str]) -> pl.DataFrame:
-    """Unordered pairs a<b with flows f_ab, f_ba and scales y_a, y_b (a join, no loops)."""
-    isos = sorted(set(countries))
-    years = scale.select("year").unique()
-    a = pl.DataFrame({"iso3_a": isos})
-    b = pl.DataFrame({"iso3_b": isos})
-    pairs = a.join(b, how="cross").filter(pl.col("iso3_a") < pl.col("iso3_b")).join(years, how="cross")
-    fab = flows.rename({"origin": "iso3_a", "dest": "iso3_b", "value": "f_ab"})
-    fba = flows.rename({"origin": "iso3_b", "dest": "iso3_a", "value": "f_ba"})
-    ya = scale.rename({"iso3": "iso3_a", "y": "y_a", "y_source": "y_source"})
-    yb = scale.select(pl.col("iso3").alias("iso3_b"), "year", pl.col("y").alias("y_b"))
-    return (pairs.join(fab.select("iso3_a", "iso3_b", "year", "f_ab"), on=["iso3_a", "iso3_b", "year"], how="left")
-            .join(fba.select("iso3_a", "iso3_b", "year", "f_ba"), on=["iso3_a", "iso3_b", "year"], how="left")
-            .join(ya, on=["iso3_a", "year"], how="left").join(yb, on=["iso3_b", "year"], how="left"))
-
-
-def _by_year_then_value(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows by year, then value descending, missing values last (what `sort(["year", "value"],
-    descending=[False, True], nulls_last=True)` gives; a numpy lexsort is ~10x faster on 700k rows)."""
-    v = frame["value"].cast(pl.Float64).to_numpy()
-    key = np.where(np.isnan(v), np.inf, -v)
-    return frame[np.lexsort((key, frame["year"].to_numpy()))]
-
-
-def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str]) -> pl.DataFrame:
-    """Pair index `100·(f_ab+f_ba)/(y_a+y_b)` and its country / group aggregates, tidy."""
-    p = p.with_columns((100 * (pl.col("f_ab") + pl.col("f_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("value"))
-    lit = [pl.lit(v).alias(k) for k, v in meta.items()]
-    if level == "pair":
-        out = p.select("iso3_a", "iso3_b", pl.col("year").cast(pl.Int64), "value", "f_ab", "f_ba", "y_a", "y_b",
-                       *lit, "y_source")
-        return _by_year_then_value(out)
-    if level == "country":
-        both = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", "value", "y_source"),
-                          p.select(pl.col("iso3_b").alias("iso3"), "year", "value", "y_source")])
-        return (both.group_by(["iso3", "year"]).agg(pl.col("value").sum().alias("value"),
-                                                      pl.col("value").is_null().sum().alias("pairs_missing"),
-                                                      pl.len().alias("pairs"), pl.col("y_source").first())
-                .with_columns(pl.col("year").cast(pl.Int64), *lit,
-                              pl.lit("country: Σ_j pair index (sum over partners in the group)").alias("aggregation"))
-                .sort(["year", "value"], descending=[False, True], nulls_last=True))
-    if level == "group":
-        g = p.group_by("year").agg(
-            (pl.col("f_ab").sum() + pl.col("f_ba").sum()).alias("intra"),
-            (pl.col("f_ab").is_null().sum() + pl.col("f_ba").is_null().sum()).alias("flows_missing"),
-            pl.col("y_source").first())
-        ys = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", pl.col("y_a").alias("y")),
-                        p.select(pl.col("iso3_b").alias("iso3"), "year", pl.col("y_b").alias("y"))]).unique()
-        ysum = ys.group_by("year").agg(pl.col("y").sum().alias("y_sum"), pl.col("y").is_null().sum().alias("scale_missing"))
-        # missing is not zero: a sum with a missing flow (or a member without its scale) is missing;
-        # `intra_present` keeps the sum of the flows present, and the two counts say what is absent
-        complete = (pl.col("flows_missing") == 0) & (pl.col("scale_missing") == 0)
-        return (g.join(ysum, on="year")
-                .with_columns(pl.col("intra").alias("intra_present"),
-                              pl.when(pl.col("flows_missing") == 0).then(pl.col("intra")).alias("intra"),
-                              pl.when(pl.col("scale_missing") == 0).then(pl.col("y_sum")).alias("y_sum"))
-                .with_columns(pl.when(complete).then(100 * pl.col("intra") / pl.col("y_sum")).alias("value"),
-                              pl.col("year").cast(pl.Int64), *lit,
-                              pl.lit("group: 100·Σ_{i≠j∈R} f_ij / Σ_{i∈R} y_i; empty where a flow or a member's "
-                                     "scale is missing (counts in flows_missing, scale_missing)").alias("aggregation"))
-                .select("year", "value", "intra", "intra_present", "y_sum", "flows_missing", "scale_missing",
-                        *meta.keys(), "y_source", "aggregation")
-                .sort("year"))
-    raise ObservatoryError(f"unknown level '{level}'", "use --level pair, country or group")
 
 
 _PRODUCT_FLOWS_SQL = """

@@ -31,35 +31,11 @@ import polars as pl
 from sco_observatory.engine import query, run
 from sco_observatory.errors import DataMissingError
 from sco_observatory.metrics import require_group
-from sco_observatory.metrics.siei import LABEL, Level, _levels, _pairs_from_flows, _scale_frame
+from sco_observatory.metrics.siei_parts import LABEL, Level, _levels, _no_false_zero, _pairs_from_flows, _scale_frame, pair_flags
 
 INBOUND = "uis:students-origins-by-destination"
 OUTBOUND = "uis:students-destinations-by-origin"
 EVIDENCE_EDUCATION = "[H] proxy after METHODS §1.4 (population scaling [V]); EDB formula not public"
-
-
-def _no_false_zero(frame: pl.DataFrame) -> pl.DataFrame:
-    """A country whose every pair is missing has no index (null), not 0: the sum over no values."""
-    if "pairs_missing" in frame.columns:
-        return frame.with_columns(pl.when(pl.col("pairs_missing") == pl.col("pairs")).then(None)
-                                  .otherwise(pl.col("value")).alias("value"))
-    return frame
-
-
-def pair_flags(flows: pl.DataFrame, frame: pl.DataFrame, flag: str = "flag") -> pl.DataFrame:
-    """Add `flags` to pair rows: each direction's publisher flag as "A→B: FLAG" joined by "; " ("" if none).
-
-    `flows` has origin, dest, year and the `flag` column; `frame` the pair rows (iso3_a < iso3_b).
-    """
-    if "iso3_a" not in frame.columns:
-        return frame
-    marked = flows.filter(pl.col(flag).is_not_null() & (pl.col(flag) != "")).select(
-        pl.when(pl.col("origin") < pl.col("dest")).then(pl.col("origin")).otherwise(pl.col("dest")).alias("iso3_a"),
-        pl.when(pl.col("origin") < pl.col("dest")).then(pl.col("dest")).otherwise(pl.col("origin")).alias("iso3_b"),
-        pl.col("year").cast(pl.Int64), (pl.col("origin") + "→" + pl.col("dest") + ": " + pl.col(flag)).alias("f"))
-    per_pair = marked.group_by("iso3_a", "iso3_b", "year").agg(pl.col("f").sort().str.join("; ").alias("flags"))
-    return (frame.join(per_pair, on=["iso3_a", "iso3_b", "year"], how="left")
-            .with_columns(pl.col("flags").fill_null("")))
 
 
 _STUDENT_SQL = """
@@ -95,12 +71,3 @@ def education_index(store, countries: Sequence[str], years: tuple[int, int], lev
             "evidence": EVIDENCE_EDUCATION, "source": used}
     frame = _no_false_zero(_levels(_pairs_from_flows(flows.drop("used", "flag"), scale, isos), level, meta))
     return pair_flags(flows, frame)
-
-
-def __getattr__(name: str):
-    """`investment_index` moved to siei_investment.py; the old import path keeps working."""
-    if name in ("investment_index", "CDIS", "EVIDENCE_INVESTMENT"):
-        from sco_observatory.metrics import siei_investment
-
-        return getattr(siei_investment, name)
-    raise AttributeError(name)

@@ -26,8 +26,7 @@ import polars as pl
 from sco_observatory.engine import query, run
 from sco_observatory.errors import DataMissingError
 from sco_observatory.metrics import require_group
-from sco_observatory.metrics.siei import LABEL, Level, _levels, _pairs_from_flows, _scale_frame
-from sco_observatory.metrics.siei_education import _no_false_zero, pair_flags
+from sco_observatory.metrics.siei_parts import LABEL, Level, _levels, _no_false_zero, _pairs_from_flows, _scale_frame, pair_flags
 
 CDIS = "imf-cdis:outward-6o"
 EVIDENCE_INVESTMENT = "[H] proxy after METHODS §1.4 (GDP scaling [V]); EDB uses its own MMI data, formula not public"

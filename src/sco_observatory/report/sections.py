@@ -408,9 +408,9 @@ def _trade_series_block(ctx: Context) -> str:
     for (rep, par), sub in sorted(turnover.group_by("reporter", "partner"), key=lambda kv: kv[0]):
         by_year = dict(zip(sub["year"].to_list(), sub["t"].to_list()))
         brk = sub["source_break"][0]
-        label = f"{name_of(rep)} – {name_of(par)}" + (" ⟂ source break" if brk else "")
+        label = f"{ctx.name(rep)} – {ctx.name(par)}" + (" ⟂ source break" if brk else "")
         if brk:
-            breaks.append(f"{name_of(rep)}: {brk}")
+            breaks.append(f"{ctx.name(rep)}: {brk}")
         series[label] = [None if by_year.get(y) is None else by_year[y] / 1e9 for y in years]
     fig = charts.line_chart(years, series, "Trade turnover with Russia and China as each state reports it (US$ bn)",
                             "US$ bn (exports + imports)")
@@ -488,7 +488,7 @@ def arms(ctx: Context) -> Section:
     for iso in recipients:
         for sup, label in (("RUS", "Russia"), ("CHN", "China")):
             sub = yearly.filter((pl.col("recipient") == iso) & (pl.col("supplier") == sup)).sort("first_year")
-            series[f"{name_of(iso)} from {label}"] = [None if v is None else 100 * v for v in sub["share"].to_list()]
+            series[f"{ctx.name(iso)} from {label}"] = [None if v is None else 100 * v for v in sub["share"].to_list()]
     fig = charts.line_chart(years, series, f"Share of arms imports from Russia and China, {held[0]}–{last} (SIPRI TIV)",
                             "% of the state's arms imports")
     wide = (blocks.with_columns((pl.col("share") * 100).round(1).alias("share %"))

@@ -31,9 +31,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sco_observatory.errors import ObservatoryError, SourceError
-
-UPDATE_FORMAT = "data-update:worldbank-api"
-"""The `format` recorded for a source written by `sco data update` (snapshot.origin_columns reads it)."""
+from sco_observatory.store.provenance import UPDATE_FORMAT  # the `format` of an updated source (snapshot.py reads it)
 
 UPDATABLE = {"wdi": "worldbank", "wdi-milex": "worldbank"}
 """Snapshot dataset key -> the connector that refreshes it."""

@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+UPDATE_FORMAT = "data-update:worldbank-api"
+"""`SourceMeta.format` of a source written by `sco data update` (sources/update.py); `sco data list`
+(snapshot.py) reads it to say "update (overrides snapshot)"."""
+
 
 def _now_utc() -> dt.datetime:
     """Retrieval time: UTC, naive (the catalog stores naive UTC timestamps)."""
