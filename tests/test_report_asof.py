@@ -49,8 +49,9 @@ def test_as_of_2012_reproduces_the_reports_frame(reports):
     assert h["scenarios"].endswith("— 2012")
     body = reports[1]
     assert "Pairwise trade integration, 2012" in body and "0.922" in body  # KAZ–RUS, H1, as in docs/metrics.md
-    # nothing after the report's date: no year 2013+ in the headings
-    assert not any(re.search(r"\b20(1[3-9]|2\d)\b", t) for t in h.values())
+    # nothing after the report's date: no year 2013+ in the headings (the 2014 report, named as the
+    # source of the IISS table, is a publication, not a data year)
+    assert not any(re.search(r"\b20(1[3-9]|2\d)\b", t.replace("the 2014 report", "")) for t in h.values())
 
 
 @pytest.mark.slow

@@ -519,7 +519,8 @@ class Observatory:
                        source: str | None = None) -> pl.DataFrame:
         """The group's top `top` products in its exports to and imports from `partner` in one year:
         value, share of the direction's total, Balassa RCA of the group and of the partner in each
-        product, and the product's complexity PCI (METHODS §4.5, §4.11). Needs a product-level
+        product, and the product's complexity PCI (METHODS §4.5, §4.11). Formula: share_k = v_k / Σ_k v_k
+        in each direction; RCA_k = (x_k / X) / (x_Wk / X_W) (Balassa 1965). Needs a product-level
         dataset (CEPII BACI, UN Comtrade by HS code); `flows` defaults to reported.
 
         >>> "pci" in open().trade_products("CA5", "CHN", 2020).columns  # doctest: +SKIP
@@ -591,7 +592,8 @@ class Observatory:
         share = Σ TIV(supplier→recipient) / Σ TIV(all suppliers→recipient) over each period of
         `period` years (1: every year; 5: SIPRI-style five-year blocks) [V]. Null share where the
         recipient received nothing; `flags` counts SIPRI's uncertain deliveries. The register is not
-        shipped (SIPRI's terms): without it the error says which file to import.
+        shipped (SIPRI's terms): without it the error says which file to import (docs/metrics.md,
+        "Arms-transfer dependence").
 
         >>> try:
         ...     open().arms("CA5", "2020-2023")
@@ -833,8 +835,9 @@ class Observatory:
         """Refresh snapshot datasets from their live APIs (`sco data update`); returns the report's lines.
 
         `dataset`: a snapshot dataset key (`wdi`, `wdi-milex`); None: every dataset with a live
-        connector. All or nothing over the network: if the publisher cannot be reached nothing is
-        written, the snapshot stays in force and `UpdateUnavailableError` says how to retry.
+        connector. Rule: all or nothing over the network — if the publisher cannot be reached nothing is
+        written, the snapshot stays in force and `UpdateUnavailableError` says how to retry
+        (docs/data.md, "Refreshing the snapshot online").
 
         >>> open().update("imf-cdis")
         Traceback (most recent call last):
@@ -886,7 +889,9 @@ class Observatory:
 
     def indicators(self) -> pl.DataFrame:
         """The indicator codes the store holds: one row per code and source with first_year, last_year and
-        the number of countries (what `/api/indicators` answers).
+        the number of countries (what `/api/indicators` answers). Rule: first_year = min(year),
+        last_year = max(year), countries = count(DISTINCT iso3) over the rows of the pinned commit;
+        the datasets behind the codes are in docs/data.md.
 
         >>> "first_year" in open().indicators().columns
         True
