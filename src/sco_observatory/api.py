@@ -506,8 +506,9 @@ class Observatory:
         Russia's FCS to 2021); every row of a crossing series names the break in `source_break`
         (metrics/trade_series.py). Values as published; missing years absent, never zero.
 
-        >>> open().trade_series("KGZ", "RUS", "2019-2023", extend_with="national")["source_break"][0]
-        'IMF DOTS to 2020, national statistics (national:KGZ-nsc) from 2021'
+        Examples:
+            >>> open().trade_series("KGZ", "RUS", "2019-2023", extend_with="national")["source_break"][0]
+            'IMF DOTS to 2020, national statistics (national:KGZ-nsc) from 2021'
         """
         from sco_observatory.metrics.trade_series import bilateral_series
 
@@ -523,8 +524,9 @@ class Observatory:
         in each direction; RCA_k = (x_k / X) / (x_Wk / X_W) (Balassa 1965). Needs a product-level
         dataset (CEPII BACI, UN Comtrade by HS code); `flows` defaults to reported.
 
-        >>> "pci" in open().trade_products("CA5", "CHN", 2020).columns  # doctest: +SKIP
-        True
+        Examples:
+            >>> "pci" in open().trade_products("CA5", "CHN", 2020).columns  # doctest: +SKIP
+            True
         """
         from sco_observatory.metrics import products
 
@@ -543,8 +545,9 @@ class Observatory:
         exporter of the product-level dataset (`level="countries"`; with `expression`, that group's
         rows, ranked among all), or PCI of every product (`level="products"`).
 
-        >>> open().complexity(2020, "CA5").columns[:3]  # doctest: +SKIP
-        ['iso3', 'year', 'eci']
+        Examples:
+            >>> open().complexity(2020, "CA5").columns[:3]  # doctest: +SKIP
+            ['iso3', 'year', 'eci']
         """
         from sco_observatory.metrics import products
 
@@ -595,11 +598,12 @@ class Observatory:
         shipped (SIPRI's terms): without it the error says which file to import (docs/metrics.md,
         "Arms-transfer dependence").
 
-        >>> try:
-        ...     open().arms("CA5", "2020-2023")
-        ... except ObservatoryError as exc:
-        ...     print(exc.message[:52])
-        SIPRI's Arms Transfers Database (trade register) has
+        Examples:
+            >>> try:
+            ...     open().arms("CA5", "2020-2023")
+            ... except ObservatoryError as exc:
+            ...     print(exc.message[:52])
+            SIPRI's Arms Transfers Database (trade register) has
         """
         from sco_observatory.metrics import arms
 
@@ -839,10 +843,11 @@ class Observatory:
         written, the snapshot stays in force and `UpdateUnavailableError` says how to retry
         (docs/data.md, "Refreshing the snapshot online").
 
-        >>> open().update("imf-cdis")
-        Traceback (most recent call last):
-        ...
-        sco_observatory.sources.update.NotUpdatableError: 'imf-cdis' (International Monetary Fund) has no live API connector
+        Examples:
+            >>> open().update("imf-cdis")
+            Traceback (most recent call last):
+            ...
+            sco_observatory.sources.update.NotUpdatableError: 'imf-cdis' (International Monetary Fund) has no live API connector
         """
         from sco_observatory.sources import update as upd
         from sco_observatory.sources import worldbank
@@ -893,8 +898,9 @@ class Observatory:
         last_year = max(year), countries = count(DISTINCT iso3) over the rows of the pinned commit;
         the datasets behind the codes are in docs/data.md.
 
-        >>> "first_year" in open().indicators().columns
-        True
+        Examples:
+            >>> "first_year" in open().indicators().columns
+            True
         """
         from sco_observatory.store.queries import indicator_spans
 
