@@ -37,6 +37,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_import import child  # noqa: E402 (the one whole-process timer of the benchmarks)
+
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("SCO_SHARED_DATA", HERE.parents[1] / "shared" / "data"))
 DOTS = [SHARED / "trade_imf_dots" / "dots_focus_reporters_1990_2020.csv",
@@ -70,21 +73,8 @@ print(json.dumps({"seconds": time.perf_counter() - started, "result_rows": out.h
 
 
 def measured(cmd: list[str], env: dict) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB of this child alone, stdout): the child is reaped with wait4, so
-    ru_maxrss is its own (and its reaped descendants'), not the maximum over every child so far."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        text, problem = out.read(), err.read().strip()
-    if proc.returncode != 0:
-        last = problem.splitlines()[-1] if problem else ""
-        raise SystemExit(f"{' '.join(map(str, cmd[:5]))} failed ({proc.returncode}): {last}")
-    return wall, usage.ru_maxrss / 1024, text
+    """(wall seconds, peak RSS MB of this child alone, stdout): bench_import.child, one definition."""
+    return child([str(c) for c in cmd], env)
 
 
 def fresh_env(home: Path) -> dict:

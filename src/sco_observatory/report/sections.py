@@ -423,47 +423,50 @@ def _trade_series_block(ctx: Context) -> str:
                "publisher states them; no level adjustment at the break.</p>" if breaks else ""))
 
 
+def _pair_dimension_block(ctx: Context, title: str, table_id: str, frame, formula: str, legend, empty: tuple) -> str:
+    """One SIEI-style pair dimension as a sub-section: the latest year with most pairs known, its top
+    ten pairs, the formula and a legend saying how many pairs are missing (missing, not zero)."""
+    try:
+        result = frame()
+        year = _latest_pair_year(result)
+        if year is None:
+            return f"<h3>{title}</h3>" + note(*empty)
+        top = result.filter(pl.col("year") == year).sort("value", descending=True, nulls_last=True)
+        missing = top["value"].null_count()
+        top = top.filter(pl.col("value").is_not_null()).head(10)
+        return (f"<h3>{title}, {year} — SIEI-style{_formula(ctx, table_id, formula)}</h3>"
+                + table(top, table_id=table_id, cell=_flag_cell(ctx),
+                        columns=["iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "flags", "source"])
+                + f"<p class='legend'>{legend(missing)}</p>")
+    except ObservatoryError as exc:
+        return f"<h3>{title}</h3>" + note(esc(exc.message) + ".", exc.hint)
+
+
 def _education_block(ctx: Context, group: list[str]) -> str:
     from sco_observatory.metrics.siei_education import education_index
 
-    try:
-        frame = education_index(ctx.store, group, (1998, ctx.as_of.year), "pair")
-        year = _latest_pair_year(frame)
-        if year is None:
-            return "<h3>Education integration</h3>" + note("No student counts for these pairs up to the report's date.")
-        top = frame.filter(pl.col("year") == year).sort("value", descending=True, nulls_last=True)
-        missing = top["value"].null_count()
-        top = top.filter(pl.col("value").is_not_null()).head(10)
-        return (f"<h3>Education integration, {year} — SIEI-style"
-                f"{_formula(ctx, 'siei-education', 'E_ij = 100·(S_ij + S_ji)/(P_i + P_j), mobile tertiary students (UNESCO UIS top-10 partners) over populations — a proxy after METHODS §1.4 [H]')}</h3>"
-                + table(top, table_id="siei-education", cell=_flag_cell(ctx),
-                        columns=["iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "flags", "source"])
-                + f"<p class='legend'>The latest year with most pairs known. {missing} pairs are in neither country's UIS top 10 (the rest is lumped as "
-                  "\"Other countries\"): missing, not zero. ⚑ UIS qualifiers (NAT_EST national estimate, UIS_EST UIS estimate).</p>")
-    except ObservatoryError as exc:
-        return "<h3>Education integration</h3>" + note(esc(exc.message) + ".", exc.hint)
+    return _pair_dimension_block(
+        ctx, "Education integration", "siei-education",
+        lambda: education_index(ctx.store, group, (1998, ctx.as_of.year), "pair"),
+        "E_ij = 100·(S_ij + S_ji)/(P_i + P_j), mobile tertiary students (UNESCO UIS top-10 partners) over "
+        "populations — a proxy after METHODS §1.4 [H]",
+        lambda missing: (f"The latest year with most pairs known. {missing} pairs are in neither country's UIS top 10 "
+                         "(the rest is lumped as \"Other countries\"): missing, not zero. ⚑ UIS qualifiers (NAT_EST "
+                         "national estimate, UIS_EST UIS estimate)."),
+        ("No student counts for these pairs up to the report's date.",))
 
 
 def _investment_block(ctx: Context, group: list[str]) -> str:
     from sco_observatory.metrics.siei_investment import investment_index
 
-    try:
-        frame = investment_index(ctx.store, group, (2009, ctx.as_of.year), "pair")
-        year = _latest_pair_year(frame)
-        if year is None:
-            return "<h3>Investment integration</h3>" + note("No direct-investment positions for these pairs up to the report's date.",
-                                                              "IMF CDIS starts at end-2009")
-        top = frame.filter(pl.col("year") == year).sort("value", descending=True, nulls_last=True)
-        missing = top["value"].null_count()
-        top = top.filter(pl.col("value").is_not_null()).head(10)
-        return (f"<h3>Investment integration, {year} — SIEI-style"
-                f"{_formula(ctx, 'siei-investment', 'I_ij = 100·(D_ij + D_ji)/(Y_i + Y_j), outward direct-investment positions (IMF CDIS 6-o) over GDP — a proxy after METHODS §1.4 [H]')}</h3>"
-                + table(top, table_id="siei-investment", cell=_flag_cell(ctx),
-                        columns=["iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "flags", "source"])
-                + f"<p class='legend'>{missing} pairs missing: a direction the investor does not report (UZB, TKM and "
-                  "others report no outward positions) or the IMF marks confidential (⚑ C).</p>")
-    except ObservatoryError as exc:
-        return "<h3>Investment integration</h3>" + note(esc(exc.message) + ".", exc.hint)
+    return _pair_dimension_block(
+        ctx, "Investment integration", "siei-investment",
+        lambda: investment_index(ctx.store, group, (2009, ctx.as_of.year), "pair"),
+        "I_ij = 100·(D_ij + D_ji)/(Y_i + Y_j), outward direct-investment positions (IMF CDIS 6-o) over GDP — a "
+        "proxy after METHODS §1.4 [H]",
+        lambda missing: (f"{missing} pairs missing: a direction the investor does not report (UZB, TKM and others "
+                         "report no outward positions) or the IMF marks confidential (⚑ C)."),
+        ("No direct-investment positions for these pairs up to the report's date.", "IMF CDIS starts at end-2009"))
 
 
 # ------------------------------------------------------------------------------------ arms
