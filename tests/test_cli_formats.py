@@ -48,6 +48,8 @@ def _arguments(data) -> dict[str, list[list[str]]]:
         "convergence": [["CA5", "--years", "2000-2019"], ["CA5", "--years", "2000-2019", "--measure", "beta"]],
         "whatif": [["SCO@2012", "--add", "IND", "--year", "2012", "-i", "gdp"]],
         "claims": [[]], "scenarios": [[]],
+        "arms": [["CA5", "--years", "2015-2020"], ["CA5", "--years", "2000-2019", "--period", "5"]],
+        "trade-series": [["KGZ", "--partners", "RUS,CHN", "--years", "2015-2023", "--extend-with", "national"]],
         "data list": [[]], "data show": [["NY.GDP.MKTP.CD"]], "data formats": [[]],
         "cache list": [[]],
     }
@@ -74,12 +76,14 @@ def _format_commands() -> dict[str, tuple[str, ...]]:
 
 
 def _fill(shared_data, tmp_path_factory):
-    """A home holding the DOTS, WDI and BACI-fixture files (also used by tests/test_labels.py)."""
+    """A home holding the DOTS, WDI, SIPRI arms-register and BACI-fixture files (also used by tests/test_labels.py)."""
     if not (shared_data / "trade_imf_dots").is_dir() or not (shared_data / "wdi").is_dir():
         pytest.skip("shared DOTS/WDI files absent")
     home = tmp_path_factory.mktemp("formats")
     paths = [str(shared_data / "trade_imf_dots" / f) for f in DOTS]
     paths += [str(shared_data / "wdi" / f) for f in WDI if (shared_data / "wdi" / f).exists()]
+    register = shared_data / "arms_transfers_sipri" / "sipri_trade_register_2000_2023.csv"  # not in the snapshot (terms)
+    paths += [str(register)] if register.exists() else []
     assert main(["--home", str(home), "import", *paths, str(BACI)]) == 0
     config.set_home(None)
     return home

@@ -25,6 +25,9 @@ COLUMN_HEADERS: dict[str, str] = {
     # identifiers whose value is the code itself (an ISO3 country, a year, a product code)
     "iso3": "Country", "iso3_a": "Country A", "iso3_b": "Country B", "reporter": "Reporter", "partner": "Partner",
     "exporter": "Exporter", "importer": "Importer", "origin": "Origin", "destination": "Destination",
+    "recipient": "Recipient", "supplier": "Supplier", "period": "Period",
+    "tiv": "Arms deliveries (SIPRI TIV, million)", "total_tiv": "All suppliers (SIPRI TIV, million)",
+    "flags": "Publisher's flags", "after_break": "After the source break",
     "country": "Country", "name": "Name", "year": "Year", "start": "From", "end": "To", "product": "Product (HS)",
     "code": "Indicator", "indicator": "Indicator", "value": "Value", "unit": "Unit", "source": "Source",
     "source_id": "Source id", "sources": "Sources", "status": "Status", "org": "Organisation", "kind": "Kind",
