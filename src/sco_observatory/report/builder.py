@@ -2,7 +2,7 @@
 
 Nothing here computes a metric: each section asks the knowledge base or the metrics engine and only
 arranges the answer. Where the store lacks data, the section says so and names the command that
-fills it. Plotly's JavaScript is inlined once, so the file opens offline.
+fills it. Plotly's JavaScript (the cartesian partial bundle) is inlined once, so the file opens offline.
 """
 
 from __future__ import annotations
@@ -41,10 +41,17 @@ def _register_sources(ctx: Context) -> None:
         ctx.notes.register(row["source_id"], text, row["url"])
 
 
-def _plotly_js() -> str:
-    from plotly.offline import get_plotlyjs
+REPORT_TRACES = ("bar", "scatter", "heatmap")
+"""The plotly trace types report/charts.py draws (the timeline is bars, the network scatter lines, the map an SVG);
+tests/test_report_bundle.py checks every figure of a built report against this and the bundle."""
 
-    return get_plotlyjs()
+
+def _plotly_js() -> str:
+    """plotly.js for the report: the dashboard's cartesian partial bundle (web/static/plotly-cartesian.min.js,
+    1.4 MB, pinned by package-lock.json, built by scripts/build_plotly.py) instead of the Python package's full
+    bundle (4.8 MB). Why: every report chart is a cartesian trace (`REPORT_TRACES`), so the geo, 3-D, map and
+    finance code of the full bundle is dead weight in every report file (5.1 MB -> about 1.7 MB) and in its parse."""
+    return resources.files("sco_observatory.web").joinpath("static", "plotly-cartesian.min.js").read_text("utf-8")
 
 
 def _section_builders() -> list[Callable[[Context], Section]]:
