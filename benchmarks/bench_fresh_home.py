@@ -3,7 +3,9 @@
     python benchmarks/bench_fresh_home.py [--repeat 2] [--baseline /path/to/other/checkout/src]
 
 * first open: `bench_snapshot.py`'s measurement (new process, new home; with the snapshot referenced
-  vs embedded only, alternated), its ratio;
+  vs embedded only, alternated), its ratio; with `--baseline SRC` also this checkout's first open
+  and first `sco power 'SCO@2024-12-31' --indicator defence --year 2024` against the baseline's
+  (alternated, each in a new process on a new home; the two `sco power` outputs checked equal first);
 * `sco report` on a fresh home (snapshot only, no import, no network), median wall seconds; with
   `--baseline SRC` the same command on another checkout's sources (e.g. /work/main/src) is run
   alternately and the ratio printed. Before timing, each variant's report is checked to hold every
@@ -27,7 +29,22 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_snapshot import _open  # noqa: E402
+from bench_snapshot import CHILD, _open  # noqa: E402
+
+POWER = ["power", "SCO@2024-12-31", "--indicator", "defence", "--year", "2024", "--format", "csv"]
+
+
+def _fresh(src: Path, argv: list[str] | None) -> tuple[float, str]:
+    """Wall seconds of one new process on a new home with `src` first on the path: the first open
+    (`argv` None: bench_snapshot's child, which prints its own open time) or one `sco` command."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "SCO_OBSERVATORY_HOME": home, "PYTHONPATH": str(src)}
+        env.pop("SCO_SNAPSHOT_DIR", None)
+        cmd = [sys.executable, "-c", CHILD] if argv is None else [sys.executable, "-m", "sco_observatory", *argv]
+        started = time.perf_counter()
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        wall = time.perf_counter() - started
+    return (float(out.split()[0]) if argv is None else wall), out
 
 
 def _report(src: Path) -> tuple[float, set[str], int]:
@@ -71,6 +88,18 @@ def main() -> int:
     rows = [("first open, snapshot referenced (s)", f"{statistics.median(snap):.2f}"),
             ("first open, embedded only (s)", f"{statistics.median(embedded):.2f}"),
             ("first open ratio snapshot / embedded", f"{statistics.median(snap) / statistics.median(embedded):.2f}")]
+    if args.baseline:
+        ours_power, base_power = _fresh(ours, POWER)[1], _fresh(args.baseline, POWER)[1]
+        assert ours_power == base_power, "sco power answers differ from the baseline's"
+        opened = {name: [] for name in variants}
+        powered = {name: [] for name in variants}
+        for _ in range(args.repeat):
+            for name, src in variants.items():
+                opened[name].append(_fresh(src, None)[0])
+                powered[name].append(_fresh(src, POWER)[0])
+        for label, measured in (("first open_store()", opened), ("first sco power (wall)", powered)):
+            a, b = statistics.median(measured["this checkout"]), statistics.median(measured["baseline"])
+            rows.append((f"{label}, this checkout / baseline (s)", f"{a:.2f} / {b:.2f} = {a / b:.2f}"))
     for name in variants:
         rows.append((f"sco report, fresh home, {name} (s)", f"{statistics.median(times[name]):.1f} "
                      f"({first[name][2] / 1e6:.1f} MB, {len(first[name][1])} sections)"))

@@ -292,7 +292,9 @@ class LakeStore(Store):
 
     TYPED_SCHEMA = DDL_SCHEMA
 
-    def __init__(self, root: Path, catalog: Catalog, lock: WriterLock, *, read_only: bool = False) -> None:
+    def __init__(self, root: Path, catalog: Catalog, lock: WriterLock, *, read_only: bool = False,
+                 pin: bool = True) -> None:
+        """`pin=False`: no views yet (open_store recovers first, then pins once: `_prepare`)."""
         self.root = root
         self.catalog = catalog
         self.lock = lock
@@ -304,9 +306,11 @@ class LakeStore(Store):
         self._is_cursor = False
         self._owns_catalog = True
         self.snapshot_ids: set[str] = set()
+        self._hive: dict[str, dict[str, str]] | None = None
         super().__init__(_connect(self.tmp), root)
         _create_ddl(self.con)
-        self.pin(self.catalog.snapshot())
+        if pin:
+            self.pin(self.catalog.snapshot())
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -334,7 +338,7 @@ class LakeStore(Store):
     # -- snapshots -------------------------------------------------------------------------
     def changed(self) -> bool:
         """Whether the catalog has a newer commit than the pinned one (one indexed SQLite read)."""
-        return self.catalog.head() != self.snapshot.commit_id
+        return self.snapshot is None or self.catalog.head() != self.snapshot.commit_id
 
     def refresh(self) -> bool:
         """Pin the newest commit if it is newer; returns whether the views changed."""
@@ -398,10 +402,16 @@ class LakeStore(Store):
         self.con.execute(f"CREATE OR REPLACE VIEW main.{table} AS {' UNION ALL '.join(parts)}")
 
     def _hive_types(self, table: str) -> str:
-        kinds = dict(self.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [DDL_SCHEMA, table]).fetchall())
-        return ", ".join(f"'{c}': {kinds[c]}" for c in lake.partition_columns(table))
+        """`'col': TYPE, …` of the table's partition columns, from the schema's typed tables (read once per
+        connection, in one query for every table: the schema does not change while a store is open)."""
+        if self._hive is None:
+            kinds: dict[str, dict[str, str]] = {}
+            for name, column, kind in self.con.execute(
+                    "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ?",
+                    [DDL_SCHEMA]).fetchall():
+                kinds.setdefault(name, {})[column] = kind
+            self._hive = kinds
+        return ", ".join(f"'{c}': {self._hive[table][c]}" for c in lake.partition_columns(table))
 
     def _schema(self, table: str) -> pa.Schema:
         if table not in self._schemas:
@@ -633,7 +643,10 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, seed:
     lock = WriterLock(root / LOCK_FILE)
     try:
         with _open_lock:
-            _prepare(root, catalog, lock, legacy, read_only=read_only, seed=seed)
+            prepared = _prepare(root, catalog, lock, legacy, read_only=read_only, seed=seed)
+        if prepared is not None:  # the store that recovered (and seeded) is the one returned: pinned once
+            prepared._owns_catalog = True
+            return prepared
         return LakeStore(root, catalog, lock, read_only=read_only)
     except BaseException:
         catalog.close()
@@ -641,8 +654,15 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, seed:
 
 
 def _prepare(root: Path, catalog: Catalog, lock: WriterLock, legacy: Path | None, *, read_only: bool,
-             seed: bool) -> None:
-    """Create/upgrade/seed the store if it needs it (under the writer lock), else recover if nobody writes."""
+             seed: bool) -> LakeStore | None:
+    """Create/upgrade/seed the store if it needs it (under the writer lock), else recover if nobody writes.
+
+    Returns the writable store it worked on, pinned to the newest commit after the work, for
+    open_store to hand out (or None: read-only, or another process is writing — open_store then
+    pins a new one). Why: each pin builds every view and copies the small sources into memory, and
+    a fresh home used to pin three times (the recovering store, the seed's commit, the returned
+    store); now the views are built after recovery and once per commit.
+    """
     version = catalog.schema_version() if catalog.is_initialised() else 0
     if version > SCHEMA_VERSION:
         raise StoreError(
@@ -655,28 +675,33 @@ def _prepare(root: Path, catalog: Catalog, lock: WriterLock, legacy: Path | None
     if initialised and version == SCHEMA_VERSION and not (empty and (seed or has_legacy)):
         if not read_only and lock.try_acquire():
             try:
-                store = LakeStore(root, catalog, lock)
+                store = LakeStore(root, catalog, lock, pin=False)
                 store._owns_catalog = False
-                recover(store)
-                store.close()
-                snapshot_refs.record_version(catalog)
+                try:
+                    recover(store)
+                    snapshot_refs.record_version(catalog)
+                    store.pin(catalog.snapshot())
+                except BaseException:
+                    store.close()
+                    raise
             finally:
                 lock.release()
-        return
+            return store
+        return None
     if not initialised:
         lock.acquire(config.writer_wait())  # nothing to read before the catalog exists
     elif not lock.try_acquire():
-        return  # a writer is at work (seeding, migrating or importing); read what the catalog holds
+        return None  # a writer is at work (seeding, migrating or importing); read what the catalog holds
     try:
         catalog.initialise(SCHEMA_VERSION)
         if catalog.schema_version() < SCHEMA_VERSION:
             # New tables of a newer schema need no data move: a table with no Delta version reads as empty.
             catalog.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        store = LakeStore(root, catalog, lock)
+        store = LakeStore(root, catalog, lock, pin=False)
         store._owns_catalog = False
         try:
             recover(store)
-            if store.is_empty():
+            if not catalog.snapshot().sources:  # is_empty() of the catalog (the store is not pinned yet)
                 if legacy is not None and legacy.exists():
                     from sco_observatory.store.legacy import migrate_legacy
 
@@ -685,11 +710,18 @@ def _prepare(root: Path, catalog: Catalog, lock: WriterLock, legacy: Path | None
                     from sco_observatory.store.embedded import seed_embedded
 
                     seed_embedded(store)
-        finally:
+            snapshot_refs.record_version(catalog)
+            if store.changed():  # not pinned, or pinned before a commit the work made
+                store.pin(catalog.snapshot())
+        except BaseException:
             store.close()
-        snapshot_refs.record_version(catalog)
+            raise
     finally:
         lock.release()
+    if read_only:
+        store.close()
+        return None
+    return store
 
 
 def open_memory_store(*, seed: bool = True, snapshot: bool = False) -> Store:
