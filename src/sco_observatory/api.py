@@ -394,7 +394,8 @@ class Observatory:
         """Each member's share s_i = x_i / Σx of the group total, its rank, and the group's HHI and CON.
 
         HHI = Σ s_i² (METHODS §4.6); CON = sqrt((HHI − 1/N) / (1 − 1/N)) (Ray–Singer, METHODS §5.3),
-        as columns `group_hhi`, `group_con`. `indicator="cinc"` recomputes COW NMC CINC within the
+        as columns `group_hhi`, `group_con`; `estimate` marks a value its publisher flags as an estimate
+        and `group_n_estimated` counts them among the shares' inputs. `indicator="cinc"` recomputes COW NMC CINC within the
         group (METHODS §5.1, to 2016); `"cinc-proxy"` is the documented post-2016 proxy.
 
         Examples:
@@ -414,7 +415,8 @@ class Observatory:
         shares = power.shares(self.store, isos, indicator, year, source=source, nearest=nearest)
         conc = power.concentration(shares)
         return with_names(shares.with_columns(pl.lit(conc["hhi"][0]).alias("group_hhi"),
-                                              pl.lit(conc["con"][0]).alias("group_con")), self.lang)
+                                              pl.lit(conc["con"][0]).alias("group_con"),
+                                              pl.lit(conc["n_estimated"][0]).alias("group_n_estimated")), self.lang)
 
     def ratio(self, a: str, b: str, indicator: str = "defence", year: int = 2012,
               source: str | None = None) -> pl.DataFrame:

@@ -37,6 +37,8 @@ COLUMN_HEADERS: dict[str, str] = {
     # power (METHODS §4.6, §5)
     "group_hhi": "Group HHI", "group_con": "Group CON (Ray–Singer)", "hhi": "HHI", "con": "CON (Ray–Singer)",
     "n_missing": "Missing values", "cinc": "CINC", "cinc_group": "CINC within the group",
+    "n_estimated": "Estimated values", "group_n_estimated": "Estimated values in the group",
+    "flows_estimated": "Flows the publisher estimates",
     # trade (METHODS §4)
     "trade_intensity": "Trade intensity index", "intensity": "Trade intensity index",
     "rca": "RCA (Balassa)", "rsca": "Symmetric RCA", "x_ik": "Exports of the product (US$)",
@@ -47,7 +49,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "hh_wits": "Concentration HH (WITS)", "hh_unctad": "Concentration (UNCTAD normalised)",
     "n_products": "Products", "n_partners": "Partners", "classification": "Classification",
     "flows_reported": "Flows reported", "flows_mirror": "Flows mirror", "flows_missing": "Flows missing",
-    "flagged": "Flows flagged", "partners_with_flows": "Partners with flows",
+    "flagged": "Flows flagged", "estimated": "Flows estimated", "partners_with_flows": "Partners with flows",
     "x_ab": "Exports A→B (US$)", "x_ba": "Exports B→A (US$)", "basis_ba": "Flow basis B→A", "valuation_ba": "Valuation B→A",
     "export_share": "Export share", "import_share": "Import share", "trade_share": "Trade share",
     "x_world": "Exports A→world (US$)", "x_a_world": "Exports A→world (US$)", "x_world_b": "World exports→B (US$)",

@@ -47,11 +47,27 @@ def power_command(
     if fmt is not Format.table:
         emit(out, fmt)
         return
-    shares = out.drop("group_hhi", "group_con")
+    shares = out.drop("group_hhi", "group_con", "group_n_estimated")
     conc = concentration(shares)  # the caption's n and missing count (the frame carries HHI and CON)
     caption = (f"HHI {out['group_hhi'][0]:.4f} · CON {out['group_con'][0]:.4f} (Ray–Singer) · n {conc['n'][0]}"
-               + (f" · {conc['n_missing'][0]} of {shares.height} values missing" if conc["n_missing"][0] else ""))
-    emit(shares, fmt, title=f"{shares['code'][0]} shares within {expression}, {year}", caption=caption)
+               + (f" · {conc['n_missing'][0]} of {shares.height} values missing" if conc["n_missing"][0] else "")
+               + _estimate_note(shares, conc["n_estimated"][0], conc["n"][0]))
+    emit(shares.with_columns(_flag_marker()), fmt, title=f"{shares['code'][0]} shares within {expression}, {year}",
+         caption=caption)
+
+
+def _flag_marker() -> pl.Expr:
+    """The table's `estimate` cell: ⚑ where the publisher flags the value, blank otherwise (JSON/CSV keep the boolean)."""
+    return pl.when(pl.col("estimate")).then(pl.lit("⚑ estimate")).otherwise(pl.lit("")).alias("estimate")
+
+
+def _estimate_note(frame: pl.DataFrame, flagged: int, n: int) -> str:
+    """The caption's line for publisher-flagged values behind an aggregate ("" when none is flagged)."""
+    if not flagged:
+        return ""
+    sources = ", ".join(sorted(frame.filter(pl.col("estimate"))["source"].drop_nulls().unique().to_list()))
+    return (f"\nnote: ⚑ {flagged} of the {n} values behind these shares (and HHI, CON) are estimates "
+            f"flagged by their publisher or derived ({sources})")
 
 
 def ratio_command(
@@ -116,7 +132,14 @@ def trade_command(
                  + (" (exporter-reported where published, else the importer's mirror figure)" if basis == "best" else "")
                  + f": {n_rep} flows reported, {n_mir} mirror")
         caption = quality.quality_note(flags) + "\n(`sco trade discrepancies` lists every flag)"
-        emit(trade.partners_display(frame) if fmt is Format.table else frame, fmt, title=title, caption=caption)
+        n_est = int(frame["flows_estimated"].sum() or 0)
+        if n_est:
+            caption += (f"\nnote: ⚑ {n_est} of the flows summed are the publisher's estimates "
+                        "(IMF DOTS 'e' / national 'preliminary'; column flows_estimated in CSV and JSON)")
+        shown = (trade.partners_display(frame).with_columns(
+            pl.when(frame["flows_estimated"] > 0).then(pl.format("⚑ {}", frame["flows_estimated"]))
+            .otherwise(pl.lit("")).alias("estimated")) if fmt is Format.table else frame)
+        emit(shown, fmt, title=title, caption=caption)
         return
     if m == "discrepancies":
         shown = frame.select("kind", "year", "figure_a", (pl.col("value_a") / 1e6).round(1).alias("US$ mn (a)"),

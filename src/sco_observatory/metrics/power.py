@@ -34,9 +34,13 @@ def shares(store, countries: Sequence[str], indicator: str, year: int, *, source
     """Each member's share of the group total (METHODS §5; arithmetic).
 
     `share_i = v_i / Σ_{j∈G, v_j present} v_j`; `rank` 1 = largest. Columns:
-    iso3, year, code, value, unit, share, rank, source, n_missing. Countries without a value keep a
+    iso3, year, code, value, unit, share, rank, source, estimate, n_missing. Countries without a value keep a
     row with nulls and are excluded from the total (never counted as zero); `n_missing` says how many.
+    `estimate`: the publisher flags the value as an estimate (SIPRI's estimate/uncertain marks, a
+    derived snapshot value: metrics/flags.py), so every printer of the share can mark it.
     """
+    from sco_observatory.metrics.flags import estimate_flags
+
     isos = require_group(countries, 2, "a power share")
     frame = values(store, indicator, isos, year, source=source, nearest=nearest)
     if frame["value"].is_null().all():
@@ -49,7 +53,9 @@ def shares(store, countries: Sequence[str], indicator: str, year: int, *, source
         (pl.col("value") / pl.col("value").sum()).alias("share"),
         pl.col("value").rank(method="min", descending=True).cast(pl.Int64).alias("rank"),
         pl.lit(n_missing).alias("n_missing"),
-    ).select("iso3", "year", "code", "value", "unit", "share", "rank", "source", "n_missing")
+    ).pipe(lambda f: estimate_flags(store, f).with_columns(pl.col("estimate") & pl.col("value").is_not_null(),
+                                                            pl.col("year").cast(f.schema["year"]))
+           ).select("iso3", "year", "code", "value", "unit", "share", "rank", "source", "estimate", "n_missing")
 
 
 def concentration(share_frame: pl.DataFrame, share_column: str = "share") -> pl.DataFrame:
@@ -58,10 +64,12 @@ def concentration(share_frame: pl.DataFrame, share_column: str = "share") -> pl.
     `HHI = Σ S_i²`; `CON = sqrt((HHI − 1/N)/(1 − 1/N))`, N = countries with a value.
     Note `CON² = (HHI − 1/N)/(1 − 1/N)` — CON is the square root of the *normalised HHI*, not
     UNCTAD's normalised sqrt(HHI) (§4.6); the two are different numbers. Columns: code, year, n,
-    n_missing, group_total, hhi, con, largest, largest_share, source, formula.
+    n_missing, n_estimated, group_total, hhi, con, largest, largest_share, source, formula.
+    `n_estimated`: how many of the n values the publisher flags as estimates (the share frame's `estimate`).
     """
     present = share_frame.filter(pl.col(share_column).is_not_null())
     n = present.height
+    n_estimated = int(present["estimate"].sum() or 0) if "estimate" in present.columns else 0
     hhi = float((present[share_column] ** 2).sum()) if n else None
     top = present.sort(share_column, descending=True).head(1)
     return pl.DataFrame({
@@ -69,6 +77,7 @@ def concentration(share_frame: pl.DataFrame, share_column: str = "share") -> pl.
         "year": [int(present["year"].max()) if n else None],
         "n": [n],
         "n_missing": [share_frame.height - n],
+        "n_estimated": [n_estimated],
         "group_total": [float(present["value"].sum()) if n else None],
         "hhi": [hhi],
         "con": [_con(hhi, n)],

@@ -885,7 +885,8 @@ def trade_partners(store, group: Sequence[str], partners, years, basis: Basis = 
     its own partner). `years`: anything `dates.parse_years` takes (2020, "2000,2020", "2000-2020:5").
     Columns: year, partner, partner_n, exports, imports, trade, share, export_share, import_share,
     world_exports, world_imports, flows_possible, flows_present, flows_missing, flows_reported,
-    flows_mirror, flows_flagged, members_with_world_totals, estimate, valuation, basis, source, formula.
+    flows_mirror, flows_flagged, members_with_world_totals, estimate, valuation, basis, source, formula,
+    flows_estimated (how many of the summed flows the publisher marks as estimates: metrics/flags.py).
     """
     from sco_observatory.dates import parse_years
     from sco_observatory.metrics import quality
@@ -951,13 +952,17 @@ def trade_partners(store, group: Sequence[str], partners, years, basis: Basis = 
         pl.format("{} ({})", pl.lit(basis), "basis_used").alias("basis"),
         pl.lit("share = (Σ X_ij + Σ X_ji)/(X_R + M_R), i∈group, j∈partner, i≠j").alias("formula"))
     order = {label: k for k, label in enumerate(psets)}
+    from sco_observatory.metrics.flags import estimated_flows  # the publisher's estimate flags (IMF DOTS `e`)
+
+    g = g.join(estimated_flows(store, isos, psets, ys, basis, source=source), on=["year", "partner"], how="left")
     return (g.with_columns(pl.col("partner").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
             .sort(["year", "_o"])
             .select("year", "partner", "partner_n", "exports", "imports", "trade", "share", "export_share",
                     "import_share", "world_exports", "world_imports", "flows_possible",
                     (pl.col("flows_possible") - pl.col("flows_missing")).alias("flows_present"),
                     "flows_missing", "flows_reported", "flows_mirror", "flows_flagged", "members_with_world_totals",
-                    "estimate", "valuation", "basis", "source", "formula"))
+                    "estimate", "valuation", "basis", "source", "formula",
+                    pl.col("flows_estimated").fill_null(0)))
 
 
 def partners_display(frame: pl.DataFrame) -> pl.DataFrame:

@@ -220,7 +220,8 @@ def power_balance(ctx: Context) -> Section:
     parts.append(f"<h3>Who holds the power in {esc(ctx.group_expr)} ({year})"
                  f"{_formula(ctx, 'share', 'share_i = v_i / Σ_group v (arithmetic); HHI = Σ share²; CON = sqrt((HHI − 1/N)/(1 − 1/N)) (Ray & Singer 1973, METHODS §5.3 [S])')}</h3>")
     parts.append(charts.to_div(fig, ctx.chart_id("power")))
-    parts.append(table(conc.select("code", "year", "n", "n_missing", "hhi", "con", "largest", "largest_share", "source"),
+    parts.append(table(conc.select("code", "year", "n", "n_missing", "n_estimated", "hhi", "con", "largest",
+                                   "largest_share", "source"),
                        table_id="power-concentration", cell=_source_cell(ctx),
                        caption="Concentration of each indicator within the group"))
     parts.append(_estimate_legend(ctx, shares))

@@ -551,7 +551,13 @@ async function showPower(s, expr, year) {
   try {
     const power = await api("/api/power", { group: expr, year, indicator: s.indicator });
     const code = power.rows.length ? power.rows[0].code : s.indicator;
-    renderTable($("power"), power, { columns: ["iso3", "year", "value", "share", "rank", "source"] });
+    renderTable($("power"), power, {
+      columns: ["iso3", "year", "value", "share", "rank", "source", "estimate"],
+      // the publisher's estimate flag (SIPRI's marks, IMF estimates, a derived snapshot value): a marker, never "true"
+      cell: (c, v) => (c === "estimate" ? el("td", { "data-col": c, class: "flag", title: v ? "estimate flagged by the publisher (or derived)" : null, text: v ? "⚑ estimate" : "" }) : null),
+    });
+    const estimated = power.rows.filter((r) => r.estimate).length;
+    if (estimated) $("power").append(hint(`⚑ ${estimated} of the ${power.rows.filter((r) => r.value !== null).length} values behind these shares are estimates flagged by their publisher or derived (see each row's source).`));
     const valid = power.rows.filter((r) => r.value !== null && r.value > 0).sort((a, b) => b.value - a.value);
     const log = $("power-log").checked;
     await plot("power-chart", [{
