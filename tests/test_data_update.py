@@ -76,4 +76,4 @@ def test_unknown_and_not_updatable_datasets_are_user_errors(capsys):
     rc, _, err = sco(capsys, "data", "update", "nosuch")
     assert rc == 2 and "wdi-milex" in err
     rc, _, err = sco(capsys, "data", "update", "imf-cdis")
-    assert rc == 2 and "no live API connector" in err and "sco import" in err
+    assert rc == 2 and "no live API or stable download URL" in err and "sco import" in err

@@ -838,10 +838,10 @@ class Observatory:
 
     def update(self, dataset: str | None = None, *, offline: bool = False, refresh: bool = False,
                replace: bool = False, progress: Any = None) -> list[str]:
-        """Refresh snapshot datasets from their live APIs (`sco data update`); returns the report's lines.
+        """Refresh snapshot datasets from their live APIs or bulk URLs (`sco data update`); returns the report's lines.
 
-        `dataset`: a snapshot dataset key (`wdi`, `wdi-milex`); None: every dataset with a live
-        connector. Rule: all or nothing over the network — if the publisher cannot be reached nothing is
+        `dataset`: a snapshot dataset key (`wdi`, `wdi-milex` by the World Bank API; `cow-nmc-7`,
+        `uis-students` by the publisher's file); None: every dataset that can be refreshed online. Rule: all or nothing over the network — if the publisher cannot be reached nothing is
         written, the snapshot stays in force and `UpdateUnavailableError` says how to retry
         (docs/data.md, "Refreshing the snapshot online").
 
@@ -849,7 +849,7 @@ class Observatory:
             >>> open().update("imf-cdis")
             Traceback (most recent call last):
             ...
-            sco_observatory.sources.update.NotUpdatableError: 'imf-cdis' (International Monetary Fund) has no live API connector
+            sco_observatory.sources.update.NotUpdatableError: 'imf-cdis' (International Monetary Fund) has no live API or stable download URL
         """
         from sco_observatory.sources import update as upd
         from sco_observatory.sources import worldbank

@@ -111,7 +111,7 @@ def origin_columns(store, frame):
     shipped = {s["source_id"]: s for s in sources()}
     from_snapshot = getattr(store, "snapshot_ids", set())
     ver = version()
-    from sco_observatory.store.provenance import UPDATE_FORMAT
+    from sco_observatory.store.provenance import is_update
 
     prov = {r[0]: r[1:] for r in store.con.execute("SELECT source_id, url, format, retrieved FROM source").fetchall()}
     urls = {k: v[0] for k, v in prov.items()}
@@ -123,7 +123,7 @@ def origin_columns(store, frame):
         if sid in from_snapshot:
             origins.append(f"snapshot {ver}")
             vintages.append(shipped[sid]["vintage"])
-        elif fmt == UPDATE_FORMAT:
+        elif is_update(fmt):
             origins.append(f"update {retrieved:%Y-%m-%d} (overrides snapshot)" if retrieved else "update (overrides snapshot)")
             vintages.append(f"{first}-{last}" if first is not None else "")
         else:
@@ -144,7 +144,7 @@ def dataset_table(store, cited: set[str] | None = None):
     """
     import polars as pl
 
-    from sco_observatory.store.provenance import UPDATE_FORMAT
+    from sco_observatory.store.provenance import is_update
 
     datasets = {d["key"]: d for d in (manifest() or {}).get("datasets", [])}
     shipped = {s["source_id"]: s["dataset"] for s in sources()}
@@ -168,7 +168,7 @@ def dataset_table(store, cited: set[str] | None = None):
                      "retrieved": f"{retrieved:%Y-%m-%d}" if retrieved else "", "url": row.get("url") or "",
                      "licence": row.get("licence") or "", "sources": [sid],
                      "origin": "embedded" if sid.startswith("embedded:") else
-                               "update (overrides snapshot)" if row.get("format") == UPDATE_FORMAT else
+                               "update (overrides snapshot)" if is_update(row.get("format")) else
                                "import (overrides snapshot)" if sid in shipped else "import"}
     out = [{**r, "sources": ", ".join(r["sources"])} for r in rows.values()]
     schema = {k: pl.String for k in ("dataset", "publisher", "vintage", "retrieved", "url", "licence", "origin", "sources")}

@@ -78,15 +78,17 @@ def list_command(fmt: Format = format_option("table, csv or json.")) -> None:
 
 @data_app.command("update")
 def update_command(
-    dataset: Optional[str] = typer.Argument(None, help="Snapshot dataset key (wdi, wdi-milex; see `sco data list --format csv`); default: every dataset with a live API."),
+    dataset: Optional[str] = typer.Argument(None, help="Snapshot dataset key (wdi, wdi-milex, cow-nmc-7, uis-students; docs/data.md lists how each is refreshed); default: every dataset that can be refreshed online."),
     replace: bool = typer.Option(False, "--replace", help="Accept an answer with fewer rows, countries or years than the snapshot."),
     refresh: bool = typer.Option(False, "--refresh", help="Ask the API again even for answers in the cache."),
 ) -> None:
-    """Refresh a snapshot dataset from its publisher's live API (all or nothing; the snapshot is kept when offline).
+    """Refresh a snapshot dataset from its publisher's live API or bulk file (all or nothing; the snapshot is kept when offline).
 
-    The same scope as the snapshot (indicator, countries, first year) up to this year, stored under the
-    snapshot's source id: `sco data list` then shows `update <date>` as its origin. Offline or the API
-    unreachable: one line saying so and how to retry, exit 2, store unchanged.
+    API (World Bank): the same scope as the snapshot (indicator, countries, first year) up to this year.
+    Bulk (COW, UIS via 360info): the publisher's file, imported with the dataset's reader. Either way
+    stored under the snapshot's source id: `sco data list` then shows `update <date>` as its origin.
+    Offline or the publisher unreachable: one line saying so and how to retry, exit 2, store unchanged.
+    A dataset without a stable URL says which file to download and `sco import`.
 
     Example: sco data update wdi-milex
     """

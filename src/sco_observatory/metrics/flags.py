@@ -30,7 +30,7 @@ def estimate_flags(store, rows: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.col("estimate").fill_null(False)))
 
 
-_FLOW_FLAGS_SQL = """
+FLOW_FLAGS_SQL = """
     SELECT CASE WHEN flow = 'X' THEN reporter ELSE partner END AS exporter,
            CASE WHEN flow = 'X' THEN partner ELSE reporter END AS importer,
            CAST(year AS BIGINT) AS year, CASE WHEN flow = 'X' THEN 'reported' ELSE 'mirror' END AS side,
@@ -38,32 +38,25 @@ _FLOW_FLAGS_SQL = """
     FROM rows
     WHERE (reporter IN ($isos) AND partner IN ($others)) OR (reporter IN ($others) AND partner IN ($isos))
     GROUP BY ALL"""
+"""Per flow side (exporter, importer, year, side) whether the publisher flags it, over the `rows` of one
+trade dataset (metrics/trade.py binds `rows`, `isos` = the group, `others` = partners ∪ group)."""
 
 
-def estimated_flows(store, group, partner_sets: dict[str, list[str]], years, basis: str, *,
-                    source: str | None = None) -> pl.DataFrame:
+def estimated_flows(sides: pl.DataFrame, group, partner_sets: dict[str, list[str]], years, basis: str) -> pl.DataFrame:
     """How many of the flows a bloc-level trade answer sums carry their publisher's estimate flag.
 
     Why: IMF DOTS marks estimated figures (its `e` status / `imf_estimate`), national offices mark
     preliminary years; a group's trade with a partner sums many flows, so the row says how many of
     them are such figures (`flows_estimated`), as `flows_missing` says how many are absent.
 
-    The flows are those `metrics.trade.trade_partners` sums: for group R and partner set P, every
-    ordered flow i→j with one end in R and the other in P, i≠j, in the same dataset. The side read is
-    the basis': `reported` (the exporter's X row), `mirror` (the importer's M row), `best` (reported
-    where the exporter publishes the flow, else mirror). A flow is flagged when any product row of
-    that side is. Returns year, partner, flows_estimated (0 where none).
+    `sides`: `FLOW_FLAGS_SQL`'s answer. The flows counted are those `metrics.trade.trade_partners`
+    sums: for group R and partner set P, every ordered flow i→j with one end in R and the other in P,
+    i≠j. The side read is the basis': `reported` (the exporter's X row), `mirror` (the importer's M
+    row), `best` (reported where the exporter publishes the flow, else mirror). A flow is flagged when
+    any product row of that side is. Returns year, partner, flows_estimated (0 where none).
     """
-    from sco_observatory.engine import Builder
-    from sco_observatory.metrics import trade
-
     ys = sorted({int(y) for y in years})
     isos = sorted({c.upper() for c in group})
-    others = sorted({c for members in partner_sets.values() for c in members} | set(isos))
-    ds = trade._dataset_filter(store, (ys[0], ys[-1]), source)
-    b = Builder()
-    rows = trade._rows_cte(b, ds, (ys[0], ys[-1]))
-    sides = run(store, b.build(_FLOW_FLAGS_SQL, rows=rows, isos=isos, others=others))
     sides = sides.filter(pl.col("year").is_in(ys) & (pl.col("exporter") != pl.col("importer")))
     keys = ["exporter", "importer", "year"]
     reported = sides.filter(pl.col("side") == "reported")

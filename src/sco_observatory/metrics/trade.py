@@ -952,9 +952,12 @@ def trade_partners(store, group: Sequence[str], partners, years, basis: Basis = 
         pl.format("{} ({})", pl.lit(basis), "basis_used").alias("basis"),
         pl.lit("share = (Σ X_ij + Σ X_ji)/(X_R + M_R), i∈group, j∈partner, i≠j").alias("formula"))
     order = {label: k for k, label in enumerate(psets)}
-    from sco_observatory.metrics.flags import estimated_flows  # the publisher's estimate flags (IMF DOTS `e`)
+    from sco_observatory.metrics import flags  # the publisher's estimate flags (IMF DOTS `e`)
 
-    g = g.join(estimated_flows(store, isos, psets, ys, basis, source=source), on=["year", "partner"], how="left")
+    fb = Builder()
+    sides_sql = fb.build(flags.FLOW_FLAGS_SQL, rows=_rows_cte(fb, _dataset_filter(store, (ys[0], ys[-1]), source),
+                                                              (ys[0], ys[-1])), isos=isos, others=sorted(set(every) | set(isos)))
+    g = g.join(flags.estimated_flows(run(store, sides_sql), isos, psets, ys, basis), on=["year", "partner"], how="left")
     return (g.with_columns(pl.col("partner").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
             .sort(["year", "_o"])
             .select("year", "partner", "partner_n", "exports", "imports", "trade", "share", "export_share",

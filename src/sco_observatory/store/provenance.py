@@ -11,9 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-UPDATE_FORMAT = "data-update:worldbank-api"
-"""`SourceMeta.format` of a source written by `sco data update` (sources/update.py); `sco data list`
-(snapshot.py) reads it to say "update (overrides snapshot)"."""
+UPDATE_PREFIX = "data-update:"
+UPDATE_FORMAT = UPDATE_PREFIX + "worldbank-api"
+"""`SourceMeta.format` of a source written by `sco data update` (sources/update.py) from the World Bank
+API; a bulk download's is `data-update:<reader format>`. `sco data list` (snapshot.py) reads it
+(`is_update`) to say "update (overrides snapshot)"."""
+
+
+def is_update(fmt: str | None) -> bool:
+    """Whether a source's `format` says `sco data update` wrote it (API or bulk download)."""
+    return bool(fmt) and str(fmt).startswith(UPDATE_PREFIX)
 
 
 def _now_utc() -> dt.datetime:
