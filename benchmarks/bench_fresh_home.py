@@ -5,7 +5,8 @@
 * first open: `bench_snapshot.py`'s measurement (new process, new home; with the snapshot referenced
   vs embedded only, alternated), its ratio; with `--baseline SRC` also this checkout's first open
   and first `sco power 'SCO@2024-12-31' --indicator defence --year 2024` against the baseline's
-  (alternated, each in a new process on a new home; the two `sco power` outputs checked equal first);
+  (alternated, each in a new process on a new home; the two `sco power` outputs checked equal first on
+  their common columns), with the user's ledger cache and with an empty one (a fresh machine);
 * `sco report` on a fresh home (snapshot only, no import, no network), median wall seconds; with
   `--baseline SRC` the same command on another checkout's sources (e.g. /work/main/src) is run
   alternately and the ratio printed. Before timing, each variant's report is checked to hold every
@@ -16,6 +17,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import re
 import statistics
@@ -34,12 +37,15 @@ from bench_snapshot import CHILD, _open  # noqa: E402
 POWER = ["power", "SCO@2024-12-31", "--indicator", "defence", "--year", "2024", "--format", "csv"]
 
 
-def _fresh(src: Path, argv: list[str] | None) -> tuple[float, str]:
+def _fresh(src: Path, argv: list[str] | None, *, cold: bool = False) -> tuple[float, str]:
     """Wall seconds of one new process on a new home with `src` first on the path: the first open
-    (`argv` None: bench_snapshot's child, which prints its own open time) or one `sco` command."""
-    with tempfile.TemporaryDirectory() as home:
+    (`argv` None: bench_snapshot's child, which prints its own open time) or one `sco` command.
+    `cold`: also a new, empty ledger cache (SCO_CACHE_DIR) — a fresh machine, not only a fresh home."""
+    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "SCO_OBSERVATORY_HOME": home, "PYTHONPATH": str(src)}
         env.pop("SCO_SNAPSHOT_DIR", None)
+        if cold:
+            env["SCO_CACHE_DIR"] = cache
         cmd = [sys.executable, "-c", CHILD] if argv is None else [sys.executable, "-m", "sco_observatory", *argv]
         started = time.perf_counter()
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
@@ -66,6 +72,13 @@ def _wheel() -> int:
         return sum(p.stat().st_size for p in Path(folder).glob("*.whl"))
 
 
+def _common(a: str, b: str) -> tuple[list[dict], list[dict]]:
+    """Two CSV answers restricted to the columns both have (a branch may add columns, e.g. flags)."""
+    rows_a, rows_b = list(csv.DictReader(io.StringIO(a))), list(csv.DictReader(io.StringIO(b)))
+    shared = [c for c in (rows_a[0] if rows_a else {}) if c in (rows_b[0] if rows_b else {})]
+    return [{c: r[c] for c in shared} for r in rows_a], [{c: r[c] for c in shared} for r in rows_b]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=2)
@@ -89,15 +102,18 @@ def main() -> int:
             ("first open, embedded only (s)", f"{statistics.median(embedded):.2f}"),
             ("first open ratio snapshot / embedded", f"{statistics.median(snap) / statistics.median(embedded):.2f}")]
     if args.baseline:
-        ours_power, base_power = _fresh(ours, POWER)[1], _fresh(args.baseline, POWER)[1]
+        ours_power, base_power = (_common(_fresh(ours, POWER)[1], _fresh(args.baseline, POWER)[1]))
         assert ours_power == base_power, "sco power answers differ from the baseline's"
         opened = {name: [] for name in variants}
         powered = {name: [] for name in variants}
+        cold = {name: [] for name in variants}
         for _ in range(args.repeat):
             for name, src in variants.items():
                 opened[name].append(_fresh(src, None)[0])
                 powered[name].append(_fresh(src, POWER)[0])
-        for label, measured in (("first open_store()", opened), ("first sco power (wall)", powered)):
+                cold[name].append(_fresh(src, POWER, cold=True)[0])
+        for label, measured in (("first open_store()", opened), ("first sco power, warm ledger cache (wall)", powered),
+                                ("first sco power, fresh machine: cold ledger cache (wall)", cold)):
             a, b = statistics.median(measured["this checkout"]), statistics.median(measured["baseline"])
             rows.append((f"{label}, this checkout / baseline (s)", f"{a:.2f} / {b:.2f} = {a / b:.2f}"))
     for name in variants:

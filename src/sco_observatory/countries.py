@@ -295,8 +295,27 @@ def name_of(iso3: str) -> str:
     known = _REMEMBERED.get(iso3)
     if known is not None:
         return known
+    plain = _plain_iso3_name(iso3)
+    if plain is not None:
+        return plain
     found = lookup(iso3)
     return found.name if found else iso3
+
+
+def _plain_iso3_name(code: str) -> str | None:
+    """country_converter's short name of a plain upper-case ISO3 code (not a historical, aggregate or
+    alias key), without building the CLDR index `lookup` consults first.
+
+    Why: `lookup(code)` gives exactly this answer for every such code (tests/test_snapshot_fresh_open.py
+    compares all of them), and the CLDR index (11 locales) is most of the time a cold ledger cache
+    takes to name the ledger's ~260 codes — the first command on a fresh machine.
+    """
+    if not (len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()):
+        return None
+    key = _norm(code)
+    if key in _historical() or key in _aggregates() or key in _aliases():
+        return None
+    return _iso3_names().get(code)
 
 
 def iso3_to_numeric(iso3: str) -> int | None:
