@@ -31,13 +31,14 @@ def estimate_flags(store, rows: pl.DataFrame) -> pl.DataFrame:
 
 
 FLOW_FLAGS_SQL = """
-    SELECT CASE WHEN flow = 'X' THEN reporter ELSE partner END AS exporter,
-           CASE WHEN flow = 'X' THEN partner ELSE reporter END AS importer,
-           CAST(year AS BIGINT) AS year, CASE WHEN flow = 'X' THEN 'reported' ELSE 'mirror' END AS side,
-           bool_or(coalesce(estimate, FALSE)) AS estimate
-    FROM rows
-    WHERE (reporter IN ($isos) AND partner IN ($others)) OR (reporter IN ($others) AND partner IN ($isos))
-    GROUP BY ALL"""
+    SELECT exporter, importer, year, side, bool_or(estimate) AS estimate
+    FROM (SELECT CASE WHEN flow = 'X' THEN reporter ELSE partner END AS exporter,
+                 CASE WHEN flow = 'X' THEN partner ELSE reporter END AS importer,
+                 CAST(year AS BIGINT) AS year, CASE WHEN flow = 'X' THEN 'reported' ELSE 'mirror' END AS side,
+                 coalesce(estimate, FALSE) AS estimate
+          FROM rows
+          WHERE (reporter IN ($isos) AND partner IN ($others)) OR (reporter IN ($others) AND partner IN ($isos))) AS s
+    GROUP BY exporter, importer, year, side"""
 """Per flow side (exporter, importer, year, side) whether the publisher flags it, over the `rows` of one
 trade dataset (metrics/trade.py binds `rows`, `isos` = the group, `others` = partners ∪ group)."""
 
