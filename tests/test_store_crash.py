@@ -2,14 +2,17 @@
 holds exactly what it held before, is cleaned of the dead write's files, and takes the import again.
 
 Deterministic kills (fast): a child process kills itself right after writing its parquet files, and
-right after its Delta commit but before the catalog commit. Random kills (slow): `sco import` of a
-3M-row BACI-like file killed 20 times at random moments (half of them in the last 30% of the
-estimated time to commit, where files are written and committed)."""
+right after its Delta commit but before the catalog commit. Kills from outside (slow): `sco import`
+of a 3M-row BACI-like file killed with SIGKILL at seeded random moments inside each phase of the
+import — start-up (lock, recovery), reading, validating, writing the files, and after the commit
+(see `test_kill_9_in_every_phase_of_a_3m_row_import` for why these kills cover what 20 kills at
+random moments covered)."""
 
 from __future__ import annotations
 
 import os
 import random
+import select
 import shutil
 import signal
 import subprocess
@@ -21,7 +24,7 @@ import pytest
 
 from sco_observatory.ingest import import_file
 from sco_observatory.store import open_store
-from store_checks import assert_clean, fingerprint
+from store_checks import assert_clean, fingerprint, logged_paths
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,69 +77,222 @@ def test_kill_at_the_commit_steps_leaves_the_store_as_it_was(isolated_home, shar
         assert_clean(store)
 
 
-def _make_baci(target: Path, rows: int, seed: int) -> Path:
-    subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_baci_sample.py"), str(target), "--rows", str(rows),
-                    "--year", "2021", "--seed", str(seed)], check=True, capture_output=True, timeout=600)
-    return next(target.glob("BACI_*.csv"))
-
-
 def _sco(home: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "sco_observatory", *args], env=_env(home),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.slow
-def test_random_kill_9_of_a_3m_row_import(isolated_home, tmp_path):
-    baci = _make_baci(tmp_path / "baci", 3_000_000, 7)
-    new = tmp_path / "v2" / baci.name  # same source id, different content (last rows dropped)
+BACI_ROWS, BACI_SEED, V2_ROWS = 3_000_000, 7, 2_900_000
+
+
+@pytest.fixture(scope="session")
+def baci_3m(tmp_path_factory) -> tuple[Path, Path]:
+    """A 3M-row BACI-like year (benchmarks/make_baci_sample.py, seeded) and a second version of it with
+    the last 100,000 rows dropped (same source id, different content); built once per session."""
+    root = tmp_path_factory.mktemp("baci-3m")
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_baci_sample.py"), str(root / "v1"),
+                    "--rows", str(BACI_ROWS), "--year", "2021", "--seed", str(BACI_SEED)],
+                   check=True, capture_output=True, timeout=600)
+    baci = next((root / "v1").glob("BACI_*.csv"))
+    new = root / "v2" / baci.name
     new.parent.mkdir()
     for codes in baci.parent.glob("country_codes_*.csv"):
         shutil.copy(codes, new.parent / codes.name)
-    with open(baci) as src, open(new, "w") as dst:
+    with open(baci, "rb") as src, open(new, "wb") as dst:  # header + the first V2_ROWS data rows
         for n, line in enumerate(src):
-            if n <= 2_900_000:
-                dst.write(line)
+            if n > V2_ROWS:
+                break
+            dst.write(line)
+    return baci, new
+
+
+# The real `sco import --replace FILE` (cli.main), with marks written on file descriptor argv[1]: when
+# it starts, when the import enters each stage of its progress callback (reading, validating, storing),
+# when it starts and ends writing parquet files (store.lake.write_source_files), and when the import
+# has returned (committed; the store still open). Marking changes no behaviour: the parent kills the
+# child a seeded delay after a mark.
+MARKED_IMPORT = """
+import os, sys, time
+fd = int(sys.argv[1])
+def mark(name):
+    os.write(fd, f"{name} {time.monotonic()}\\n".encode())
+mark("start")
+from sco_observatory.api import Observatory
+from sco_observatory.cli import main
+from sco_observatory.store import lake
+real_import, real_write = Observatory.import_file, lake.write_source_files
+importing = []
+def import_file(self, *args, progress=None, **kwargs):
+    importing.append(True)
+    seen = set()
+    def report(stage, fraction):
+        if stage not in seen:
+            seen.add(stage)
+            mark(stage)
+        if progress is not None:
+            progress(stage, fraction)
+    done = real_import(self, *args, progress=report, **kwargs)
+    mark("returned")
+    return done
+def write_source_files(*args, **kwargs):  # marked inside the import only (a fresh store's seed writes too)
+    if importing:
+        mark("writing")
+    written = real_write(*args, **kwargs)
+    if importing:
+        mark("written")
+    return written
+Observatory.import_file, lake.write_source_files = import_file, write_source_files
+sys.exit(main(sys.argv[2:]))
+"""
+
+STAGES = ("start", "reading", "validating", "storing", "writing", "written", "returned")
+
+
+class MarkedImport:
+    """`sco import` in a child process, with the times (time.monotonic) of its stage marks."""
+
+    def __init__(self, home: Path, *args: str) -> None:
+        read, write = os.pipe()
+        self.proc = subprocess.Popen([sys.executable, "-c", MARKED_IMPORT, str(write), "import", *args], env=_env(home),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, pass_fds=(write,))
+        os.close(write)
+        self.pipe = os.fdopen(read, "rb", buffering=0)
+        self.marks: dict[str, float] = {}
+        self.pending = b""
+
+    def wait_mark(self, name: str, timeout: float = 600) -> float | None:
+        """Time of mark `name`, waiting for it; None if the process ended without reaching it."""
+        deadline = time.monotonic() + timeout
+        while name not in self.marks:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no '{name}' mark within {timeout} s"
+            ready, _, _ = select.select([self.pipe], [], [], left)
+            chunk = self.pipe.read(4096) if ready else b""
+            if ready and not chunk:
+                return None  # the pipe closed: the process ended
+            self.pending += chunk
+            *lines, self.pending = self.pending.split(b"\n")
+            for line in lines:
+                stage, at = line.decode().split()
+                self.marks[stage] = float(at)
+        return self.marks[name]
+
+    def finish(self, timeout: float = 900) -> tuple[int, str]:
+        """Read the marks to the end, wait for the process: (exit code, stderr)."""
+        self.wait_mark("never", timeout)  # no such mark: reads until the pipe closes
+        code = self.proc.wait(timeout=timeout)
+        err = self.proc.stderr.read()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        self.pipe.close()
+        return code, err
+
+
+def _phase_windows(marks: dict[str, float]) -> dict[str, tuple[str, float]]:
+    """Each phase as (the mark it starts at, its length in seconds), from a complete run's marks."""
+    assert sorted(marks, key=marks.get) == list(STAGES), marks
+    return {"start-up": ("start", marks["reading"] - marks["start"]),
+            "reading": ("reading", marks["validating"] - marks["reading"]),
+            "validating": ("validating", marks["storing"] - marks["validating"]),
+            "writing": ("writing", marks["written"] - marks["writing"]),
+            "committing": ("written", marks["returned"] - marks["written"])}
+
+
+def _kill_plan(rng: random.Random) -> list[tuple[str, float]]:
+    """(phase, fraction of the phase's length to wait after its starting mark) per kill, seeded order.
+
+    The parquet write gets three kills, stratified over its first, middle and last part; the commits
+    after it one (they take milliseconds: the deterministic test aims at them exactly); "after
+    commit" kills the moment the import has returned."""
+    plan = [("start-up", rng.uniform(0.1, 0.9)), ("reading", rng.uniform(0.1, 0.9)), ("validating", rng.uniform(0.1, 0.9)),
+            ("writing", rng.uniform(0.05, 0.35)), ("writing", rng.uniform(0.35, 0.65)), ("writing", rng.uniform(0.65, 0.95)),
+            ("committing", rng.uniform(0.0, 1.0))]
+    rng.shuffle(plan)
+    return plan + [("after commit", 0.0)]  # last: the import then goes the other way once more at the end
+
+
+def _untracked(home: Path) -> int:
+    """Parquet files under the trade table that no Delta commit names (a dead write's files), before recovery."""
+    root = home / "store" / "tables" / "trade"
+    if not (root / "_delta_log").is_dir():
+        return 0
+    return len({os.path.relpath(p, root) for p in root.rglob("*.parquet")} - logged_paths(root))
+
+
+def _baci_rows(store) -> int:
+    return store.con.execute("SELECT count(*) FROM trade WHERE source_id LIKE 'baci:%'").fetchone()[0]
+
+
+@pytest.mark.slow
+def test_kill_9_in_every_phase_of_a_3m_row_import(isolated_home, baci_3m):
+    """SIGKILL of a real `sco import --replace` of 3M rows at a seeded random moment inside each phase
+    (start-up with the lock and recovery, reading, validating, the commits), three times inside the
+    parquet write, then once right after the import returned (committed, store still open).
+
+    Why these 8 aimed kills and not 20 at random moments (the earlier version of this test): of a random
+    moment only the phase it falls in matters to the store — before the write nothing but the dead
+    process's spill directory and lock exist; during the write its untracked parquet files; after the
+    commit the new version. Random moments spent most kills (and most of the test's time) waiting
+    inside reading and validation, which leave the same state; aiming at each phase from the child's
+    own stage marks reaches every state every run, whatever the machine's load, including the write
+    (checked below: at least one kill finds the dead write's untracked files). The two instants
+    between the write and the Delta commit and between the Delta and the catalog commits are hit
+    exactly by the deterministic test above. The moments within each phase stay random, seeded
+    (20261202), and are printed with the outcome (`pytest -s`)."""
+    baci, new = baci_3m
+    rows_of = {baci: BACI_ROWS, new: V2_ROWS}
+    timing: dict[str, float] = {}
     started = time.perf_counter()
-    first = _sco(isolated_home, "import", str(baci))
-    assert first.wait(timeout=900) == 0, first.stderr.read()
-    full = time.perf_counter() - started  # estimate of an import's time to commit, lowered as kills land after it
-    rows_of = {baci: 3_000_000, new: 2_900_000}
+    first = MarkedImport(isolated_home, str(baci))
+    code, err = first.finish()
+    assert code == 0, err
+    windows = _phase_windows(first.marks)
+    timing["first import"] = time.perf_counter() - started
     with open_store() as store:
         held = fingerprint(store)
         committed = {baci: fingerprint(store, retrieved=False), new: None}
     current, target = baci, new
-    rng = random.Random(20261201)
-    outcomes = {"before": 0, "after": 0}
-    for attempt in range(20):
-        # Half the kills anywhere in the import, half in its last part (files written, commits).
-        delay = rng.uniform(0.3, full) if attempt % 2 == 0 else rng.uniform(0.7 * full, full)
-        proc = _sco(isolated_home, "import", "--replace", str(target))  # v2 is smaller: the guard asks for --replace
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        code = proc.wait(timeout=60)
-        assert code in (0, -signal.SIGKILL), proc.stderr.read()  # killed while importing, or already done
-        with open_store() as store:
+    rng = random.Random(20261202)
+    outcomes: list[str] = []
+    found_files = 0
+    for phase, fraction in _kill_plan(rng):
+        began = time.perf_counter()
+        child = MarkedImport(isolated_home, "--replace", str(target))  # v2 is smaller: the guard asks for --replace
+        anchor, length = windows.get(phase, ("returned", 0.0))
+        at = child.wait_mark(anchor)
+        if at is not None:
+            time.sleep(max(0.0, at + fraction * length - time.monotonic()))
+        child.proc.send_signal(signal.SIGKILL)
+        code, err = child.finish(timeout=60)
+        assert code in (0, -signal.SIGKILL), err  # killed while importing, or already done
+        untracked = _untracked(isolated_home)
+        found_files += untracked > 0
+        with open_store() as store:  # recovery runs on open
             state = fingerprint(store)
             assert_clean(store)
             if state == held:
-                outcomes["before"] += 1
-                continue
-            # The kill came after the commit: the store holds exactly the target file's rows.
-            rows = store.con.execute("SELECT count(*) FROM trade WHERE source_id LIKE 'baci:%'").fetchone()[0]
-            assert rows == rows_of[target]
-            loose = fingerprint(store, retrieved=False)
-            committed[target] = committed[target] or loose
-            assert loose == committed[target]
-            outcomes["after"] += 1
-            held, current, target = state, target, current  # the next kills import the other version
-            full = min(full, delay)  # the commit came before `delay`: aim the next kills inside the import
-    print(f"20 SIGKILLs of a {rows_of[baci]:,}-row import (time to commit <= {full:.0f} s): {outcomes}")
-    assert outcomes["before"] >= 8, outcomes  # most kills land inside the import
+                outcomes.append(f"{phase} {fraction:.2f}: store as before ({untracked} untracked files removed)")
+            else:
+                # The kill came after the commit: the store holds exactly the target file's rows.
+                assert _baci_rows(store) == rows_of[target]
+                loose = fingerprint(store, retrieved=False)
+                committed[target] = committed[target] or loose
+                assert loose == committed[target]
+                outcomes.append(f"{phase} {fraction:.2f}: committed ({rows_of[target]:,} rows)")
+                held, current, target = state, target, current  # the next kills import the other version
+        timing[f"kill {len(outcomes)} ({phase})"] = time.perf_counter() - began
+    assert outcomes[-1].startswith("after commit") and "committed" in outcomes[-1], outcomes
+    assert sum("store as before" in o for o in outcomes) >= 4, outcomes  # kills inside the phases land before the commit
+    assert found_files >= 1, outcomes  # at least one kill landed inside the parquet write
+    began = time.perf_counter()
     done = _sco(isolated_home, "import", "--replace", str(target))
     assert done.wait(timeout=900) == 0, done.stderr.read()
     with open_store() as store:
-        rows = store.con.execute("SELECT count(*) FROM trade WHERE source_id LIKE 'baci:%'").fetchone()[0]
-        assert rows == rows_of[target]
+        assert _baci_rows(store) == rows_of[target]
         if committed[target] is not None:
             assert fingerprint(store, retrieved=False) == committed[target]
         assert_clean(store)
+    timing["last import"] = time.perf_counter() - began
+    print("phases of the first import (s):", {k: round(v[1], 2) for k, v in windows.items()})
+    print("kills:", *outcomes, sep="\n  ")
+    print("time (s):", {k: round(v, 1) for k, v in timing.items()})
