@@ -505,16 +505,35 @@ class Observatory:
         reporter's series after its last DOTS year with its national statistics (KGZ, KAZ, UZB to 2023;
         Russia's FCS to 2021); every row of a crossing series names the break in `source_break`
         (metrics/trade_series.py). Values as published; missing years absent, never zero.
+        `flows_flagged` is 1 on an IMF DOTS row whose flow has reported and mirror figures more than a
+        factor 2 apart (metrics/flag_rules.py), else 0.
 
         Examples:
             >>> open().trade_series("KGZ", "RUS", "2019-2023", extend_with="national")["source_break"][0]
             'IMF DOTS to 2020, national statistics (national:KGZ-nsc) from 2021'
         """
-        from sco_observatory.metrics.trade_series import bilateral_series
+        from sco_observatory.metrics import trade
+        from sco_observatory.metrics.trade_series import DOTS_PREFIX, bilateral_series
 
-        frame = bilateral_series(self.store, countries(expression), countries(partners), year_span(years),
-                                 extend_with=extend_with)
-        return _select_years(frame, years)
+        reporters, parts, span = countries(expression), countries(partners), year_span(years)
+        frame = _select_years(bilateral_series(self.store, reporters, parts, span, extend_with=extend_with), years)
+        # flows_flagged: 1 where the row's flow (X: reporter→partner, M: partner→reporter) has IMF DOTS
+        # reported and mirror figures more than a factor 2 apart (metrics/flag_rules.py); national rows 0
+        dots_years = frame.filter(pl.col("source").str.starts_with(DOTS_PREFIX))["year"].unique().to_list()
+        flagged = trade.flagged_set(self.store, reporters, [p for p in parts if p != "WLD"], dots_years,
+                                    DOTS_PREFIX.rstrip(":")) if dots_years else None
+        exporter = pl.when(pl.col("flow") == "X").then(pl.col("reporter")).otherwise(pl.col("partner"))
+        importer = pl.when(pl.col("flow") == "X").then(pl.col("partner")).otherwise(pl.col("reporter"))
+        keyed = frame.with_columns(exporter.alias("_e"), importer.alias("_i"))
+        if flagged is not None and flagged.height:
+            marks = flagged.select(pl.col("exporter").alias("_e"), pl.col("importer").alias("_i"), "year",
+                                   pl.lit(1, dtype=pl.UInt32).alias("_f"))
+            keyed = keyed.join(marks, on=["_e", "_i", "year"], how="left", maintain_order="left")
+        else:
+            keyed = keyed.with_columns(pl.lit(None, dtype=pl.UInt32).alias("_f"))
+        dots = pl.col("source").str.starts_with(DOTS_PREFIX)
+        return keyed.with_columns(pl.when(dots).then(pl.col("_f").fill_null(0)).otherwise(0).cast(pl.UInt32)
+                                  .alias("flows_flagged")).drop("_e", "_i", "_f")
     def trade_products(self, expression: str, partner: Countries, year: Years, top: int = 10,
                        flows: Literal["reported", "mirror", "best"] | None = None,
                        source: str | None = None) -> pl.DataFrame:

@@ -125,7 +125,24 @@ def trade_command(
         emit(shown, fmt, title=f"Trade data disagreeing with itself — {expression}, factor {factor or quality.DEFAULT_FACTOR:g}",
              caption="mirror: exporter's FOB vs importer's CIF figure of one flow; jump: one series year on year")
         return
-    emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows or 'reported'} flows)")
+    emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows or 'reported'} flows)",
+         caption=flagged_caption(frame, f"sco trade discrepancies {expression} --partners "
+                                        f"{','.join(partners) if partners else expression} --years {years}"))
+
+
+def flagged_caption(frame: pl.DataFrame, listing: str) -> str | None:
+    """One line: how many rows of an answer read a flow whose reported and mirror figures disagree by
+    more than the factor (its `flows_flagged` column), and the command that lists them; None without
+    the column. A frame with one row per year and measure counts years."""
+    from sco_observatory.metrics import quality
+
+    if "flows_flagged" not in frame.columns or frame.height == 0:
+        return None
+    rows = frame.unique("year") if "measure" in frame.columns else frame
+    what = "years" if "measure" in frame.columns else "rows"
+    n = rows.filter(pl.col("flows_flagged") > 0).height
+    return (f"data quality: {n} of {rows.height} {what} read a flow whose reported and mirror figures differ by more "
+            f"than ×{quality.DEFAULT_FACTOR:g} (flows_flagged column; `{listing}` lists both figures)")
 
 
 def _product_answer(m: str, expression: str, years: str, partners: Optional[List[str]], flows: Optional[str],
@@ -200,7 +217,9 @@ def siei_command(
                + (f"\nevidence: {evidence}" if evidence else "")
                + (f"\nnote: {flagged} rows carry the publisher's flags (estimate / confidential; see the flags column)"
                   if flagged else ""))
-    emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}", caption=caption)
+    quality_line = flagged_caption(frame, f"sco trade discrepancies {expression} --partners {expression} --years {years}")
+    emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}",
+         caption=caption + (f"\n{quality_line}" if quality_line else ""))
 
 
 def arms_command(
@@ -247,8 +266,12 @@ def trade_series_command(
     caption = ("; ".join(f"source break: {b}" for b in breaks) if breaks else "one source: IMF DOTS")
     if flagged:
         caption += f"\nnote: {flagged} values are the publisher's estimates or preliminary (estimate column)"
+    quality_line = flagged_caption(frame, f"sco trade discrepancies {expression} --partners {partners} --years {years}")
+    if quality_line:
+        caption += f"\n{quality_line}"
     shown = frame.select("reporter", "partner", "year", "flow", (pl.col("value_usd") / 1e6).round(1).alias("US$ mn"),
-                         "valuation", "estimate", "source", "after_break") if fmt is Format.table else frame
+                         "valuation", "estimate", pl.col("flows_flagged").alias("flagged"), "source",
+                         "after_break") if fmt is Format.table else frame
     emit(shown, fmt, title=f"Trade of {expression} with {partners}, {years}", caption=caption)
 
 

@@ -1,0 +1,145 @@
+"""Every trade answer counts its flagged flows (`flows_flagged`): shares, intensity, group-shares, group,
+the SIEI-style trade index at its three levels and trade-series — each count recomputed here from the
+shared IMF DOTS files with the csv module and the rule's arithmetic (ratio of the two figures > 2, the
+larger at least US$ 1 mn), not with project code."""
+
+from __future__ import annotations
+
+import csv
+from itertools import permutations
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from sco_observatory.metrics import flag_rules, quality, siei, trade
+
+CA5 = ["KAZ", "KGZ", "TJK", "TKM", "UZB"]
+FILES = ("dots_focus_reporters_1990_2020.csv", "dots_other_reporters_to_focus_partners_1990_2020.csv")
+YEARS = (2000, 2020)
+
+
+@pytest.fixture(scope="module")
+def data(shared_data) -> Path:
+    if not (shared_data / "trade_imf_dots").is_dir():
+        pytest.skip("shared DOTS files absent")
+    return shared_data
+
+
+@pytest.fixture(scope="module")
+def raw(data) -> dict[tuple[str, str, str, int], float]:
+    """(reporter, partner, flow, year) -> US$ mn, rows whose two ISO3 columns are filled."""
+    out: dict[tuple[str, str, str, int], float] = {}
+    for name in FILES:
+        with open(data / "trade_imf_dots" / name, newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                if r["reporter_iso3"] and r["partner_iso3"] and int(r["year"]) in YEARS:
+                    key = (r["reporter_iso3"], r["partner_iso3"], r["flow"], int(r["year"]))
+                    out[key] = max(out.get(key, 0.0), float(r["value_usd_mn"]))
+    return out
+
+
+def _flagged(raw, exporter: str, importer: str, year: int) -> int:
+    """1 where the exporter's FOB figure and the importer's CIF figure differ by more than 2×."""
+    x = raw.get((exporter, importer, "exports_fob", year))
+    m = raw.get((importer, exporter, "imports_cif", year))
+    if not x or not m or max(x, m) < 1.0:
+        return 0
+    return int(max(x, m) / min(x, m) > 2)
+
+
+@pytest.fixture(scope="module")
+def dots(data):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from metrics_fixtures import load_dots, load_wdi
+
+    from sco_observatory.store import open_memory_store
+
+    s = open_memory_store()
+    load_dots(s, data, years=(1999, 2020))
+    load_wdi(s, data, "NY.GDP.MKTP.CD")
+    yield s
+    s.close()
+
+
+def test_flow_sides_frame_equals_the_sql_definition(dots):
+    group, partners = CA5, ["CHN", "RUS", *CA5]
+    got = trade.flow_sides(dots, group, YEARS, partners)
+    want = quality._flow_sides_sql(dots, group, YEARS, partners)
+    assert got.height == want.height > 50
+    assert got.rows() == want.rows()
+
+
+def test_shares_and_intensity_count_both_figures_by_hand(dots, raw):
+    """KGZ–CHN 2020: CHN reports US$ 2,876 mn of exports, KGZ US$ 737 mn of imports — one flagged flow."""
+    shares = trade.trade_shares(dots, CA5, (2020, 2020), partners=["CHN", "RUS"])
+    assert shares.height == 10 and shares["flows_flagged"].sum() > 0
+    for r in shares.iter_rows(named=True):
+        a, b, y = r["iso3_a"], r["iso3_b"], r["year"]
+        assert r["flows_flagged"] == _flagged(raw, a, b, y) + _flagged(raw, b, a, y), (a, b)
+    kgz = shares.filter((pl.col("iso3_a") == "KGZ") & (pl.col("iso3_b") == "CHN"))
+    assert kgz["flows_flagged"][0] >= 1 and _flagged(raw, "CHN", "KGZ", 2020) == 1
+    intensity = trade.trade_intensity(dots, CA5, (2020, 2020), partners=["CHN", "RUS"])
+    for r in intensity.iter_rows(named=True):
+        assert r["flows_flagged"] == _flagged(raw, r["iso3_a"], r["iso3_b"], r["year"])
+
+
+def test_group_answers_count_every_intra_flow_once(dots, raw):
+    for year in YEARS:
+        intra = sum(_flagged(raw, a, b, year) for a, b in permutations(CA5, 2))
+        g = trade.group_indicators(dots, CA5, (year, year))
+        assert set(g["flows_flagged"].to_list()) == {intra}
+        gs = trade.group_shares(dots, CA5, (year, year))
+        for r in gs.iter_rows(named=True):
+            i = r["iso3"]
+            assert r["flows_flagged"] == sum(_flagged(raw, i, j, year) + _flagged(raw, j, i, year) for j in CA5 if j != i)
+        assert gs["flows_flagged"].sum() == 2 * intra
+        # SIEI-style trade index: pair = both directions, country = its flows, group = all intra flows
+        pair = siei.trade_index(dots, CA5, (year, year), "pair")
+        assert pair["flows_flagged"].sum() == intra
+        country = siei.trade_index(dots, CA5, (year, year), "country")
+        assert dict(country.select("iso3", "flows_flagged").rows()) == dict(gs.select("iso3", "flows_flagged").rows())
+        group = siei.trade_index(dots, CA5, (year, year), "group")
+        assert group["flows_flagged"].to_list() == [intra]
+    assert sum(_flagged(raw, a, b, 2000) for a, b in permutations(CA5, 2)) > 0  # the test can fail: flags exist
+
+
+def test_partners_count_uses_the_same_rule(dots, raw):
+    p = trade.trade_partners(dots, CA5, ["CHN"], "2000,2020")
+    for r in p.iter_rows(named=True):
+        y = r["year"]
+        assert r["flows_flagged"] == sum(_flagged(raw, i, "CHN", y) + _flagged(raw, "CHN", i, y) for i in CA5)
+
+
+def test_count_pair_flags_joins_without_reordering():
+    frame = pl.DataFrame({"iso3_a": ["B", "A", "A"], "iso3_b": ["A", "B", "C"], "year": [2020, 2020, 2020]})
+    flagged = pl.DataFrame({"exporter": ["A"], "importer": ["B"], "year": [2020]})
+    out = flag_rules.count_pair_flags(frame, flagged)
+    assert out["iso3_a"].to_list() == ["B", "A", "A"] and out["flows_flagged"].to_list() == [1, 1, 0]
+    assert flag_rules.count_pair_flags(frame, flagged, directions=1)["flows_flagged"].to_list() == [0, 1, 0]
+
+
+def test_trade_series_marks_the_flagged_dots_rows(data, isolated_home):
+    from sco_observatory import api
+
+    with api.open() as obs:
+        frame = obs.trade_series("KGZ", "CHN", "2020")
+    by_flow = dict(frame.select("flow", "flows_flagged").rows())
+    # KGZ's imports from CHN (737) against CHN's exports to KGZ (2,876): flagged; KGZ's exports to CHN by hand
+    assert by_flow["M"] == 1
+    assert by_flow["X"] == _flagged_files(data, "KGZ", "CHN", 2020)
+
+
+def _flagged_files(data: Path, exporter: str, importer: str, year: int) -> int:
+    wanted = {(exporter, importer, "exports_fob"), (importer, exporter, "imports_cif")}
+    found = {}
+    for name in FILES:
+        with open(data / "trade_imf_dots" / name, newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                key = (r["reporter_iso3"], r["partner_iso3"], r["flow"])
+                if key in wanted and int(r["year"]) == year:
+                    found[key[2]] = float(r["value_usd_mn"])
+    x, m = found.get("exports_fob"), found.get("imports_cif")
+    return int(bool(x and m and max(x, m) >= 1 and max(x, m) / min(x, m) > 2))
