@@ -143,3 +143,49 @@ def _flagged_files(data: Path, exporter: str, importer: str, year: int) -> int:
                     found[key[2]] = float(r["value_usd_mn"])
     x, m = found.get("exports_fob"), found.get("imports_cif")
     return int(bool(x and m and max(x, m) >= 1 and max(x, m) / min(x, m) > 2))
+
+
+ANSWERS = [["trade", "shares", "CA5", "--partners", "CHN,RUS", "--years", "2020"],
+           ["trade", "group-shares", "CA5", "--years", "2020"],
+           ["trade", "intensity", "CA5", "--years", "2020"],
+           ["trade", "group", "CA5", "--years", "2000,2020"],
+           ["trade", "partners", "CA5", "--partners", "CHN", "--years", "2020"],
+           ["siei", "trade", "CA5", "--years", "2020", "--level", "pair"],
+           ["siei", "trade", "CA5", "--years", "2020", "--level", "country"],
+           ["siei", "trade", "CA5", "--years", "2020", "--level", "group"],
+           ["trade-series", "KGZ", "--partners", "CHN", "--years", "2019-2020"]]
+
+
+@pytest.mark.slow
+def test_every_trade_answer_carries_the_count_in_json_csv_and_a_note_in_the_table(isolated_home, capsys):
+    """On a fresh home (the embedded snapshot holds IMF DOTS): the column in JSON and CSV, one note line in the table."""
+    import json
+
+    from sco_observatory.cli import main
+
+    for argv in ANSWERS:
+        assert main([*argv, "--format", "json"]) == 0, argv
+        rows = json.loads(capsys.readouterr().out)
+        assert rows and all("flows_flagged" in r for r in rows), argv
+        assert main([*argv, "--format", "csv"]) == 0, argv
+        assert "flows_flagged" in capsys.readouterr().out.splitlines()[0].split(","), argv
+        assert main([*argv]) == 0, argv
+        table = " ".join(capsys.readouterr().out.split())
+        assert "data quality:" in table, argv
+    assert main(["trade", "shares", "CA5", "--partners", "CHN", "--years", "2020"]) == 0
+    assert "`sco trade discrepancies CA5 --partners CHN --years 2020` lists both figures" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.slow
+def test_report_has_a_data_quality_note_with_the_worst_cases(isolated_home, tmp_path):
+    from sco_observatory import api
+
+    out = tmp_path / "report.html"
+    with api.open() as obs:
+        obs.report(out, as_of="2020")
+    html = out.read_text(encoding="utf-8")
+    block = html[html.index("id='data-quality'"):]
+    block = block[:block.index("</div>")]
+    assert "Data quality, 2020:" in block and "flows where reported and mirror figures disagree" in block
+    assert "exports to" in block and "(CIF, mirror)" in block and "imf-dots:" in block  # both figures, both sources
+    assert "Flows flagged" in html  # the pairs table's column, in words

@@ -94,14 +94,17 @@ def discrepancies(store, group: Sequence[str], years: Iterable[int], partners: S
 
 
 def quality_note(flags: pl.DataFrame, worst: int = 3) -> str:
-    """A short reader's note: how many flows are flagged and the worst cases (largest gap in US$
-    between the two figures), with both figures and their sources."""
+    """A short reader's note: how many flows are flagged and the worst cases — the `worst` largest
+    reported-vs-mirror gaps (US$ between the two figures), then the `worst` largest jumps — each with
+    both figures and their sources."""
     if flags.height == 0:
         return "data quality: no flow flagged (reported and mirror figures within the factor, no jumps)"
-    lines = [f"data quality: {flags.filter(pl.col('kind') == 'mirror').height} flows where reported and mirror "
-             f"figures disagree, {flags.filter(pl.col('kind') == 'jump').height} year-on-year jumps; worst:"]
+    mirror, jump = flags.filter(pl.col("kind") == "mirror"), flags.filter(pl.col("kind") == "jump")
+    lines = [f"data quality: {mirror.height} flows where reported and mirror figures disagree, "
+             f"{jump.height} year-on-year jumps; worst:"]
     gap = (pl.col("value_a") - pl.col("value_b")).abs()
-    for r in flags.sort(gap, descending=True).head(worst).iter_rows(named=True):
-        lines.append(f"  {r['year']}: {r['figure_a']} US$ {r['value_a'] / 1e6:,.1f} mn ({r['source_a']}) vs "
-                     f"{r['figure_b']} US$ {r['value_b'] / 1e6:,.1f} mn ({r['source_b']}) — ×{r['ratio']:.1f}")
+    for part in (mirror, jump):
+        for r in part.sort(gap, descending=True).head(worst).iter_rows(named=True):
+            lines.append(f"  {r['year']}: {r['figure_a']} US$ {r['value_a'] / 1e6:,.1f} mn ({r['source_a']}) vs "
+                         f"{r['figure_b']} US$ {r['value_b'] / 1e6:,.1f} mn ({r['source_b']}) — ×{r['ratio']:.1f}")
     return "\n".join(lines)

@@ -246,11 +246,13 @@ def add_dashboard_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     @app.get("/api/labels", tags=["dashboard"])
     def label_table() -> dict:
         """Reader-facing labels and units of indicator codes (the publishers' names), headers of measure
-        columns, and words for statuses."""
+        columns (and each dashboard panel's narrower ones), and words for statuses."""
+        from sco_observatory.labels import PANEL_HEADERS
         from sco_observatory.metrics import ALIASES
 
         return {"indicators": {c: {"label": l, "unit": u} for c, (l, u) in labels.indicator_labels().items()},
-                "columns": labels.COLUMN_HEADERS, "statuses": labels.STATUS_WORDS, "aliases": ALIASES}
+                "columns": labels.COLUMN_HEADERS, "panels": PANEL_HEADERS, "statuses": labels.STATUS_WORDS,
+                "aliases": ALIASES}
 
     @app.get("/api/catalog", tags=["data"])
     def data_catalog() -> dict:
