@@ -189,3 +189,100 @@ def test_report_has_a_data_quality_note_with_the_worst_cases(isolated_home, tmp_
     assert "Data quality, 2020:" in block and "flows where reported and mirror figures disagree" in block
     assert "exports to" in block and "(CIF, mirror)" in block and "imf-dots:" in block  # both figures, both sources
     assert "Flows flagged" in html  # the pairs table's column, in words
+
+
+@pytest.mark.slow
+def test_api_trade_endpoints_take_every_years_form_and_count_flags(isolated_home):
+    """/api/trade, /api/trade/member-shares and /api/siei read years with the one parser (2012,
+    2000,2020, 2000-2020, 2000-2020:10) and carry flows_flagged; a bad form is a 4xx with one message."""
+    from fastapi.testclient import TestClient
+
+    from sco_observatory import config
+    from sco_observatory.web.app import create_app
+
+    with TestClient(create_app(str(config.store_path())), raise_server_exceptions=False) as client:
+        for years, want in (("2020", {2020}), ("2000,2020", {2000, 2020}), ("2018-2020", {2018, 2019, 2020}),
+                            ("2000-2020:10", {2000, 2010, 2020})):
+            body = client.get("/api/trade", params={"group": "CA5", "measure": "shares", "years": years}).json()
+            assert {r["year"] for r in body["rows"]} == want, years
+            assert "flows_flagged" in body["columns"] and body["data_quality"].startswith("data quality:")
+        body = client.get("/api/trade", params={"group": "CA5", "measure": "group-shares", "years": "2020"}).json()
+        assert body["rows"] and all("flows_flagged" in r for r in body["rows"])
+        body = client.get("/api/trade/member-shares", params={"group": "CA5", "partners": "CHN", "years": "2000,2020"}).json()
+        assert {r["year"] for r in body["rows"]} == {2000, 2020} and "flows_flagged" in body["columns"]
+        body = client.get("/api/siei", params={"group": "CA5", "years": "2000,2020", "level": "group"}).json()
+        assert [r["year"] for r in body["rows"]] == [2000, 2020] and "flows_flagged" in body["columns"]
+        bad = client.get("/api/trade", params={"group": "CA5", "years": "20x0"})
+        assert bad.status_code in (400, 422) and "Traceback" not in bad.text
+
+
+USES = {
+    "partners": {"--partners", "--factor", "--partial", "--flows"},
+    "discrepancies": {"--partners", "--factor"},
+    "shares": {"--partners", "--pairs", "--flows"}, "intensity": {"--partners", "--pairs", "--flows"},
+    "group-shares": {"--flows"}, "group": {"--flows"}, "concentration": {"--flows"},
+    "rca": {"--flows"}, "complementarity": {"--partners", "--flows"}, "grubel-lloyd": {"--partners", "--flows"},
+    "similarity": {"--flows"}, "product-concentration": {"--flows"},
+    "products": {"--partners", "--top", "--flows"}, "complexity": {"--flows"},
+}
+OPTIONS = {"--partners": ["--partners", "CHN"], "--pairs": ["--pairs"], "--top": ["--top", "3"],
+           "--factor": ["--factor", "3"], "--partial": ["--partial"], "--flows": ["--flows", "best"]}
+
+
+def test_every_trade_subcommand_refuses_the_options_it_does_not_use(isolated_home, capsys):
+    """Walk every `sco trade` measure × option: an option the measure does not use is one line, exit 2."""
+    from sco_observatory.cli import main
+    from sco_observatory.metrics.trade import MEASURES
+
+    assert set(USES) == {"partners", "discrepancies", "products", "complexity", *MEASURES}
+    refused = 0
+    for measure, used in USES.items():
+        for option, argv in OPTIONS.items():
+            if option in used:
+                continue
+            base = ["trade", measure, "CA5", "--years", "2020"]
+            if measure == "products" and option != "--partners":
+                base += ["--partners", "CHN"]
+            assert main([*base, *argv]) == 2, (measure, option)
+            err = capsys.readouterr().err
+            assert "does not use" in err and "Traceback" not in err and err.count("\n") <= 3, (measure, option, err)
+            refused += 1
+    assert refused == 6 * len(USES) - sum(len(u) for u in USES.values())
+
+
+def test_siei_refuses_options_its_dimension_does_not_use(isolated_home, capsys):
+    from sco_observatory.cli import main
+
+    for argv in (["siei", "migration", "CA5", "--years", "2015", "--flows", "mirror"],
+                 ["siei", "education", "CA5", "--years", "2015", "--source", "wdi"],
+                 ["siei", "migration", "CA5", "--years", "2015", "--hypotheses"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "does not use" in err and "Traceback" not in err, (argv, err)
+
+
+def test_partner_group_sco_minus_ca5_as_one_row_by_hand(dots, raw):
+    """`--partners 'SCO@2024-CA5'`: one row per year, exports = Σ best(i→j), i ∈ CA5, j ∈ the set, from the CSVs;
+    years as '2000-2020:20' (the stepped form: 2000 and 2020)."""
+    from sco_observatory.groups import partner_sets
+
+    sets = partner_sets(["SCO@2024-CA5"])
+    members = sets["SCO@2024-CA5"]
+    assert {"CHN", "RUS", "IND", "PAK"} <= set(members) and not set(members) & set(CA5)
+    p = trade.trade_partners(dots, CA5, sets, "2000-2020:20")
+    assert p["year"].to_list() == [2000, 2020] and set(p["partner"]) == {"SCO@2024-CA5"}
+
+    def best(e, i, y):
+        x = raw.get((e, i, "exports_fob", y))
+        return x if x is not None else raw.get((i, e, "imports_cif", y))
+
+    for r in p.iter_rows(named=True):
+        y = r["year"]
+        values = [best(i, j, y) for i in CA5 for j in members]
+        back = [best(j, i, y) for i in CA5 for j in members]
+        assert r["flows_missing"] == sum(v is None for v in values + back)
+        if None in values:  # missing is not zero: the sum is left empty and the row says how many are absent
+            assert r["exports"] is None and r["estimate"].startswith("missing:")
+        else:
+            assert r["exports"] == pytest.approx(1e6 * sum(values), rel=1e-9)
+        assert r["flows_flagged"] == sum(_flagged(raw, i, j, y) + _flagged(raw, j, i, y) for i in CA5 for j in members)

@@ -585,13 +585,15 @@ class Observatory:
         return result.countries.filter(pl.col("iso3").is_in(isos)) if isos else result.countries
 
     def siei(self, dimension: str, expression: str, years: Years, level: Literal["pair", "country", "group"] = "pair",
-             flows: Literal["reported", "mirror", "best"] = "reported", hypotheses: bool = False,
+             flows: Literal["reported", "mirror", "best"] | None = None, hypotheses: bool = False,
              source: str | None = None) -> pl.DataFrame:
         """SIEI-style integration index of one dimension (documented proxies, METHODS §1.4; not the EDB's formulas).
 
         trade: I_ij = (x_ij / X_i) / (X_j / X_w) style intensity over the group (METHODS §1.3–1.4);
         migration, agriculture, convergence, energy, education, investment as in METHODS §1.4.
-        `hypotheses=True` (trade) runs the METHODS §1.3 test (H1–H3) for the first year.
+        `hypotheses=True` (trade) runs the METHODS §1.3 test (H1–H3) for the first year. `flows`
+        (default reported) applies to trade and agriculture, `source` to those and migration: an option
+        the dimension does not use is an error, never ignored.
 
         Examples:
             >>> pairs = open().siei("trade", "CA5+RUS", years="2010-2012")
@@ -600,12 +602,20 @@ class Observatory:
         """
         from sco_observatory.metrics import siei
 
+        dim = dimension.lower()
+        if dim in siei.DIMENSIONS:
+            for option, given, used in (("--hypotheses", hypotheses, ("trade",)),
+                                        ("--flows", flows is not None, ("trade", "agriculture")),
+                                        ("--source", bool(source), ("trade", "agriculture", "migration"))):
+                if given and dim not in used:
+                    raise ObservatoryError(f"`sco siei {dim}` does not use {option}",
+                                           f"drop {option} (it applies to: {', '.join(used)})")
         isos, span = countries(expression), year_span(years)
         self._check_source(source)
         if hypotheses:
             h = siei.trade_hypotheses(self.store, isos, span[0], source=source)
             return siei.hypothesis_verdicts(h)
-        return _select_years(siei.siei(self.store, dimension, isos, span, level, flows, source=source), years)
+        return _select_years(siei.siei(self.store, dimension, isos, span, level, flows or "reported", source=source), years)
 
     def arms(self, expression: str, years: Years = "2000-2023", suppliers: Countries = "RUS,CHN",
              period: int = 1) -> pl.DataFrame:

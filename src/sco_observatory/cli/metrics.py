@@ -15,7 +15,7 @@ from sco_observatory.errors import ObservatoryError
 
 FMT = format_option()
 SOURCE = source_option("Use this source id or family (e.g. wdi, sipri, embedded:iiss-mb2013) instead of the documented priority.")
-FLOWS = typer.Option("reported", "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
+FLOWS = typer.Option(None, "--flows", callback=lowercase, help="trade, agriculture: reported (exporter FOB; the default), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
 TRADE_FLOWS = typer.Option(None, "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row). Default: best for `partners`, reported otherwise.")
 
 
@@ -126,23 +126,8 @@ def trade_command(
              caption="mirror: exporter's FOB vs importer's CIF figure of one flow; jump: one series year on year")
         return
     emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows or 'reported'} flows)",
-         caption=flagged_caption(frame, f"sco trade discrepancies {expression} --partners "
+         caption=quality.flagged_line(frame, f"sco trade discrepancies {expression} --partners "
                                         f"{','.join(partners) if partners else expression} --years {years}"))
-
-
-def flagged_caption(frame: pl.DataFrame, listing: str) -> str | None:
-    """One line: how many rows of an answer read a flow whose reported and mirror figures disagree by
-    more than the factor (its `flows_flagged` column), and the command that lists them; None without
-    the column. A frame with one row per year and measure counts years."""
-    from sco_observatory.metrics import quality
-
-    if "flows_flagged" not in frame.columns or frame.height == 0:
-        return None
-    rows = frame.unique("year") if "measure" in frame.columns else frame
-    what = "years" if "measure" in frame.columns else "rows"
-    n = rows.filter(pl.col("flows_flagged") > 0).height
-    return (f"data quality: {n} of {rows.height} {what} read a flow whose reported and mirror figures differ by more "
-            f"than ×{quality.DEFAULT_FACTOR:g} (flows_flagged column; `{listing}` lists both figures)")
 
 
 def _product_answer(m: str, expression: str, years: str, partners: Optional[List[str]], flows: Optional[str],
@@ -191,7 +176,7 @@ def siei_command(
     args: List[str] = typer.Argument(..., help="[DIMENSION] EXPR — dimension: trade (default), migration, agriculture, education, investment, convergence, energy (data missing: says what it needs)."),
     years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2010-2020, 2000-2020:5 or 2000,2010."),
     level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
-    flows: str = FLOWS,
+    flows: Optional[str] = FLOWS,
     hypotheses: bool = typer.Option(False, "--hypotheses", help="Trade only: run the METHODS §1.3 test (H1–H3) for the first year and print the verdicts."),
     source: Optional[str] = source_option("Data source family or id for the flows."),
     fmt: Format = FMT,
@@ -217,7 +202,9 @@ def siei_command(
                + (f"\nevidence: {evidence}" if evidence else "")
                + (f"\nnote: {flagged} rows carry the publisher's flags (estimate / confidential; see the flags column)"
                   if flagged else ""))
-    quality_line = flagged_caption(frame, f"sco trade discrepancies {expression} --partners {expression} --years {years}")
+    from sco_observatory.metrics import quality
+
+    quality_line = quality.flagged_line(frame, f"sco trade discrepancies {expression} --partners {expression} --years {years}")
     emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}",
          caption=caption + (f"\n{quality_line}" if quality_line else ""))
 
@@ -266,7 +253,9 @@ def trade_series_command(
     caption = ("; ".join(f"source break: {b}" for b in breaks) if breaks else "one source: IMF DOTS")
     if flagged:
         caption += f"\nnote: {flagged} values are the publisher's estimates or preliminary (estimate column)"
-    quality_line = flagged_caption(frame, f"sco trade discrepancies {expression} --partners {partners} --years {years}")
+    from sco_observatory.metrics import quality
+
+    quality_line = quality.flagged_line(frame, f"sco trade discrepancies {expression} --partners {partners} --years {years}")
     if quality_line:
         caption += f"\n{quality_line}"
     shown = frame.select("reporter", "partner", "year", "flow", (pl.col("value_usd") / 1e6).round(1).alias("US$ mn"),

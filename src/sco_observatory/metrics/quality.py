@@ -108,3 +108,16 @@ def quality_note(flags: pl.DataFrame, worst: int = 3) -> str:
             lines.append(f"  {r['year']}: {r['figure_a']} US$ {r['value_a'] / 1e6:,.1f} mn ({r['source_a']}) vs "
                          f"{r['figure_b']} US$ {r['value_b'] / 1e6:,.1f} mn ({r['source_b']}) — ×{r['ratio']:.1f}")
     return "\n".join(lines)
+
+
+def flagged_line(frame: pl.DataFrame, listing: str) -> str | None:
+    """One line for a trade answer: how many of its rows read a flow whose reported and mirror figures
+    disagree by more than the factor (its `flows_flagged` column), and the command that lists them
+    (`listing`); None without the column. A frame with one row per year and measure counts years."""
+    if "flows_flagged" not in frame.columns or frame.height == 0:
+        return None
+    rows = frame.unique("year") if "measure" in frame.columns else frame
+    what = "years" if "measure" in frame.columns else "rows"
+    n = rows.filter(pl.col("flows_flagged") > 0).height
+    return (f"data quality: {n} of {rows.height} {what} read a flow whose reported and mirror figures differ by more "
+            f"than ×{DEFAULT_FACTOR:g} (flows_flagged column; `{listing}` lists both figures)")
