@@ -286,3 +286,15 @@ def test_partner_group_sco_minus_ca5_as_one_row_by_hand(dots, raw):
         else:
             assert r["exports"] == pytest.approx(1e6 * sum(values), rel=1e-9)
         assert r["flows_flagged"] == sum(_flagged(raw, i, j, y) + _flagged(raw, j, i, y) for i in CA5 for j in members)
+
+
+def test_products_say_hs_descriptions_are_not_in_the_data(isolated_home, capsys):
+    """The product answer prints HS codes and says why (no HS description file in the shared data)."""
+    from sco_observatory.cli import main
+
+    baci = Path(__file__).parent / "fixtures" / "products" / "BACI_HS17_Y2020_V000000.csv"
+    assert main(["import", str(baci)]) == 0
+    capsys.readouterr()
+    assert main(["trade", "products", "CA5", "--partner", "CHN", "--year", "2020", "--top", "3"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "products are shown as HS codes: no HS description file is in the data" in out

@@ -169,7 +169,8 @@ def _product_answer(m: str, expression: str, years: str, partners: Optional[List
     valuation = "/".join(sorted(set(frame["valuation"].drop_nulls()))) if frame.height else ""
     emit(shown, fmt, title=f"Top products of {expression} with {partner}, {years} — {basis} flows, {valuation} ({source_label})",
          caption=" · ".join(parts) + " · RCA: Balassa, world = the dataset's exporters · PCI: product complexity "
-                 "(Hidalgo–Hausmann)" + pci_note)
+                 "(Hidalgo–Hausmann)" + pci_note + "\nproducts are shown as HS codes: no HS description file is in the "
+                 "data (docs/metrics.md)")
 
 
 def siei_command(

@@ -990,25 +990,41 @@ def partners_display(frame: pl.DataFrame) -> pl.DataFrame:
 
 # -- data-quality flags: both published figures of each flow, and the flagged set an answer joins once ---
 
+_SIDES_ROWS_SQL = """
+    SELECT CASE flow WHEN 'X' THEN reporter ELSE partner END AS exporter,
+           CASE flow WHEN 'X' THEN partner ELSE reporter END AS importer,
+           CAST(year AS BIGINT) AS year, flow, product = 'TOTAL' AS total, value_usd AS value, source_id AS source
+    FROM rows WHERE flow IN ('X', 'M') AND reporter IN ($codes) AND partner IN ($codes)"""
+"""Both flow sides of the dataset's rows among `codes` in one scan: X rows as the exporter reports
+them (`_REPORTED_SQL`), M rows turned round to exporter → importer (`_MIRROR_SQL`)."""
+
+
 def flow_sides(store, countries: Sequence[str], years, partners: Sequence[str], *, source: str | None = None) -> pl.DataFrame:
     """Both published figures of every flow between `countries` and `partners` (i→j and j→i, i≠j),
     total goods, in `years`: exporter, importer, year, reported (the exporter's FOB exports),
     reported_source, mirror (the importer's CIF imports), mirror_source; a side the data lack is null.
 
-    The two sides' totals are fetched filtered to the codes (`totals_frame`, no ordered DISTINCT
-    aggregate) and joined in polars — the same rows as `quality._flow_sides_sql`, the SQL definition.
+    One scan of the dataset's rows filtered to the codes (`_SIDES_ROWS_SQL`), each side summed over
+    its rows in polars as `totals_cte` sums them (TOTAL rows where the side has them, else the
+    products; a sum over no value is null; sources sorted, distinct, ','-joined) — the same rows as
+    `quality._flow_sides_sql`, the SQL definition (a FULL OUTER JOIN of two string-aggregated totals).
     """
     ys = sorted({int(y) for y in years})
     span = (ys[0], ys[-1])
     ds = _dataset_filter(store, span, source)
-    codes = sorted(set(countries) | set(partners))
+    b = Builder()
+    raw = run(store, b.build(_SIDES_ROWS_SQL, rows=_rows_cte(b, ds, span),
+                             codes=sorted(set(countries) | set(partners))))
     keys = ["exporter", "importer", "year"]
     sides = []
-    for basis, sql in (("reported", _REPORTED_SQL), ("mirror", _MIRROR_SQL)):
-        b = Builder()
-        rel = b.cte(basis, sql, rows=_rows_cte(b, ds, span))
-        t = totals_frame(store, b, rel, codes, _has_total(store, ds, span, basis))
-        sides.append(t.select(*keys, pl.col("value").alias(basis), pl.col("source").alias(f"{basis}_source")))
+    for basis, flow in (("reported", "X"), ("mirror", "M")):
+        side = raw.filter(pl.col("flow") == flow)
+        if _has_total(store, ds, span, basis):
+            side = side.filter(pl.col("total"))
+        sides.append(side.group_by(keys).agg(
+            pl.when(pl.col("value").count() > 0).then(pl.col("value").sum()).alias(basis),
+            pl.when(pl.col("source").count() > 0).then(pl.col("source").drop_nulls().unique().sort().str.join(","))
+            .alias(f"{basis}_source")))
     both = sides[0].join(sides[1], on=keys, how="full", coalesce=True)
     c, p = list(countries), list(partners)
     return (both.filter(pl.col("year").is_in(ys) & (pl.col("exporter") != pl.col("importer"))
