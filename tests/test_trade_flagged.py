@@ -149,6 +149,7 @@ ANSWERS = [["trade", "shares", "CA5", "--partners", "CHN,RUS", "--years", "2020"
            ["trade", "group-shares", "CA5", "--years", "2020"],
            ["trade", "intensity", "CA5", "--years", "2020"],
            ["trade", "group", "CA5", "--years", "2000,2020"],
+           ["trade", "concentration", "CA5", "--years", "2020"],
            ["trade", "partners", "CA5", "--partners", "CHN", "--years", "2020"],
            ["siei", "trade", "CA5", "--years", "2020", "--level", "pair"],
            ["siei", "trade", "CA5", "--years", "2020", "--level", "country"],
@@ -298,3 +299,15 @@ def test_products_say_hs_descriptions_are_not_in_the_data(isolated_home, capsys)
     assert main(["trade", "products", "CA5", "--partner", "CHN", "--year", "2020", "--top", "3"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "products are shown as HS codes: no HS description file is in the data" in out
+
+
+def test_concentration_counts_the_exporters_flagged_flows_with_every_partner(dots):
+    """Every partner economy (not only focus economies): the count equals the mirror flags that
+    `sco trade discrepancies` lists for the exporter, and the any-partner flow sides equal the SQL definition."""
+    got = trade.flow_sides(dots, CA5, YEARS, None)
+    assert got.rows() == quality._flow_sides_sql(dots, CA5, YEARS, None).rows() and got.height > 1000
+    c = trade.market_concentration(dots, CA5, (2020, 2020))
+    listed = quality.discrepancies(dots, CA5, [2020]).filter(pl.col("kind") == "mirror")
+    for r in c.iter_rows(named=True):
+        assert r["flows_flagged"] == listed.filter(pl.col("exporter") == r["iso3"]).height, r["iso3"]
+    assert c["flows_flagged"].sum() > 10

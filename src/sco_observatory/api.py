@@ -448,7 +448,7 @@ class Observatory:
         (§4.8), similarity (Finger–Kreinin, §4.9), product-concentration (one year each). `flows`
         defaults to `best` for partners and `reported` otherwise. An option the measure does not use is
         an error, never ignored. Every answer read from bilateral totals (partners, shares,
-        group-shares, intensity, group) has `flows_flagged`: how many of the flows the row reads have
+        group-shares, intensity, group, concentration) has `flows_flagged`: how many of the flows the row reads have
         reported and mirror figures more than a factor 2 apart (metrics/flag_rules.py).
 
         Examples:

@@ -47,17 +47,14 @@ def flow_sides(store, group: Sequence[str], years: Iterable[int], partners: Sequ
     economy), total goods: exporter, importer, year, reported (exporter's FOB exports), reported_source,
     mirror (importer's CIF imports), mirror_source. A side the data lack is null.
 
-    With `partners`, `trade.flow_sides` (the rows fetched filtered to the codes); without, the SQL
-    definition over every partner economy (`_flow_sides_sql`)."""
-    if partners:
-        return trade.flow_sides(store, group, years, partners, source=source)
-    return _flow_sides_sql(store, group, years, None, source=source)
+    `trade.flow_sides` (one scan of the rows filtered to the codes), equal to `_flow_sides_sql`."""
+    return trade.flow_sides(store, group, years, partners or None, source=source)
 
 
 def _flow_sides_sql(store, group: Sequence[str], years: Iterable[int], partners: Sequence[str] | None = None, *,
                     source: str | None = None) -> pl.DataFrame:
     """`flow_sides` as one SQL query: a FULL OUTER JOIN of the reported and mirror totals (the
-    definition `trade.flow_sides` equals; the path for every partner economy)."""
+    definition `trade.flow_sides` equals, kept for the tests and the benchmark)."""
     ys = sorted({int(y) for y in years})
     span = (ys[0], ys[-1])
     ds = trade._dataset_filter(store, span, source)

@@ -525,7 +525,9 @@ def market_concentration(store, countries: Sequence[str], years: tuple[int, int]
     - `hh_wits` = `Σ_j s_ij²`, `s_ij = X_ij / Σ_j X_ij` over partner economies (WITS, un-normalised [V];
       WITS uses mirror exports, partners exclude World and aggregates — default basis here is mirror);
     - `hh_unctad` = `(sqrt(Σ s²) − sqrt(1/N)) / (1 − sqrt(1/N))`, N = number of partner economies [S].
-    Columns: iso3, year, hh_wits, hh_unctad, n_partners, valuation, basis, source.
+    `flows_flagged`: how many of the exporter's flows to partner economies that year have reported and
+    mirror figures more than a factor 2 apart (`flag_rules`).
+    Columns: iso3, year, hh_wits, hh_unctad, n_partners, flows_flagged, valuation, basis, source.
     """
     b = Builder()
     rel, label = flows_cte(b, store, years, basis, source)
@@ -541,7 +543,13 @@ def market_concentration(store, countries: Sequence[str], years: tuple[int, int]
                (sqrt(sum(s * s)) - sqrt(1e0 / count(*))) / NULLIF(1 - sqrt(1e0 / count(*)), 0) AS hh_unctad,
                count(*) AS n_partners, min(valuation) AS valuation, min(basis) AS basis
         FROM s GROUP BY iso3, year ORDER BY year, iso3""", s=shares))
-    return frame.with_columns(pl.lit(label).alias("source"))
+    flagged = flagged_set(store, countries, None, range(int(years[0]), int(years[1]) + 1), source)
+    per = (flagged.filter(pl.col("exporter").is_in(list(countries))).group_by(pl.col("exporter").alias("iso3"), "year")
+           .agg(pl.len().cast(pl.UInt32).alias("flows_flagged")))
+    frame = (frame.join(per, on=["iso3", "year"], how="left", maintain_order="left")
+             .with_columns(pl.col("flows_flagged").fill_null(0)))
+    return frame.select("iso3", "year", "hh_wits", "hh_unctad", "n_partners", "flows_flagged", "valuation", "basis",
+                        pl.lit(label).alias("source"))
 
 
 # -- product-level measures (need HS/SITC-level bilateral data: BACI, Comtrade) -----------------------
@@ -995,14 +1003,21 @@ _SIDES_ROWS_SQL = """
            CASE flow WHEN 'X' THEN partner ELSE reporter END AS importer,
            CAST(year AS BIGINT) AS year, flow, product = 'TOTAL' AS total, value_usd AS value, source_id AS source
     FROM rows WHERE flow IN ('X', 'M') AND reporter IN ($codes) AND partner IN ($codes)"""
+_SIDES_ANY_ROWS_SQL = """
+    SELECT CASE flow WHEN 'X' THEN reporter ELSE partner END AS exporter,
+           CASE flow WHEN 'X' THEN partner ELSE reporter END AS importer,
+           CAST(year AS BIGINT) AS year, flow, product = 'TOTAL' AS total, value_usd AS value, source_id AS source
+    FROM rows WHERE flow IN ('X', 'M') AND (reporter IN ($codes) OR partner IN ($codes))"""
 """Both flow sides of the dataset's rows among `codes` in one scan: X rows as the exporter reports
 them (`_REPORTED_SQL`), M rows turned round to exporter → importer (`_MIRROR_SQL`)."""
 
 
-def flow_sides(store, countries: Sequence[str], years, partners: Sequence[str], *, source: str | None = None) -> pl.DataFrame:
+def flow_sides(store, countries: Sequence[str], years, partners: Sequence[str] | None, *,
+               source: str | None = None) -> pl.DataFrame:
     """Both published figures of every flow between `countries` and `partners` (i→j and j→i, i≠j),
     total goods, in `years`: exporter, importer, year, reported (the exporter's FOB exports),
     reported_source, mirror (the importer's CIF imports), mirror_source; a side the data lack is null.
+    `partners=None`: every partner economy (ISO3 codes, World and the aggregates left out).
 
     One scan of the dataset's rows filtered to the codes (`_SIDES_ROWS_SQL`), each side summed over
     its rows in polars as `totals_cte` sums them (TOTAL rows where the side has them, else the
@@ -1013,8 +1028,8 @@ def flow_sides(store, countries: Sequence[str], years, partners: Sequence[str], 
     span = (ys[0], ys[-1])
     ds = _dataset_filter(store, span, source)
     b = Builder()
-    raw = run(store, b.build(_SIDES_ROWS_SQL, rows=_rows_cte(b, ds, span),
-                             codes=sorted(set(countries) | set(partners))))
+    raw = run(store, b.build(_SIDES_ROWS_SQL if partners else _SIDES_ANY_ROWS_SQL, rows=_rows_cte(b, ds, span),
+                             codes=sorted(set(countries) | set(partners or ()))))
     keys = ["exporter", "importer", "year"]
     sides = []
     for basis, flow in (("reported", "X"), ("mirror", "M")):
@@ -1026,25 +1041,33 @@ def flow_sides(store, countries: Sequence[str], years, partners: Sequence[str], 
             pl.when(pl.col("source").count() > 0).then(pl.col("source").drop_nulls().unique().sort().str.join(","))
             .alias(f"{basis}_source")))
     both = sides[0].join(sides[1], on=keys, how="full", coalesce=True)
-    c, p = list(countries), list(partners)
-    return (both.filter(pl.col("year").is_in(ys) & (pl.col("exporter") != pl.col("importer"))
-                        & ((pl.col("exporter").is_in(c) & pl.col("importer").is_in(p))
-                           | (pl.col("importer").is_in(c) & pl.col("exporter").is_in(p))))
+    c = list(countries)
+    if partners:
+        p = list(partners)
+        pairs = ((pl.col("exporter").is_in(c) & pl.col("importer").is_in(p))
+                 | (pl.col("importer").is_in(c) & pl.col("exporter").is_in(p)))
+    else:
+        agg = sorted(_aggregate_codes())
+        pairs = ((pl.col("exporter").is_in(c) | pl.col("importer").is_in(c))
+                 & ~pl.col("exporter").is_in(agg) & ~pl.col("importer").is_in(agg)
+                 & pl.col("exporter").str.contains(r"^[A-Z]{3}$") & pl.col("importer").str.contains(r"^[A-Z]{3}$"))
+    return (both.filter(pl.col("year").is_in(ys) & (pl.col("exporter") != pl.col("importer")) & pairs)
             .select(*keys, "reported", "reported_source", "mirror", "mirror_source")
             .sort(["year", "exporter", "importer"]))
 
 
-def flagged_set(store, countries: Sequence[str], partners: Sequence[str], years, source: str | None = None,
+def flagged_set(store, countries: Sequence[str], partners: Sequence[str] | None, years, source: str | None = None,
                 factor: float | None = None) -> pl.DataFrame:
-    """(exporter, importer, year) of the flows between `countries` and `partners` whose reported and
+    """(exporter, importer, year) of the flows between `countries` and `partners` (None: every partner
+    economy) whose reported and
     mirror figures differ by more than `factor` (default 2; `flag_rules`) — computed once per answer and
     joined to its rows, kept per store commit (`metrics.cache`: the dashboard and the report ask for
     the same group's flags from several answers). Empty (not an error) where the dataset holds one
     side only (BACI)."""
     ys = tuple(sorted({int(y) for y in years}))
-    if not ys or not countries or not partners:
+    if not ys or not countries or partners is not None and not partners:
         return pl.DataFrame(schema={"exporter": pl.String, "importer": pl.String, "year": pl.Int64})
     f = flag_rules.check_factor(factor or flag_rules.DEFAULT_FACTOR)
-    key = ("flagged", tuple(sorted(set(countries))), tuple(sorted(set(partners))), ys, source, f)
+    key = ("flagged", tuple(sorted(set(countries))), tuple(sorted(set(partners))) if partners else None, ys, source, f)
     return cache.cached(store, key, lambda: flag_rules.flagged_flows(
         flow_sides(store, countries, ys, partners, source=source), f))
