@@ -75,7 +75,7 @@ def discrepancies(store, group: Sequence[str], years: Iterable[int], partners: S
                   factor: float = DEFAULT_FACTOR, min_value: float = DEFAULT_MIN_VALUE,
                   source: str | None = None) -> pl.DataFrame:
     """Flows between `group` and `partners` (default: every partner economy) in `years` flagged by the
-    mirror rule or the jump rule (module docstring), worst first within each kind.
+    mirror rule or the jump rule (metrics/flag_rules.py), worst first within each kind.
 
     Columns: kind, exporter, importer, year, figure_a, value_a, source_a, figure_b, value_b, source_b,
     ratio, rule. Jumps compare a selected year with the year before (read even if not selected).
