@@ -8,6 +8,7 @@ BibTeX. Screenshots of each panel go to test-artifacts/.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,12 @@ def test_every_panel_renders_without_errors_overflow_or_serious_a11y_violations(
     assert page.locator("#claims tbody tr").count() >= 6 and page.locator("#projects tbody tr").count() >= 5
     assert page.locator("#sources-list li").count() >= 3
     assert "dialogue_partner" not in page.locator("main").inner_text()  # statuses in words
+    headers = page.locator("main th").evaluate_all("ts => ts.map(t => t.textContent.trim())")
+    # every header from labels.py, in words: no identifier, no lowercase field name ("member", "share of exports")
+    assert [h for h in headers if "_" in h or re.fullmatch(r"[a-z][a-z ]*", h)] == []
+    trade_headers = page.locator("#trade th").evaluate_all("ts => ts.map(t => t.textContent.trim())")
+    assert trade_headers[:2] == ["Member", "Partner"] and "Share of exports" in trade_headers
+    assert any(h.startswith("Flows flagged") for h in trade_headers)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"))  # the top of the page, as docs/screenshots shows it
     for panel in PANELS:
         box = page.locator(f"#panel-{panel}")
@@ -200,7 +207,7 @@ def test_trade_panel_partner_lines_labels_and_log_scale(browser, full_url):
     page.select_option("#trade-scale", "linear")
     page.wait_for_function("document.body.dataset.ready === '1' && document.querySelector('#trade-chart').layout.yaxis2.type === 'linear'")
     header = page.locator("#trade thead").inner_text()
-    assert "share of trade" in header and "trade_share" not in header
+    assert "Share of trade" in header and "trade_share" not in header
     assert "China" in page.locator("#trade td[data-col=iso3_b]").all_inner_texts()
     for width in (1280, 390):  # the long source keys wrap: the table fits its panel, nothing sticks out
         page.set_viewport_size({"width": width, "height": 900})
@@ -250,6 +257,9 @@ def test_arms_panel_draws_supplier_shares_from_the_register(browser, arms_url):
     kaz_russia = [y for x, y in zip(traces[0]["x"][0], traces[0]["y"]) if x == "Kazakhstan" and y is not None]
     assert kaz_russia and max(kaz_russia) > 50  # Russia supplied most of Kazakhstan's major arms in some block
     assert "sipri:arms-register" in page.locator("#arms").inner_text()
+    headers = page.locator("#arms th").evaluate_all("ts => ts.map(t => t.textContent.trim())")
+    assert headers[0] == "State" and "Share of its arms imports" in headers  # labels.PANEL_HEADERS["arms"]
+    assert [h for h in headers if "_" in h or re.fullmatch(r"[a-z][a-z ]*", h)] == []
     name, data = _download(page, "Download as CSV — Arms imports by supplier")
     assert name.endswith(".csv") and data.decode("utf-8").startswith("recipient,period,first_year")
     name, data = _download(page, "Download as PNG — Arms imports by supplier")

@@ -172,3 +172,39 @@ def test_report_tables_show_names_and_keep_codes_in_tooltips():
     assert '<span title="NY.GDP.MKTP.CD">GDP (current US$)</span>' in out
     assert ">iso3<" not in out and ">trade_intensity<" not in out
     assert '<th title="iso3">ISO3</th>' in table(pl.DataFrame({"iso3": ["KAZ"]}), headers={"iso3": "ISO3"})
+
+
+DASHBOARD = ROOT / "src" / "sco_observatory" / "web" / "static" / "dashboard.js"
+
+
+def test_every_dashboard_table_header_comes_from_the_label_table():
+    """The dashboard's tables name their columns only (no header written in the script), and every column
+    they name has a header in labels.py — the panel's own word (PANEL_HEADERS) or the generic one."""
+    js = DASHBOARD.read_text(encoding="utf-8")
+    calls = re.findall(r"renderTable\((?:[^;]|;(?!\n))*?\);", js, flags=re.S)
+    assert len(calls) >= 10
+    named = 0
+    for call in calls:
+        panel = re.search(r'panel: "([a-z]+)"', call)
+        listed = re.search(r"columns: \[([^\]]*)\]", call.split("{", 1)[-1]) if "columns: [" in call else None
+        assert not re.search(r'\[\s*"[a-z_0-9]+",\s*"[^"]*"\s*\]', call), f"a header written in the script: {call[:120]}"
+        if not listed:
+            continue
+        for col in re.findall(r'"([a-z_0-9]+)"', listed.group(1)):
+            named += 1
+            own = labels.PANEL_HEADERS.get(panel.group(1), {}) if panel else {}
+            assert col in own or col in labels.COLUMN_HEADERS, f"no header for {col!r} in labels.py"
+    assert named >= 40
+    for panel in labels.PANEL_HEADERS:
+        assert f'panel: "{panel}"' in js, f"PANEL_HEADERS[{panel!r}] is not read by any table"
+
+
+def test_api_labels_serves_the_panels_words(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from sco_observatory.web.app import create_app
+
+    with TestClient(create_app(str(tmp_path / "store.duckdb")), raise_server_exceptions=False) as client:
+        body = client.get("/api/labels").json()
+    assert body["panels"]["trade"]["iso3_a"] == "Member" and body["panels"]["arms"]["recipient"] == "State"
+    assert body["columns"]["flows_flagged"].startswith("Flows flagged")

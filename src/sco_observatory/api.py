@@ -449,7 +449,9 @@ class Observatory:
         concentration (HHI, §4.6), rca (Balassa, §4.5), complementarity (Michaely, §4.4), grubel-lloyd
         (§4.8), similarity (Finger–Kreinin, §4.9), product-concentration (one year each). `flows`
         defaults to `best` for partners and `reported` otherwise. An option the measure does not use is
-        an error, never ignored.
+        an error, never ignored. Every answer read from bilateral totals (partners, shares,
+        group-shares, intensity, group, concentration) has `flows_flagged`: how many of the flows the row reads have
+        reported and mirror figures more than a factor 2 apart (metrics/flag_rules.py).
 
         Examples:
             >>> frame = open().trade("group", "CA5", 2012)
@@ -507,16 +509,35 @@ class Observatory:
         reporter's series after its last DOTS year with its national statistics (KGZ, KAZ, UZB to 2023;
         Russia's FCS to 2021); every row of a crossing series names the break in `source_break`
         (metrics/trade_series.py). Values as published; missing years absent, never zero.
+        `flows_flagged` is 1 on an IMF DOTS row whose flow has reported and mirror figures more than a
+        factor 2 apart (metrics/flag_rules.py), else 0.
 
         Examples:
             >>> open().trade_series("KGZ", "RUS", "2019-2023", extend_with="national")["source_break"][0]
             'IMF DOTS to 2020, national statistics (national:KGZ-nsc) from 2021'
         """
-        from sco_observatory.metrics.trade_series import bilateral_series
+        from sco_observatory.metrics import trade
+        from sco_observatory.metrics.trade_series import DOTS_PREFIX, bilateral_series
 
-        frame = bilateral_series(self.store, countries(expression), countries(partners), year_span(years),
-                                 extend_with=extend_with)
-        return _select_years(frame, years)
+        reporters, parts, span = countries(expression), countries(partners), year_span(years)
+        frame = _select_years(bilateral_series(self.store, reporters, parts, span, extend_with=extend_with), years)
+        # flows_flagged: 1 where the row's flow (X: reporter→partner, M: partner→reporter) has IMF DOTS
+        # reported and mirror figures more than a factor 2 apart (metrics/flag_rules.py); national rows 0
+        dots_years = frame.filter(pl.col("source").str.starts_with(DOTS_PREFIX))["year"].unique().to_list()
+        flagged = trade.flagged_set(self.store, reporters, [p for p in parts if p != "WLD"], dots_years,
+                                    DOTS_PREFIX.rstrip(":")) if dots_years else None
+        exporter = pl.when(pl.col("flow") == "X").then(pl.col("reporter")).otherwise(pl.col("partner"))
+        importer = pl.when(pl.col("flow") == "X").then(pl.col("partner")).otherwise(pl.col("reporter"))
+        keyed = frame.with_columns(exporter.alias("_e"), importer.alias("_i"))
+        if flagged is not None and flagged.height:
+            marks = flagged.select(pl.col("exporter").alias("_e"), pl.col("importer").alias("_i"), "year",
+                                   pl.lit(1, dtype=pl.UInt32).alias("_f"))
+            keyed = keyed.join(marks, on=["_e", "_i", "year"], how="left", maintain_order="left")
+        else:
+            keyed = keyed.with_columns(pl.lit(None, dtype=pl.UInt32).alias("_f"))
+        dots = pl.col("source").str.starts_with(DOTS_PREFIX)
+        return keyed.with_columns(pl.when(dots).then(pl.col("_f").fill_null(0)).otherwise(0).cast(pl.UInt32)
+                                  .alias("flows_flagged")).drop("_e", "_i", "_f")
     def trade_products(self, expression: str, partner: Countries, year: Years, top: int = 10,
                        flows: Literal["reported", "mirror", "best"] | None = None,
                        source: str | None = None) -> pl.DataFrame:
@@ -568,13 +589,15 @@ class Observatory:
         return result.countries.filter(pl.col("iso3").is_in(isos)) if isos else result.countries
 
     def siei(self, dimension: str, expression: str, years: Years, level: Literal["pair", "country", "group"] = "pair",
-             flows: Literal["reported", "mirror", "best"] = "reported", hypotheses: bool = False,
+             flows: Literal["reported", "mirror", "best"] | None = None, hypotheses: bool = False,
              source: str | None = None) -> pl.DataFrame:
         """SIEI-style integration index of one dimension (documented proxies, METHODS §1.4; not the EDB's formulas).
 
         trade: I_ij = (x_ij / X_i) / (X_j / X_w) style intensity over the group (METHODS §1.3–1.4);
         migration, agriculture, convergence, energy, education, investment as in METHODS §1.4.
-        `hypotheses=True` (trade) runs the METHODS §1.3 test (H1–H3) for the first year.
+        `hypotheses=True` (trade) runs the METHODS §1.3 test (H1–H3) for the first year. `flows`
+        (default reported) applies to trade and agriculture, `source` to those and migration: an option
+        the dimension does not use is an error, never ignored.
 
         Examples:
             >>> pairs = open().siei("trade", "CA5+RUS", years="2010-2012")
@@ -583,12 +606,20 @@ class Observatory:
         """
         from sco_observatory.metrics import siei
 
+        dim = dimension.lower()
+        if dim in siei.DIMENSIONS:
+            for option, given, used in (("--hypotheses", hypotheses, ("trade",)),
+                                        ("--flows", flows is not None, ("trade", "agriculture")),
+                                        ("--source", bool(source), ("trade", "agriculture", "migration"))):
+                if given and dim not in used:
+                    raise ObservatoryError(f"`sco siei {dim}` does not use {option}",
+                                           f"drop {option} (it applies to: {', '.join(used)})")
         isos, span = countries(expression), year_span(years)
         self._check_source(source)
         if hypotheses:
             h = siei.trade_hypotheses(self.store, isos, span[0], source=source)
             return siei.hypothesis_verdicts(h)
-        return _select_years(siei.siei(self.store, dimension, isos, span, level, flows, source=source), years)
+        return _select_years(siei.siei(self.store, dimension, isos, span, level, flows or "reported", source=source), years)
 
     def arms(self, expression: str, years: Years = "2000-2023", suppliers: Countries = "RUS,CHN",
              period: int = 1) -> pl.DataFrame:

@@ -10,7 +10,8 @@ dashboard's headers through `/api/labels` — goes through this one module.
   `scripts/build_indicator_names.py` builds from the source files (the WDI files' provenance list,
   World Bank bulk downloads' `Indicator Name` column; each row says where its name came from).
 - Column headers of measures are this project's vocabulary (the metric's name in METHODS.md),
-  kept in `COLUMN_HEADERS`.
+  kept in `COLUMN_HEADERS` (and, where a dashboard panel's table means something narrower by a column,
+  in `PANEL_HEADERS`).
 - Status words are the knowledge base's statuses without underscores.
 """
 
@@ -49,7 +50,8 @@ COLUMN_HEADERS: dict[str, str] = {
     "hh_wits": "Concentration HH (WITS)", "hh_unctad": "Concentration (UNCTAD normalised)",
     "n_products": "Products", "n_partners": "Partners", "classification": "Classification",
     "flows_reported": "Flows reported", "flows_mirror": "Flows mirror", "flows_missing": "Flows missing",
-    "flagged": "Flows flagged", "estimated": "Flows estimated", "partners_with_flows": "Partners with flows",
+    "flagged": "Flows flagged", "flows_flagged": "Flows flagged (reported vs mirror > ×2)",
+    "estimated": "Flows estimated", "partners_with_flows": "Partners with flows",
     "x_ab": "Exports A→B (US$)", "x_ba": "Exports B→A (US$)", "basis_ba": "Flow basis B→A", "valuation_ba": "Valuation B→A",
     "export_share": "Export share", "import_share": "Import share", "trade_share": "Trade share",
     "x_world": "Exports A→world (US$)", "x_a_world": "Exports A→world (US$)", "x_world_b": "World exports→B (US$)",
@@ -57,11 +59,15 @@ COLUMN_HEADERS: dict[str, str] = {
     "members_with_totals": "Members with world totals", "pairs_possible": "Pairs possible",
     "pairs_with_flows": "Pairs with flows", "measure": "Measure", "evidence": "Evidence",
     "figure_a": "Figure (a)", "figure_b": "Figure (b)", "ratio": "Ratio",
+    # the SIEI-style trade index's hypothesis test (METHODS §1.3)
+    "hypothesis": "Hypothesis", "max_central_asian_pair": "Highest Central Asian pair",
+    "no_ca_pair_above_1": "No Central Asian pair above 1", "top_pair_with_central_asia": "Top pair with a Central Asian state",
+    "kaz_rus": "Kazakhstan–Russia", "kaz_rus_highest": "Kazakhstan–Russia highest", "matches_report": "Matches the report",
     # integration indices (METHODS §1, §2)
     "aggregation": "Aggregation", "dimension": "Dimension", "intra": "Intra-group flows", "intra_present": "Intra-group flows present",
     "scale_missing": "Scale values missing", "y_source": "Scale source", "y_sum": "Scale total",
     "composite": "Composite score", "dimensions_missing": "Dimensions missing", "missing": "Missing",
-    "n_components": "Components", "trade": "Trade",
+    "n_components": "Components", "components": "Components", "trade": "Trade",
     # convergence (METHODS §6)
     "beta": "β", "se_beta": "Std. error of β", "p_value": "p-value", "r2": "R²", "half_life": "Half-life (years)",
     "converging": "Converging", "cv": "Coefficient of variation", "mean": "Mean", "sd_level": "Std. dev. (level)",
@@ -93,6 +99,17 @@ COLUMN_HEADERS: dict[str, str] = {
     "request": "Request", "retrieved": "Retrieved", "origin_kind": "Origin",
 }
 """Column name -> header shown to people (CSV and JSON keep the column name)."""
+
+PANEL_HEADERS: dict[str, dict[str, str]] = {
+    # where one panel's table gives a column a narrower meaning than the generic header (the dashboard's
+    # renderTable reads these first, then COLUMN_HEADERS; /api/labels serves both)
+    "trade": {"iso3_a": "Member", "iso3_b": "Partner", "export_share": "Share of exports",
+              "import_share": "Share of imports", "trade_share": "Share of trade"},
+    "integration": {"iso3_a": "Country", "iso3_b": "With", "value": "Index (% of the pair's GDP)"},
+    "cinc": {"cinc_group": "Share of the group's capabilities"},
+    "arms": {"recipient": "State", "tiv": "TIV (million)", "share": "Share of its arms imports"},
+}
+"""Panel -> column -> header, for the dashboard tables whose column means something narrower there."""
 
 CODE_COLUMNS = frozenset({"code", "indicator"})
 """Columns whose values are indicator codes: a rendered table shows the indicator's name instead."""

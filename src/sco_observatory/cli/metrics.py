@@ -15,7 +15,7 @@ from sco_observatory.errors import ObservatoryError
 
 FMT = format_option()
 SOURCE = source_option("Use this source id or family (e.g. wdi, sipri, embedded:iiss-mb2013) instead of the documented priority.")
-FLOWS = typer.Option("reported", "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
+FLOWS = typer.Option(None, "--flows", callback=lowercase, help="trade, agriculture: reported (exporter FOB; the default), mirror (importer CIF) or best (reported, else mirror; labelled per row).")
 TRADE_FLOWS = typer.Option(None, "--flows", callback=lowercase, help="reported (exporter FOB), mirror (importer CIF) or best (reported, else mirror; labelled per row). Default: best for `partners`, reported otherwise.")
 
 
@@ -148,7 +148,9 @@ def trade_command(
         emit(shown, fmt, title=f"Trade data disagreeing with itself — {expression}, factor {factor or quality.DEFAULT_FACTOR:g}",
              caption="mirror: exporter's FOB vs importer's CIF figure of one flow; jump: one series year on year")
         return
-    emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows or 'reported'} flows)")
+    emit(frame, fmt, title=f"{trade.MEASURES[m]} — {expression} ({flows or 'reported'} flows)",
+         caption=quality.flagged_line(frame, f"sco trade discrepancies {expression} --partners "
+                                        f"{','.join(partners) if partners else expression} --years {years}"))
 
 
 def _product_answer(m: str, expression: str, years: str, partners: Optional[List[str]], flows: Optional[str],
@@ -190,14 +192,15 @@ def _product_answer(m: str, expression: str, years: str, partners: Optional[List
     valuation = "/".join(sorted(set(frame["valuation"].drop_nulls()))) if frame.height else ""
     emit(shown, fmt, title=f"Top products of {expression} with {partner}, {years} — {basis} flows, {valuation} ({source_label})",
          caption=" · ".join(parts) + " · RCA: Balassa, world = the dataset's exporters · PCI: product complexity "
-                 "(Hidalgo–Hausmann)" + pci_note)
+                 "(Hidalgo–Hausmann)" + pci_note + "\nproducts are shown as HS codes: no HS description file is in the "
+                 "data (docs/metrics.md)")
 
 
 def siei_command(
     args: List[str] = typer.Argument(..., help="[DIMENSION] EXPR — dimension: trade (default), migration, agriculture, education, investment, convergence, energy (data missing: says what it needs)."),
     years: str = typer.Option(..., "--years", "-y", help="Years: 2012, 2010-2020, 2000-2020:5 or 2000,2010."),
     level: str = typer.Option("pair", "--level", callback=lowercase, help="pair, country or group."),
-    flows: str = FLOWS,
+    flows: Optional[str] = FLOWS,
     hypotheses: bool = typer.Option(False, "--hypotheses", help="Trade only: run the METHODS §1.3 test (H1–H3) for the first year and print the verdicts."),
     source: Optional[str] = source_option("Data source family or id for the flows."),
     fmt: Format = FMT,
@@ -223,7 +226,11 @@ def siei_command(
                + (f"\nevidence: {evidence}" if evidence else "")
                + (f"\nnote: {flagged} rows carry the publisher's flags (estimate / confidential; see the flags column)"
                   if flagged else ""))
-    emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}", caption=caption)
+    from sco_observatory.metrics import quality
+
+    quality_line = quality.flagged_line(frame, f"sco trade discrepancies {expression} --partners {expression} --years {years}")
+    emit(frame, fmt, title=f"SIEI-style {dimension} index ({level}) — {expression}",
+         caption=caption + (f"\n{quality_line}" if quality_line else ""))
 
 
 def arms_command(
@@ -270,8 +277,14 @@ def trade_series_command(
     caption = ("; ".join(f"source break: {b}" for b in breaks) if breaks else "one source: IMF DOTS")
     if flagged:
         caption += f"\nnote: {flagged} values are the publisher's estimates or preliminary (estimate column)"
+    from sco_observatory.metrics import quality
+
+    quality_line = quality.flagged_line(frame, f"sco trade discrepancies {expression} --partners {partners} --years {years}")
+    if quality_line:
+        caption += f"\n{quality_line}"
     shown = frame.select("reporter", "partner", "year", "flow", (pl.col("value_usd") / 1e6).round(1).alias("US$ mn"),
-                         "valuation", "estimate", "source", "after_break") if fmt is Format.table else frame
+                         "valuation", "estimate", pl.col("flows_flagged").alias("flagged"), "source",
+                         "after_break") if fmt is Format.table else frame
     emit(shown, fmt, title=f"Trade of {expression} with {partners}, {years}", caption=caption)
 
 

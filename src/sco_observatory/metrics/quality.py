@@ -5,20 +5,10 @@ of exports to Kyrgyzstan while Kyrgyzstan records US$ 737 mn of imports from Chi
 Uzbekistan's reported exports to China go from US$ 11.8 mn (1999, an IMF estimate) to US$ 1,190 mn
 (2000). Neither is an error of this code, but an answer built on such a flow must say so.
 
-Two rules, each flag naming both figures and where they come from:
-
-- **mirror** — one flow `i → j` is published twice: `i`'s exports to `j` (FOB) and `j`'s imports from
-  `i` (CIF). With `r` the larger of the two over the smaller (both > 0), the pair is flagged when
-  `r > factor` (default 2) and the larger figure is at least `min_value` (default US$ 1 mn). CIF includes freight and insurance, so the importer's figure is expected
-  to be a few per cent *above* the exporter's: IMF DOTS derives a missing side with a uniform CIF/FOB
-  factor of 1.06 (imports CIF = exports FOB × 1.06; IMF, *Direction of Trade Statistics Yearbook 2017*,
-  introduction) — see docs/metrics.md for the band and its evidence tags.
-  A factor of 2 is far outside that band: it marks recording differences (re-exports, shuttle trade,
-  unrecorded trade, partner attribution, estimates), not the valuation.
-- **jump** — one published series (one reporter, one side) changes by more than `factor` from one year
-  to the next (`v_t / v_{t−1} > factor` or `< 1/factor`), both years present and the larger of the two
-  at least `min_value` US$ (small flows move by large factors for no reason worth a flag).
-
+The two rules (mirror: a flow's FOB and CIF figures differ by more than a factor; jump: one series
+changes by more than a factor from one year to the next) and their constants live in
+`metrics.flag_rules`, which the trade answers read too; this module lists the flags of a group
+(`discrepancies`, `sco trade discrepancies`) and writes the reader's note (`quality_note`).
 The flags are descriptive: the flows stay in every answer, and each answer counts its flagged flows.
 """
 
@@ -29,26 +19,10 @@ from typing import Iterable, Sequence
 import polars as pl
 
 from sco_observatory.engine import Builder, run
-from sco_observatory.errors import ObservatoryError
-
-DEFAULT_FACTOR = 2.0
-"""Reported vs mirror (or year-on-year) ratio above which a flow is flagged."""
-DEFAULT_MIN_VALUE = 1e6
-"""US$; a jump is flagged only where the larger of the two years is at least this much."""
-IMF_CIF_FOB_FACTOR = 1.06
-"""IMF DOTS's uniform CIF/FOB factor (DOTS Yearbook 2017): the expected CIF/FOB gap, for the docs' band."""
-
-
-class BadFactorError(ObservatoryError):
-    """A --factor that is not a ratio above 1."""
-
-
-def check_factor(factor: float) -> float:
-    f = float(factor)
-    if not f > 1 or f != f or f == float("inf"):
-        raise BadFactorError(f"--factor {factor} is not a ratio above 1", "use e.g. --factor 2 (a two-fold difference)")
-    return f
-
+from sco_observatory.metrics import trade
+from sco_observatory.metrics.flag_rules import (  # noqa: F401  (the rules, read from here by callers)
+    DEFAULT_FACTOR, DEFAULT_MIN_VALUE, IMF_CIF_FOB_FACTOR, BadFactorError, check_factor, flagged_flows, jump_flags,
+    mirror_flags)
 
 _SIDES_SQL = """
     SELECT coalesce(r.exporter, m.exporter) AS exporter, coalesce(r.importer, m.importer) AS importer,
@@ -71,9 +45,16 @@ def flow_sides(store, group: Sequence[str], years: Iterable[int], partners: Sequ
                source: str | None = None) -> pl.DataFrame:
     """Both published figures of every flow between `group` and `partners` (default: every partner
     economy), total goods: exporter, importer, year, reported (exporter's FOB exports), reported_source,
-    mirror (importer's CIF imports), mirror_source. A side the data lack is null."""
-    from sco_observatory.metrics import trade
+    mirror (importer's CIF imports), mirror_source. A side the data lack is null.
 
+    `trade.flow_sides` (one scan of the rows filtered to the codes), equal to `_flow_sides_sql`."""
+    return trade.flow_sides(store, group, years, partners or None, source=source)
+
+
+def _flow_sides_sql(store, group: Sequence[str], years: Iterable[int], partners: Sequence[str] | None = None, *,
+                    source: str | None = None) -> pl.DataFrame:
+    """`flow_sides` as one SQL query: a FULL OUTER JOIN of the reported and mirror totals (the
+    definition `trade.flow_sides` equals, kept for the tests and the benchmark)."""
     ys = sorted({int(y) for y in years})
     span = (ys[0], ys[-1])
     ds = trade._dataset_filter(store, span, source)
@@ -90,51 +71,11 @@ def flow_sides(store, group: Sequence[str], years: Iterable[int], partners: Sequ
     return frame.filter(pl.col("year").is_in(ys)).sort(["year", "exporter", "importer"])
 
 
-def mirror_flags(sides: pl.DataFrame, factor: float = DEFAULT_FACTOR, min_value: float = DEFAULT_MIN_VALUE) -> pl.DataFrame:
-    """The flows of `sides` whose reported and mirror figures differ by more than `factor` (the larger
-    of the two at least `min_value` US$)."""
-    factor = check_factor(factor)
-    both = sides.filter((pl.col("reported") > 0) & (pl.col("mirror") > 0)
-                        & (pl.max_horizontal("reported", "mirror") >= min_value))
-    ratio = pl.max_horizontal("reported", "mirror") / pl.min_horizontal("reported", "mirror")
-    return (both.with_columns(ratio.alias("ratio")).filter(pl.col("ratio") > factor)
-            .select(pl.lit("mirror").alias("kind"), "exporter", "importer", "year",
-                    pl.format("{} exports to {} (FOB, reported)", "exporter", "importer").alias("figure_a"),
-                    pl.col("reported").alias("value_a"), pl.col("reported_source").alias("source_a"),
-                    pl.format("{} imports from {} (CIF, mirror)", "importer", "exporter").alias("figure_b"),
-                    pl.col("mirror").alias("value_b"), pl.col("mirror_source").alias("source_b"),
-                    "ratio"))
-
-
-def jump_flags(sides: pl.DataFrame, factor: float = DEFAULT_FACTOR, min_value: float = DEFAULT_MIN_VALUE) -> pl.DataFrame:
-    """Year-on-year changes by more than `factor` within one published series (consecutive years)."""
-    factor = check_factor(factor)
-    out = []
-    for side, label in (("reported", "{} exports to {} (FOB, reported)"), ("mirror", "{} imports from {} (CIF, mirror)")):
-        s = (sides.filter(pl.col(side) > 0)
-             .select("exporter", "importer", "year", pl.col(side).alias("v"), pl.col(f"{side}_source").alias("src"))
-             .sort(["exporter", "importer", "year"])
-             .with_columns(pl.col("v").shift(1).over(["exporter", "importer"]).alias("v0"),
-                           pl.col("year").shift(1).over(["exporter", "importer"]).alias("y0"),
-                           pl.col("src").shift(1).over(["exporter", "importer"]).alias("src0"))
-             .filter((pl.col("y0") == pl.col("year") - 1) & (pl.max_horizontal("v", "v0") >= min_value))
-             .with_columns((pl.max_horizontal("v", "v0") / pl.min_horizontal("v", "v0")).alias("ratio"))
-             .filter(pl.col("ratio") > factor))
-        a, b = (("exporter", "importer") if side == "reported" else ("importer", "exporter"))
-        out.append(s.select(
-            pl.lit("jump").alias("kind"), "exporter", "importer", "year",
-            (pl.format(label, a, b) + pl.format(", {}", "y0")).alias("figure_a"), pl.col("v0").alias("value_a"),
-            pl.col("src0").alias("source_a"),
-            (pl.format(label, a, b) + pl.format(", {}", "year")).alias("figure_b"), pl.col("v").alias("value_b"),
-            pl.col("src").alias("source_b"), "ratio"))
-    return pl.concat(out)
-
-
 def discrepancies(store, group: Sequence[str], years: Iterable[int], partners: Sequence[str] | None = None, *,
                   factor: float = DEFAULT_FACTOR, min_value: float = DEFAULT_MIN_VALUE,
                   source: str | None = None) -> pl.DataFrame:
     """Flows between `group` and `partners` (default: every partner economy) in `years` flagged by the
-    mirror rule or the jump rule (module docstring), worst first within each kind.
+    mirror rule or the jump rule (metrics/flag_rules.py), worst first within each kind.
 
     Columns: kind, exporter, importer, year, figure_a, value_a, source_a, figure_b, value_b, source_b,
     ratio, rule. Jumps compare a selected year with the year before (read even if not selected).
@@ -149,21 +90,31 @@ def discrepancies(store, group: Sequence[str], years: Iterable[int], partners: S
     return flags.with_columns(rule.alias("rule")).sort(["kind", "ratio"], descending=[False, True])
 
 
-def flagged_flows(sides: pl.DataFrame, factor: float = DEFAULT_FACTOR, min_value: float = DEFAULT_MIN_VALUE) -> pl.DataFrame:
-    """(exporter, importer, year) of the flows in `sides` flagged by the mirror rule — for answers that
-    count their flagged flows."""
-    return mirror_flags(sides, factor, min_value).select("exporter", "importer", "year").unique()
-
-
 def quality_note(flags: pl.DataFrame, worst: int = 3) -> str:
-    """A short reader's note: how many flows are flagged and the worst cases (largest gap in US$
-    between the two figures), with both figures and their sources."""
+    """A short reader's note: how many flows are flagged and the worst cases — the `worst` largest
+    reported-vs-mirror gaps (US$ between the two figures), then the `worst` largest jumps — each with
+    both figures and their sources."""
     if flags.height == 0:
         return "data quality: no flow flagged (reported and mirror figures within the factor, no jumps)"
-    lines = [f"data quality: {flags.filter(pl.col('kind') == 'mirror').height} flows where reported and mirror "
-             f"figures disagree, {flags.filter(pl.col('kind') == 'jump').height} year-on-year jumps; worst:"]
+    mirror, jump = flags.filter(pl.col("kind") == "mirror"), flags.filter(pl.col("kind") == "jump")
+    lines = [f"data quality: {mirror.height} flows where reported and mirror figures disagree, "
+             f"{jump.height} year-on-year jumps; worst:"]
     gap = (pl.col("value_a") - pl.col("value_b")).abs()
-    for r in flags.sort(gap, descending=True).head(worst).iter_rows(named=True):
-        lines.append(f"  {r['year']}: {r['figure_a']} US$ {r['value_a'] / 1e6:,.1f} mn ({r['source_a']}) vs "
-                     f"{r['figure_b']} US$ {r['value_b'] / 1e6:,.1f} mn ({r['source_b']}) — ×{r['ratio']:.1f}")
+    for part in (mirror, jump):
+        for r in part.sort(gap, descending=True).head(worst).iter_rows(named=True):
+            lines.append(f"  {r['year']}: {r['figure_a']} US$ {r['value_a'] / 1e6:,.1f} mn ({r['source_a']}) vs "
+                         f"{r['figure_b']} US$ {r['value_b'] / 1e6:,.1f} mn ({r['source_b']}) — ×{r['ratio']:.1f}")
     return "\n".join(lines)
+
+
+def flagged_line(frame: pl.DataFrame, listing: str) -> str | None:
+    """One line for a trade answer: how many of its rows read a flow whose reported and mirror figures
+    disagree by more than the factor (its `flows_flagged` column), and the command that lists them
+    (`listing`); None without the column. A frame with one row per year and measure counts years."""
+    if "flows_flagged" not in frame.columns or frame.height == 0:
+        return None
+    rows = frame.unique("year") if "measure" in frame.columns else frame
+    what = "years" if "measure" in frame.columns else "rows"
+    n = rows.filter(pl.col("flows_flagged") > 0).height
+    return (f"data quality: {n} of {rows.height} {what} read a flow whose reported and mirror figures differ by more "
+            f"than ×{DEFAULT_FACTOR:g} (flows_flagged column; `{listing}` lists both figures)")

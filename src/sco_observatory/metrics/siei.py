@@ -32,8 +32,9 @@ import polars as pl
 from sco_observatory.engine import Builder, query, run
 from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.metrics import require_group, values
+from sco_observatory.metrics.flag_rules import count_pair_flags
 from sco_observatory.metrics.siei_parts import LABEL, Level, _levels, _pairs_from_flows, _scale_frame
-from sco_observatory.metrics.trade import Basis, flows_cte, totals_cte
+from sco_observatory.metrics.trade import Basis, flagged_set, flows_cte, totals_cte
 
 DIMENSIONS = ("trade", "migration", "agriculture", "energy", "education", "investment", "convergence")
 
@@ -85,7 +86,7 @@ def trade_index(store, countries: Sequence[str], years: tuple[int, int], level: 
     `X_ij` on one flow basis (`reported` = exporter-reported FOB, `mirror` = importer-reported CIF);
     `Y` = GDP, current US$ (NY.GDP.MKTP.CD). In percent: 1 means mutual trade worth 1 % of the pair's
     combined GDP. Pair rows: iso3_a, iso3_b, year, value, f_ab, f_ba, y_a, y_b, label, formula, basis,
-    valuation, evidence, source, y_source.
+    valuation, evidence, source, y_source, flows_flagged (every level counts the flagged flows it sums).
     """
     isos = require_group(countries, 2, "a SIEI-style index")
     flows, label, valuation = _trade_flow_frame(store, isos, years, basis, source)
@@ -94,7 +95,26 @@ def trade_index(store, countries: Sequence[str], years: tuple[int, int], level: 
             "basis": basis, "valuation": valuation,
             "evidence": "[H] hypothesis H1, consistent with the 2014 report's statement; EDB formula not public",
             "source": label}
-    return _levels(_pairs_from_flows(flows, scale, isos), level, meta)
+    frame = _levels(_pairs_from_flows(flows, scale, isos), level, meta)
+    flagged = flagged_set(store, isos, isos, range(int(years[0]), int(years[1]) + 1), source)
+    return _count_flagged(frame, flagged, level)
+
+
+def _count_flagged(frame: pl.DataFrame, flagged: pl.DataFrame, level: Level) -> pl.DataFrame:
+    """`flows_flagged` on each row: of the flows the row sums, how many have reported and mirror figures
+    more than a factor 2 apart (`flag_rules`) — pair: X_ab and X_ba; country: the country's flows with
+    the group, both directions; group: every intra-group flow of the year. `flagged` is joined once."""
+    if level == "pair":
+        return count_pair_flags(frame, flagged)
+    if level == "country":
+        per = (pl.concat([flagged.select(pl.col("exporter").alias("iso3"), "year"),
+                          flagged.select(pl.col("importer").alias("iso3"), "year")])
+               .group_by("iso3", "year").agg(pl.len().cast(pl.UInt32).alias("flows_flagged")))
+        out = frame.with_columns(pl.col("year").cast(pl.Int64)).join(per, on=["iso3", "year"], how="left", maintain_order="left")
+    else:
+        per = flagged.group_by("year").agg(pl.len().cast(pl.UInt32).alias("flows_flagged"))
+        out = frame.with_columns(pl.col("year").cast(pl.Int64)).join(per, on="year", how="left", maintain_order="left")
+    return out.with_columns(pl.col("flows_flagged").fill_null(0))
 
 
 def agriculture_index(store, countries, years, level: Level = "pair", basis: Basis = "reported", *,

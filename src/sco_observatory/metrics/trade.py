@@ -27,7 +27,7 @@ import polars as pl
 
 from sco_observatory.engine import Builder, CteName, query, run
 from sco_observatory.errors import DataMissingError, ObservatoryError
-from sco_observatory.metrics import cache, pairwise, require_group
+from sco_observatory.metrics import cache, flag_rules, pairwise, require_group
 
 Basis = Literal["reported", "mirror", "best"]
 BASES = ("reported", "mirror", "best")
@@ -368,16 +368,20 @@ def trade_shares(store, countries: Sequence[str], years: tuple[int, int], basis:
     """Bilateral trade shares (METHODS §4.1 [V]), one row per ordered pair (a, b):
 
     `export_share = X_ab / X_a`, `import_share = X_ba / M_a`, `trade_share = (X_ab + X_ba)/(X_a + M_a)`
-    (M_a = world exports to a on the same basis). Columns: iso3_a, iso3_b, year, x_ab, x_ba,
-    export_share, import_share, trade_share, valuation, basis, source, formula.
+    (M_a = world exports to a on the same basis). `flows_flagged`: how many of the row's two flows
+    (a→b, b→a) have reported and mirror figures more than a factor 2 apart (`flag_rules`).
+    Columns: iso3_a, iso3_b, year, x_ab, x_ba, export_share, import_share, trade_share, flows_flagged,
+    valuation, basis, source, formula.
     """
     f = _pair_frame(store, countries, years, basis, partners, source)
+    flagged = flagged_set(store, countries, partners or countries, range(years[0], years[1] + 1), source)
+    f = flag_rules.count_pair_flags(f, flagged)
     return f.with_columns(
         (pl.col("x_ab") / pl.col("x_a_world")).alias("export_share"),
         (pl.col("x_ba") / pl.col("m_a_world")).alias("import_share"),
         ((pl.col("x_ab") + pl.col("x_ba")) / (pl.col("x_a_world") + pl.col("m_a_world"))).alias("trade_share"),
         pl.lit("export_share = X_ab/X_a; import_share = X_ba/M_a; trade_share = (X_ab+X_ba)/(X_a+M_a)").alias("formula"),
-    ).select("iso3_a", "iso3_b", "year", "x_ab", "x_ba", "export_share", "import_share", "trade_share",
+    ).select("iso3_a", "iso3_b", "year", "x_ab", "x_ba", "export_share", "import_share", "trade_share", "flows_flagged",
              "valuation", "valuation_ba", "basis", "basis_ba", "dataset", "formula").rename({"dataset": "source"})
 
 
@@ -386,15 +390,19 @@ def trade_intensity(store, countries: Sequence[str], years: tuple[int, int], bas
     """Trade intensity index, pair level (WITS; METHODS §4.2 [V]).
 
     `TII_ab = (X_ab / X_a) / (X_{W,b} / X_W)`; > 1 means a exports more to b than b's share of world
-    imports would predict. Size-biased upper bound `X_W / X_{W,b}`. Columns: iso3_a, iso3_b, year,
-    value, x_ab, x_a_world, x_world_b, x_world, valuation, basis, source, formula.
+    imports would predict. Size-biased upper bound `X_W / X_{W,b}`. `flows_flagged`: 1 where the flow
+    a→b has reported and mirror figures more than a factor 2 apart (`flag_rules`), else 0.
+    Columns: iso3_a, iso3_b, year, value, x_ab, x_a_world, x_world_b, x_world, flows_flagged,
+    valuation, basis, source, formula.
     """
     f = _pair_frame(store, countries, years, basis, partners, source,
                     {"x_ab", "x_a_world", "x_world_b", "x_world", "valuation", "basis"})
+    flagged = flagged_set(store, countries, partners or countries, range(years[0], years[1] + 1), source)
+    f = flag_rules.count_pair_flags(f, flagged, directions=1)
     return f.with_columns(
         ((pl.col("x_ab") / pl.col("x_a_world")) / (pl.col("x_world_b") / pl.col("x_world"))).alias("value"),
         pl.lit("TII_ab = (X_ab/X_a)/(X_Wb/X_W) (WITS; METHODS §4.2)").alias("formula"),
-    ).select("iso3_a", "iso3_b", "year", "value", "x_ab", "x_a_world", "x_world_b", "x_world",
+    ).select("iso3_a", "iso3_b", "year", "value", "x_ab", "x_a_world", "x_world_b", "x_world", "flows_flagged",
              "valuation", "basis", pl.col("dataset").alias("source"), "formula")
 
 
@@ -411,14 +419,17 @@ def group_indicators(store, countries: Sequence[str], years: tuple[int, int], ba
 
     **Introversion is [S/R] in METHODS §4.3**: the formula follows Hamanaka (2015)'s review, its exact
     typography in Iapadre (2006) was not verified — the `evidence` column says so.
-    Columns: year, measure, value, x_rr, x_r, m_r, x_world, pairs_with_flows, pairs_possible,
+    `flows_flagged`: how many of the intra-group flows X_ij of the year have reported and mirror
+    figures more than a factor 2 apart (`flag_rules`).
+    Columns: year, measure, value, x_rr, x_r, m_r, x_world, pairs_with_flows, pairs_possible, flows_flagged,
     members_with_totals, n, valuation, basis, source, evidence, formula.
     """
     isos = require_group(countries, 2, "a group trade measure")
     f = _pair_frame(store, isos, years, basis, None, source)
+    f = flag_rules.count_pair_flags(f, flagged_set(store, isos, isos, range(years[0], years[1] + 1), source), directions=1)
     n = len(isos)
     per_year = (f.group_by("year").agg(
-        pl.col("x_ab").sum().alias("x_rr"),
+        pl.col("x_ab").sum().alias("x_rr"), pl.col("flows_flagged").sum().alias("flows_flagged"),
         pl.col("x_ab").is_not_null().sum().alias("pairs_with_flows"),
         pl.concat_list("valuation", "valuation_ba").explode(empty_as_null=True).drop_nulls().unique().sort().str.join("/").alias("valuation"),
         pl.concat_list("basis", "basis_ba").explode(empty_as_null=True).drop_nulls().unique().sort().str.join("/").alias("basis"),
@@ -456,7 +467,7 @@ def group_indicators(store, countries: Sequence[str], years: tuple[int, int], ba
                              pl.lit(ev).alias("evidence"))
               for name, (expr, formula, ev) in measures.items()]
     cols = ["year", "measure", "value", "x_rr", "x_r", "m_r", "x_world", "pairs_with_flows", "pairs_possible",
-            "members_with_totals", "n", "valuation", "basis", "source", "evidence", "formula"]
+            "flows_flagged", "members_with_totals", "n", "valuation", "basis", "source", "evidence", "formula"]
     return pl.concat(frames).select(cols).sort(["year", "measure"])
 
 
@@ -481,16 +492,20 @@ def group_shares(store, countries, years, basis: Basis = "reported", *, source=N
     `export_share_i = Σ_{j∈R, j≠i} X_ij / X_i`; `trade_share_i = Σ_j (X_ij + X_ji)/(X_i + M_i)`.
     A member's sums are empty where one of its flows with the group is absent (`flows_missing`);
     `partial=True` sums the flows present (a lower bound of the share, as the criteria check reads it).
-    Columns: iso3, year, export_share, import_share, trade_share, partners_with_flows, valuation, basis, source.
+    `flows_flagged`: how many of the member's flows with the group (both directions) have reported
+    and mirror figures more than a factor 2 apart (`flag_rules`).
+    Columns: iso3, year, export_share, import_share, trade_share, partners_with_flows, flows_missing,
+    flows_flagged, valuation, basis, source.
     """
     isos = require_group(countries, 2, "group trade shares")
     f = _pair_frame(store, isos, years, basis, None, source)
+    f = flag_rules.count_pair_flags(f, flagged_set(store, isos, isos, range(years[0], years[1] + 1), source))
     return (f.group_by(["iso3_a", "year"]).agg(
                 pl.col("x_ab").sum().alias("x_to_group"), pl.col("x_ba").sum().alias("m_from_group"),
                 pl.col("x_a_world").first(), pl.col("m_a_world").first(),
                 pl.col("x_ab").is_not_null().sum().alias("partners_with_flows"),
                 (pl.col("x_ab").null_count() + pl.col("x_ba").null_count()).alias("flows_missing"),
-                pl.col("valuation").first(), pl.col("basis").first(), pl.col("dataset").first().alias("source"))
+                pl.col("flows_flagged").sum(), pl.col("valuation").first(), pl.col("basis").first(), pl.col("dataset").first().alias("source"))
             .with_columns(  # missing is not zero: a member's sum with an absent flow is absent (unless partial)
                 pl.when(pl.lit(partial) | (pl.col("flows_missing") == 0)).then(pl.col("x_to_group")).alias("x_to_group"),
                 pl.when(pl.lit(partial) | (pl.col("flows_missing") == 0)).then(pl.col("m_from_group")).alias("m_from_group"))
@@ -499,7 +514,7 @@ def group_shares(store, countries, years, basis: Basis = "reported", *, source=N
                           ((pl.col("x_to_group") + pl.col("m_from_group")) / (pl.col("x_a_world") + pl.col("m_a_world"))).alias("trade_share"))
             .rename({"iso3_a": "iso3"})
             .select("iso3", "year", "export_share", "import_share", "trade_share", "partners_with_flows",
-                    "flows_missing", "valuation", "basis", "source")
+                    "flows_missing", "flows_flagged", "valuation", "basis", "source")
             .sort(["year", "iso3"]))
 
 
@@ -510,7 +525,9 @@ def market_concentration(store, countries: Sequence[str], years: tuple[int, int]
     - `hh_wits` = `Σ_j s_ij²`, `s_ij = X_ij / Σ_j X_ij` over partner economies (WITS, un-normalised [V];
       WITS uses mirror exports, partners exclude World and aggregates — default basis here is mirror);
     - `hh_unctad` = `(sqrt(Σ s²) − sqrt(1/N)) / (1 − sqrt(1/N))`, N = number of partner economies [S].
-    Columns: iso3, year, hh_wits, hh_unctad, n_partners, valuation, basis, source.
+    `flows_flagged`: how many of the exporter's flows to partner economies that year have reported and
+    mirror figures more than a factor 2 apart (`flag_rules`).
+    Columns: iso3, year, hh_wits, hh_unctad, n_partners, flows_flagged, valuation, basis, source.
     """
     b = Builder()
     rel, label = flows_cte(b, store, years, basis, source)
@@ -526,7 +543,13 @@ def market_concentration(store, countries: Sequence[str], years: tuple[int, int]
                (sqrt(sum(s * s)) - sqrt(1e0 / count(*))) / NULLIF(1 - sqrt(1e0 / count(*)), 0) AS hh_unctad,
                count(*) AS n_partners, min(valuation) AS valuation, min(basis) AS basis
         FROM s GROUP BY iso3, year ORDER BY year, iso3""", s=shares))
-    return frame.with_columns(pl.lit(label).alias("source"))
+    flagged = flagged_set(store, countries, None, range(int(years[0]), int(years[1]) + 1), source)
+    per = (flagged.filter(pl.col("exporter").is_in(list(countries))).group_by(pl.col("exporter").alias("iso3"), "year")
+           .agg(pl.len().cast(pl.UInt32).alias("flows_flagged")))
+    frame = (frame.join(per, on=["iso3", "year"], how="left", maintain_order="left")
+             .with_columns(pl.col("flows_flagged").fill_null(0)))
+    return frame.select("iso3", "year", "hh_wits", "hh_unctad", "n_partners", "flows_flagged", "valuation", "basis",
+                        pl.lit(label).alias("source"))
 
 
 # -- product-level measures (need HS/SITC-level bilateral data: BACI, Comtrade) -----------------------
@@ -889,7 +912,6 @@ def trade_partners(store, group: Sequence[str], partners, years, basis: Basis = 
     flows_estimated (how many of the summed flows the publisher marks as estimates: metrics/flags.py).
     """
     from sco_observatory.dates import parse_years
-    from sco_observatory.metrics import quality
 
     ys = parse_years(years)
     isos = list(dict.fromkeys(c.upper() for c in group))
@@ -900,8 +922,7 @@ def trade_partners(store, group: Sequence[str], partners, years, basis: Basis = 
         raise ObservatoryError("no partners given", "pass --partners, e.g. --partners CHN,RUS or --partners EU27")
     every = sorted({c for members in psets.values() for c in members})
     f = _pair_frame(store, isos, (ys[0], ys[-1]), basis, every, source).filter(pl.col("year").is_in(ys))
-    sides = quality.flow_sides(store, isos, ys, every, source=source)
-    flagged = quality.flagged_flows(sides, factor or quality.DEFAULT_FACTOR)
+    flagged = flagged_set(store, isos, every, ys, source, factor)
     world = (f.group_by(["year", "iso3_a"]).agg(pl.col("x_a_world").first(), pl.col("m_a_world").first())
              .group_by("year").agg(pl.col("x_a_world").sum().alias("world_exports_present"),
                                    pl.col("m_a_world").sum().alias("world_imports_present"),
@@ -981,3 +1002,80 @@ def partners_display(frame: pl.DataFrame) -> pl.DataFrame:
         pl.format("{}/{}", "flows_present", "flows_possible").alias("flows present"),
         pl.format("{}/{}", "flows_reported", "flows_mirror").alias("reported/mirror"),
         pl.col("flows_flagged").alias("flagged"))
+
+
+# -- data-quality flags: both published figures of each flow, and the flagged set an answer joins once ---
+
+_SIDES_ROWS_SQL = """
+    SELECT CASE flow WHEN 'X' THEN reporter ELSE partner END AS exporter,
+           CASE flow WHEN 'X' THEN partner ELSE reporter END AS importer,
+           CAST(year AS BIGINT) AS year, flow, product = 'TOTAL' AS total, value_usd AS value, source_id AS source
+    FROM rows WHERE flow IN ('X', 'M') AND reporter IN ($codes) AND partner IN ($codes)"""
+_SIDES_ANY_ROWS_SQL = """
+    SELECT CASE flow WHEN 'X' THEN reporter ELSE partner END AS exporter,
+           CASE flow WHEN 'X' THEN partner ELSE reporter END AS importer,
+           CAST(year AS BIGINT) AS year, flow, product = 'TOTAL' AS total, value_usd AS value, source_id AS source
+    FROM rows WHERE flow IN ('X', 'M') AND (reporter IN ($codes) OR partner IN ($codes))"""
+"""Both flow sides of the dataset's rows among `codes` in one scan: X rows as the exporter reports
+them (`_REPORTED_SQL`), M rows turned round to exporter → importer (`_MIRROR_SQL`)."""
+
+
+def flow_sides(store, countries: Sequence[str], years, partners: Sequence[str] | None, *,
+               source: str | None = None) -> pl.DataFrame:
+    """Both published figures of every flow between `countries` and `partners` (i→j and j→i, i≠j),
+    total goods, in `years`: exporter, importer, year, reported (the exporter's FOB exports),
+    reported_source, mirror (the importer's CIF imports), mirror_source; a side the data lack is null.
+    `partners=None`: every partner economy (ISO3 codes, World and the aggregates left out).
+
+    One scan of the dataset's rows filtered to the codes (`_SIDES_ROWS_SQL`), each side summed over
+    its rows in polars as `totals_cte` sums them (TOTAL rows where the side has them, else the
+    products; a sum over no value is null; sources sorted, distinct, ','-joined) — the same rows as
+    `quality._flow_sides_sql`, the SQL definition (a FULL OUTER JOIN of two string-aggregated totals).
+    """
+    ys = sorted({int(y) for y in years})
+    span = (ys[0], ys[-1])
+    ds = _dataset_filter(store, span, source)
+    b = Builder()
+    raw = run(store, b.build(_SIDES_ROWS_SQL if partners else _SIDES_ANY_ROWS_SQL, rows=_rows_cte(b, ds, span),
+                             codes=sorted(set(countries) | set(partners or ()))))
+    keys = ["exporter", "importer", "year"]
+    sides = []
+    for basis, flow in (("reported", "X"), ("mirror", "M")):
+        side = raw.filter(pl.col("flow") == flow)
+        if _has_total(store, ds, span, basis):
+            side = side.filter(pl.col("total"))
+        sides.append(side.group_by(keys).agg(
+            pl.when(pl.col("value").count() > 0).then(pl.col("value").sum()).alias(basis),
+            pl.when(pl.col("source").count() > 0).then(pl.col("source").drop_nulls().unique().sort().str.join(","))
+            .alias(f"{basis}_source")))
+    both = sides[0].join(sides[1], on=keys, how="full", coalesce=True)
+    c = list(countries)
+    if partners:
+        p = list(partners)
+        pairs = ((pl.col("exporter").is_in(c) & pl.col("importer").is_in(p))
+                 | (pl.col("importer").is_in(c) & pl.col("exporter").is_in(p)))
+    else:
+        agg = sorted(_aggregate_codes())
+        pairs = ((pl.col("exporter").is_in(c) | pl.col("importer").is_in(c))
+                 & ~pl.col("exporter").is_in(agg) & ~pl.col("importer").is_in(agg)
+                 & pl.col("exporter").str.contains(r"^[A-Z]{3}$") & pl.col("importer").str.contains(r"^[A-Z]{3}$"))
+    return (both.filter(pl.col("year").is_in(ys) & (pl.col("exporter") != pl.col("importer")) & pairs)
+            .select(*keys, "reported", "reported_source", "mirror", "mirror_source")
+            .sort(["year", "exporter", "importer"]))
+
+
+def flagged_set(store, countries: Sequence[str], partners: Sequence[str] | None, years, source: str | None = None,
+                factor: float | None = None) -> pl.DataFrame:
+    """(exporter, importer, year) of the flows between `countries` and `partners` (None: every partner
+    economy) whose reported and
+    mirror figures differ by more than `factor` (default 2; `flag_rules`) — computed once per answer and
+    joined to its rows, kept per store commit (`metrics.cache`: the dashboard and the report ask for
+    the same group's flags from several answers). Empty (not an error) where the dataset holds one
+    side only (BACI)."""
+    ys = tuple(sorted({int(y) for y in years}))
+    if not ys or not countries or partners is not None and not partners:
+        return pl.DataFrame(schema={"exporter": pl.String, "importer": pl.String, "year": pl.Int64})
+    f = flag_rules.check_factor(factor or flag_rules.DEFAULT_FACTOR)
+    key = ("flagged", tuple(sorted(set(countries))), tuple(sorted(set(partners))) if partners else None, ys, source, f)
+    return cache.cached(store, key, lambda: flag_rules.flagged_flows(
+        flow_sides(store, countries, ys, partners, source=source), f))

@@ -324,12 +324,13 @@ def integration(ctx: Context) -> Section:
         matrix = [[index.get((a, b), index.get((b, a))) if a != b else None for b in labels] for a in labels]
         fig = charts.heatmap(labels, matrix, f"SIEI-style trade integration index, {year}", "% of combined GDP")
         top = pairs.sort("value", descending=True, nulls_last=True).head(12).select(
-            "iso3_a", "iso3_b", "year", "value", "basis", "valuation", "source", "y_source")
+            "iso3_a", "iso3_b", "year", "value", "flows_flagged", "basis", "valuation", "source", "y_source")
         parts.append(f"<h3>Pairwise trade integration, {year} — SIEI-style (a proxy, not the EDB's formula)"
                      f"{_formula(ctx, 'siei-trade', 'TI_ij = 100·(X_ij + X_ji)/(Y_i + Y_j), exporter-reported FOB flows and current-US$ GDP — hypothesis H1 of METHODS §1.3 [H], the one consistent with the report')}</h3>")
         parts.append(charts.to_div(fig, ctx.chart_id("siei")))
         parts.append(table(top, table_id="siei-pairs", cell=_source_cell(ctx), caption="The most integrated pairs",
                            columns=[c for c in top.columns if c != "y_source"]))
+        parts.append(_quality_block(ctx, group, year))
         hyp = siei.hypothesis_verdicts(siei.trade_hypotheses(ctx.store, year=2012))
         parts.append("<h3>The report's statement, tested (2012): no Central Asian pair above 1; Kazakhstan–Russia highest</h3>")
         parts.append(table(hyp, table_id="siei-hypotheses"))
@@ -366,6 +367,27 @@ def integration(ctx: Context) -> Section:
     parts.append(_investment_block(ctx, group))
     parts.append("<h3>Energy integration — data missing</h3>" + note(esc(siei.ENERGY_MISSING) + ".", siei.ENERGY_HINT))
     return Section("integration", _heading("Integration", trade_src, trade_year), "".join(parts))
+
+
+def _quality_block(ctx: Context, group: list[str], year: int) -> str:
+    """The "data quality" note of the trade answers above: how many of the group's flows in `year` have
+    reported and mirror figures more than a factor apart, how many series jump year on year, and the
+    worst cases with both figures and their sources (metrics/quality.py; rule in docs/metrics.md)."""
+    from sco_observatory.metrics import quality
+
+    try:
+        flags = quality.discrepancies(ctx.store, group, [year], group)
+    except ObservatoryError as exc:
+        return note(esc(exc.message) + ".", exc.hint)
+    first, *worst = quality.quality_note(flags).split("\n")
+    items = "".join(f"<li>{esc(w.strip())}</li>" for w in worst)
+    return (f"<div class='data-quality' id='data-quality'><p class='legend'><strong>Data quality, {year}:</strong> "
+            f"{esc(first.removeprefix('data quality: '))}{ctx.notes.marker(*flags['source_a'].unique().to_list()) if flags.height else ''}</p>"
+            + (f"<ul class='legend'>{items}</ul>" if items else "")
+            + f"<p class='legend'>Rule: a flow is flagged where the exporter's FOB figure and the importer's CIF figure "
+              f"differ by more than ×{quality.DEFAULT_FACTOR:g} (IMF DOTS itself assumes CIF ≈ FOB × "
+              f"{quality.IMF_CIF_FOB_FACTOR:g}); the flows stay in every figure, and the Flows flagged column counts "
+              "them per pair. `sco trade discrepancies` lists every flag.</p></div>")
 
 
 def _flag_cell(ctx: Context):

@@ -103,7 +103,17 @@ def add_routes(app: FastAPI, store: Callable[[], Store]) -> None:
 
 
 BASIS_HELP = "reported (exporter FOB), mirror (importer CIF) or best (reported where present, else mirror)"
-TRADE_MEASURES = ("shares", "intensity", "intra", "introversion", "group", "concentration")
+TRADE_MEASURES = ("shares", "group-shares", "intensity", "intra", "introversion", "group", "concentration")
+YEARS_HELP = "2012, 2000,2010,2020, 2000-2020 or 2000-2020:5 (every 5th year)"
+
+
+def _chosen_years(frame, years: tuple[int, ...]):
+    """The rows of the chosen years (a metric computes over the span first..last; '2000,2020' keeps two)."""
+    import polars as pl
+
+    if "year" not in frame.columns or len(years) == years[-1] - years[0] + 1:
+        return frame
+    return frame.filter(pl.col("year").is_in(list(years)))
 
 
 def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
@@ -115,19 +125,26 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
 
     @app.get("/api/trade", tags=["metrics"])
     def trade(group: str = Query("CA5", description=GROUP_HELP),
-              years: str = Query("2012", description="YYYY or YYYY-YYYY"),
+              years: str = Query("2012", description=YEARS_HELP),
               measure: str = Query("group", description="group (intra-regional share, intensity, introversion), "
-                                   "shares, intensity, intra, introversion, concentration"),
+                                   "shares, group-shares, intensity, intra, introversion, concentration"),
               basis: str = Query("reported", description=BASIS_HELP)) -> dict:
-        """WITS/UNCTAD trade indicators for a group; CIF/FOB and the flow basis are columns of every row."""
-        span = parse_year_range(years)
+        """WITS/UNCTAD trade indicators for a group; CIF/FOB and the flow basis are columns of every row,
+        and `data_quality` says how many rows read a flow whose reported and mirror figures disagree."""
+        from sco_observatory.metrics import quality
+
+        ys = parse_years(years)
         isos = resolve_group(group).iso3
         _check_choice(measure, TRADE_MEASURES, "measure")
         _check_choice(basis, ("reported", "mirror", "best"), "basis")
         fn = {"shares": trade_mod.trade_shares, "intensity": trade_mod.trade_intensity,
               "intra": trade_mod.intra_regional_share, "introversion": trade_mod.introversion,
-              "group": trade_mod.group_indicators, "concentration": trade_mod.market_concentration}[measure]
-        return table_payload(fn(store(), isos, span, basis), group=group, years=list(span), measure=measure)
+              "group": trade_mod.group_indicators, "concentration": trade_mod.market_concentration,
+              "group-shares": trade_mod.group_shares}[measure]
+        frame = _chosen_years(fn(store(), isos, (ys[0], ys[-1]), basis), ys)
+        return table_payload(frame, group=group, years=list(ys), measure=measure,
+                             data_quality=quality.flagged_line(frame, f"sco trade discrepancies {group} --partners {group} "
+                                                                      f"--years {years}"))
 
     @app.get("/api/trade/partners", tags=["metrics"])
     def trade_partners(group: str = Query("CA5", description=GROUP_HELP),
@@ -168,10 +185,11 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     def siei(group: str = Query("CA5+RUS", description=GROUP_HELP),
              dimension: str = Query("trade", description="trade, migration, agriculture, convergence, or composite "
                                     "(min–max normalised trade and migration, equal weights) — SIEI-style proxies"),
-             years: str = Query("2012", description="YYYY or YYYY-YYYY"),
+             years: str = Query("2012", description=YEARS_HELP),
              level: str = Query("pair", description="pair, country or group")) -> dict:
         """SIEI-style integration indices (proxies after the EDB's system; not the EDB's formulas)."""
-        span = parse_year_range(years)
+        ys = parse_years(years)
+        span = (ys[0], ys[-1])
         _check_choice(level, ("pair", "country", "group"), "level")
         isos = resolve_group(group).iso3
         if dimension == "composite":
@@ -180,7 +198,7 @@ def add_metric_routes(app: FastAPI, store: Callable[[], Store]) -> None:
             frame = siei_composite(store(), isos, span, level=level)
         else:
             frame = siei_mod.siei(store(), dimension, isos, span, level)
-        return table_payload(frame, group=group, dimension=dimension, level=level)
+        return table_payload(_chosen_years(frame, ys), group=group, dimension=dimension, level=level)
 
     @app.get("/api/convergence", tags=["metrics"])
     def convergence(group: str = Query("SCO", description=GROUP_HELP),
@@ -246,11 +264,13 @@ def add_dashboard_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     @app.get("/api/labels", tags=["dashboard"])
     def label_table() -> dict:
         """Reader-facing labels and units of indicator codes (the publishers' names), headers of measure
-        columns, and words for statuses."""
+        columns (and each dashboard panel's narrower ones), and words for statuses."""
+        from sco_observatory.labels import PANEL_HEADERS
         from sco_observatory.metrics import ALIASES
 
         return {"indicators": {c: {"label": l, "unit": u} for c, (l, u) in labels.indicator_labels().items()},
-                "columns": labels.COLUMN_HEADERS, "statuses": labels.STATUS_WORDS, "aliases": ALIASES}
+                "columns": labels.COLUMN_HEADERS, "panels": PANEL_HEADERS, "statuses": labels.STATUS_WORDS,
+                "aliases": ALIASES}
 
     @app.get("/api/catalog", tags=["data"])
     def data_catalog() -> dict:
@@ -270,15 +290,16 @@ def add_dashboard_routes(app: FastAPI, store: Callable[[], Store]) -> None:
     @app.get("/api/trade/member-shares", tags=["metrics"])  # /api/trade/partners is the bloc-level answer
     def trade_member_shares(group: str = Query("CA5", description=GROUP_HELP),
                        partners: str = Query("CHN,RUS", description="partner countries, comma-separated"),
-                       years: str = Query("1995-2020", description="YYYY-YYYY"),
+                       years: str = Query("1995-2020", description=YEARS_HELP),
                        basis: str = Query("reported", description=BASIS_HELP)) -> dict:
-        """Each member's trade share with each partner per year (METHODS §4.1), for partner-share lines."""
-        span = parse_year_range(years)
+        """Each member's trade share with each partner per year (METHODS §4.1), for partner-share lines,
+        with each row's flagged flows (`flows_flagged`)."""
+        ys = parse_years(years)
         isos = resolve_group(group).iso3
         wanted = resolve_group(partners).iso3
         _check_choice(basis, ("reported", "mirror", "best"), "basis")
-        frame = trade_mod.trade_shares(store(), isos, span, basis, partners=wanted)
-        return table_payload(frame, group=group, partners=wanted, years=list(span))
+        frame = _chosen_years(trade_mod.trade_shares(store(), isos, (ys[0], ys[-1]), basis, partners=wanted), ys)
+        return table_payload(frame, group=group, partners=wanted, years=[ys[0], ys[-1]])
 
     @app.get("/api/cinc", tags=["metrics"])
     def cinc(group: str = Query("SCO", description=GROUP_HELP),

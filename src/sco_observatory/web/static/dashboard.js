@@ -103,9 +103,19 @@ function sourceCell(value) {
   return td;
 }
 
-// columns: [name] or [[name, header]]; opts.cell(col, value, row) may return a <td>
+// The header people read for a column, from the one label table (labels.py, served by /api/labels): the
+// panel's own word for it (the trade panel's iso3_a is the member), else the column's header, else the
+// name in words with a capital.
+function headerOf(c, panel) {
+  const h = ((LABELS.panels || {})[panel] || {})[c] || (LABELS.columns || {})[c];
+  if (h) return h;
+  const words = String(c).replaceAll("_", " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+// columns: [name]; opts.panel: whose words (LABELS.panels); opts.cell(col, value, row) may return a <td>
 function renderTable(node, payload, opts = {}) {
-  const cols = (opts.columns || payload.columns).map((c) => (Array.isArray(c) ? c : [c, (LABELS.columns || {})[c] || c.replaceAll("_", " ")]));
+  const cols = (opts.columns || payload.columns).map((c) => [c, headerOf(c, opts.panel)]);
   clear(node);
   if (!payload.rows.length) { node.append(hint("No rows.")); return; }
   const head = el("tr", {}, ...cols.map(([c, h]) => el("th", { scope: "col", title: c, text: h })));  // the column name in the tooltip
@@ -536,7 +546,7 @@ async function showMembers(expr) {
     $("members-title").textContent = `Members (${members.rows.length})`;
     const added = new Set((members.rows || []).filter((r) => !r.status).map((r) => r.iso3));
     renderTable($("members"), members, {
-      link: "iso3", columns: ["iso3", "name", "status", "since", ["de_facto", "de facto"], "next", "source"],
+      link: "iso3", columns: ["iso3", "name", "status", "since", "de_facto", "next", "source"],
       cell: (c, v, r) => (c === "status" && !v ? el("td", { "data-col": c, text: "added (what-if)" }) : null),
     });
     for (const n of members.notes || []) $("members").append(el("p", { class: "hint note", text: n }));
@@ -652,16 +662,19 @@ async function showTrade(expr, year) {
       legend: { orientation: "h", y: -0.25 }, margin: { ...LAYOUT.margin, t: 60, b: 90 } });
     const selfs = partners.filter((p) => members.includes(p));
     const over = rows.filter((r) => r.trade_share > 1);
+    const flaggedRows = t.rows.filter((r) => r.year === Math.max(...t.rows.map((q) => q.year)) && r.iso3_a !== r.iso3_b && r.flows_flagged > 0);
     $("trade-note").textContent = [
       selfs.length ? `${selfs.map(countryName).join(" and ")}, in the group, ${selfs.length > 1 ? "appear" : "appears"} only in the other partner's chart.` : "",
       logs.some(Boolean) ? `Log scale on the ${partners.filter((_, k) => logs[k]).map(countryName).join(" and ")} chart${logs.every(Boolean) ? "s" : ""}: ` +
         `the largest member's share is more than ${DWARF}× the smallest's, which would otherwise be drawn flat against zero.` : "",
       over.length ? `Shares above 100 % (${[...new Set(over.map((r) => countryName(r.iso3_a)))].join(", ")}): the partner's ` +
         "mirror figure exceeds the member's own reported total trade — re-exports and unrecorded shuttle trade; read them as a sign of poor data, not as a share." : "",
+      flaggedRows.length ? `Data quality: ${flaggedRows.length} of the pairs in the table read a flow whose exporter's and importer's figures ` +
+        "differ by more than ×2 (Flows flagged column; `sco trade discrepancies` lists both figures)." : "",
     ].filter(Boolean).join(" ");
     const latest = Math.max(...t.rows.map((r) => r.year));
     renderTable($("trade"), { columns: t.columns, rows: t.rows.filter((r) => r.year === latest && r.iso3_a !== r.iso3_b) },
-      { columns: [["iso3_a", "member"], ["iso3_b", "partner"], "year", ["export_share", "share of exports"], ["import_share", "share of imports"], ["trade_share", "share of trade"], "source"],
+      { panel: "trade", columns: ["iso3_a", "iso3_b", "year", "export_share", "import_share", "trade_share", "flows_flagged", "source"],
         cell: (c, v) => (c === "iso3_a" || c === "iso3_b" ? el("td", { "data-col": c, text: countryName(v) }) : null) });
     register("trade", { columns: t.columns, rows: t.rows, chart: $("trade-chart"), query: t._query });
   } catch (e) { unplot("trade-chart"); showError($("trade"), e); }
@@ -685,7 +698,7 @@ async function showIntegration(expr, year) {
     const top = [...yr].sort((a, b) => b.value - a.value).slice(0, 8);
     $("integration").replaceChildren(el("h3", { class: "hint", text: "Most integrated pairs" }));
     const holder = el("div"); $("integration").append(holder);
-    renderTable(holder, { columns: g.columns, rows: top }, { columns: [["iso3_a", "country"], ["iso3_b", "with"], "year", ["value", "index (% of GDP)"], "source"],
+    renderTable(holder, { columns: g.columns, rows: top }, { panel: "integration", columns: ["iso3_a", "iso3_b", "year", "value", "flows_flagged", "source"],
       cell: (c, v) => (c === "iso3_a" || c === "iso3_b" ? el("td", { "data-col": c, text: countryName(v) }) : null) });
     if (top.length) $("integration").append(hint(`Formula ${top[0].formula}; ${top[0].evidence}.`));
     register("integration", { columns: g.columns, rows: g.rows, chart: $("integration-chart"), query: g._query });
@@ -701,7 +714,7 @@ async function showConvergence(expr, year) {
       hovertemplate: "%{x}: σ = %{y:.3f}<extra></extra>" }],
     { title: { text: `σ-convergence: dispersion of log GDP per capita (current US$), ${years}`, font: { size: 13 } },
       yaxis: { title: { text: "sd of ln(GDP per capita)" } }, xaxis: { title: { text: "year" } } });
-    renderTable($("convergence"), c.beta, { columns: ["start", "end", "n", "beta", "se_beta", ["p_value", "p"], "r2", "half_life", "source"] });
+    renderTable($("convergence"), c.beta, { columns: ["start", "end", "n", "beta", "se_beta", "p_value", "r2", "half_life", "source"] });
     register("convergence", { columns: c.columns, rows: c.rows, chart: $("convergence-chart"), query: c._query });
     try {
       const b = await api("/api/beta", { group: expr, indicator: "NY.GDP.PCAP.CD", years });
@@ -723,7 +736,7 @@ async function showCinc(expr, year) {
       yaxis: { title: { text: "% of the group (log scale)" }, type: "log" }, xaxis: { title: { text: "year" } } });
     const latest = Math.max(...c.rows.map((r) => r.year));
     renderTable($("cinc"), { columns: c.columns, rows: c.rows.filter((r) => r.year === latest) },
-      { columns: ["iso3", "year", ["cinc_group", "share of the group"], "components", "source"] });
+      { panel: "cinc", columns: ["iso3", "year", "cinc_group", "components", "source"] });
     register("cinc", { columns: c.columns, rows: c.rows, chart: $("cinc-chart"), query: c._query });
   } catch (e) { unplot("cinc-chart"); showError($("cinc"), e); }
 }
@@ -767,7 +780,7 @@ async function showArms(year) {
     if (empty.length) $("arms").append(hint(`No deliveries identified by SIPRI for ${empty.join(", ")}: no bar is drawn there (no share, not 0 %).`));
     const holder = el("div"); $("arms").append(holder);
     renderTable(holder, { columns: a.columns, rows: a.rows.filter((r) => r.period === latest) },
-      { columns: [["recipient", "state"], "period", "supplier", ["tiv", "TIV (millions)"], ["share", "share of its imports"], "flags", "note", "source"],
+      { panel: "arms", columns: ["recipient", "period", "supplier", "tiv", "share", "flags", "note", "source"],
         cell: (c, v) => (c === "recipient" || c === "supplier" ? el("td", { "data-col": c, text: c === "supplier" ? label(v) : countryName(v) }) : null) });
     if (a.rows.length) $("arms").append(hint(`Formula: ${a.rows[0].formula}. Unit: ${a.unit || a.rows[0].unit}.`));
     register("arms", { columns: a.columns, rows: a.rows, chart: $("arms-chart"), query: a._query });
@@ -778,7 +791,7 @@ async function showOverlap(s, expr) {
   try {
     const o = await api("/api/overlap", { as_of: s.date, countries: expr });
     const orgCols = o.columns.filter((c) => c !== "iso3" && c !== "name" && o.rows.some((r) => r[c]));
-    renderTable($("overlap"), o, { columns: ["iso3", "name", ...orgCols.map((c) => [c, c.replaceAll("_", " ")])],
+    renderTable($("overlap"), o, { columns: ["iso3", "name", ...orgCols],
       cell: (c, v) => (orgCols.includes(c) ? el("td", { "data-col": c, text: v ? statusWord(v) : "" }) : null) });
     register("overlap", { columns: o.columns, rows: o.rows, query: o._query });
   } catch (e) { showError($("overlap"), e); }
@@ -809,8 +822,7 @@ async function showScenarios() {
       if (!rows.has(key)) rows.set(key, { scenario: r.scenario, title: r.title, evidence: r.evidence, cells: {} });
       rows.get(key).cells[r.year] = r;
     }
-    const head = el("tr", {}, el("th", { scope: "col", text: "scenario" }), el("th", { scope: "col", text: "signpost" }),
-      el("th", { scope: "col", text: "evidence" }), ...years.map((y) => el("th", { scope: "col", class: y === 2014 ? "base" : null, text: y })));
+    const head = el("tr", {}, ...["scenario", "signpost", "evidence"].map((c) => el("th", { scope: "col", title: c, text: headerOf(c, "scenarios") })), ...years.map((y) => el("th", { scope: "col", class: y === 2014 ? "base" : null, text: y })));
     const tbody = el("tbody");
     for (const row of rows.values()) {
       const tr = el("tr", {}, el("td", { text: row.scenario.replaceAll("-", " ") }), el("td", { text: row.title }), el("td", { text: row.evidence }));
