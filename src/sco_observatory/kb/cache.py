@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 CACHE_ENV = "SCO_CACHE_DIR"
-FORMAT = 2  # bumped when the pickled payload's layout changes
+FORMAT = 3  # bumped when the pickled payload's layout changes
 _LIBRARIES = ("pydantic", "pycountry", "country_converter", "babel")
 _PACKAGE = Path(__file__).resolve().parents[1]
 _CODE = (_PACKAGE / "kb" / "model.py", _PACKAGE / "countries.py", Path(__file__).resolve())
