@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 
 import httpx
 import pytest
@@ -245,13 +246,38 @@ def test_the_server_warms_the_answers_every_dashboard_asks_for(home):
 
     with TestClient(create_app(str(home), warm=True)) as client:
         layer = _cache_of(client.app)
-        for _ in range(600):
-            if not layer._inflight:
+        for _ in range(1200):  # the warm-up task and its computations
+            if not layer._tasks:
                 break
-            asyncio.run(asyncio.sleep(0.1))
+            time.sleep(0.1)
         keys = {(path, query) for _, path, query in (k for k, _ in layer.lru.recent(100))}
         for url in WARM_PATHS:
             path, _, query = url.partition("?")
             assert (path, query.encode()) in keys, f"{url} was not computed at start-up"
         hits = layer.lru.hits
         assert client.get("/api/claims").status_code == 200 and layer.lru.hits == hits + 1, "not a cache hit"
+
+
+def test_start_up_warming_waits_while_requests_are_answered():
+    inner, state = _slow_app(delay=0.2)
+    app = cache.ResponseCache(inner, version=lambda: 1)
+    template = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+                "root_path": "", "headers": [(b"host", b"test")], "server": ("test", 80), "client": ("test", 1)}
+
+    async def run():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            visitor = asyncio.ensure_future(client.get("/api/visitor"))
+            await asyncio.sleep(0.05)  # the visitor's request is being answered
+            app.warm(["/api/claims", "/api/scenarios?from=2010"], template)
+            await asyncio.sleep(0.1)
+            assert state["n"] == 1, "a warm computation started while a request was being answered"
+            await visitor
+            for _ in range(100):
+                if not app._tasks:
+                    break
+                await asyncio.sleep(0.05)
+            assert state["most"] == 1, "warm computations ran one at a time, after the visitor's"
+            return await client.get("/api/scenarios?from=2010")
+
+    answer = asyncio.run(run())
+    assert answer.json()["name"] == "scenarios" and state["n"] == 3, "the warmed answer was not kept"

@@ -28,9 +28,9 @@ query), labelled with the commit it was computed on:
   the next request computes again; non-GET requests and the dashboard's static files pass through
   untouched (the guard's 504s are outside this layer: the computation goes on and its answer is kept).
 
-`warm(paths)` computes the given requests in the background (the dashboard's answers that are the
-same in every state: claims, scenarios, projects...), so the first dashboard after `sco serve`
-starts finds them ready.
+`warm(paths)` computes the given requests in the background, one at a time and each only once no
+request is being answered (the dashboard's answers that are the same in every state: claims,
+scenarios, projects...), so the first dashboard after `sco serve` starts finds them ready.
 
 ``SCO_RESPONSE_CACHE=0`` turns it off (benchmarks/bench_load.py measures both ways).
 """
@@ -56,6 +56,8 @@ STALE_AFTER = 1.0
 """Seconds a request waits for the new commit's answer before the previous commit's is sent (labelled stale)."""
 REFRESH_WORKERS = 2
 """Recomputations with a previous answer to fall back on that run at once (the rest wait their turn)."""
+WARM_YIELD_SECONDS = 30.0
+"""How long a start-up warm computation waits for the requests being answered to finish before it starts anyway."""
 REFRESH_KEYS = 64
 """Most recently used keys of the previous commit recomputed in the background when a new commit is seen."""
 COMMIT_HEADER = b"x-sco-commit"
@@ -165,6 +167,7 @@ class ResponseCache:
         self._inflight: dict[Hashable, asyncio.Task] = {}
         self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._serving = 0  # API requests being answered now (start-up warming waits for none)
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http" or scope.get("method") != "GET" or not scope.get("path", "").startswith(PREFIX):
@@ -179,6 +182,13 @@ class ResponseCache:
             previous, self._seen = self._seen, version
             if previous is not None:
                 self._refresh_recent(version)
+        self._serving += 1
+        try:
+            await self._answer(version, scope, send)
+        finally:
+            self._serving -= 1
+
+    async def _answer(self, version: Hashable, scope: Scope, send: Callable) -> None:
         key = (dates.today(), scope["path"], scope.get("query_string", b""))
         while True:
             answer = self.lru.get(key)
@@ -269,22 +279,39 @@ class ResponseCache:
                 self._computation(version, key, dict(answer.scope), queued=True)
 
     def warm(self, paths: list[str], template: Scope) -> None:
-        """Compute these requests (path?query) in the background, REFRESH_WORKERS at a time; `template`
-        is an http scope (the app, server...) whose path and query string are replaced."""
+        """Compute these requests (path?query) in the background, one at a time, each started only while
+        no request is being answered (a visitor's first requests are not slowed by it); `template` is an
+        http scope (the app, server...) whose path and query string are replaced."""
         try:
             version = self.version()
         except Exception:
             return
         self._seen = version if self._seen is None else self._seen
+        items = []
         for url in paths:
             path, _, query = url.partition("?")
-            scope = {**template, "path": path, "raw_path": path.encode(), "query_string": query.encode()}
-            self._computation(version, (dates.today(), path, query.encode()), scope, queued=True)
+            items.append(((dates.today(), path, query.encode()),
+                          {**template, "path": path, "raw_path": path.encode(), "query_string": query.encode()}))
+        task = asyncio.ensure_future(self._warm_all(version, items))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _warm_all(self, version: Hashable, items: list[tuple[Hashable, Scope]]) -> None:
+        for key, scope in items:
+            for _ in range(int(WARM_YIELD_SECONDS / 0.05)):
+                if not self._serving:
+                    break
+                await asyncio.sleep(0.05)
+            try:
+                await asyncio.shield(self._computation(version, key, scope, queued=False))
+            except Exception:  # a failing warm-up is the next request's to report
+                pass
 
 
 def _template(scope: Scope) -> Scope:
     """What of a request scope is needed to run it again (not the route Starlette attached to it)."""
-    return {k: v for k, v in scope.items() if k not in ("route", "endpoint", "path_params", "fastapi_astack")}
+    return {k: v for k, v in scope.items()
+            if k not in ("route", "endpoint", "path_params") and not k.startswith("fastapi")}
 
 
 def _with_headers(answer: _Answer, stale: bool) -> list:
