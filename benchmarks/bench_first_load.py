@@ -21,9 +21,12 @@ panel needs). The target is a view drawn in under 1 s.
 
 Two modes, both by default: "live" (the server answers every request, so server-side speed counts) and
 "replayed" (the /api answers recorded in the warm-up run are given back at once, so only the page's own
-work counts: parsing scripts, the order of its requests, drawing tables, the map and charts).
+work counts: parsing scripts, the order of its requests, drawing tables, the map and charts). A third,
+"fresh" (`--mode fresh` or `all`), starts both servers anew before each load (with SCO_WARM_CACHE=1, as
+`sco serve` runs): the first dashboard after a server start, when no answer is cached yet — in "live"
+the servers' response caches are warm from the earlier rounds.
 
-Usage: python benchmarks/bench_first_load.py [--runs 5] [--baseline REV] [--files] [--mode live|replayed|both]
+Usage: python benchmarks/bench_first_load.py [--runs 5] [--baseline REV] [--files] [--mode live|replayed|fresh|both|all]
        [--url-query '?org=SCO&...']
 """
 
@@ -76,7 +79,7 @@ def free_port() -> int:
 
 def start_server(src: Path, store: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    env = {**os.environ, "PYTHONPATH": str(src), "SCO_WARM_CACHE": "1"}
     proc = subprocess.Popen([sys.executable, "-c", SERVE, str(store), str(port)], env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -142,8 +145,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--baseline", default=BASELINE, help=f"git revision to compare with (default {BASELINE})")
     ap.add_argument("--files", action="store_true", help="also import the SIPRI files of $SCO_SHARED_DATA")
-    ap.add_argument("--mode", choices=["live", "replayed", "both"], default="both",
-                    help="live: the server answers; replayed: the warm-up run's API answers, at once")
+    ap.add_argument("--mode", choices=["live", "replayed", "fresh", "both", "all"], default="both",
+                    help="live: the server answers; replayed: the warm-up run's API answers, at once; fresh: "
+                         "servers started anew before each load; both: live and replayed; all: the three")
     ap.add_argument("--url-query", default="?org=SCO&date=2024-12-31&statuses=member&indicator=gdp")
     args = ap.parse_args()
 
@@ -164,12 +168,17 @@ def main() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                modes = ["live", "replayed"] if args.mode == "both" else [args.mode]
+                modes = {"both": ["live", "replayed"], "all": ["live", "replayed", "fresh"]}.get(args.mode, [args.mode])
                 got = {(m, k): [] for m in modes for k in trees}
                 seen: dict[str, dict] = {}
                 records: dict[str, dict] = {k: {} for k in trees}
                 for i in range(args.runs + 1):
                     for mode in modes if i else ["live"]:
+                        if mode == "fresh":  # new processes: nothing cached, start-up warming just begun
+                            for label, (proc, _) in list(servers.items()):
+                                proc.terminate()
+                                proc.wait(timeout=20)
+                                servers[label] = start_server(trees[label], path)
                         for label, (_, url) in servers.items():
                             timing, tables = load(browser, url + "/" + args.url_query,
                                                   replay=records[label] if mode == "replayed" else None,
@@ -187,8 +196,9 @@ def main() -> None:
     store_label = "fresh home (snapshot)" + (" + SIPRI milex and arms" if args.files else "")
     print(f"Dashboard first load, {store_label}, {args.url_query}, {args.runs} runs each, alternating, fresh context")
     for mode in modes:
-        print(f"\n{mode}: " + ("the API answered by the server" if mode == "live" else
-                              "the API answers of the warm-up run replayed at once (the page's own work)"))
+        print(f"\n{mode}: " + {"live": "the API answered by the server",
+                               "fresh": "the API answered by servers started just before the load",
+                               "replayed": "the API answers of the warm-up run replayed at once (the page's own work)"}[mode])
         print(f"{'ms (median, worst)':46} {'baseline ' + args.baseline:>22} {'current':>18} {'baseline/current':>17}")
         for key, text in MEASURES:
             b = [t.get(key, 0.0) for t in got[(mode, "baseline")]]

@@ -13,6 +13,10 @@ convergence, whatif, claims, scenarios, labels, catalog, year, cinc, beta, citat
 must answer with the imported source on the next request (checked: `/api/indicators` keeps
 answering and `sco data list` names the new source).
 
+"stale" counts answers of the previous commit sent while the new commit's was computing (header
+`x-sco-stale: 1`, web/cache.py). `sco serve` computes the dashboard's state-independent answers in the
+background at start-up, so the first calls of those may be answered from that work.
+
 `--no-cache` runs the server with `SCO_RESPONSE_CACHE=0` (every request computed: what the thread
 pool and the per-request cursors give on their own); `--no-import` skips the second phase.
 
@@ -119,6 +123,7 @@ def load(url: str, clients: int, seconds: float, until: threading.Event | None =
     latencies: list[float] = []
     by_path: dict[str, list[float]] = {path: [] for path in ENDPOINTS}
     statuses: dict[int, int] = {}
+    stale = [0]
     errors: list[str] = []
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
@@ -131,7 +136,8 @@ def load(url: str, clients: int, seconds: float, until: threading.Event | None =
                 i += 1
                 t = time.perf_counter()
                 try:
-                    status = http.get(path).status_code
+                    answer = http.get(path)
+                    status = answer.status_code
                 except httpx.HTTPError as exc:
                     with lock:
                         errors.append(f"{path}: {type(exc).__name__}")
@@ -141,6 +147,7 @@ def load(url: str, clients: int, seconds: float, until: threading.Event | None =
                     latencies.append(took)
                     by_path[path].append(took)
                     statuses[status] = statuses.get(status, 0) + 1
+                    stale[0] += answer.headers.get("x-sco-stale") == "1"
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
@@ -151,7 +158,7 @@ def load(url: str, clients: int, seconds: float, until: threading.Event | None =
     wall = time.perf_counter() - started
     q = _quantiles(latencies)
     return {"requests": len(latencies), "seconds": round(wall, 1), "errors": len(errors), "error_samples": errors[:5],
-            "5xx": sum(n for s, n in statuses.items() if s >= 500), "statuses": statuses,
+            "5xx": sum(n for s, n in statuses.items() if s >= 500), "statuses": statuses, "stale": stale[0],
             "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
             "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
             "endpoints": {path: {"requests": len(lat), "p50_ms": round(_quantiles(lat)[49] * 1000, 1),
@@ -252,9 +259,9 @@ def _print(args: argparse.Namespace, result: dict) -> None:
         head += (f"; import of {result['import_name']}: rc {result['import_rc']}, {result['import_seconds']:.1f} s; "
                  f"{result['import_summary']}")
     print(head)
-    print(f"{'phase':8} {'requests':>9} {'req/s':>7} {'errors':>7} {'5xx':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(f"{'phase':8} {'requests':>9} {'req/s':>7} {'errors':>7} {'5xx':>5} {'stale':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, r in phases:
-        print(f"{name:8} {r['requests']:>9,} {r['requests'] / r['seconds']:>7.1f} {r['errors']:>7} {r['5xx']:>5} "
+        print(f"{name:8} {r['requests']:>9,} {r['requests'] / r['seconds']:>7.1f} {r['errors']:>7} {r['5xx']:>5} {r.get('stale', 0):>6} "
               f"{r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8}")
     print()
     cols = "".join(f" {n + ' p50':>11} {n + ' p95':>11}" for n, _ in phases)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sco_observatory.kb import cache
-from sco_observatory.kb.model import FILES, _load, default_directory, ledger_names
+from sco_observatory.kb.model import FILES, _cached_tables, _load, default_directory, ledger_names
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_second_load_is_a_hit_and_equals_the_validated_ledger(cache_dir, ledger_
     build = Counting()
     first, names = cache.cached_ledger(ledger_copy, FILES, build, _names)
     assert build.calls == 1 and names == {"KAZ": "Kazakhstan"}
-    assert len(list(cache_dir.glob("ledger-*.pickle"))) == 1
+    assert (cache_dir / f"ledger-{cache.ledger_key(ledger_copy, FILES)[:32]}.pickle").exists()
     second, names2 = cache.cached_ledger(ledger_copy, FILES, build, _names)
     assert build.calls == 1, "the second load must come from the cache"
     assert second == first and names2 == names
@@ -57,7 +57,19 @@ def test_changed_ledger_file_is_a_new_key(cache_dir, ledger_copy):
     cache.cached_ledger(ledger_copy, FILES, build, _names)
     assert build.calls == 2, "an edited ledger file must not be answered from the old cache"
     new = set(cache_dir.glob("ledger-*.pickle"))
-    assert len(new) == 1 and new != old, "the old cache file is replaced"
+    assert len(new) == len(old) + 1 and old < new, "a new file beside the old one (another install may still use it)"
+
+
+def test_only_the_most_recent_caches_are_kept(cache_dir, ledger_copy):
+    path = ledger_copy / "memberships.yaml"
+    text = path.read_text(encoding="utf-8")
+    written = []
+    for i in range(cache.KEEP + 2):
+        path.write_text(text + f"\n# edit {i}\n", encoding="utf-8")
+        cache.cached_ledger(ledger_copy, FILES, Counting(), _names)
+        written.append(max(cache_dir.glob("ledger-*.pickle"), key=lambda p: p.stat().st_mtime_ns))
+    kept = set(cache_dir.glob("ledger-*.pickle"))
+    assert len(kept) == cache.KEEP and written[-1] in kept and written[0] not in kept
 
 
 def test_edit_that_breaks_the_ledger_is_reported_not_hidden_by_the_cache(cache_dir, ledger_copy):
@@ -140,6 +152,23 @@ def test_members_with_a_warm_cache_loads_neither_pandas_nor_the_yaml(cache_dir, 
     assert out == cold_out and "KAZ,Kazakhstan" in out
     assert not (HEAVY & warm), f"heavy modules loaded by a ledger-only command: {sorted(HEAVY & warm)}"
     assert "sco_observatory.metrics" not in warm and "sco_observatory.store" not in warm
+
+
+def test_codes_in_a_group_expression_resolve_from_the_cache(cache_dir, isolated_home, monkeypatch):
+    """ISO3 codes outside the ledger's memberships (USA) and inside (IND) are answered as the resolver
+    answers them, without building the CLDR table (babel) or loading country_converter."""
+    from sco_observatory import countries
+
+    args = ("members", "SCO@2012+IND+USA", "--format", "csv")
+    cold_out, _ = _modules_after(cache_dir, isolated_home, *args)
+    out, warm = _modules_after(cache_dir, isolated_home, *args)
+    assert out == cold_out and "IND,India" in out
+    assert not ({"babel", "country_converter", "pandas"} & warm), sorted({"babel", "country_converter", "pandas"} & warm)
+    _, tables = cache.cached_ledger(default_directory(), FILES, _load, _cached_tables)
+    assert {"IND", "CHN", "RUS", "USA"} <= set(tables["lookups"])
+    monkeypatch.setattr(countries, "_REMEMBERED_LOOKUPS", {})  # the resolver's own answer, not the cache's
+    for code, found in tables["lookups"].items():
+        assert found == countries.lookup.__wrapped__(code), code
 
 
 def test_version_loads_no_command_module(cache_dir, isolated_home):

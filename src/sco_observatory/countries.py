@@ -217,6 +217,9 @@ def lookup(text: str) -> Country | None:
     """Resolve a name or code to a Country (aggregates included), or None if nothing matches."""
     if text is None:
         return None
+    known = _REMEMBERED_LOOKUPS.get(text)
+    if known is not None:  # this exact text's answer, kept with the ledger cache (remember_lookups)
+        return known
     if len(str(text)) > MAX_NAME_CHARS:  # country_converter's regexes are slow on long input
         return None
     key = _norm(text)
@@ -282,6 +285,14 @@ def resolve_many(values: Iterable[str]) -> dict[str, Country | None]:
 
 
 _REMEMBERED: dict[str, str] = {}
+_REMEMBERED_LOOKUPS: dict[str, Country] = {}
+
+
+def remember_lookups(found: dict[str, Country]) -> None:
+    """What `lookup` answered earlier for these exact texts (the ledger's codes, kept by the ledger
+    cache, kb/cache.py): a group expression naming ISO3 codes (IND, PAK...) then resolves without
+    building the CLDR name table (babel, ~1.4 s) or loading country_converter (pandas)."""
+    _REMEMBERED_LOOKUPS.update(found)
 
 
 def remember_names(names: dict[str, str]) -> None:

@@ -15,7 +15,8 @@ versions from package metadata cost ~150 ms, more than the cache saves on a smal
 source of the modules that build the cached objects (kb/model.py, countries.py, this file), and the
 name and bytes of every ledger file (``model.FILES``) and of the resolver's tables (the package's
 ``data/*.csv`` that countries.py reads). Any change to one of them gives another key, so a stale
-cache is never read (old files are removed when a new one is written). The file is written
+cache is never read; when one is written, files beyond the KEEP most recent are removed (not all
+others: installs of other versions sharing the directory keep theirs). The file is written
 atomically (a temporary file in the same directory, then ``os.replace``); a file that cannot be
 read, is truncated, or holds another key is ignored and rebuilt; a cache directory that cannot be
 written leaves the ledger loaded the old way (nothing fails because of the cache).
@@ -36,7 +37,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 CACHE_ENV = "SCO_CACHE_DIR"
-FORMAT = 2  # bumped when the pickled payload's layout changes
+FORMAT = 3  # bumped when the pickled payload's layout changes
+KEEP = 4  # ledger caches kept in the cache dir (other versions' included), the most recent first
 _LIBRARIES = ("pydantic", "pycountry", "country_converter", "babel")
 _PACKAGE = Path(__file__).resolve().parents[1]
 _CODE = (_PACKAGE / "kb" / "model.py", _PACKAGE / "countries.py", Path(__file__).resolve())
@@ -110,15 +112,30 @@ def _write(folder: Path, path: Path, payload: dict[str, Any]) -> bool:
             pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
         tmp = None
-        for old in folder.glob("ledger-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        _prune(folder, path)
         return True
     except OSError:
         return False
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    """Remove ledger caches beyond the KEEP most recently written (`keep`, just written, stays).
+
+    Not all but this one: two installs of different versions sharing the user cache dir (two
+    virtualenvs, a checkout beside a wheel) would otherwise delete each other's cache on every run and
+    each pay the cold build (~2 s) every time."""
+    def mtime(p: Path) -> int:
+        try:
+            return p.stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    others = sorted((p for p in folder.glob("ledger-*.pickle") if p != keep), key=mtime, reverse=True)
+    for old in others[KEEP - 1:]:
+        old.unlink(missing_ok=True)
 
 
 def cached_ledger(directory: Path, files: tuple[str, ...], build: Callable[[Path], Any],

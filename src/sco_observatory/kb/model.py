@@ -539,6 +539,7 @@ def _default_ledger() -> Ledger:
     finally:
         _loading = False
     countries.remember_names(tables.get("names", {}))
+    countries.remember_lookups(tables.get("lookups", {}))
     _CACHED_CODES.update(tables.get("codes", {}))
     return ledger
 
@@ -554,7 +555,12 @@ def _from_cache() -> None:
 
 
 def _cached_tables(ledger: Ledger) -> dict[str, Any]:
-    return {"names": ledger_names(ledger), "codes": dict(_pycountry_codes())}
+    from sco_observatory.countries import lookup
+
+    names = ledger_names(ledger)  # resolves each code once (lookup keeps the answers)
+    found = {code: lookup(code) for code in names}
+    return {"names": names, "codes": dict(_pycountry_codes()),
+            "lookups": {code: c for code, c in found.items() if c is not None}}
 
 
 def ledger_codes(ledger: Ledger) -> set[str]:

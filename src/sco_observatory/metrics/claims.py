@@ -30,7 +30,8 @@ REPORT_TABLE = "embedded:wb2014-report"
 def load_claims() -> list[dict[str, Any]]:
     """The claims ledger (package data `sco_observatory/metrics/data/claims.yaml`)."""
     text = resources.files("sco_observatory.metrics").joinpath("data/claims.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)["claims"]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where built in (~10x faster)
+    return yaml.load(text, Loader=loader)["claims"]  # noqa: S506 (a safe loader)
 
 
 # Each metric returns (computed value, source ids, evidence text).

@@ -319,7 +319,8 @@ def _resolve_call(call: Call) -> None:
 
 def _read_file(path: Path, out: ScenarioSet, origin: dict[str, tuple[Path, int, str]]) -> None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where built in (~10x faster)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
     except OSError as exc:
         _fail(path, None, f"cannot be read ({exc.strerror or exc})")
     except yaml.YAMLError as exc:

@@ -35,13 +35,29 @@ def _route_class(reader: StoreReader) -> type[APIRoute]:
     return ReaderRoute
 
 
-def create_app(store_path: str | None = None) -> FastAPI:
-    """The app; `store_path` None means the user's store (seeded on first use)."""
+WARM_PATHS = ["/api/labels", "/api/orgs", "/api/catalog", "/api/indicators", "/api/projects", "/api/claims",
+              "/api/scenarios?from=2010"]
+"""The dashboard's requests that are the same in every state (as its page sends them), computed in the
+background when the server starts so the first dashboard finds them ready (web/cache.py `warm`)."""
+WARM_ENV = "SCO_WARM_CACHE"
+
+
+def create_app(store_path: str | None = None, *, warm: bool | None = None) -> FastAPI:
+    """The app; `store_path` None means the user's store (seeded on first use).
+
+    `warm` (default: ``SCO_WARM_CACHE`` set to 1; `sco serve` turns it on) computes WARM_PATHS in the
+    background at start-up, so the first dashboard does not wait for the claims and signposts."""
+    import os
+
     reader = StoreReader(store_path)
+    if warm is None:
+        warm = os.environ.get(WARM_ENV, "0").strip().lower() in ("1", "true", "yes", "on")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         reader.open()
+        if warm:
+            _warm(app)
         yield
         reader.close()
 
@@ -90,10 +106,25 @@ def create_app(store_path: str | None = None) -> FastAPI:
     return app
 
 
+def _warm(app: FastAPI) -> None:
+    """Start computing WARM_PATHS in the response cache (no-op when the cache is off)."""
+    from sco_observatory.web import cache
+
+    layer = app.middleware_stack
+    while layer is not None and not isinstance(layer, cache.ResponseCache):
+        layer = getattr(layer, "app", None)
+    if layer is None:
+        return
+    template = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+                "method": "GET", "scheme": "http", "root_path": "", "headers": [(b"host", b"localhost")],
+                "server": ("127.0.0.1", 0), "client": ("127.0.0.1", 0), "app": app, "state": {}}
+    layer.warm(WARM_PATHS, template)
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, store_path: str | None = None,
           on_ready: Callable[[str], None] | None = None) -> None:
     import uvicorn
 
     if on_ready:
         on_ready(f"http://{host}:{port}/")
-    uvicorn.run(create_app(store_path), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(store_path, warm=True), host=host, port=port, log_level="warning")

@@ -1,19 +1,36 @@
-"""ASGI middleware that answers repeated API requests from memory until the store changes.
+"""ASGI middleware that answers repeated API requests from memory, and keeps answering while an import commits.
 
 Why: every answer of the read-only API is a pure function of (the store's newest commit, today's
 date — the default as-of date —, the path and the query string). Recomputing the 2014 claims or the
 signposts for each of 20 dashboards made requests queue behind one another (benchmarks/README.md,
-"Serving"). So a 200 answer to a GET under /api/ is kept, as the bytes sent, under that key:
+"Serving"). So a 200 answer to a GET under /api/ is kept, as the bytes sent, under (date, path,
+query), labelled with the commit it was computed on:
 
-- the key holds the commit id read from the store's catalog on each request (one indexed SQLite
-  read), so the first request after an import commits misses and recomputes: a running server shows
-  new data on the next request, as the store requires (tests/test_store_concurrency.py);
+- the commit id is read from the store's catalog on each request (one indexed SQLite read); an
+  answer of that commit is replayed at once; every answer carries the header ``x-sco-commit: <id>``
+  saying which commit it reflects;
+- **after an import commits** (stale-while-revalidate): the first request for a key computes the
+  new commit's answer in the background and waits for it at most ``STALE_AFTER`` seconds
+  (``SCO_STALE_AFTER``, default 1 s). Computed in time, it is the answer: a cheap endpoint shows the
+  import on the very next request. Not yet computed, the previous commit's answer is sent with
+  ``x-sco-stale: 1`` (and its own ``x-sco-commit``), and so is every request for that key until the
+  new answer is in; from then on the new one. A key with no previous answer waits for its
+  computation (the guard's time budget applies);
+- recomputations that have a previous answer to fall back on run at most ``REFRESH_WORKERS`` at a
+  time, and the keys asked for under the previous commit are recomputed in the background as soon
+  as the new commit is seen (most recently used first): after an import the endpoints are not all
+  recomputed at once, which is what made requests run past the 20 s budget (504s) before;
+- concurrent requests for the same key wait for the one computation (one, not 20);
 - least recently used entries are dropped beyond `max_entries` or `max_bytes` (default 1,024 entries,
-  64 MB); entries of an older commit are dropped when a newer one is seen; an answer larger than an
-  eighth of `max_bytes` is not kept;
-- concurrent requests for the same key wait for the one computing it (one computation, not 20);
-- anything else (errors, 504s of the time budget, non-GET, the dashboard's static files) passes
-  through untouched.
+  64 MB; one answer per key, the newest commit's); an answer larger than an eighth of `max_bytes` is
+  not kept;
+- errors (4xx, 5xx) are never kept: the requests waiting on that one computation get its answer,
+  the next request computes again; non-GET requests and the dashboard's static files pass through
+  untouched (the guard's 504s are outside this layer: the computation goes on and its answer is kept).
+
+`warm(paths)` computes the given requests in the background, one at a time and each only once no
+request is being answered (the dashboard's answers that are the same in every state: claims,
+scenarios, projects...), so the first dashboard after `sco serve` starts finds them ready.
 
 ``SCO_RESPONSE_CACHE=0`` turns it off (benchmarks/bench_load.py measures both ways).
 """
@@ -34,6 +51,17 @@ ENV = "SCO_RESPONSE_CACHE"
 MAX_ENTRIES = 1024
 MAX_BYTES = 64 * 2**20
 PREFIX = "/api/"
+STALE_ENV = "SCO_STALE_AFTER"
+STALE_AFTER = 1.0
+"""Seconds a request waits for the new commit's answer before the previous commit's is sent (labelled stale)."""
+REFRESH_WORKERS = 2
+"""Recomputations with a previous answer to fall back on that run at once (the rest wait their turn)."""
+WARM_YIELD_SECONDS = 30.0
+"""How long a start-up warm computation waits for the requests being answered to finish before it starts anyway."""
+REFRESH_KEYS = 64
+"""Most recently used keys of the previous commit recomputed in the background when a new commit is seen."""
+COMMIT_HEADER = b"x-sco-commit"
+STALE_HEADER = b"x-sco-stale"
 
 
 def enabled() -> bool:
@@ -41,11 +69,24 @@ def enabled() -> bool:
     return os.environ.get(ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-class _Answer:
-    __slots__ = ("status", "headers", "body")
+def stale_after_seconds() -> float:
+    """``SCO_STALE_AFTER`` seconds (default STALE_AFTER); a bad value falls back to the default."""
+    try:
+        return max(0.0, float(os.environ.get(STALE_ENV, STALE_AFTER)))
+    except ValueError:
+        return STALE_AFTER
 
-    def __init__(self, status: int, headers: list, body: bytes) -> None:
+
+class _Answer:
+    """One answer as sent: status, headers, body; `version` is the commit it was computed on and
+    `scope` the request that asked for it (replayed to recompute it for a newer commit)."""
+
+    __slots__ = ("status", "headers", "body", "version", "scope")
+
+    def __init__(self, status: int, headers: list, body: bytes, version: Hashable = None,
+                 scope: Scope | None = None) -> None:
         self.status, self.headers, self.body = status, headers, body
+        self.version, self.scope = version, scope
 
 
 class LRU:
@@ -89,6 +130,16 @@ class LRU:
                 _, dropped = self._items.popitem(last=False)
                 self._bytes -= len(dropped.body)
 
+    def peek(self, key: Hashable) -> _Answer | None:
+        """The entry without counting a hit or a miss, or moving it."""
+        with self._lock:
+            return self._items.get(key)
+
+    def recent(self, n: int) -> list[tuple[Hashable, _Answer]]:
+        """The `n` most recently used entries, most recent first."""
+        with self._lock:
+            return list(reversed(self._items.items()))[:n]
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -96,19 +147,27 @@ class LRU:
 
 
 class ResponseCache:
-    """Keep 200 answers to GET /api/... per (store version, date, path, query); see the module docstring.
+    """Keep 200 answers to GET /api/... per (date, path, query), labelled with the store commit they
+    reflect; serve the previous commit's while the new one computes (see the module docstring).
 
     `version()` returns the store's current commit id (called once per API request, on the event loop:
     it must be cheap and must not block — one SQLite read).
     """
 
     def __init__(self, app: ASGIApp, version: Callable[[], Hashable], *, max_entries: int = MAX_ENTRIES,
-                 max_bytes: int = MAX_BYTES) -> None:
+                 max_bytes: int = MAX_BYTES, stale_after: float | None = None,
+                 refresh_workers: int = REFRESH_WORKERS) -> None:
         self.app = app
         self.version = version
         self.lru = LRU(max_entries, max_bytes)
+        self.stale_after = stale_after_seconds() if stale_after is None else stale_after
+        self.refresh_workers = refresh_workers
+        self.stale_served = 0
         self._seen: Hashable = None
-        self._inflight: dict[Hashable, asyncio.Future] = {}
+        self._inflight: dict[Hashable, asyncio.Task] = {}
+        self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._serving = 0  # API requests being answered now (start-up warming waits for none)
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http" or scope.get("method") != "GET" or not scope.get("path", "").startswith(PREFIX):
@@ -119,49 +178,154 @@ class ResponseCache:
         except Exception:  # the catalog cannot be read just now: answer without the cache
             await self.app(scope, receive, send)
             return
-        if version != self._seen:  # a new commit: the answers of the old one are never asked for again
-            self.lru.clear()
-            self._seen = version
-        key = (version, dates.today(), scope["path"], scope.get("query_string", b""))
+        if version != self._seen:
+            previous, self._seen = self._seen, version
+            if previous is not None:
+                self._refresh_recent(version)
+        self._serving += 1
+        try:
+            await self._answer(version, scope, send)
+        finally:
+            self._serving -= 1
+
+    async def _answer(self, version: Hashable, scope: Scope, send: Callable) -> None:
+        key = (dates.today(), scope["path"], scope.get("query_string", b""))
         while True:
             answer = self.lru.get(key)
-            if answer is not None:
+            if answer is not None and answer.version == version:
                 await _replay(send, answer)
                 return
-            pending = self._inflight.get(key)
-            if pending is None:
-                break
-            await asyncio.shield(pending)  # another request computes this answer: wait for it, then look again
-            if self.lru.get(key) is None:  # it was not kept (an error, a 504): compute our own
-                await self.app(scope, receive, send)
-                return
-        done: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._inflight[key] = done
-        try:
-            await self._compute(key, scope, receive, send)
-        finally:
-            del self._inflight[key]
-            done.set_result(None)
+            stale = answer
+            task = self._computation(version, key, scope, queued=stale is not None)
+            if stale is None:
+                result = await asyncio.shield(task)
+            else:
+                done, _ = await asyncio.wait({task}, timeout=self.stale_after)
+                if not done:  # still computing: the previous commit's answer, labelled as such
+                    self.stale_served += 1
+                    await _replay(send, stale, stale=True)
+                    return
+                result = task.result()
+            if result is None:  # computed and kept by this or another request: replay it
+                continue
+            await _send_all(send, result)  # not kept (an error): given to this request as it came
+            return
 
-    async def _compute(self, key: Hashable, scope: Scope, receive: Callable, send: Callable) -> None:
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-        complete = False
+    def _computation(self, version: Hashable, key: Hashable, scope: Scope, *, queued: bool) -> asyncio.Task:
+        """The task computing `key` on `version` (started here unless one is running).
+
+        It is a task of its own, so a request that gives up (stale answer sent, 504, disconnect) does
+        not stop it: its answer is kept for the next request. Its result is None when the answer was
+        kept, else the messages to send (errors are never shared: each waiter replays the run's own)."""
+        task = self._inflight.get((version, key))
+        if task is not None:
+            return task
+        task = asyncio.ensure_future(self._compute(version, key, dict(scope), queued))
+        self._inflight[(version, key)] = task
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task, k=(version, key)) -> None:
+            self._inflight.pop(k, None)
+            self._tasks.discard(t)
+            if not t.cancelled():
+                t.exception()  # retrieved (a request that gave up no longer awaits it)
+
+        task.add_done_callback(done)
+        return task
+
+    async def _compute(self, version: Hashable, key: Hashable, scope: Scope, queued: bool) -> list[dict] | None:
+        if queued:
+            loop = asyncio.get_running_loop()
+            if self._gate is None or self._gate[0] is not loop:  # one gate per event loop (tests run several)
+                self._gate = (loop, asyncio.Semaphore(self.refresh_workers))
+            async with self._gate[1]:
+                return await self._run(version, key, scope)
+        return await self._run(version, key, scope)
+
+    async def _run(self, version: Hashable, key: Hashable, scope: Scope) -> list[dict] | None:
+        current = self.lru.peek(key)
+        if current is not None and current.version == version:  # computed meanwhile (a queued refresh)
+            return None
+        messages: list[dict] = []
+        requested = False
+
+        async def receive() -> dict:
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()  # a GET has no more body; never a disconnect while computing
+            return {"type": "http.disconnect"}
 
         async def capture(message: dict) -> None:
-            nonlocal complete
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                complete = not message.get("more_body", False)
-            await send(message)
+            messages.append(message)
 
         await self.app(scope, receive, capture)
+        start = next((m for m in messages if m["type"] == "http.response.start"), {})
+        bodies = [m for m in messages if m["type"] == "http.response.body"]
+        complete = bool(bodies) and not bodies[-1].get("more_body", False)
         if complete and start.get("status") == 200:
-            self.lru.put(key, _Answer(200, list(start.get("headers", [])), b"".join(chunks)))
+            headers = [h for h in start.get("headers", []) if h[0] != COMMIT_HEADER]
+            self.lru.put(key, _Answer(200, headers, b"".join(m.get("body", b"") for m in bodies), version,
+                                      _template(scope)))
+            if self.lru.peek(key) is not None:
+                return None
+        return messages
+
+    def _refresh_recent(self, version: Hashable) -> None:
+        """Recompute in the background, REFRESH_WORKERS at a time, the keys last asked for."""
+        for key, answer in self.lru.recent(REFRESH_KEYS):
+            if answer.version != version and answer.scope is not None and key[0] == dates.today():
+                self._computation(version, key, dict(answer.scope), queued=True)
+
+    def warm(self, paths: list[str], template: Scope) -> None:
+        """Compute these requests (path?query) in the background, one at a time, each started only while
+        no request is being answered (a visitor's first requests are not slowed by it); `template` is an
+        http scope (the app, server...) whose path and query string are replaced."""
+        try:
+            version = self.version()
+        except Exception:
+            return
+        self._seen = version if self._seen is None else self._seen
+        items = []
+        for url in paths:
+            path, _, query = url.partition("?")
+            items.append(((dates.today(), path, query.encode()),
+                          {**template, "path": path, "raw_path": path.encode(), "query_string": query.encode()}))
+        task = asyncio.ensure_future(self._warm_all(version, items))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _warm_all(self, version: Hashable, items: list[tuple[Hashable, Scope]]) -> None:
+        for key, scope in items:
+            for _ in range(int(WARM_YIELD_SECONDS / 0.05)):
+                if not self._serving:
+                    break
+                await asyncio.sleep(0.05)
+            try:
+                await asyncio.shield(self._computation(version, key, scope, queued=False))
+            except Exception:  # a failing warm-up is the next request's to report
+                pass
 
 
-async def _replay(send: Callable, answer: _Answer) -> None:
-    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+def _template(scope: Scope) -> Scope:
+    """What of a request scope is needed to run it again (not the route Starlette attached to it)."""
+    return {k: v for k, v in scope.items()
+            if k not in ("route", "endpoint", "path_params") and not k.startswith("fastapi")}
+
+
+def _with_headers(answer: _Answer, stale: bool) -> list:
+    extra = [(COMMIT_HEADER, str(answer.version).encode())]
+    if stale:
+        extra.append((STALE_HEADER, b"1"))
+    return list(answer.headers) + extra
+
+
+async def _replay(send: Callable, answer: _Answer, stale: bool = False) -> None:
+    await send({"type": "http.response.start", "status": answer.status, "headers": _with_headers(answer, stale)})
     await send({"type": "http.response.body", "body": answer.body})
+
+
+async def _send_all(send: Callable, messages: list[dict]) -> None:
+    for message in messages:
+        await send(message)
