@@ -15,7 +15,7 @@ import duckdb
 
 from sco_observatory.errors import StoreError
 from sco_observatory.store.provenance import SourceMeta
-from sco_observatory.store.results import arrow_batches
+from sco_observatory.store.results import arrow_batches, release
 from sco_observatory.store.schema import COLUMNS
 
 if TYPE_CHECKING:  # the store calls in here; importing its engine back would be a cycle
@@ -50,6 +50,7 @@ def migrate_legacy(store: LakeStore, legacy: Path) -> int:
                 cols = [c for c in COLUMNS[table] if c != "source_id"]
                 batches = arrow_batches(old, f"SELECT {', '.join(cols)} FROM {table} WHERE source_id = ?", [source_id])
                 staging = store.staging_name()
+                release(con)  # replace_source's last count may be an open result on DuckDB 2.x
                 con.register(f"{staging}_arrow", batches)
                 con.execute(f"CREATE TEMP TABLE {staging} AS SELECT * FROM {staging}_arrow")
                 con.unregister(f"{staging}_arrow")

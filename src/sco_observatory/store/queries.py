@@ -237,12 +237,12 @@ def source_citations(store: Store, source_ids: Sequence[str]) -> pl.DataFrame:
         >>> source_citations(open_memory_store(), ["embedded:iiss-mb2013", "nope"])["id"].to_list()
         ['embedded:iiss-mb2013']
     """
-    wanted = list(source_ids)
+    ids = list(source_ids)
     found = frame(
         store.con,
-        f"""SELECT source_id AS id, coalesce(citation, publisher || ', ' || title) AS citation, url,
+        """SELECT source_id AS id, coalesce(citation, publisher || ', ' || title) AS citation, url,
                    concat_ws('; ', 'published ' || year, 'retrieved ' || strftime(retrieved, '%Y-%m-%d')) AS vintage
-            FROM source WHERE source_id IN ({_marks(wanted)}) ORDER BY source_id""",
-        wanted,
+            FROM source WHERE list_contains(?::VARCHAR[], source_id) ORDER BY source_id""",
+        [ids],
     )
     return found.cast({c: pl.Utf8 for c in found.columns})

@@ -4,7 +4,7 @@ Why one module: DuckDB 2.0's Python client removed the frame outputs from `con.e
 (`.pl()`, `.arrow()`, `fetch_arrow_table()`, `fetch_record_batch()`; `to_arrow_table()` there copies
 and warns) and `fetchone()`/`fetchmany()` from relations. What both majors share is the relation
 route: `con.sql(query, params=...)` then `.pl()`, `.to_arrow_table()` or `.to_arrow_reader(n)`.
-Every frame the library reads from DuckDB goes through these three functions, so a further change in
+Every frame the library reads from DuckDB goes through the three functions below, so a further change in
 the client is one edit here. Values are bound by DuckDB (`params=`), never formatted into the SQL.
 
 Rule kept from 1.x: a new query on a connection ends the result it had open. DuckDB 2.0 streams
@@ -34,11 +34,17 @@ import pyarrow as pa
 Params = Sequence[Any] | Mapping[str, Any] | None
 
 
+def release(con: Any) -> None:
+    """End the result `con.execute()` left open, if any, as DuckDB 1.x did at the connection's next
+    query (2.x refuses relation work and `register` while one is open; 1.x has no `abort`)."""
+    abort = getattr(con, "abort", None)
+    if abort is not None:
+        abort()
+
+
 def _relation(con: Any, sql: str, params: Params):
     """A lazy relation over `sql` with its values bound (no `params=` when there are none: 1.x needs none)."""
-    release = getattr(con, "abort", None)  # DuckDB >= 2.0: end an execute() result left open
-    if release is not None:
-        release()
+    release(con)
     return con.sql(sql, params=params) if params else con.sql(sql)
 
 
