@@ -36,7 +36,7 @@ from sco_observatory.store import snapshot_refs
 from sco_observatory.store.catalog import SOURCE_COLUMNS, Catalog, Snapshot, sources_arrow
 from sco_observatory.store.lock import WriterLock
 from sco_observatory.store.provenance import SourceMeta
-from sco_observatory.store.results import arrow, frame
+from sco_observatory.store.results import arrow, frame, release
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
 
 CATALOG_FILE = "catalog.sqlite"
@@ -348,6 +348,7 @@ class LakeStore(Store):
         extra = snapshot_refs.source_rows(held)
         self.snapshot_ids = {row[0] for row in extra}
         arrow_sources = sources_arrow(list(snapshot.sources) + extra)
+        release(self.con)  # a count the caller fetched with fetchone() may still be open (DuckDB 2.x)
         self.con.register("_pinned_sources", arrow_sources)
         self.con.execute("DELETE FROM source")
         self.con.execute("INSERT INTO source SELECT * FROM _pinned_sources")
