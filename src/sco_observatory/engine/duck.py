@@ -1,7 +1,7 @@
 """The DuckDB engine (default): runs queries on the store's own connection, `store.con`.
 
-Parameters are bound by DuckDB's named-parameter API (`con.sql(sql, params={"p1_x": value})`, through
-`store.results.frame`, which reads the same on DuckDB 1.x and 2.x): values are never part of the SQL text.
+Parameters are bound by DuckDB's named-parameter API (`{"p1_x": value}`, passed by `store.results.frame`,
+which reads the frame the way the installed DuckDB, 1.x or 2.x, allows): values are never part of the SQL text.
 """
 
 from __future__ import annotations
