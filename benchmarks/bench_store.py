@@ -43,6 +43,7 @@ from sco_observatory.ingest import import_file
 from sco_observatory.store.embedded import seed_embedded
 from sco_observatory.metrics import siei, trade
 from sco_observatory.store import Store, open_store
+from sco_observatory.store.results import frame
 from sco_observatory.store.schema import MIGRATIONS
 
 HERE = Path(__file__).resolve().parent
@@ -165,8 +166,8 @@ def run(args) -> None:
                 args.repeat)
         if second_dir is not None:
             timed_import(rows, old, new, next(second_dir.glob("BACI_*.csv")))
-            one = lambda s: s.con.execute(  # noqa: E731
-                "SELECT count(*), sum(value_usd) FROM trade WHERE year = ? AND source_id LIKE 'baci:%'", [year]).pl()
+            one = lambda s: frame(  # noqa: E731
+                s.con, "SELECT count(*), sum(value_usd) FROM trade WHERE year = ? AND source_id LIKE 'baci:%'", [year])
             measure(rows, f"one-year query ({year}) on 2 BACI years", one, old, new, args.repeat)
             n_files, plan = files_read(new, year)
             total = len(new.table_files("trade"))

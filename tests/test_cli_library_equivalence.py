@@ -157,7 +157,15 @@ def test_cli_json_is_the_library_rows(capsys, monkeypatch, data_home, args, call
     out = _cli(capsys, args + ["--format", "json"])
     with sco.open() as obs:
         expected = call(obs)
-    assert json.loads(out) == json.loads(json.dumps(expected.to_dicts(), default=str))
+    got, want = json.loads(out), json.loads(json.dumps(expected.to_dicts(), default=str))
+    assert len(got) == len(want) and [sorted(r) for r in got] == [sorted(r) for r in want]
+    for row_got, row_want in zip(got, want):
+        for key, value in row_want.items():
+            if isinstance(value, float) and isinstance(row_got[key], float):
+                # DuckDB's parallel sums may differ in the last bits between two runs (as in _same_csv)
+                assert row_got[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+            else:
+                assert row_got[key] == value, key
 
 
 def test_graph_json_is_the_library_graph(capsys, data_home, monkeypatch):

@@ -134,3 +134,31 @@ def test_the_package_index_description_is_self_contained():
     block = re.compile(r"```python\n(.*?)```", re.S)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert block.search(page).group(1) == block.search(readme).group(1)  # the session tests/test_readme.py runs
+
+
+# ------------------------------------------------------------------------------------ citation
+CFF_KEYS = {"abstract", "authors", "cff-version", "commit", "contact", "date-released", "doi", "identifiers",
+            "keywords", "license", "license-url", "message", "preferred-citation", "references", "repository",
+            "repository-artifact", "repository-code", "title", "type", "url", "version"}
+"""The top-level keys the Citation File Format 1.2.0 schema allows (additionalProperties: false)."""
+
+
+def _cff_person_or_entity(author: dict) -> bool:
+    """CFF 1.2.0: a person has family-names and/or given-names, an entity has a name."""
+    return bool(author.get("name") or author.get("family-names") or author.get("given-names"))
+
+
+def test_citation_cff_has_the_fields_the_format_requires_and_agrees_with_pyproject():
+    import yaml
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert set(cff) <= CFF_KEYS, f"not CFF 1.2.0 keys: {sorted(set(cff) - CFF_KEYS)}"
+    assert cff["cff-version"] == "1.2.0" and cff["type"] in {"software", "dataset"}
+    assert cff["message"].strip() and cff["title"].strip() and cff["authors"]
+    assert all(_cff_person_or_entity(a) for a in cff["authors"])
+    assert cff["license"] == PROJECT["license"]  # one SPDX expression in both
+    assert cff["repository-code"] == PROJECT["urls"]["Source"]
+    assert "version" not in cff  # the version is the git tag, never written twice (docs/packaging.md)
+    for ref in cff.get("references", []):
+        assert ref["type"] and ref["title"] and ref["authors"], ref
+        assert all(_cff_person_or_entity(a) for a in ref["authors"]) and isinstance(ref.get("year", 0), int)

@@ -129,7 +129,7 @@ def _check_engine_interface(store):
     # Hive-style partitions: the same rows, with source_id, from the files alone.
     via_files = duckdb.sql(
         f"SELECT count(*), count(DISTINCT source_id) FROM read_parquet({files!r}, hive_partitioning = true)"
-    ).fetchone()
+    ).fetchall()[0]
     assert via_files == store.con.execute("SELECT count(*), count(DISTINCT source_id) FROM indicator").fetchone()
     sources = store.catalog_arrow("source")
     assert sorted(sources.column("source_id").to_pylist()) == sorted(store.sources()["source_id"])

@@ -47,7 +47,7 @@ def _read_files(store) -> int:
     """Rows of the pinned snapshot's indicator files, read from disk (not from the reader's memory copy)."""
     files = store.table_files("indicator")
     assert all(Path(f).is_file() for f in files)
-    return duckdb.sql(f"SELECT count(*) FROM read_parquet({files!r}, hive_partitioning = true)").fetchone()[0]
+    return duckdb.sql(f"SELECT count(*) FROM read_parquet({files!r}, hive_partitioning = true)").fetchall()[0][0]
 
 
 def test_vacuum_deletes_replaced_files_and_keeps_what_readers_are_pinned_to(shared_data, tmp_path):

@@ -1,7 +1,7 @@
 """The DuckDB engine (default): runs queries on the store's own connection, `store.con`.
 
-Parameters are bound by DuckDB's named-parameter API (`con.execute(sql, {"p1_x": value})`): values
-are never part of the SQL text.
+Parameters are bound by DuckDB's named-parameter API (`{"p1_x": value}`, passed by `store.results.frame`,
+which reads the frame the way the installed DuckDB, 1.x or 2.x, allows): values are never part of the SQL text.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from sco_observatory.engine.base import split
 from sco_observatory.engine.query import Query
+from sco_observatory.store.results import frame
 
 
 class DuckDBEngine:
@@ -27,4 +28,4 @@ class DuckDBEngine:
     def execute(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         expression, values = split(query, params)
         sql = expression.sql(dialect=self.dialect)
-        return (self.con.execute(sql, values) if values else self.con.execute(sql)).pl()
+        return frame(self.con, sql, values)

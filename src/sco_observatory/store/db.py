@@ -36,6 +36,7 @@ from sco_observatory.store import snapshot_refs
 from sco_observatory.store.catalog import SOURCE_COLUMNS, Catalog, Snapshot, sources_arrow
 from sco_observatory.store.lock import WriterLock
 from sco_observatory.store.provenance import SourceMeta
+from sco_observatory.store.results import arrow, frame, release
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
 
 CATALOG_FILE = "catalog.sqlite"
@@ -94,12 +95,6 @@ def _connect(tmp: Path | None) -> duckdb.DuckDBPyConnection:
     if tmp is not None:
         settings["temp_directory"] = str(tmp)
     return duckdb.connect(":memory:", config=settings)
-
-
-def _arrow(result) -> pa.Table:
-    """A DuckDB result as an Arrow table (`to_arrow_table` in DuckDB 1.5, which deprecates `fetch_arrow_table`)."""
-    convert = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
-    return convert()
 
 
 def _source_row(meta: SourceMeta, table: str, rows: int) -> tuple:
@@ -240,7 +235,7 @@ class Store:
         return self.con.execute("SELECT count(*) FROM source").fetchone()[0] == 0
 
     def sources(self):
-        return self.con.sql("SELECT * FROM source ORDER BY source_id").pl()
+        return frame(self.con, "SELECT * FROM source ORDER BY source_id")
 
     # -- the interface other engines read the store through ---------------------------------
     def table_root(self, table: str) -> Path:
@@ -269,9 +264,9 @@ class Store:
     def catalog_arrow(self, name: str) -> pa.Table:
         """A catalog table (`source`, `meta`) as Arrow."""
         if name == "source":
-            return _arrow(self.con.execute(
-                f"SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM source ORDER BY source_id"
-            )).cast(pa.schema(SOURCE_COLUMNS))
+            return arrow(
+                self.con, f"SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM source ORDER BY source_id"
+            ).cast(pa.schema(SOURCE_COLUMNS))
         if name == "meta":
             return pa.table({"key": ["schema_version"], "value": [str(self.schema_version())]})
         raise StoreError(f"no catalog table {name!r}", "use 'source' or 'meta'")
@@ -357,6 +352,7 @@ class LakeStore(Store):
         extra = snapshot_refs.source_rows(held)
         self.snapshot_ids = {row[0] for row in extra}
         arrow_sources = sources_arrow(list(snapshot.sources) + extra)
+        release(self.con)  # a count the caller fetched with fetchone() may still be open (DuckDB 2.x)
         self.con.register("_pinned_sources", arrow_sources)
         self.con.execute("DELETE FROM source")
         self.con.execute("INSERT INTO source SELECT * FROM _pinned_sources")
@@ -415,7 +411,7 @@ class LakeStore(Store):
 
     def _schema(self, table: str) -> pa.Schema:
         if table not in self._schemas:
-            self._schemas[table] = _arrow(self.con.execute(f"SELECT * FROM {DDL_SCHEMA}.{table} LIMIT 0")).schema
+            self._schemas[table] = arrow(self.con, f"SELECT * FROM {DDL_SCHEMA}.{table} LIMIT 0").schema
         return self._schemas[table]
 
     def _column_types(self, table: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ import duckdb
 
 from sco_observatory.errors import StoreError
 from sco_observatory.store.provenance import SourceMeta
+from sco_observatory.store.results import arrow_batches, release
 from sco_observatory.store.schema import COLUMNS
 
 if TYPE_CHECKING:  # the store calls in here; importing its engine back would be a cycle
@@ -47,10 +48,10 @@ def migrate_legacy(store: LakeStore, legacy: Path) -> int:
                     raise StoreError(f"the old store {legacy} has source {source_id} in unknown table {table!r}",
                                      "open it with the release that wrote it")
                 cols = [c for c in COLUMNS[table] if c != "source_id"]
-                reader = old.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE source_id = ?", [source_id])
+                batches = arrow_batches(old, f"SELECT {', '.join(cols)} FROM {table} WHERE source_id = ?", [source_id])
                 staging = store.staging_name()
-                batches = getattr(reader, "to_arrow_reader", None) or reader.fetch_record_batch  # renamed in DuckDB 1.4
-                con.register(f"{staging}_arrow", batches(1 << 17))
+                release(con)  # replace_source's last count may be an open result on DuckDB 2.x
+                con.register(f"{staging}_arrow", batches)
                 con.execute(f"CREATE TEMP TABLE {staging} AS SELECT * FROM {staging}_arrow")
                 con.unregister(f"{staging}_arrow")
                 meta = SourceMeta(source_id=source_id, title=title, publisher=publisher, format=fmt, table_name=table,

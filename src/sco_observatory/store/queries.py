@@ -8,11 +8,13 @@ import polars as pl
 
 from sco_observatory.errors import DataMissingError
 from sco_observatory.store.db import Store
+from sco_observatory.store.results import frame
 
 
 def catalog(store: Store) -> pl.DataFrame:
     """One row per source and dataset: what is in the store, for which years and how many countries."""
-    return store.con.sql(
+    return frame(
+        store.con,
         """
         WITH spans AS (
             SELECT source_id, 'indicator' AS table_name, string_agg(DISTINCT code, ', ' ORDER BY code) AS codes,
@@ -38,17 +40,8 @@ def catalog(store: Store) -> pl.DataFrame:
                s.sha256
         FROM source s LEFT JOIN spans sp USING (source_id)
         ORDER BY s.source_id
-        """
-    ).pl()
-
-
-def indicator_spans(store: Store) -> pl.DataFrame:
-    """One row per indicator code and source: code, source, first_year, last_year, countries (`/api/indicators`,
-    :meth:`sco_observatory.Observatory.indicators`)."""
-    return store.con.sql(
-        """SELECT code, source_id AS source, min(year) AS first_year, max(year) AS last_year,
-                  count(DISTINCT iso3) AS countries FROM indicator GROUP BY code, source_id ORDER BY code, source"""
-    ).pl()
+        """,
+    )
 
 
 def indicator_values(
@@ -70,12 +63,12 @@ def indicator_values(
     if source:
         where.append("source_id = ?")
         params.append(source)
-    frame = store.con.execute(
+    values = frame(store.con,
         f"""SELECT iso3, year, code, value, unit, source_id AS source FROM indicator
             WHERE {' AND '.join(where)} ORDER BY iso3, year, source""",
         params,
-    ).pl()
-    if frame.height == 0:
+    )
+    if values.height == 0:
         known = store.con.execute("SELECT count(*) FROM indicator WHERE code = ?", [code]).fetchone()[0]
         if not known:
             raise DataMissingError(
@@ -83,7 +76,7 @@ def indicator_values(
                 f"import it, e.g. `sco import API_{code}_DS2_en_csv_v2.csv` or `sco fetch worldbank --indicators {code}`; "
                 "`sco data list` shows what is there",
             )
-    return frame
+    return values
 
 
 def _marks(items: Sequence[object]) -> str:
@@ -96,13 +89,16 @@ def latest_indicator_year(store: Store, code: str, countries: Sequence[str], cei
     """The latest year <= `ceiling` in which the store holds `code` for at least `quorum` of `countries`.
 
     Rule: count the distinct countries with a row per year; keep the years where
-    ``count >= quorum · len(countries)`` (the report's default, 0.5: "most of the group"); take the
-    maximum. None when no year qualifies, so the caller says what is missing.
+    ``count >= quorum · len(countries)`` (the report's default, 0.5: "most of the group"; the
+    dashboard's date slider passes 0: any one of them); take the maximum. None when no year
+    qualifies, so the caller says what is missing.
 
     Examples:
         >>> from sco_observatory.store import open_memory_store
         >>> latest_indicator_year(open_memory_store(), "MS.MIL.XPND.CD", ["CHN", "RUS", "KAZ"], 2020)
         2012
+        >>> latest_indicator_year(open_memory_store(), "MS.MIL.XPND.CD", ["CHN", "RUS", "KAZ"], 2011, quorum=0)
+        2011
     """
     isos = list(countries)
     row = store.con.execute(
@@ -176,10 +172,10 @@ def migrant_stocks(store: Store, origin: str, destinations: Sequence[str], years
     if source:
         clause = "AND (source_id = ? OR source_id LIKE ?)"
         params += [source, source.rstrip(":") + ":%"]
-    return store.con.execute(
+    return frame(store.con,
         f"""SELECT destination AS iso3, year::BIGINT AS year, stock AS value, source_id AS source FROM migration
             WHERE origin = ? AND year BETWEEN ? AND ? AND list_contains(?::VARCHAR[], destination) {clause}""",
-        params).pl()
+        params)
 
 
 def migration_years(store: Store) -> list[int]:
@@ -206,22 +202,47 @@ def code_prefix_totals(store: Store, iso3: str, prefix: str, years: tuple[int, i
         >>> code_prefix_totals(open_memory_store(), "AFG", "UNODC.POPPY.HA.", (2010, 2020)).height
         0
     """
-    return store.con.execute(
+    return frame(store.con,
         """SELECT year::BIGINT AS year, sum(value) AS value, count(DISTINCT code) AS n,
                   string_agg(DISTINCT split_part(source_id, '-part', 1), ',') AS source
            FROM indicator WHERE iso3 = ? AND code LIKE ? AND year BETWEEN ? AND ? GROUP BY year ORDER BY year""",
-        [iso3, prefix + "%", years[0], years[1]]).pl()
+        [iso3, prefix + "%", years[0], years[1]])
 
 
 def indicator_spans(store: Store) -> pl.DataFrame:
-    """Indicator codes in the store, per source: code, source, first_year, last_year, countries.
+    """Indicator codes in the store, per source: code, source, first_year, last_year, countries
+    (`/api/indicators`, :meth:`sco_observatory.Observatory.indicators`).
 
     Examples:
         >>> from sco_observatory.store import open_memory_store
         >>> "MS.MIL.XPND.CD" in indicator_spans(open_memory_store())["code"].to_list()
         True
     """
-    return store.con.sql(
+    return frame(
+        store.con,
         """SELECT code, source_id AS source, min(year) AS first_year, max(year) AS last_year,
-                  count(DISTINCT iso3) AS countries FROM indicator GROUP BY code, source_id ORDER BY code, source"""
-    ).pl()
+                  count(DISTINCT iso3) AS countries FROM indicator GROUP BY code, source_id ORDER BY code, source""",
+    )
+
+
+def source_citations(store: Store, source_ids: Sequence[str]) -> pl.DataFrame:
+    """The citation of each of `source_ids` the store holds: id, citation, url, vintage (all text).
+
+    Rule: the source's own citation, else "publisher, title"; vintage is "published YEAR; retrieved
+    YYYY-MM-DD" from its provenance record (either part left out when unknown). Ids the store does
+    not hold are absent: the caller decides what an unknown key shows.
+
+    Examples:
+        >>> from sco_observatory.store import open_memory_store
+        >>> source_citations(open_memory_store(), ["embedded:iiss-mb2013", "nope"])["id"].to_list()
+        ['embedded:iiss-mb2013']
+    """
+    ids = list(source_ids)
+    found = frame(
+        store.con,
+        """SELECT source_id AS id, coalesce(citation, publisher || ', ' || title) AS citation, url,
+                   concat_ws('; ', 'published ' || year, 'retrieved ' || strftime(retrieved, '%Y-%m-%d')) AS vintage
+            FROM source WHERE list_contains(?::VARCHAR[], source_id) ORDER BY source_id""",
+        [ids],
+    )
+    return found.cast({c: pl.Utf8 for c in found.columns})

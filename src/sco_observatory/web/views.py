@@ -1,7 +1,8 @@
 """Small read-only views the dashboard needs beyond the metrics: which year to show for a date, the β
 verdict in words, and the citations of the source keys a table names.
 
-Kept out of the routes so that the routes only parse input and call library functions.
+Kept out of the routes so that the routes only parse input and call library functions; the store is
+read only through `store.queries` (no SQL here).
 """
 
 from __future__ import annotations
@@ -12,24 +13,23 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.errors import DataMissingError
+from sco_observatory.store.queries import latest_indicator_year, source_citations
 
 BETA_SIGNIFICANCE = 0.05
 """Level at which the dashboard calls a negative β 'converging' (two-sided p of the OLS slope)."""
 
 
 def latest_year(store, code: str, countries: Sequence[str], day: dt.date) -> int:
-    """The latest year at or before `day` for which the store holds `code` for any of `countries`."""
+    """The latest year at or before `day` for which the store holds `code` for any of `countries`
+    (:func:`sco_observatory.store.queries.latest_indicator_year` with quorum 0)."""
     from sco_observatory.metrics import indicator_code
 
     code = indicator_code(code)
-    marks = ",".join("?" * len(countries)) or "NULL"
-    row = store.con.execute(
-        f"SELECT max(year) FROM indicator WHERE code = ? AND year <= ? AND iso3 IN ({marks})",
-        [code, day.year, *countries]).fetchone()
-    if row is None or row[0] is None:
+    year = latest_indicator_year(store, code, countries, day.year, quorum=0)
+    if year is None:
         raise DataMissingError(f"the store holds no {code} for these countries at or before {day.isoformat()}",
                                "choose a later date or another indicator, or import the data (`sco import FILE`)")
-    return int(row[0])
+    return year
 
 
 def beta_verdict(beta: pl.DataFrame, level: float = BETA_SIGNIFICANCE) -> str:
@@ -52,11 +52,7 @@ def citations(store, keys: Sequence[str]) -> pl.DataFrame:
     wanted = sorted({k.strip() for key in keys if key for k in str(key).split(";") if k.strip()})
     ledger = kb.sources().filter(pl.col("id").is_in(wanted)).select(
         "id", pl.coalesce("citation", "title").alias("citation"), "url", pl.col("date").alias("vintage"))
-    data = store.con.execute(
-        f"""SELECT source_id AS id, coalesce(citation, publisher || ', ' || title) AS citation, url,
-                   concat_ws('; ', 'published ' || year, 'retrieved ' || strftime(retrieved, '%Y-%m-%d')) AS vintage
-            FROM source WHERE source_id IN ({",".join("?" * len(wanted)) or "NULL"})""", wanted).pl()
-    found = pl.concat([ledger, data.cast({c: pl.Utf8 for c in data.columns})])
+    found = pl.concat([ledger, source_citations(store, wanted)])
     missing = [k for k in wanted if k not in set(found["id"].to_list())]
     extra = pl.DataFrame({"id": missing, "citation": missing, "url": [None] * len(missing), "vintage": [None] * len(missing)},
                          schema={c: pl.Utf8 for c in ("id", "citation", "url", "vintage")})
