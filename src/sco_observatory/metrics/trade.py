@@ -593,10 +593,14 @@ def _finish(store, b: Builder, result: CteName, rel: CteName, keys: list[str], b
     """
     if valuation is _BY_SQL:
         frame = run(store, b.build(_WITH_VALUATION_SQL, g=result, f=rel))
+        valuation = frame["valuation"][0] if frame.height else None  # one value: a cross join with one row
+        frame = frame.drop("valuation")
     else:
-        frame = run(store, b.build("SELECT * FROM g", g=result)).with_columns(
-            pl.lit(valuation, dtype=pl.String).alias("valuation"))
-    return frame.with_columns(pl.lit(basis).alias("basis"), pl.lit(label).alias("source")).sort(keys, nulls_last=True)
+        frame = run(store, b.build("SELECT * FROM g", g=result))
+    # sorted before the constant columns are added: a sort moves every column it carries (RCA, 324k
+    # rows: 3.5x faster without the three string columns)
+    return frame.sort(keys, nulls_last=True).with_columns(
+        pl.lit(valuation, dtype=pl.String).alias("valuation"), pl.lit(basis).alias("basis"), pl.lit(label).alias("source"))
 
 
 _RCA_SQL = {
@@ -669,8 +673,8 @@ def _label(store, frame: pl.DataFrame, p: "_Products", *, world_rows: bool) -> p
         valuation = run(store, b.build("SELECT string_agg(DISTINCT valuation, '/' ORDER BY valuation) AS v FROM f",
                                        f=q.products if world_rows else q.bilateral)).item(0, 0)
     keys = [c for c, t in frame.schema.items() if t == pl.String]
-    return frame.with_columns(pl.lit(valuation, dtype=pl.String).alias("valuation"), pl.lit(p.basis).alias("basis"),
-                              pl.lit(p.label).alias("source")).sort(keys, nulls_last=True)
+    return frame.sort(keys, nulls_last=True).with_columns(  # sorted before the constant columns (see _finish)
+        pl.lit(valuation, dtype=pl.String).alias("valuation"), pl.lit(p.basis).alias("basis"), pl.lit(p.label).alias("source"))
 
 
 def _complementarity_sides(b: Builder, p: "_Products", importers, exporters) -> tuple[CteName, CteName]:
