@@ -607,8 +607,7 @@ def _finish(store, b: Builder, result: CteName, rel: CteName, keys: list[str], b
         frame = frame.drop("valuation")
     else:
         frame = run(store, b.build("SELECT * FROM g", g=result))
-    # sorted before the constant columns are added: a sort moves every column it carries (RCA, 324k
-    # rows: 3.5x faster without the three string columns)
+    # sorted before the constant columns are added, so the sort moves only the columns that vary
     return frame.sort(keys, nulls_last=True).with_columns(
         pl.lit(valuation, dtype=pl.String).alias("valuation"), pl.lit(basis).alias("basis"), pl.lit(label).alias("source"))
 
@@ -622,9 +621,9 @@ def rca(store, countries: Sequence[str], year: int, basis: Basis = "reported", *
     Columns: iso3, year, product, value, rsca, x_ik, valuation, basis, source.
 
     The one GROUP BY (exporter, product) runs as SQL on the engine in force; the three totals X_i,
-    x_Wk, X_W and the ratio are then sums over its rows in polars (`_rca_ratio`). As SQL window sums
-    they were half the query's time (EXPLAIN ANALYZE, 2M BACI rows: 1.2 s of 2.2 s of operator time in
-    the two partitioned windows), and the rows are sorted for the answer anyway.
+    x_Wk, X_W and the ratio are then integer-keyed numpy sums over its rows (`_rca_ratio`). As SQL
+    window sums they were half the query's time (EXPLAIN ANALYZE, 2M BACI rows: 1.2 s of 2.2 s of
+    operator time in the two partitioned windows), and the rows are sorted for the answer anyway.
     """
     b = Builder()
     p = _products(b, store, year, basis, source, world=False)
