@@ -632,7 +632,7 @@ def rca(store, countries: Sequence[str], year: int, basis: Basis = "reported", *
     grouped = run(store, b.build("SELECT iso3, product, x_ik FROM x", x=xik))
     frame = _rca_ratio(grouped, countries, products).with_columns(pl.lit(int(year), dtype=pl.Int64).alias("year"))
     return frame.select("iso3", "year", "product", "value", "rsca", "x_ik").with_columns(
-        pl.lit(p.valuation(store, world_rows=False), dtype=pl.String).alias("valuation"),
+        pl.lit(_valuation_label(store, p, world_rows=False), dtype=pl.String).alias("valuation"),
         pl.lit(basis).alias("basis"), pl.lit(p.label).alias("source"))
 
 
@@ -708,15 +708,21 @@ def complementarity(store, importers: Sequence[str], exporters: Sequence[str], y
     return frame.with_columns(pl.lit("TC_ij = 100(1 - Σ_k |m_ik - x_jk|/2)").alias("formula"))
 
 
-def _label(store, frame: pl.DataFrame, p: "_Products", *, world_rows: bool) -> pl.DataFrame:
-    """A result computed outside SQL with the valuation / basis / source columns `_finish` adds, sorted
-    on its string keys the way `_finish` sorts them."""
+def _valuation_label(store, p: "_Products", *, world_rows: bool) -> str | None:
+    """The valuation label of `p`'s rows: from the summary, or (the `best` basis) read with SQL."""
     valuation = p.valuation(store, world_rows=world_rows)
     if valuation is _BY_SQL:
         b = Builder()
         q = _products(b, store, p.year, p.basis, p.dataset.source_id or p.dataset.family, world=False)
         valuation = run(store, b.build("SELECT string_agg(DISTINCT valuation, '/' ORDER BY valuation) AS v FROM f",
                                        f=q.products if world_rows else q.bilateral)).item(0, 0)
+    return valuation
+
+
+def _label(store, frame: pl.DataFrame, p: "_Products", *, world_rows: bool) -> pl.DataFrame:
+    """A result computed outside SQL with the valuation / basis / source columns `_finish` adds, sorted
+    on its string keys the way `_finish` sorts them."""
+    valuation = _valuation_label(store, p, world_rows=world_rows)
     keys = [c for c, t in frame.schema.items() if t == pl.String]
     return frame.sort(keys, nulls_last=True).with_columns(  # sorted before the constant columns (see _finish)
         pl.lit(valuation, dtype=pl.String).alias("valuation"), pl.lit(p.basis).alias("basis"), pl.lit(p.label).alias("source"))
