@@ -101,3 +101,33 @@ def test_cached_computes_once(tmp_path, key):
         assert cache.cached(store, key, lambda: n.append(1) or 5) == 5
         assert cache.cached(store, key, lambda: n.append(1) or 6) == 5
     assert n == [1]
+
+
+def test_dataset_choice_once_per_commit_and_arguments(tmp_path, monkeypatch):
+    seen = _count_queries(monkeypatch, trade, "partner_world")
+    with open_store(tmp_path / "store") as store:
+        import_file(store, BACI)
+        box = cache.for_store(store)
+        trade.rca(store, ["KAZ"], 2012, source="baci")
+        keys = {k[0] for k in box if k and k[0] != "trade-summary"}
+        assert {"_dataset_filter", "_probe", "_valuation"} <= keys
+        first = trade._dataset_filter(store, (2012, 2012), "baci", True)
+        assert trade._dataset_filter(store, (2012, 2012), "baci", True) is first  # kept
+        assert trade._dataset_filter(store, (2012, 2012), None, True) == first  # other arguments: computed
+        assert trade._dataset_filter(store, [2012, 2012], "baci", True) == first  # unhashable years: computed
+        assert len(seen) == 1  # one summary scan answered all of it
+        import_file(store, BACI)  # the same file again (sha256 idempotence): no new commit, the answer kept
+        assert trade._dataset_filter(store, (2012, 2012), "baci", True) is first
+
+
+def test_per_commit_is_not_kept_without_a_commit():
+    n = []
+
+    @cache.per_commit("t")
+    def f(store, x):
+        n.append(x)
+        return x
+
+    s = open_memory_store(seed=False)
+    assert f(s, 1) == f(s, 1) == 1 and n == [1, 1]
+    s.close()

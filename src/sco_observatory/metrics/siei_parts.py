@@ -31,7 +31,62 @@ def _scale_frame(store, code: str, countries: Sequence[str], years: tuple[int, i
 
 
 def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Sequence[str]) -> pl.DataFrame:
-    """Unordered pairs a<b with flows f_ab, f_ba and scales y_a, y_b (a join, no loops)."""
+    """Unordered pairs a<b × the scale's years with flows f_ab, f_ba and scales y_a, y_b, y_source
+    (a's), ordered by year, a, b.
+
+    Dense: the flows are scattered once into a year × country × country array and the scales into a
+    year × country one, and every column is one gather at the pairs' flat positions (DOTS, 215
+    reporters × 31 years: 713k pair-years; four hash joins of that grid were most of the SIEI index's
+    time). `_pairs_by_join` is the definition this equals; it answers where the dense form would
+    not mean the same — a flow or scale key held twice (a join repeats the pair) or a NaN value.
+    """
+    isos = sorted(set(countries))
+    years = scale["year"].unique().sort()
+    if (flows.height and flows["value"].cast(pl.Float64).is_nan().any()) or (
+            scale.height and scale["y"].cast(pl.Float64).is_nan().any()):
+        return _pairs_by_join(flows, scale, countries)
+    n, ny = len(isos), years.len()
+    code = pl.DataFrame({"c": pl.Series(isos, dtype=pl.String), "_i": np.arange(n, dtype=np.int64)})
+    when = pl.DataFrame({"year": years, "_y": np.arange(ny, dtype=np.int64)})
+
+    def codes(frame: pl.DataFrame, col: str, index: pl.DataFrame, key: str) -> np.ndarray:
+        return (frame.select(pl.col(col).cast(index.schema[key]).alias(key))
+                .join(index, on=key, how="left", maintain_order="left")["_i" if key == "c" else "_y"]
+                .fill_null(-1).to_numpy())
+
+    o, d = codes(flows, "origin", code, "c"), codes(flows, "dest", code, "c")
+    fy = codes(flows, "year", when, "year")
+    ok = (o >= 0) & (d >= 0) & (fy >= 0)
+    flat = (fy[ok] * n + o[ok]) * n + d[ok]
+    sy, si = codes(scale, "year", when, "year"), codes(scale, "iso3", code, "c")
+    sok = (sy >= 0) & (si >= 0)
+    sflat = sy[sok] * n + si[sok]
+    if (flat.size and np.bincount(flat, minlength=1).max() > 1) or (sflat.size and np.bincount(sflat, minlength=1).max() > 1):
+        return _pairs_by_join(flows, scale, countries)
+    cube = np.full(ny * n * n, np.nan)  # NaN marks an absent (or null) flow: no value here is NaN
+    cube[flat] = flows["value"].cast(pl.Float64).fill_null(np.nan).to_numpy()[ok]
+    ys = np.full(ny * n, np.nan)
+    ys[sflat] = scale["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()[sok]
+    row = np.full(ny * n, -1, dtype=np.int64)  # the scale row of (year, country), for y_source
+    row[sflat] = np.flatnonzero(sok)
+    ia, ib = np.triu_indices(n, k=1)  # a < b, row-major: ordered by a, then b
+    gy = np.repeat(np.arange(ny, dtype=np.int64), ia.size)
+    a, b = np.tile(ia, ny), np.tile(ib, ny)
+    src = row[gy * n + a]
+    source = scale["y_source"].gather(pl.Series(src, dtype=pl.Int64).set(pl.Series(src < 0), None))
+    names = pl.Series(isos, dtype=pl.String)
+    f_type, y_type = flows.schema["value"], scale.schema["y"]  # the joins' column types (a count stays an integer)
+    return pl.DataFrame([
+        names.gather(a).alias("iso3_a"), names.gather(b).alias("iso3_b"), years.gather(gy).alias("year"),
+        pl.Series("f_ab", cube[(gy * n + a) * n + b], nan_to_null=True).cast(f_type),
+        pl.Series("f_ba", cube[(gy * n + b) * n + a], nan_to_null=True).cast(f_type),
+        pl.Series("y_a", ys[gy * n + a], nan_to_null=True).cast(y_type), source.alias("y_source"),
+        pl.Series("y_b", ys[gy * n + b], nan_to_null=True).cast(y_type)])
+
+
+def _pairs_by_join(flows: pl.DataFrame, scale: pl.DataFrame, countries: Sequence[str]) -> pl.DataFrame:
+    """`_pairs_from_flows` as joins (the definition): unordered pairs a<b with flows f_ab, f_ba and
+    scales y_a, y_b, in no particular order."""
     isos = sorted(set(countries))
     years = scale.select("year").unique()
     a = pl.DataFrame({"iso3_a": isos})
@@ -59,9 +114,10 @@ def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str]) -> pl.DataFrame
     p = p.with_columns((100 * (pl.col("f_ab") + pl.col("f_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("value"))
     lit = [pl.lit(v).alias(k) for k, v in meta.items()]
     if level == "pair":
-        out = p.select("iso3_a", "iso3_b", pl.col("year").cast(pl.Int64), "value", "f_ab", "f_ba", "y_a", "y_b",
-                       *lit, "y_source")
-        return _by_year_then_value(out)
+        out = _by_year_then_value(p.select("iso3_a", "iso3_b", pl.col("year").cast(pl.Int64), "value", "f_ab", "f_ba",
+                                           "y_a", "y_b", "y_source"))
+        # the constant columns after the sort: a gather moves every column it carries
+        return out.select("iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "y_a", "y_b", *lit, "y_source")
     if level == "country":
         both = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", "value", "y_source"),
                           p.select(pl.col("iso3_b").alias("iso3"), "year", "value", "y_source")])
