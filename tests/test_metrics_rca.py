@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from sco_observatory.metrics import trade
+from sco_observatory.store import results
 
 SQL = """
     SELECT iso3, product, value, (value - 1) / NULLIF(value + 1, 0) AS rsca, x_ik FROM (
@@ -43,8 +44,8 @@ def test_rca_ratio_equals_the_sql_windows(seed, products):
     got = trade._rca_ratio(x, countries, products)
     con = duckdb.connect()
     con.register("x", x.to_arrow())
-    want = con.execute(SQL.format(products="AND product IN (SELECT unnest($products))" if products else ""),
-                       {"countries": countries, **({"products": products} if products else {})}).pl()
+    want = results.frame(con, SQL.format(products="AND product IN (SELECT unnest($products))" if products else ""),
+                         {"countries": countries, **({"products": products} if products else {})})
     assert got.columns == want.columns and got.height == want.height > 0
     assert got.select("iso3", "product").equals(want.select("iso3", "product"))  # same rows, same order
     for c in ("value", "rsca", "x_ik"):
