@@ -3,7 +3,10 @@
 Default (a BACI-scale year): whole processes, run by run in turn, each on the same file —
   A  `sco import FILE` on a fresh home (parse, map codes, validate, guard, write Delta parquet, commit);
   B  `python -c` one DuckDB `CREATE TABLE t AS SELECT * FROM read_csv(FILE)` (in memory, DuckDB defaults);
-  C  `python -c` one DuckDB `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet' (FORMAT parquet)`.
+  C  `python -c` one DuckDB `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet' (FORMAT parquet)`;
+  A0 `sco import` of a one-row file of the same format on a fresh home (BACI: the first data row of
+     FILE, its country-code file copied beside it): the fixed cost of a `sco` process (interpreter,
+     imports, store creation and pinning, commit), so A - A0 is what the rows cost.
 Prints the median of `--runs` (default 3) wall seconds and peak RSS of each (the kernel's
 ru_maxrss of that child alone, via os.wait4), and the ratios A/B and A/C taken run by run (so a
 drift in the machine's speed hits both sides of a pair) with their median. The import's result is
@@ -152,6 +155,19 @@ def data_rows(path: Path) -> int:
         return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 24), b"")) - 1
 
 
+def one_row_copy(path: Path, target: Path) -> Path:
+    """FILE's header and first data row in `target`, with the files beside FILE (a BACI country-code file)."""
+    import shutil
+
+    target.mkdir(parents=True, exist_ok=True)
+    for other in path.parent.glob("country_codes_*.csv"):
+        shutil.copy(other, target / other.name)
+    with open(path, encoding="utf-8") as src:
+        head = src.readline() + src.readline()
+    (target / path.name).write_text(head, encoding="utf-8")
+    return target / path.name
+
+
 def whole_process(path: Path, runs: int, warmup: int = 1) -> None:
     import re
     import shutil
@@ -160,7 +176,8 @@ def whole_process(path: Path, runs: int, warmup: int = 1) -> None:
 
     work = Path(tempfile.mkdtemp(prefix="sco-bench-import-"))
     expected = data_rows(path)
-    names = ["A sco import", "B duckdb CTAS", "C duckdb COPY parquet"]
+    names = ["A sco import", "B duckdb CTAS", "C duckdb COPY parquet", "A0 sco import, 1 row"]
+    tiny = one_row_copy(path, work / "tiny")
     walls: dict[str, list[float]] = {n: [] for n in names}
     peaks: dict[str, list[float]] = {n: [] for n in names}
     try:
@@ -173,6 +190,9 @@ def whole_process(path: Path, runs: int, warmup: int = 1) -> None:
             if imported + skipped != expected:
                 raise SystemExit(f"sco import kept {imported:,} + skipped {skipped:,} rows of {expected:,}: {out.strip()}")
             shutil.rmtree(home, ignore_errors=True)
+            t_wall, t_peak, _ = child([sys.executable, "-m", "sco_observatory", "import", str(tiny)],
+                                      {**os.environ, "SCO_OBSERVATORY_HOME": str(work / f"tiny-home{run}")})
+            shutil.rmtree(work / f"tiny-home{run}", ignore_errors=True)
             b_wall, b_peak, b_out = child([sys.executable, "-c", CTAS, str(path)])
             c_wall, c_peak, c_out = child([sys.executable, "-c", PARQUET, str(path), str(work / "x.parquet")])
             b_out, c_out = b_out.strip().splitlines()[-1], c_out.strip().splitlines()[-1]
@@ -183,10 +203,11 @@ def whole_process(path: Path, runs: int, warmup: int = 1) -> None:
                       f"SCO_MEMORY_LIMIT={os.environ.get('SCO_MEMORY_LIMIT', '1GB')}", flush=True)
             if run == 0:
                 continue
-            for name, w, p in zip(names, (wall, b_wall, c_wall), (peak, b_peak, c_peak)):
+            for name, w, p in zip(names, (wall, b_wall, c_wall, t_wall), (peak, b_peak, c_peak, t_peak)):
                 walls[name].append(w)
                 peaks[name].append(p)
-            print(f"  run {run}: A {wall:.2f} s, B {b_wall:.2f} s, C {c_wall:.2f} s", file=sys.stderr, flush=True)
+            print(f"  run {run}: A {wall:.2f} s, B {b_wall:.2f} s, C {c_wall:.2f} s, A0 {t_wall:.2f} s",
+                  file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"{'command':24} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MB':>12} {'A/this (median of pairs)':>25}")
@@ -194,7 +215,9 @@ def whole_process(path: Path, runs: int, warmup: int = 1) -> None:
         ratios = [a / b for a, b in zip(walls[names[0]], walls[name])]
         print(f"{name:24} {statistics.median(walls[name]):>9.2f} {min(walls[name]):>7.2f} {max(walls[name]):>7.2f} "
               f"{max(peaks[name]):>12,.0f} {statistics.median(ratios):>24.2f}x")
-    print(f"{runs} counted runs after {warmup} warm-up, A B C in turn; peak RSS = the largest of the runs")
+    marginal = [(a - a0) / b for a, a0, b in zip(walls[names[0]], walls[names[3]], walls[names[1]])]
+    print(f"(A - A0) / B, the rows' cost against the CTAS (median of pairs): {statistics.median(marginal):.2f}x")
+    print(f"{runs} counted runs after {warmup} warm-up, A A0 B C in turn; peak RSS = the largest of the runs")
 
 
 def main() -> None:

@@ -69,8 +69,8 @@ def _overrides() -> dict[int, tuple[str | None, bool]]:
         return {int(r["code"]): (r["iso3"] or None, r["kind"] == "aggregate") for r in csv.DictReader(fh)}
 
 
-def _codes_subquery(codes: Path) -> str:
-    """The code file as a VALUES table (code, iso3, agg), a few hundred rows read in Python.
+def _code_table(codes: Path) -> list[tuple[int, str | None, bool]]:
+    """The code file as rows (code, iso3, agg), a few hundred rows read in Python.
 
     The release's own ISO3 is used where the resolver knows it; otherwise (e.g. S19 for 490 'Other
     Asia, nes', or a 'nes' area) the code is looked up in comtrade_codes.csv; what is in neither is
@@ -101,16 +101,25 @@ def _codes_subquery(codes: Path) -> str:
         agg = False
         if (found is None or found.kind == "aggregate") and int(code) in overrides:
             iso3, agg = overrides[int(code)]
-        values.append(f"({int(code)}, {sql_string(iso3) if iso3 else 'NULL'}, {str(agg).upper()})")
+        values.append((int(code), iso3, agg))
     if not values:
         raise ImportFormatError(f"{codes.name}: no country codes in the file", HINT)
+    return values
+
+
+def _codes_subquery(table: list[tuple[int, str | None, bool]]) -> str:
+    """The code table (`_code_table`) as a VALUES subquery (code, iso3, agg)."""
+    values = [f"({code}, {sql_string(iso3) if iso3 else 'NULL'}, {str(agg).upper()})" for code, iso3, agg in table]
     return f"(SELECT * FROM (VALUES {', '.join(values)}) AS t(code, iso3, agg))"
 
 
 def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan:
     if not looks_like_baci(path):
         raise ImportFormatError(f"{path.name}:1: not a BACI file: the header must be t,i,j,k,v,q", HINT)
-    codes = find_country_codes(path, country_codes)
+    codes = _code_table(find_country_codes(path, country_codes))
+    # Every reporter/partner a good file can give: the code file's ISO3 codes (a code missing from
+    # it becomes 'BACI code N', outside the domain, and is reported with its line by the staged path).
+    domain = tuple(sorted({iso3 for _, iso3, _ in codes if iso3}))
     template = f"""
         WITH src AS (SELECT t, i, j, trim(k) AS k, v/*line*/ FROM {csv_source(path, list(COLUMNS), types=TYPES)}),
              cc AS {_codes_subquery(codes)}
@@ -129,7 +138,7 @@ def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan
     )
     return ImportPlan(
         path, meta, select,
-        code_columns=[CodeColumn("reporter"), CodeColumn("partner")],
+        code_columns=[CodeColumn("reporter", domain=domain), CodeColumn("partner", domain=domain)],
         checks=[("_bad_k", "product code k must be an HS6 code of up to 6 characters")],
         drop_where=[("_agg", "rows with a 'nes' area or customs union as exporter or importer")],
         hint=HINT,

@@ -11,6 +11,13 @@ columns plus `_line` (the line in the file, for error messages). `run_import` th
 4. replaces the source's rows in the same transaction — the view is streamed into the source's new
    parquet files — all or nothing, idempotent by sha256.
 `ImportResult.phases` says how long each step took (benchmarks/README.md, "Import: where the time goes").
+
+A plan whose code columns all have a `domain` (BACI) takes the one-pass path instead (`_one_pass`,
+issue #17): one `COPY` reads the file, maps the codes, evaluates every check and writes the good
+rows as the source's parquet files (skipped rows as small side files that count them); a scan of
+the written files gives the guard's statistics and the duplicate-key probe; the store adopts the
+files by renaming them, and the commit is the same. A failing row or a repeated key hands the file
+to the staged path above, which names the line exactly as before.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +36,7 @@ import duckdb
 from sco_observatory.countries import resolve_many
 from sco_observatory.errors import ImportFormatError, StoreError
 from sco_observatory.ingest import guard
+from sco_observatory.store import lake
 from sco_observatory.store.db import ImportResult, SourceMeta, Store
 from sco_observatory.store.schema import COLUMNS, COUNTRY_COLUMNS, KEYS, VALUE_COLUMN, VALUE_MAY_BE_MISSING
 
@@ -57,6 +66,11 @@ class CodeColumn:
 
     column: str
     keep_world: bool = False
+    domain: tuple[str, ...] | None = None
+    """Every value the reader's SELECT gives this column in a good file, when the reader knows them
+    before reading (BACI: the ISO3 codes of its country-code file). With a domain for every code
+    column the import maps codes inside its one read (`_one_pass`); a value outside it sends the
+    file to the staged path, which names the line."""
 
 
 @dataclass(frozen=True)
@@ -228,15 +242,9 @@ class Scanned:
     stats: guard.Stats
 
 
-def _validate(store: Store, mapped: str, kept: str, plan: ImportPlan, skipped: dict[str, int]) -> Scanned:
-    """Count the aggregates dropped and raise at the first failing check, in one scan of the mapped rows.
-
-    Duplicate keys are looked for by `count(DISTINCT hash(keys))`: equal keys have equal hashes, so
-    as many distinct hashes as rows proves every key distinct (the common case, one 64-bit hash
-    table instead of a five-column DISTINCT); fewer sends the rows to the exact check below, which
-    also tells identical repeats (kept once) from conflicting ones (an error).
-    """
-    con = store.con
+def _checks(plan: ImportPlan) -> list[tuple[str, str]]:
+    """(SQL condition that is an ERROR, message): the reader's checks, then the standard ones (year,
+    value present, finite, not negative where it cannot be); the reader's explain more, so they come first."""
     table = plan.meta.table_name
     value = VALUE_COLUMN[table]
     standard = [
@@ -249,7 +257,20 @@ def _validate(store: Store, mapped: str, kept: str, plan: ImportPlan, skipped: d
         del standard[2]
     if table in ("trade", "migration"):
         standard.append((f"{value} < 0", f"negative {value} (trade values and migrant stocks cannot be negative)"))
-    checks = plan.checks + standard  # the reader's specific checks explain more than the generic ones
+    return plan.checks + standard
+
+
+def _validate(store: Store, mapped: str, kept: str, plan: ImportPlan, skipped: dict[str, int]) -> Scanned:
+    """Count the aggregates dropped and raise at the first failing check, in one scan of the mapped rows.
+
+    Duplicate keys are looked for by `count(DISTINCT hash(keys))`: equal keys have equal hashes, so
+    as many distinct hashes as rows proves every key distinct (the common case, one 64-bit hash
+    table instead of a five-column DISTINCT); fewer sends the rows to the exact check below, which
+    also tells identical repeats (kept once) from conflicting ones (an error).
+    """
+    con = store.con
+    table = plan.meta.table_name
+    checks = _checks(plan)
     n_codes = len(plan.code_columns)
     # Aggregates are counted column by column, each among the rows the previous columns kept.
     aggregates = [f"count(*) FILTER (WHERE _gone{i}{''.join(f' AND NOT _gone{k}' for k in range(i))})"
@@ -313,25 +334,26 @@ Progress = Callable[[str, "float | None"], None]
 """progress(stage, fraction): stage is 'reading', 'validating' or 'storing'; fraction in [0, 1] or None."""
 
 
-def _execute_reporting(con: duckdb.DuckDBPyConnection, sql: str, stage: str, progress: Progress | None) -> None:
-    """Run one long statement; with a progress callback, poll DuckDB's query progress from this thread.
+def _execute_reporting(con: duckdb.DuckDBPyConnection, sql: str, stage: str, progress: Progress | None) -> list:
+    """Run one long statement and return its result rows; with a progress callback, poll DuckDB's
+    query progress from this thread.
 
     DuckDB reports a running query's progress through `query_progress()`, callable from another
     thread; the statement runs in a worker and its exception, if any, is re-raised here.
     """
     if progress is None:
-        con.execute(sql)
-        return
+        return con.execute(sql).fetchall()
     import threading
 
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
     con.execute("SET progress_bar_time = 0")
     failure: list[BaseException] = []
+    result: list[list] = []
 
     def work() -> None:
         try:
-            con.execute(sql)
+            result.append(con.execute(sql).fetchall())
         except BaseException as exc:  # re-raised in the caller's thread
             failure.append(exc)
 
@@ -344,6 +366,7 @@ def _execute_reporting(con: duckdb.DuckDBPyConnection, sql: str, stage: str, pro
     if failure:
         raise failure[0]
     progress(stage, 1.0)
+    return result[0]
 
 
 def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], None] | None = None,
@@ -375,9 +398,18 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
     if previous and previous[0] == plan.meta.sha256:
         return ImportResult(plan.meta.source_id, table, "unchanged", previous[1], seconds=time.perf_counter() - started)
     fast = plan.unnumbered_sql is not None
+    result = None
+    if one_pass_ready(plan):
+        try:
+            result = _one_pass(store, plan, cols, skipped, lap, before_commit=before_commit, progress=progress,
+                               replace=replace)
+        except _Staged as staged:  # the file needs the staged path: a bad row to name, or repeated keys
+            skipped.clear()
+            fast = fast and not staged.numbered
     try:
-        result = _stage_and_swap(store, plan, staging, cols, skipped, lap, numbered=not fast,
-                                 before_commit=before_commit, progress=progress, replace=replace)
+        if result is None:
+            result = _stage_and_swap(store, plan, staging, cols, skipped, lap, numbered=not fast,
+                                     before_commit=before_commit, progress=progress, replace=replace)
     except _NeedLines:  # a fast staging found a bad row: stage again with line numbers to name it
         skipped.clear()
         result = _stage_and_swap(store, plan, store.staging_name(), cols, skipped, lap, numbered=True,
@@ -446,6 +478,201 @@ def _stage_and_swap(store: Store, plan: ImportPlan, staging: str, cols: list[str
         con.execute(f"DROP TABLE {staging}")
     lap("commit")
     return result
+
+
+class _Staged(Exception):
+    """The one-pass import cannot finish this file; run the staged path (`numbered`: with line
+    numbers at once, because a row is known to fail and its line must be named)."""
+
+    def __init__(self, numbered: bool) -> None:
+        super().__init__("staged" if numbered else "staged, unnumbered")
+        self.numbered = numbered
+
+
+OK, BAD = "ok", "x"
+"""`_status` of a row the one pass writes as data, and of a row that fails (drops are 'd<i>', aggregates 'a<i>')."""
+
+
+def one_pass_ready(plan: ImportPlan) -> bool:
+    """Whether `run_import` reads this plan in one pass: it reads without line numbers and every code
+    column has a `domain`, so the code map exists before the file is read."""
+    return plan.unnumbered_sql is not None and all(c.domain is not None for c in plan.code_columns)
+
+
+def _domain_maps(store: Store, staging: str, plan: ImportPlan) -> list[str]:
+    """One small temp table (raw, iso3) per code column, resolved from its domain before the read;
+    iso3 NULL marks an aggregate to drop. A domain value the resolver does not know is left out, so
+    its rows fail the one pass and the staged path reports them (unknown country, with the line)."""
+    names = []
+    for i, spec in enumerate(plan.code_columns):
+        mapping = {raw: c for raw, c in resolve_many(sorted({v for v in spec.domain if v and v.strip()})).items()
+                   if c is not None}
+        isos = [None if (c.kind == "aggregate" and not (spec.keep_world and c.iso3 == "WLD")) else c.iso3
+                for c in mapping.values()]
+        name = f"{staging}_dom{i}"
+        store.con.execute(f"CREATE TEMP TABLE {name} AS SELECT unnest(?::VARCHAR[]) AS raw, unnest(?::VARCHAR[]) AS iso3",
+                          [list(mapping), isos])
+        names.append(name)
+    return names
+
+
+def _one_pass_sql(store: Store, plan: ImportPlan, maps: list[str], file_cols: list[str]) -> str:
+    """The one statement's SELECT: the reader's rows, codes mapped by joins to the small domain
+    tables, cast to the schema's types, each with a `_status` saying where it goes.
+
+    `_status` follows the staged path's order (`_map_codes`, `_validate`): a `drop_where` reason
+    first ('d<i>', counted and skipped), then a code outside the map or missing (BAD), then an
+    aggregate per code column ('a<i>', counted and skipped), then any failing check or schema
+    constraint (BAD), else OK. The drop conditions see the reader's raw values, the checks the mapped ones.
+    """
+    table = plan.meta.table_name
+    drops = "".join(f", coalesce(({condition}), FALSE) AS _d{i}" for i, (condition, _) in enumerate(plan.drop_where))
+    codes = plan.code_columns
+    joins = " ".join(f"LEFT JOIN {name} m{i} ON s.{c.column} = m{i}.raw" for i, (c, name) in enumerate(zip(codes, maps)))
+    replaces = ", ".join(f"m{i}.iso3 AS {c.column}" for i, c in enumerate(codes))
+    flags = "".join(f", m{i}.raw IS NULL AS _unk{i}, m{i}.iso3 IS NULL AS _gone{i}" for i in range(len(codes)))
+    # the reader's constant SELECT and drop conditions, schema column names, numbered flags:
+    mapped = (f"SELECT s.*{' REPLACE (' + replaces + ')' if codes else ''}{flags} "  # sql-hygiene: see above
+              f"FROM (SELECT *{drops} FROM ({plan.unnumbered_sql})) s {joins}")  # sql-hygiene: see above
+    cases = [f"WHEN _d{i} THEN 'd{i}'" for i in range(len(plan.drop_where))]
+    if codes:
+        cases.append(f"WHEN {' OR '.join(f'_unk{i}' for i in range(len(codes)))} THEN '{BAD}'")
+    cases += [f"WHEN _gone{i} THEN 'a{i}'" for i in range(len(codes))]
+    failing = [condition for condition, _ in _checks(plan)] + [v for v, _ in store.constraint_tests(table)]
+    cases.append(f"WHEN {' OR '.join(f'coalesce(({c}), FALSE)' for c in failing)} THEN '{BAD}'")
+    kinds = store.column_types(table)
+    typed = ", ".join(f"CAST({c} AS {kinds[c]}) AS {c}" for c in file_cols)
+    return f"SELECT {typed}, CASE {' '.join(cases)} ELSE '{OK}' END AS _status FROM ({mapped})"  # sql-hygiene: casts to the schema's types, constant conditions and statuses
+
+
+def _one_pass(store: Store, plan: ImportPlan, cols: list[str], skipped: dict[str, int], lap, *,
+              before_commit, progress, replace) -> ImportResult:
+    """Read, map, check and write the file in one statement, then check the written rows and adopt them.
+
+    `COPY (<_one_pass_sql>) TO scratch (PARTITION_BY (_status[, year]))` parses the file once and
+    writes each row once: the good rows as the parquet files the source will hold, the skipped
+    ones as small files whose counts (`RETURN_STATS`) are the skip counts. A BAD row, or repeated
+    keys, hands the file to the staged path (`_Staged`). Then one aggregate scan of the written
+    files (columnar, a few columns) gives the guard's statistics and the duplicate-key probe, the
+    guard runs, and the store adopts the files by renaming them (`adopt_source_files`). Nothing is
+    visible before the commit; the scratch directory is deleted whatever happens, and a crash
+    leaves only untracked files that `recover` deletes. Issue #17: one read of the CSV, one write.
+    """
+    table = plan.meta.table_name
+    inner = [p for p in lake.partition_columns(table) if p != "source_id"]
+    file_cols = [c for c in cols if c in COLUMNS[table]]
+    staging = store.staging_name()
+    scratch = None
+    try:
+        with store.transaction() as con:
+            lap("lock, recover, pin")
+            scratch = store.scratch_dir()
+            maps = _domain_maps(store, staging, plan)
+            select = _one_pass_sql(store, plan, maps, file_cols)
+            lap("map codes (domains)")
+            out = scratch / "rows"
+            try:
+                written = _execute_reporting(
+                    con, f"COPY ({select}) TO {sql_string(out)} (FORMAT parquet, PARTITION_BY ({', '.join(['_status', *inner])}), "  # sql-hygiene: partition columns from lake.PARTITIONS
+                         "FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)", "reading", progress)
+            except (duckdb.Error, ValueError):
+                raise _Staged(numbered=True) from None  # the staged path names the line (or the problem)
+            lap("read, map, check, write (one pass)")
+            counts: dict[str, int] = {}
+            good: list[tuple[Path, int, int]] = []
+            for name, rows, size, *_ in written:
+                status = Path(name).relative_to(out).parts[0].partition("=")[2]
+                counts[status] = counts.get(status, 0) + int(rows)
+                if status == OK:
+                    good.append((Path(name), int(rows), int(size)))
+            if counts.get(BAD):
+                raise _Staged(numbered=True)
+            for i, (_, reason) in enumerate(plan.drop_where):
+                if counts.get(f"d{i}"):
+                    skipped[reason] = skipped.get(reason, 0) + counts[f"d{i}"]
+            for i, spec in enumerate(plan.code_columns):
+                if counts.get(f"a{i}"):
+                    skipped[f"rows with an aggregate in {spec.column}"] = counts[f"a{i}"]
+            rows = counts.get(OK, 0)
+            if rows == 0:
+                _fail(plan, None, "no data rows after validation")
+            if progress:
+                progress("validating", None)
+            kinds = store.column_types(table)
+            hive = ("hive_partitioning = true, hive_types = {" + ", ".join(f"'{p}': {kinds[p]}" for p in inner) + "}"
+                    if inner else "hive_partitioning = false")
+            rows_sql = f"{staging}_rows"
+            files = ", ".join(sql_string(path) for path, _, _ in good)
+            con.execute(f"CREATE TEMP VIEW {rows_sql} AS SELECT {', '.join(c for c in cols if c in COLUMNS[table])} "
+                        f"FROM read_parquet([{files}], {hive})")  # sql-hygiene: paths quoted by sql_string, schema types
+            stats = _written_stats(store, rows_sql, table)
+            if stats.rows != rows:
+                raise StoreError(f"{plan.path.name}: the one-pass import wrote {rows:,} rows but reads back {stats.rows:,}",
+                                 "report this as a bug; the store is unchanged")
+            if stats.may_repeat:
+                raise _Staged(numbered=False)  # repeated keys: the staged path tells identical from conflicting
+            lap("validate (scan of the written files)")
+            if progress:
+                progress("storing", None)
+            guard.before_swap(store, plan, rows_sql, replace=replace, new=stats.stats)
+            lap("guard")
+            result = store.adopt_source_files(plan.meta, out / f"_status={OK}", good, rows_sql, rows=rows)
+            lap("adopt files")
+            if before_commit is not None:
+                before_commit()
+            con.execute(f"DROP VIEW {rows_sql}")
+            for name in maps:
+                con.execute(f"DROP TABLE {name}")
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    lap("commit")
+    return result
+
+
+def _written_stats(store: Store, rows_sql: str, table: str) -> Scanned:
+    """Rows, the guard's statistics and the duplicate-key probe (`_validate`) over the written rows.
+
+    The statistics are one aggregate scan of a few columns of the written parquet. The probe is
+    `_repeat_probe`: the same question as `_validate`'s `count(DISTINCT hash(keys)) < count(*)`,
+    answered by sorting the hashes in numpy, which measured about 2x faster than DuckDB's
+    10M-group distinct aggregate on a 10M-row BACI year (benchmarks/README.md, "Import").
+    """
+    countries = COUNTRY_COLUMNS[table]
+    found = list(store.con.execute(
+        "SELECT " + ", ".join([f"list(DISTINCT {c})" for c in countries]
+                              + ["count(DISTINCT year)", "min(year)", "max(year)", "count(*)"]) + f" FROM {rows_sql}").fetchone())
+    seen: set[str] = set()
+    for values in found[:len(countries)]:
+        seen.update(v for v in values or [] if v is not None)
+    years, first, last, rows = found[len(countries):]
+    return Scanned(rows, _repeat_probe(store, rows_sql, table, rows), guard.Stats(rows, len(seen), years, first, last))
+
+
+def _repeat_probe(store: Store, rows_sql: str, table: str, rows: int) -> bool:
+    """Whether any key may repeat: two equal 64-bit hashes of the key columns (equal keys hash
+    equal, so no equal neighbour after sorting proves every key distinct; a collision only sends
+    the file to the exact check of the staged path).
+
+    The hashes are streamed in Arrow batches into one preallocated array (8 bytes a row, 80 MB for
+    a 10M-row year, never a second copy) and sorted in place."""
+    import numpy as np
+
+    hashes = np.empty(rows, dtype=np.uint64)
+    filled = 0
+    keys = ", ".join(KEYS[table])
+    result = store.con.execute(f"SELECT hash({keys}) AS h FROM {rows_sql}")
+    batches = getattr(result, "to_arrow_reader", None) or result.fetch_record_batch  # DuckDB 1.5 renamed it
+    reader = batches(1 << 20)
+    for batch in reader:
+        part = batch.column(0).to_numpy(zero_copy_only=False)
+        if filled + len(part) > rows:
+            return True  # more rows than counted: let the exact check decide
+        hashes[filled:filled + len(part)] = part
+        filled += len(part)
+    hashes = hashes[:filled]
+    hashes.sort()
+    return bool(filled != rows or (len(hashes) > 1 and (hashes[1:] == hashes[:-1]).any()))
 
 
 def package_data(name: str) -> Path:

@@ -225,6 +225,32 @@ class Store:
             f"SELECT count(*) FROM main.{table} WHERE source_id = ?", [meta.source_id]).fetchone()[0] if previous else 0
         return table, col_list, rows, previous, previous_rows, None
 
+    def column_types(self, table: str) -> dict[str, str]:
+        """Column -> DuckDB type of the typed table `table` (the one definition, `schema.MIGRATIONS`)."""
+        return dict(self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [self.TYPED_SCHEMA, _data_table(table)]).fetchall())
+
+    def scratch_dir(self) -> Path:
+        """A new, empty directory for one import's files before they are adopted (`adopt_source_files`).
+
+        For the file store it lies inside the store (so adopting a file is a rename on one file
+        system) under this process's tmp directory, which `recover` deletes once the process is gone."""
+        if self._export_dir is None:
+            self._export_dir = tempfile.TemporaryDirectory(prefix="sco-export-")
+        path = Path(self._export_dir.name) / f"import-{uuid.uuid4().hex[:12]}"
+        path.mkdir(parents=True)
+        return path
+
+    def adopt_source_files(self, meta: SourceMeta, base: Path, written: list[tuple[Path, int, int]],
+                           rows_sql: str, *, rows: int) -> ImportResult:
+        """Make the checked rows of an import the source's rows; call inside `transaction()`.
+
+        `written` are the parquet files (path, rows, bytes) an import wrote under `base`, partitioned
+        as `lake.partition_columns` says below the source; `rows_sql` reads the same rows. This store
+        holds plain tables, so the rows are inserted from `rows_sql`; `LakeStore` moves the files."""
+        return self.replace_source(meta, rows_sql, rows=rows, checked=True)
+
     def _put_source(self, row: tuple) -> None:
         self.con.execute(
             f"INSERT OR REPLACE INTO source ({', '.join(n for n, _ in SOURCE_COLUMNS)}) "
@@ -415,10 +441,12 @@ class LakeStore(Store):
         return self._schemas[table]
 
     def _column_types(self, table: str) -> dict[str, str]:
-        """Column -> DuckDB type of the schema's typed table (the one definition, `schema.MIGRATIONS`)."""
-        return dict(self.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [DDL_SCHEMA, table]).fetchall())
+        return self.column_types(table)
+
+    def scratch_dir(self) -> Path:
+        path = self.tmp / f"import-{uuid.uuid4().hex[:12]}"
+        path.mkdir(parents=True)
+        return path
 
     def _check_constraints(self, table: str, staging: str, source_id: str | None) -> None:
         """The schema's NOT NULL and CHECK constraints (`constraint_tests`) over the staged rows, in one
@@ -525,6 +553,27 @@ class LakeStore(Store):
         kinds = self._column_types(table)
         typed = ", ".join(f"CAST({c} AS {kinds[c]}) AS {c}" for c in file_cols)
         written = lake.write_source_files(self.con, root, f"SELECT {typed} FROM {staging}", meta.source_id, partitions)
+        return self._register_files(meta, table, written, rows, previous, previous_rows)
+
+    def adopt_source_files(self, meta: SourceMeta, base: Path, written: list[tuple[Path, int, int]],
+                           rows_sql: str, *, rows: int) -> ImportResult:
+        """Move an import's checked parquet files (written under `base`, see `Store.adopt_source_files`)
+        into the source's partition: a rename each, no row read or written again. Uncommitted until
+        the transaction ends; a crash leaves them untracked and `recover` deletes them."""
+        pending = self._pending
+        if pending is None:
+            raise RuntimeError("adopt_source_files must run inside Store.transaction()")
+        table, _, rows, previous, previous_rows, unchanged = self._replacement(meta, rows_sql, rows)
+        if unchanged is not None:
+            return unchanged
+        moved = lake.adopt_files(self.table_root(table), meta.source_id, base, written)
+        return self._register_files(meta, table, moved, rows, previous, previous_rows)
+
+    def _register_files(self, meta: SourceMeta, table: str, written: dict[str, lake.DataFile], rows: int,
+                        previous, previous_rows: int) -> ImportResult:
+        """The source's new files stand for its rows in the open transaction (views, provenance row)."""
+        pending = self._pending
+        root = self.table_root(table)
         pending.written += [root / rel for rel in written]
         files = pending.files.get(table)
         if files is None:

@@ -127,6 +127,25 @@ def write_source_files(con: duckdb.DuckDBPyConnection, root: Path, select_sql: s
     return files
 
 
+def adopt_files(root: Path, source_id: str, base: Path, written: list[tuple[Path, int, int]]) -> dict[str, DataFile]:
+    """Move parquet files written under `base` (path, rows, bytes) into the source's partition of `root`.
+
+    A file's path below `base` is its partition below the source (`year=2022/part-<uuid>.parquet`
+    for trade, `part-<uuid>.parquet` otherwise), so each move is one rename on the store's file
+    system. Uncommitted until `commit`, like `write_source_files`' files: `recover` deletes them
+    after a crash.
+    """
+    target = root / source_dir_name(source_id)
+    files: dict[str, DataFile] = {}
+    for path, rows, size in written:
+        dest = target / Path(path).relative_to(base)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, dest)
+        rel = os.path.relpath(dest, root)
+        files[rel] = DataFile(rel, int(size), int(rows), _partition_of(rel))
+    return files
+
+
 def commit(root: Path, schema: pa.Schema, partitions: tuple[str, ...], adds: list[DataFile],
            removes: list[DataFile]) -> int:
     """One Delta commit adding and removing files; returns the new version."""
