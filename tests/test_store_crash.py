@@ -108,9 +108,10 @@ def baci_3m(tmp_path_factory) -> tuple[Path, Path]:
 
 # The real `sco import --replace FILE` (cli.main), with marks written on file descriptor argv[1]: when
 # it starts, when the import enters each stage of its progress callback (reading, validating, storing),
-# when it starts and ends writing parquet files (store.lake.write_source_files), and when the import
-# has returned (committed; the store still open). Marking changes no behaviour: the parent kills the
-# child a seeded delay after a mark.
+# when it starts and ends putting parquet files into the table (store.lake.write_source_files on the
+# staged path; store.lake.adopt_files, the rename of the files the one-pass COPY wrote during
+# "reading", on the one-pass path BACI takes), and when the import has returned (committed; the store
+# still open). Marking changes no behaviour: the parent kills the child a seeded delay after a mark.
 MARKED_IMPORT = """
 import os, sys, time
 fd = int(sys.argv[1])
@@ -120,7 +121,7 @@ mark("start")
 from sco_observatory.api import Observatory
 from sco_observatory.cli import main
 from sco_observatory.store import lake
-real_import, real_write = Observatory.import_file, lake.write_source_files
+real_import, real_write, real_adopt = Observatory.import_file, lake.write_source_files, lake.adopt_files
 importing = []
 def import_file(self, *args, progress=None, **kwargs):
     importing.append(True)
@@ -134,14 +135,16 @@ def import_file(self, *args, progress=None, **kwargs):
     done = real_import(self, *args, progress=report, **kwargs)
     mark("returned")
     return done
-def write_source_files(*args, **kwargs):  # marked inside the import only (a fresh store's seed writes too)
-    if importing:
-        mark("writing")
-    written = real_write(*args, **kwargs)
-    if importing:
-        mark("written")
-    return written
-Observatory.import_file, lake.write_source_files = import_file, write_source_files
+def marked(real):
+    def put_files(*args, **kwargs):  # marked inside the import only (a fresh store's seed writes too)
+        if importing:
+            mark("writing")
+        written = real(*args, **kwargs)
+        if importing:
+            mark("written")
+        return written
+    return put_files
+Observatory.import_file, lake.write_source_files, lake.adopt_files = import_file, marked(real_write), marked(real_adopt)
 sys.exit(main(sys.argv[2:]))
 """
 
@@ -201,22 +204,27 @@ def _phase_windows(marks: dict[str, float]) -> dict[str, tuple[str, float]]:
 def _kill_plan(rng: random.Random) -> list[tuple[str, float]]:
     """(phase, fraction of the phase's length to wait after its starting mark) per kill, seeded order.
 
-    The parquet write gets three kills, stratified over its first, middle and last part; the commits
-    after it one (they take milliseconds: the deterministic test aims at them exactly); "after
-    commit" kills the moment the import has returned."""
-    plan = [("start-up", rng.uniform(0.1, 0.9)), ("reading", rng.uniform(0.1, 0.9)), ("validating", rng.uniform(0.1, 0.9)),
-            ("writing", rng.uniform(0.05, 0.35)), ("writing", rng.uniform(0.35, 0.65)), ("writing", rng.uniform(0.65, 0.95)),
+    Reading gets three kills, stratified over its first, middle and last part: on the one-pass path
+    (BACI) it is one COPY that reads, maps, checks and writes the parquet files into the store's
+    scratch directory. Putting the files into the table (the staged path's write, or the one pass's
+    rename) gets one; the commits after it one (they take milliseconds: the deterministic test and
+    tests/test_import_one_pass.py aim at them exactly); "after commit" kills the moment the import
+    has returned."""
+    plan = [("start-up", rng.uniform(0.1, 0.9)), ("reading", rng.uniform(0.05, 0.35)), ("reading", rng.uniform(0.35, 0.65)),
+            ("reading", rng.uniform(0.65, 0.95)), ("validating", rng.uniform(0.1, 0.9)), ("writing", rng.uniform(0.1, 0.9)),
             ("committing", rng.uniform(0.0, 1.0))]
     rng.shuffle(plan)
     return plan + [("after commit", 0.0)]  # last: the import then goes the other way once more at the end
 
 
 def _untracked(home: Path) -> int:
-    """Parquet files under the trade table that no Delta commit names (a dead write's files), before recovery."""
+    """A dead write's parquet files, before recovery: files under the trade table that no Delta commit
+    names, and files in the store's scratch directories (the one-pass COPY's, not yet adopted)."""
     root = home / "store" / "tables" / "trade"
+    scratch = sum(1 for _ in (home / "store" / "tmp").rglob("*.parquet")) if (home / "store" / "tmp").is_dir() else 0
     if not (root / "_delta_log").is_dir():
-        return 0
-    return len({os.path.relpath(p, root) for p in root.rglob("*.parquet")} - logged_paths(root))
+        return scratch
+    return scratch + len({os.path.relpath(p, root) for p in root.rglob("*.parquet")} - logged_paths(root))
 
 
 def _baci_rows(store) -> int:
@@ -226,12 +234,13 @@ def _baci_rows(store) -> int:
 @pytest.mark.slow
 def test_kill_9_in_every_phase_of_a_3m_row_import(isolated_home, baci_3m):
     """SIGKILL of a real `sco import --replace` of 3M rows at a seeded random moment inside each phase
-    (start-up with the lock and recovery, reading, validating, the commits), three times inside the
-    parquet write, then once right after the import returned (committed, store still open).
+    (start-up with the lock and recovery, validating, putting the files into the table, the commits),
+    three times inside reading (on BACI's one-pass path the COPY that also writes the parquet files),
+    then once right after the import returned (committed, store still open).
 
     Why these 8 aimed kills and not 20 at random moments (the earlier version of this test): of a random
     moment only the phase it falls in matters to the store — before the write nothing but the dead
-    process's spill directory and lock exist; during the write its untracked parquet files; after the
+    process's spill directory and lock exist; during the write its scratch or untracked parquet files; after the
     commit the new version. Random moments spent most kills (and most of the test's time) waiting
     inside reading and validation, which leave the same state; aiming at each phase from the child's
     own stage marks reaches every state every run, whatever the machine's load, including the write
@@ -283,7 +292,7 @@ def test_kill_9_in_every_phase_of_a_3m_row_import(isolated_home, baci_3m):
         timing[f"kill {len(outcomes)} ({phase})"] = time.perf_counter() - began
     assert outcomes[-1].startswith("after commit") and "committed" in outcomes[-1], outcomes
     assert sum("store as before" in o for o in outcomes) >= 4, outcomes  # kills inside the phases land before the commit
-    assert found_files >= 1, outcomes  # at least one kill landed inside the parquet write
+    assert found_files >= 1, outcomes  # at least one kill landed while the parquet files were being written
     began = time.perf_counter()
     done = _sco(isolated_home, "import", "--replace", str(target))
     assert done.wait(timeout=900) == 0, done.stderr.read()
