@@ -61,6 +61,15 @@ def shared_data() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def dots_data(shared_data) -> Path:
+    """The shared data folder, for tests that read its IMF DOTS files; skips with the reason where
+    trade_imf_dots/ is absent."""
+    if not (shared_data / "trade_imf_dots").is_dir():
+        pytest.skip(f"the IMF DOTS files ({shared_data / 'trade_imf_dots'}) are absent")
+    return shared_data
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
     """Every test gets its own data directory, so no test touches a user's store."""

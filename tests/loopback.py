@@ -312,6 +312,19 @@ def loopback(monkeypatch):
 
 
 # -- helpers for the tests --------------------------------------------------------------------------
+def refused_url(monkeypatch) -> str:
+    """A loopback URL whose port nobody listens on (every connection refused), with the HTTP layer's
+    retry delays made tiny: what an offline machine looks like to a connector."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("SCO_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("SCO_HTTP_BACKOFF_MAX", "0.02")
+    return f"http://127.0.0.1:{port}"
+
+
 def sco(capsys, *args: str) -> tuple[int, str, str]:
     """Run the `sco` command line in-process; (exit code, stdout, stderr)."""
     from sco_observatory.cli import main

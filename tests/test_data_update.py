@@ -4,12 +4,11 @@ World Bank API's documented format; offline (connection refused) leaves the stor
 from __future__ import annotations
 
 import json
-import socket
 
 import duckdb
 import pytest
 
-from loopback import FakeWorldBank, loopback, sco, store_snapshot  # noqa: F401 (fixture)
+from loopback import FakeWorldBank, loopback, refused_url, sco, store_snapshot  # noqa: F401 (fixture)
 
 CODE = "MS.MIL.XPND.CD"
 SOURCE = f"wdi:{CODE}"
@@ -56,12 +55,7 @@ def test_update_overrides_the_snapshot_and_says_so(wb, capsys):
 
 
 def test_offline_leaves_the_store_untouched(capsys, monkeypatch):
-    with socket.socket() as s:  # a port nobody listens on: connection refused
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    monkeypatch.setenv("SCO_WORLDBANK_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("SCO_HTTP_BACKOFF", "0.01")
-    monkeypatch.setenv("SCO_HTTP_BACKOFF_MAX", "0.02")
+    monkeypatch.setenv("SCO_WORLDBANK_URL", refused_url(monkeypatch))  # offline: connection refused
     origin_of(capsys, SOURCE)  # the store exists before the attempt
     before = store_snapshot()
     rc, out, err = sco(capsys, "data", "update", "wdi-milex")

@@ -10,12 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import zipfile
 
 import pytest
 
-from loopback import Reply, loopback, sco  # noqa: F401 (fixture)
+from loopback import Reply, loopback, refused_url, sco  # noqa: F401 (fixture)
 
 COW_SOURCE = "cow:nmc-7.0"
 UIS_FILES = ("popular-destinations-by-origin.csv", "popular-origins-by-destination.csv")
@@ -106,12 +105,7 @@ def test_cow_archive_without_the_member_is_refused(loopback, monkeypatch, capsys
 
 
 def test_refused_connection_keeps_the_snapshot(monkeypatch, capsys):
-    with socket.socket() as s:  # a port nobody listens on: connection refused
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    monkeypatch.setenv("SCO_COW_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("SCO_HTTP_BACKOFF", "0.01")
-    monkeypatch.setenv("SCO_HTTP_BACKOFF_MAX", "0.02")
+    monkeypatch.setenv("SCO_COW_URL", refused_url(monkeypatch))  # offline: connection refused
     origin_of(capsys, COW_SOURCE)
     before = untouched()
     rc, out, err = sco(capsys, "data", "update", "cow-nmc-7")

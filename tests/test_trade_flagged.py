@@ -20,10 +20,8 @@ YEARS = (2000, 2020)
 
 
 @pytest.fixture(scope="module")
-def data(shared_data) -> Path:
-    if not (shared_data / "trade_imf_dots").is_dir():
-        pytest.skip("shared DOTS files absent")
-    return shared_data
+def data(dots_data) -> Path:
+    return dots_data
 
 
 @pytest.fixture(scope="module")
