@@ -124,6 +124,22 @@ def test_fetch_deadline_bounds_the_whole_fetch(loopback, monkeypatch):
     assert len(loopback.seen) < 20
 
 
+def test_fetch_deadline_running_out_inside_an_answer_names_the_fetch_deadline(loopback, monkeypatch):
+    """The whole fetch's deadline can run out while an answer is still arriving; the message and the
+    hint then name that deadline (SCO_HTTP_FETCH_DEADLINE), not the per-answer one — on a loaded
+    machine this is where `test_fetch_deadline_bounds_the_whole_fetch` can land too."""
+    monkeypatch.setenv("SCO_HTTP_FETCH_DEADLINE", "1")
+    monkeypatch.setenv("SCO_HTTP_DEADLINE", "30")
+    monkeypatch.setenv("SCO_HTTP_TIMEOUT", "5")
+    loopback.route("^/x", lambda seen: Reply(200, stream=lambda: (b" " for _ in range(300)), drip=0.1))  # 30 s in all
+    fetcher = Fetcher("Test API", HttpSettings.from_env(), lambda r: r.body)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=r"the fetch did not finish within 1 s \(stopped while reading") as err:
+        fetcher.fetch_all([Request("test", f"{loopback.url}/x")])
+    assert "SCO_HTTP_FETCH_DEADLINE" in err.value.hint
+    assert time.monotonic() - started < 10
+
+
 def test_redirect_loop_is_one_line(loopback, capsys):
     _wb(loopback)
     loopback.fault(WB_ROUTE, *[Reply(302, headers={"Location": "/v2/country/KAZ/indicator/NY.GDP.MKTP.CD"})] * 50)

@@ -618,7 +618,8 @@ class Fetcher:
     def _exchange(self, client: httpx.Client, request: Request, headers: dict[str, str]) -> tuple[int, httpx.Response, bytes]:
         """One GET, streamed: (status, response, body read within the size cap and the deadline)."""
         settings = self.settings
-        deadline = min(time.monotonic() + settings.deadline, self._fetch_deadline)
+        own = time.monotonic() + settings.deadline
+        deadline = min(own, self._fetch_deadline)
         with client.stream("GET", request.url, headers=headers) as http:
             ok = 200 <= http.status_code < 300
             limit = settings.max_bytes if ok else min(settings.max_bytes, ERROR_BODY_BYTES)
@@ -632,8 +633,14 @@ class Fetcher:
                     "ask for less per fetch (fewer countries, years or products), or raise SCO_HTTP_MAX_BYTES",
                 ) from None
             except DeadlinePassed:
+                if self._fetch_deadline < own:  # the whole fetch's deadline ran out, inside this answer
+                    raise SourceError(
+                        self._redact(f"{self.publisher}: the fetch did not finish within {settings.fetch_deadline:g} s "
+                                     f"(stopped while reading {request.describe()})"),
+                        "what completed is cached: re-run the same command to continue, or raise SCO_HTTP_FETCH_DEADLINE",
+                    ) from None
                 raise SourceError(
-                    self._redact(f"{self.publisher}: the answer did not finish within {min(settings.deadline, settings.fetch_deadline):g} s "
+                    self._redact(f"{self.publisher}: the answer did not finish within {settings.deadline:g} s "
                                  f"({request.describe()})"),
                     "the service is too slow; try again later, or raise SCO_HTTP_DEADLINE",
                 ) from None
