@@ -66,7 +66,7 @@ def at_a_glance(ctx: Context) -> Section:
     periods = []
     for org in ("SHANGHAI5", "SCO"):
         events = kb.timeline(org)
-        for iso3 in [c for c in events["iso3"].unique().to_list() if c]:
+        for iso3 in [c for c in events["iso3"].unique(maintain_order=True).to_list() if c]:
             # formal statuses only; an application runs beside an observer status and would hide its bar
             hist = kb.history(iso3).filter((pl.col("org") == org) & (pl.col("kind") == "formal")
                                            & (pl.col("status") != "applicant"))
