@@ -107,15 +107,34 @@ def choose_source(store, code: str, countries: Sequence[str], years: tuple[int, 
     return rows[0][0]
 
 
+def indicator_rows(store, code: str) -> pl.DataFrame:
+    """Every row the store holds for one indicator code: iso3, year (Int64), value, unit, estimate, source_id.
+
+    Why: `choose_source`, `values`, `series` and the estimate flags each asked the indicator table
+    again, one statement per call for a few dozen rows — 190 of a report's 218 statements, each
+    scanning the table's files. One code is at most ~16k rows (COW's panels; WDI codes ~14k), read
+    once per store commit (`metrics.cache`) and then filtered in polars; where the store has no commit
+    to key on (the in-memory store) it is read on every call, so the answers are always the table's."""
+    return cache.cached(store, ("indicator_rows", code), lambda: run(store, query(
+        """SELECT iso3, CAST(year AS BIGINT) AS year, CAST(value AS DOUBLE) AS value, CAST(unit AS VARCHAR) AS unit,
+                  estimate, source_id FROM indicator WHERE code = $code""", code=code)))
+
+
+def _picked(rows: pl.DataFrame, source: str, years: tuple[int, int], isos: Sequence[str]) -> pl.DataFrame:
+    """The rows of one source within `years` (inclusive) for `isos`: the WHERE clause the queries had."""
+    return rows.filter((pl.col("source_id") == source) & pl.col("year").is_between(int(years[0]), int(years[1]))
+                       & pl.col("iso3").is_in(list(isos)))
+
+
 def _coverage(store, code: str, countries: Sequence[str], years: tuple[int, int]) -> tuple:
     """(source_id, countries covered) of every source holding `code` for some of `countries` in `years`.
 
-    Kept per store commit (`metrics.cache`): a report asks the same question dozens of times."""
-    return tuple(run(store, query(
-        """SELECT source_id, count(DISTINCT iso3) AS n FROM indicator
-           WHERE code = $code AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
-           GROUP BY source_id""",
-        code=code, y0=int(years[0]), y1=int(years[1]), isos=list(countries))).rows())
+    Kept per store commit (`metrics.cache`): a report asks the same question dozens of times.
+    Counted over `indicator_rows`: the distinct countries per source with a row in the window."""
+    rows = indicator_rows(store, code)
+    held = rows.filter(pl.col("year").is_between(int(years[0]), int(years[1])) & pl.col("iso3").is_in(list(countries))
+                       & pl.col("source_id").is_not_null())
+    return tuple(held.group_by("source_id").agg(pl.col("iso3").n_unique().alias("n")).iter_rows())
 
 
 def _years_text(years: tuple[int, int]) -> str:
@@ -151,11 +170,12 @@ def values(store, indicator: str, countries: Sequence[str], year: int, *, source
     isos = list(dict.fromkeys(c.upper() for c in countries))
     window = (year - nearest, year + nearest)
     src = choose_source(store, code, isos, window, source)
-    found = run(store, query(
-        """SELECT iso3, year, code, value, unit, source_id AS source FROM indicator
-           WHERE code = $code AND source_id = $source AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
-           QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY abs(year - $year), year) = 1""",
-        code=code, source=src, y0=int(window[0]), y1=int(window[1]), isos=isos, year=int(year)))
+    # per country the row nearest `year`, the earlier of two equally near (the SQL's
+    # row_number() OVER (PARTITION BY iso3 ORDER BY abs(year - $year), year) = 1)
+    found = (_picked(indicator_rows(store, code), src, window, isos)
+             .sort((pl.col("year") - int(year)).abs(), pl.col("year"))
+             .unique(subset="iso3", keep="first", maintain_order=True)
+             .select("iso3", "year", "value", "unit"))
     wanted = pl.DataFrame({"iso3": isos, "_order": list(range(len(isos)))})
     out = (wanted.join(found, on="iso3", how="left").sort("_order").drop("_order")
            .with_columns(pl.lit(code).alias("code"), pl.lit(src).alias("source")))
@@ -169,11 +189,8 @@ def series(store, indicator: str, countries: Sequence[str], years: tuple[int, in
     code = indicator_code(indicator)
     isos = list(dict.fromkeys(c.upper() for c in countries))
     src = choose_source(store, code, isos, years, source)
-    return run(store, query(
-        """SELECT iso3, CAST(year AS BIGINT) AS year, code, value, unit, source_id AS source FROM indicator
-           WHERE code = $code AND source_id = $source AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
-           ORDER BY iso3, year""",
-        code=code, source=src, y0=int(years[0]), y1=int(years[1]), isos=isos))
+    return (_picked(indicator_rows(store, code), src, years, isos).sort("iso3", "year")
+            .select("iso3", "year", pl.lit(code).alias("code"), "value", "unit", pl.col("source_id").alias("source")))
 
 
 def missing_note(frame: pl.DataFrame, column: str = "value") -> str:
@@ -184,5 +201,5 @@ def missing_note(frame: pl.DataFrame, column: str = "value") -> str:
 
 __all__ = [
     "ALIASES", "DEFAULT_POWER_INDICATORS", "InsufficientGroupError", "SOURCE_PRIORITY", "choose_source",
-    "indicator_code", "missing_note", "require_group", "series", "values",
+    "indicator_code", "indicator_rows", "missing_note", "require_group", "series", "values",
 ]

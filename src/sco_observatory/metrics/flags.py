@@ -3,19 +3,31 @@
 Why: a metric returns the value it used (iso3, code, year, source); the `indicator` table keeps the
 publisher's flag beside it (`estimate`: an IMF or UIS estimate, a national office's "preliminary"
 year, or a value derived by the snapshot, e.g. `wdi-derived:MS.MIL.XPND.CD`). Presentation needs
-the flag wherever the number is printed; this looks it up for exactly the rows shown, in one query.
+the flag wherever the number is printed; this looks it up for exactly the rows shown, from
+the rows of their codes the metrics already read (`metrics.indicator_rows`).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from sco_observatory.engine import query, run
 
-_SQL = """
-    SELECT iso3, code, CAST(year AS BIGINT) AS year, source_id AS source, bool_or(coalesce(estimate, FALSE)) AS estimate
-    FROM indicator WHERE code IN ($codes) AND source_id IN ($sources) AND iso3 IN ($isos)
-    GROUP BY iso3, code, year, source_id"""
+def _flags(store, codes: list[str], sources: list[str], isos: list[str]) -> pl.DataFrame:
+    """Per (iso3, code, year, source) of the given codes, sources and countries whether any of the
+    store's rows is flagged as an estimate (a null flag is not): iso3, code, year, source, estimate.
+
+    Read from each code's rows kept per store commit (`metrics.indicator_rows`) instead of one more
+    indicator query per call (it was `bool_or(coalesce(estimate, FALSE)) ... GROUP BY iso3, code, year,
+    source_id`): the power shares, claims and what-ifs ask for the flags of values they have just read."""
+    from sco_observatory.metrics import indicator_rows
+
+    parts = [indicator_rows(store, code)
+             .filter(pl.col("source_id").is_in(sources) & pl.col("iso3").is_in(isos))
+             .group_by("iso3", "year", "source_id")
+             .agg(pl.col("estimate").fill_null(False).any().alias("estimate"))
+             .select("iso3", pl.lit(code).alias("code"), "year", pl.col("source_id").alias("source"), "estimate")
+             for code in codes]
+    return pl.concat(parts)
 
 
 def estimate_flags(store, rows: pl.DataFrame) -> pl.DataFrame:
@@ -23,8 +35,8 @@ def estimate_flags(store, rows: pl.DataFrame) -> pl.DataFrame:
     keys = rows.filter(pl.col("source").is_not_null() & pl.col("year").is_not_null())
     if keys.height == 0:
         return rows.with_columns(pl.lit(False).alias("estimate"))
-    flags = run(store, query(_SQL, codes=keys["code"].unique().to_list(), sources=keys["source"].unique().to_list(),
-                             isos=keys["iso3"].unique().to_list()))
+    flags = _flags(store, keys["code"].unique().to_list(), keys["source"].unique().to_list(),
+                   keys["iso3"].unique().to_list())
     out = rows.drop("estimate", strict=False).with_columns(pl.col("year").cast(pl.Int64))
     return (out.join(flags, on=["iso3", "code", "year", "source"], how="left")
             .with_columns(pl.col("estimate").fill_null(False)))
