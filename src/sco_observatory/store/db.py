@@ -308,6 +308,35 @@ class _Pending:
     written: list[Path] = field(default_factory=list)
 
 
+def _insert_sources(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    """INSERT the `source` rows (`SOURCE_COLUMNS`' order) into `main.source`, through a JSON-lines file
+    that DuckDB reads with the columns' types.
+
+    Why not an Arrow table registered on the connection (as before): DuckDB's Python client imports
+    pandas (~0.3 s) the first time it is handed any Python object, and every open pins; the rows are
+    text the store keeps (titles, file names), so they go through a file, never into the SQL. The
+    file's path is ours (a fresh temporary file)."""
+    import datetime as dt
+    import json
+
+    if not rows:
+        return
+    kinds = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.timestamp("us"): "TIMESTAMP"}
+    names = [name for name, _ in SOURCE_COLUMNS]
+    columns = ", ".join(f"{name}: '{kinds[kind]}'" for name, kind in SOURCE_COLUMNS)
+    fd, path = tempfile.mkstemp(prefix="sco-sources-", suffix=".jsonl")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps({n: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v
+                                      for n, v in zip(names, row)}) + "\n")
+        quoted = path.replace("'", "''")
+        con.execute(f"INSERT INTO source SELECT {', '.join(names)} FROM read_json('{quoted}', "
+                    f"format = 'newline_delimited', columns = {{{columns}}})")
+    finally:
+        os.unlink(path)
+
+
 class LakeStore(Store):
     """The file store: SQLite catalog + Delta tables, read through a pinned snapshot."""
 
@@ -377,12 +406,9 @@ class LakeStore(Store):
         held = {row[0] for row in snapshot.sources}
         extra = snapshot_refs.source_rows(held)
         self.snapshot_ids = {row[0] for row in extra}
-        arrow_sources = sources_arrow(list(snapshot.sources) + extra)
         release(self.con)  # a count the caller fetched with fetchone() may still be open (DuckDB 2.x)
-        self.con.register("_pinned_sources", arrow_sources)
         self.con.execute("DELETE FROM source")
-        self.con.execute("INSERT INTO source SELECT * FROM _pinned_sources")
-        self.con.unregister("_pinned_sources")
+        _insert_sources(self.con, list(snapshot.sources) + extra)
         for table in data_tables():
             files = lake.files_at(self.table_root(table), snapshot.versions.get(table))
             self._make_view(table, snapshot_refs.with_snapshot(table, files, held), cache=True)
@@ -428,9 +454,9 @@ class LakeStore(Store):
         connection, in one query for every table: the schema does not change while a store is open)."""
         if self._hive is None:
             kinds: dict[str, dict[str, str]] = {}
-            for name, column, kind in self.con.execute(
-                    "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ?",
-                    [DDL_SCHEMA]).fetchall():
+            for name, column, kind in frame(  # through store.results: the schema name is inlined, not bound (no pandas)
+                    self.con, "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ?",
+                    [DDL_SCHEMA]).rows():
                 kinds.setdefault(name, {})[column] = kind
             self._hive = kinds
         return ", ".join(f"'{c}': {self._hive[table][c]}" for c in lake.partition_columns(table))

@@ -88,7 +88,8 @@ def files_at(root: Path, version: int | None) -> dict[str, DataFile]:
     cached = _FILES_CACHE.get(key)
     if cached is None:
         table = DeltaTable(str(root), version=version)
-        actions = pa.table(table.get_add_actions(flatten=True))
+        # read through the Arrow C stream: pa.table() on a foreign table first asks whether it is a pandas frame (imports pandas)
+        actions = pa.RecordBatchReader.from_stream(table.get_add_actions(flatten=True)).read_all()
         uris = table.file_uris()
         sizes = actions.column("size_bytes").to_pylist()
         counts = actions.column("num_records").to_pylist() if "num_records" in actions.column_names else [None] * len(uris)

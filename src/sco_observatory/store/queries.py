@@ -8,7 +8,7 @@ import polars as pl
 
 from sco_observatory.errors import DataMissingError
 from sco_observatory.store.db import Store
-from sco_observatory.store.results import frame
+from sco_observatory.store.results import first, frame, rows
 
 
 def catalog(store: Store) -> pl.DataFrame:
@@ -69,7 +69,7 @@ def indicator_values(
         params,
     )
     if values.height == 0:
-        known = store.con.execute("SELECT count(*) FROM indicator WHERE code = ?", [code]).fetchone()[0]
+        known = first(store.con, "SELECT count(*) FROM indicator WHERE code = ?", [code])[0]
         if not known:
             raise DataMissingError(
                 f"the store holds no indicator {code}",
@@ -101,11 +101,12 @@ def latest_indicator_year(store: Store, code: str, countries: Sequence[str], cei
         2011
     """
     isos = list(countries)
-    row = store.con.execute(
+    row = first(
+        store.con,
         f"""SELECT year FROM indicator WHERE code = ? AND year <= ? AND iso3 IN ({_marks(isos)})
             GROUP BY year HAVING count(DISTINCT iso3) >= ? ORDER BY year DESC LIMIT 1""",
         [code.upper(), ceiling, *isos, quorum * len(isos)],
-    ).fetchone()
+    )
     return int(row[0]) if row else None
 
 
@@ -125,11 +126,12 @@ def latest_trade_year(store: Store, reporters: Sequence[str], ceiling: int) -> i
         sco_observatory.errors.DataMissingError: the store holds no bilateral trade for these countries
     """
     isos = list(reporters)
-    row = store.con.execute(
+    row = first(
+        store.con,
         f"""SELECT coalesce(max(year) FILTER (WHERE n * 2 >= ?), max(year)) FROM (
                 SELECT year, count(DISTINCT reporter) AS n FROM trade
                 WHERE year <= ? AND reporter IN ({_marks(isos)}) GROUP BY year)""",
-        [len(isos), ceiling, *isos]).fetchone()
+        [len(isos), ceiling, *isos])
     if not row or row[0] is None:
         raise DataMissingError("the store holds no bilateral trade for these countries",
                                "sco import dots_focus_reporters_1990_2020.csv (IMF DOTS) or "
@@ -149,9 +151,10 @@ def latest_data_year(store: Store, today: int | None = None) -> int:
     import datetime as dt
 
     cap = today if today is not None else dt.date.today().year
-    row = store.con.execute(
+    row = first(
+        store.con,
         """SELECT max(y) FROM (SELECT max(year) AS y FROM indicator WHERE source_id NOT LIKE 'embedded:%'
-                               UNION ALL SELECT max(year) FROM trade UNION ALL SELECT max(year) FROM migration)""").fetchone()
+                               UNION ALL SELECT max(year) FROM trade UNION ALL SELECT max(year) FROM migration)""")
     return min(row[0] or cap, cap)
 
 
@@ -186,7 +189,7 @@ def migration_years(store: Store) -> list[int]:
         >>> migration_years(open_memory_store())
         []
     """
-    return [int(r[0]) for r in store.con.execute("SELECT DISTINCT year FROM migration ORDER BY 1").fetchall()]
+    return [int(r[0]) for r in rows(store.con, "SELECT DISTINCT year FROM migration ORDER BY 1")]
 
 
 def code_prefix_totals(store: Store, iso3: str, prefix: str, years: tuple[int, int]) -> pl.DataFrame:
