@@ -68,7 +68,8 @@ def _same(a, b) -> bool:
     for col in a.columns:
         x, y = a[col], b[col]
         if x.dtype.is_float():
-            close = ((x - y).abs() <= 1e-12 * pl.max_horizontal(x.abs(), y.abs())) | (x.is_null() & y.is_null())
+            scale = pl.DataFrame({"x": x.abs(), "y": y.abs()}).max_horizontal()
+            close = ((x - y).abs() <= 1e-12 * scale) | (x.is_null() & y.is_null())
             if not close.fill_null(False).all():
                 return False
         elif not x.equals(y):
