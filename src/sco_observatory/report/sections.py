@@ -338,8 +338,10 @@ def integration(ctx: Context) -> Section:
         parts.append("<h3>Pairwise trade integration</h3>" + note(esc(exc.message) + ".", exc.hint))
     try:
         years = (1995, min(ctx.as_of.year, _trade_year(ctx, ctx.group.iso3)))
-        intra = trade.intra_regional_share(ctx.store, ctx.group.iso3, years)
-        intro = trade.introversion(ctx.store, ctx.group.iso3, years)
+        # one group_indicators for both measures (intra_regional_share and introversion are its two filters)
+        measures = trade.group_indicators(ctx.store, ctx.group.iso3, years)
+        intra = measures.filter(pl.col("measure").str.starts_with("intra_share"))
+        intro = measures.filter(pl.col("measure").str.starts_with("introversion"))
         both = pl.concat([intra.select("year", "measure", "value", "source"), intro.select("year", "measure", "value", "source")])
         series = {m: [both.filter((pl.col("measure") == m) & (pl.col("year") == y))["value"].to_list()[0]
                       if both.filter((pl.col("measure") == m) & (pl.col("year") == y)).height else None
