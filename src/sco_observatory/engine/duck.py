@@ -1,7 +1,9 @@
 """The DuckDB engine (default): runs queries on the store's own connection, `store.con`.
 
-Parameters are bound by DuckDB's named-parameter API (`{"p1_x": value}`, passed by `store.results.frame`,
-which reads the frame the way the installed DuckDB, 1.x or 2.x, allows): values are never part of the SQL text.
+Parameters travel as DuckDB named parameters (`{"p1_x": value}`) to `store.results.frame`, which reads the
+frame the way the installed DuckDB, 1.x or 2.x, allows: user text is never part of the SQL text. Only values
+whose literal is inert (ints, finite floats, codes of letters, digits and `_.:@/+%-`) are written into the
+statement there instead of bound (`store.results.inline`: binding makes DuckDB import pandas).
 """
 
 from __future__ import annotations
