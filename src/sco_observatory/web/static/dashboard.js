@@ -88,20 +88,61 @@ function pct(share) {  // a share as a percentage; small shares keep two signifi
   return (Math.abs(p) >= 1 || p === 0 ? p.toLocaleString("en", { maximumFractionDigits: 1 }) : p.toLocaleString("en", { maximumSignificantDigits: 2 })) + " %";
 }
 
+// A source key is shown as the short name of its publisher and dataset ("IMF DOTS" for
+// imf-dots:dots_focus_reporters_1990_2020; the table is snapshot_datasets.SHORT_NAMES, served by /api/labels),
+// with the data's vintage year once its citation is known, linking to the full citation in the sources panel.
+// Keys with the same short name share one link (to the first; its tooltip cites them all).
+function sourceName(key) {
+  const hit = (LABELS.source_names || []).find(([prefix]) => key.startsWith(prefix));
+  return hit ? hit[1] : key;
+}
+function vintageYear(c) {
+  const v = String((c && c.vintage) || "");
+  const m = v.match(/published (\d{4})/) || v.match(/(\d{4})/);
+  return m ? m[1] : "";
+}
+function sourceLink(a) {  // the link's text and tooltip from what is known of its keys' citations
+  const keys = a.dataset.keys.split(";");
+  const known = keys.map((k) => SOURCES.get(k)).filter(Boolean);
+  const year = known.map(vintageYear).find(Boolean);
+  a.textContent = year ? `${a.dataset.name}, ${year}` : a.dataset.name;
+  a.title = keys.map((k) => { const c = SOURCES.get(k); return c ? `${c.citation}${c.vintage ? ` (${c.vintage})` : ""} [${k}]` : k; }).join("\n");
+}
 function sourceCell(value) {
   const td = el("td", { "data-col": "source" });
-  String(value || "").split(/[;,]/).filter((k) => k.trim()).forEach((key, i) => {
-    key = key.trim();
-    if (i) td.append("; ");
-    const a = el("a", { class: "src", href: `#src-${encodeURIComponent(key)}`, "data-key": key });
-    key.split(/(?<=[:_.])/).forEach((part, j) => { if (j) a.append(el("wbr")); a.append(part); });  // wrap at : _ . only
-    const known = SOURCES.get(key);
-    if (known) a.title = known.citation;
-    td.append(a);
+  const keys = [...new Set(String(value || "").split(/[;,]/).map((k) => k.trim()).filter(Boolean))];
+  const byName = new Map();
+  for (const key of keys) {
+    const name = sourceName(key);
+    byName.set(name, [...(byName.get(name) || []), key]);
     if (!SOURCES.has(key)) SOURCES.set(key, null);
+  }
+  [...byName].forEach(([name, ks], i) => {
+    if (i) td.append("; ");
+    const a = el("a", { class: "src", href: `#src-${encodeURIComponent(ks[0])}`, "data-key": ks[0], "data-keys": ks.join(";"), "data-name": name });
+    sourceLink(a);
+    td.append(a);
   });
   return td;
 }
+
+// Words for the what-if frame's measure and section keys ("area con" -> "Land area: concentration (CON)"), by
+// labels.measure_words' rule on the tables /api/labels serves (the frame keeps the keys: they are its API).
+function measureWords(m) {
+  m = String(m ?? "");
+  if ((LABELS.measure_words || {})[m]) return LABELS.measure_words[m];
+  const stats = Object.keys(LABELS.measure_stats || {}).sort((a, b) => b.length - a.length);
+  for (const stat of stats) {
+    if (!m.endsWith(" " + stat)) continue;
+    const ind = m.slice(0, -stat.length - 1);
+    const alias = ind.toLowerCase() in (LABELS.aliases || {});
+    let name = indicatorLabel(ind, !alias);
+    if (name === ind) name = /^[a-z_]+$/.test(ind) ? (ind.charAt(0).toUpperCase() + ind.slice(1)).replaceAll("_", " ") : ind;
+    return `${name}: ${LABELS.measure_stats[stat]}`;
+  }
+  return m;
+}
+const sectionWord = (s) => (LABELS.sections || {})[s] || String(s ?? "").replaceAll("_", " ");
 
 // The header people read for a column, from the one label table (labels.py, served by /api/labels): the
 // panel's own word for it (the trade panel's iso3_a is the member), else the column's header, else the
@@ -238,7 +279,18 @@ function csvText(columns, rows) {
   return [columns.map(cell).join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n") + "\n";
 }
 
-function save(name, blob) {
+// Chromium silently drops a download that starts a few tens of milliseconds after the previous one ended
+// (no download event reaches DevTools, although the click's user activation is live and the link is in the
+// page): measured with Playwright, about 1 click in 40 saved nothing when clicks followed each finished download
+// at once, none in 195 with 250 ms between them. So save() starts its downloads at least SAVE_GAP_MS apart:
+// a person clicking two buttons quickly gets both files. (It was the dashboard's "what-if PNG click that saves
+// nothing" of session 4, which was not specific to the what-if panel.)
+const SAVE_GAP_MS = 400;
+let nextSave = 0;  // performance.now() at which the next download may start
+async function save(name, blob) {
+  const now = performance.now(), at = Math.max(now, nextSave);
+  nextSave = at + SAVE_GAP_MS;
+  if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
   const a = el("a", { href: URL.createObjectURL(blob), download: name });
   document.body.append(a); a.click(); a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
@@ -598,7 +650,9 @@ async function showWhatif(s, expr, year) {
     const w = await api("/api/whatif", { base, add: s.add, remove: s.remove, year });
     const groupRows = w.rows.filter((r) => r.iso3 === "group");
     renderTable($("whatif"), { columns: w.columns, rows: groupRows },
-      { columns: ["section", "measure", "baseline", "changed", "delta", "source", "note"] });
+      { columns: ["section", "measure", "baseline", "changed", "delta", "source", "note"],
+        cell: (c, v) => (c === "measure" ? el("td", { "data-col": c, title: v, text: measureWords(v) })
+          : c === "section" ? el("td", { "data-col": c, text: sectionWord(v) }) : null) });
     const alias = s.indicator;
     const shares = w.rows.filter((r) => r.measure === `${alias} share`);
     if (shares.length) {
@@ -854,7 +908,7 @@ async function showSources() {
       li.append(" ", el("span", { class: "hint", text: `[${r.id}]` }));
       list.append(li);
     }
-    for (const a of document.querySelectorAll("a.src")) { const s = SOURCES.get(a.dataset.key); if (s) a.title = s.citation; }
+    for (const a of document.querySelectorAll("a.src")) sourceLink(a);
   } catch (e) { showError($("sources-list"), e); }
 }
 
