@@ -265,7 +265,8 @@ def test_arms_panel_draws_supplier_shares_from_the_register(browser, arms_url):
         assert all(v is None for v in parts) or abs(sum(v or 0 for v in parts) - 100) < 1e-6, parts
     kaz_russia = [y for x, y in zip(traces[0]["x"][0], traces[0]["y"]) if x == "Kazakhstan" and y is not None]
     assert kaz_russia and max(kaz_russia) > 50  # Russia supplied most of Kazakhstan's major arms in some block
-    assert "sipri:arms-register" in page.locator("#arms").inner_text()
+    assert "SIPRI Arms Transfers Database" in page.locator("#arms").inner_text()  # the source's short name
+    assert page.locator("#arms a.src[data-key='sipri:arms-register']").count() >= 1  # linking to its citation
     headers = page.locator("#arms th").evaluate_all("ts => ts.map(t => t.textContent.trim())")
     assert headers[0] == "State" and "Share of its arms imports" in headers  # labels.PANEL_HEADERS["arms"]
     assert [h for h in headers if "_" in h or re.fullmatch(r"[a-z][a-z ]*", h)] == []

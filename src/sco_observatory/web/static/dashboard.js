@@ -851,16 +851,16 @@ async function showOverlap(s, expr) {
   } catch (e) { showError($("overlap"), e); }
 }
 
-async function showStatic() {
-  for (const [panel, path, cols] of [["claims", "/api/claims", ["claim", "stated", "computed", "verdict", "evidence", "source"]],
-    ["projects", "/api/projects", ["name", "kind", "participants", "status", "source", "note"]]]) {
-    try {
-      const body = await api(path);
-      renderTable($(panel), body, { columns: cols,
-        cell: (c, v) => (c === "participants" ? el("td", { "data-col": c, text: String(v || "").split(";").map(countryName).join(", ") }) : null) });
-      register(panel, { columns: body.columns, rows: body.rows, query: body._query });
-    } catch (e) { showError($(panel), e); }
-  }
+const STATIC = { claims: ["/api/claims", ["claim", "stated", "computed", "verdict", "evidence", "source"]],
+  projects: ["/api/projects", ["name", "kind", "participants", "status", "source", "note"]] };
+async function showStatic(panel) {
+  const [path, cols] = STATIC[panel];
+  try {
+    const body = await api(path);
+    renderTable($(panel), body, { columns: cols,
+      cell: (c, v) => (c === "participants" ? el("td", { "data-col": c, text: String(v || "").split(";").map(countryName).join(", ") }) : null) });
+    register(panel, { columns: body.columns, rows: body.rows, query: body._query });
+  } catch (e) { showError($(panel), e); }
 }
 
 const SYMBOL = { "lit": "●", "not lit": "○", "baseline period": "◌", "not evaluable": "?" };
@@ -917,6 +917,60 @@ async function showSources() {
 // the whole view drawn, and the panels that are the same in every state drawn too.
 function markOnce(name) { if (!performance.getEntriesByName(name).length) performance.mark(name); }
 
+// Panels are built lazily: a panel near the viewport (within NEAR_PX of it) is built at once; the others when
+// they scroll near it, or when the main thread is idle after the first view is drawn (requestIdleCallback), one
+// at a time in page order, so that drawing below the fold never delays what the reader sees first. By the time
+// `data-ready` says the view is drawn, every panel of the state has been built (printing and the downloads
+// therefore see the whole page); `sco:first-view` marks the panels of the first viewport drawn, and each lazy
+// panel's build is a `sco:panel:<id>` performance measure (read by benchmarks/bench_first_load.py).
+const NEAR_PX = 200;
+const PENDING = new Map();  // panel -> {build, resolve}: built when it comes near the viewport or the page is idle
+function isNear(node) {
+  const r = node.getBoundingClientRect();
+  return r.top < window.innerHeight + NEAR_PX && r.bottom > -NEAR_PX;
+}
+const nearObserver = new IntersectionObserver((entries) => {
+  for (const e of entries) if (e.isIntersecting) buildNow(e.target.id.replace(/^panel-/, ""));
+}, { rootMargin: `${NEAR_PX}px 0px` });
+function buildNow(panel) {
+  const job = PENDING.get(panel);
+  if (!job) return null;
+  PENDING.delete(panel);
+  nearObserver.unobserve($(`panel-${panel}`));
+  const start = performance.now();
+  job.running = Promise.resolve().then(job.build).catch(() => {}).finally(() => {
+    try { performance.measure(`sco:panel:${panel}`, { start, end: performance.now() }); } catch (e) { /* old browsers */ }
+    job.resolve();
+  });
+  return job.running;
+}
+// Returns {done, now}: `now` when the panel was near the viewport and its build started at once.
+function lazily(panel, build) {
+  const old = PENDING.get(panel);
+  if (old) old.resolve();  // a newer state replaces a build that had not started
+  let resolve;
+  const done = new Promise((r) => { resolve = r; });
+  PENDING.set(panel, { build, resolve });
+  const section = $(`panel-${panel}`);
+  if (isNear(section)) { buildNow(panel); return { done, now: true }; }
+  nearObserver.observe(section);
+  return { done, now: false };
+}
+const idle = window.requestIdleCallback ? (fn) => requestIdleCallback(fn, { timeout: 500 }) : (fn) => setTimeout(fn, 1);
+function buildWhenIdle() {  // starts the remaining panels' builds, one per idle period, in page order
+  return new Promise((resolve) => {
+    const next = () => {
+      const panel = [...document.querySelectorAll("main > section.panel")].map((n) => n.id.replace(/^panel-/, "")).find((p) => PENDING.has(p));
+      if (!panel) { resolve(); return; }
+      idle(() => { buildNow(panel); next(); });  // its requests run while the next idle period comes
+    };
+    next();
+  });
+}
+// Printing wants every panel: whatever is still waiting starts at once (a print dialog opened in the first
+// second may still show a panel empty; once the view is drawn — data-ready — every panel is there).
+window.addEventListener("beforeprint", () => { for (const panel of [...PENDING.keys()]) buildNow(panel); });
+
 let generation = 0;
 let staticPanels = null;
 async function refresh() {
@@ -935,16 +989,26 @@ async function refresh() {
   const power = showPower(s, expr, year);
   const map = statusMap || power.then((p) => showMap(s, p)).catch((e) => showError($("map"), e));
   Promise.all([members, map]).finally(() => { markOnce("sco:first-screen"); firstScreen(); });
-  await Promise.all([power, map, showWhatif(s, expr, year), showOverlap(s, expr),
-    catalogReady.then(() => Promise.all([showTrade(expr, year), showIntegration(expr, year), showConvergence(expr, year),
-      showCinc(expr, year), showArms(year)]))]);
+  const panels = [lazily("whatif", () => showWhatif(s, expr, year)), lazily("overlap", () => showOverlap(s, expr)),
+    ...[["trade", () => showTrade(expr, year)], ["integration", () => showIntegration(expr, year)],
+      ["convergence", () => showConvergence(expr, year)], ["cinc", () => showCinc(expr, year)], ["arms", () => showArms(year)]]
+      .map(([p, show]) => lazily(p, () => catalogReady.then(show)))];
+  // claims, projects and signposts are the same in every state: built once, lazily like the others
+  if (!staticPanels) {
+    staticPanels = [lazily("claims", () => showStatic("claims")), lazily("projects", () => showStatic("projects")),
+      lazily("scenarios", showScenarios)];
+    Promise.all(staticPanels.map((p) => p.done)).then(showSources).then(() => { document.body.dataset.complete = "1"; markOnce("sco:complete"); });
+  }
+  const first = [power, map, ...[...panels, ...staticPanels].filter((p) => p.now).map((p) => p.done)];
+  await Promise.all(first);
+  if (mine !== generation) return;
+  markOnce("sco:first-view");
+  showSources();  // the first view's sources now; the list is completed once every panel is built
+  await buildWhenIdle();
+  await Promise.all(panels.map((p) => p.done));
   await showSources();
   EARLY.clear();  // answers sent ahead are for the first view only: later views ask afresh (new imports show)
   if (mine === generation) { document.body.dataset.ready = "1"; markOnce("sco:view"); }
-  // claims, projects and signposts are the same in every state: loaded once, after the view is drawn
-  if (!staticPanels) {
-    staticPanels = Promise.all([showStatic(), showScenarios()]).then(showSources).then(() => { document.body.dataset.complete = "1"; markOnce("sco:complete"); });
-  }
 }
 
 let timer = null;
