@@ -15,8 +15,8 @@ versions get, so the baseline needs no marks of its own):
     moment it comes near the viewport, or the page is idle, to its table and chart drawn), what a reader
     scrolling down waits for at most; 0 for a version that builds everything up front,
   * complete — `body[data-complete=1]`: claims, projects and signposts (the same in every state) too,
-  * long tasks — main-thread tasks over 50 ms before the view is drawn, summed (where parsing plotly.js
-    and drawing charts show up; the profile that says where the time goes).
+  * long tasks — main-thread tasks over 50 ms before the first view is drawn, summed (where parsing
+    plotly.js and drawing charts show up; the profile that says where the time goes).
 
 Both servers are real uvicorn processes on 127.0.0.1 over the same store: the current tree and `git
 archive` of the baseline revision (default 07a1277, before the partial plotly bundle), each in its own
@@ -64,7 +64,8 @@ SERVE = ("import sys, uvicorn; from sco_observatory.web.app import create_app; "
 # and complete, and the long tasks before that.
 TIMING = """(() => {
   const t = window.__scoTiming = {longtasks: 0};
-  try { new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!t.view) t.longtasks += e.duration; })
+  const firstView = () => (performance.getEntriesByName('sco:first-view')[0] || {}).startTime || t.view || Infinity;
+  try { new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.startTime < firstView()) t.longtasks += e.duration; })
         .observe({type: 'longtask', buffered: true}); } catch (e) {}
   new MutationObserver(() => {
     const now = performance.now();
@@ -77,7 +78,7 @@ TIMING = """(() => {
 MEASURES = [("first", "first panel (members table)"), ("screen", "first screen (map and members)"),
             ("firstview", "first view (the first viewport's panels)"), ("lazy", "longest lazy panel build, scrolled to"),
             ("view", "view drawn (every panel of the state)"),
-            ("complete", "with claims, projects, signposts"), ("longtasks", "main-thread long tasks before the view")]
+            ("complete", "with claims, projects, signposts"), ("longtasks", "main-thread long tasks before the first view")]
 
 
 def free_port() -> int:
@@ -151,7 +152,10 @@ def load(browser, url: str, replay: dict[str, tuple[int, bytes]] | None = None,
       t.lazy = builds.length ? Math.max(...builds.map((e) => e.duration)) : 0;
       return t;
     }""")
-    tables = {k: page.locator(f"#{k} table").inner_text() for k in ("members", "power")}
+    # the tables' cells, a source cell as its keys (the versions may label a source differently)
+    tables = {k: page.locator(f"#{k} table").evaluate(r"""t => [...t.rows].map(r => [...r.cells].map(c => c.dataset.col === 'source'
+        ? [...c.querySelectorAll('a.src')].map(a => a.dataset.keys || a.dataset.key).join(';') : c.innerText).join('\t')).slice(1).join('\n')""")
+              for k in ("members", "power")}
     context.close()
     return timing, tables
 

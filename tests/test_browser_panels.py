@@ -61,7 +61,7 @@ def test_every_panel_renders_without_errors_overflow_or_serious_a11y_violations(
     assert "Power balance" in whatif and not re.search(r"\b(gdp|defence) (con|hhi|share)\b", whatif)
     # a source key reads as its short name with the data's vintage and links to its full citation
     source = page.locator("#integration td[data-col=source]").first
-    assert re.fullmatch(r"IMF DOTS, \d{4}(; World Bank WDI, \d{4})?", source.inner_text().strip()), source.inner_text()
+    assert re.fullmatch(r"IMF DOTS, vintage \d{4}(; World Bank WDI, vintage \d{4})?", source.inner_text().strip()), source.inner_text()
     for href in source.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))"):
         assert page.evaluate("id => document.getElementById(id) !== null", href[1:]), href
     for chart in ["power-chart", "whatif-chart", "trade-chart", "integration-chart", "convergence-chart", "cinc-chart"]:

@@ -90,7 +90,7 @@ function pct(share) {  // a share as a percentage; small shares keep two signifi
 
 // A source key is shown as the short name of its publisher and dataset ("IMF DOTS" for
 // imf-dots:dots_focus_reporters_1990_2020; the table is snapshot_datasets.SHORT_NAMES, served by /api/labels),
-// with the data's vintage year once its citation is known, linking to the full citation in the sources panel.
+// with its vintage (the year published, else retrieved) once its citation is known, linking to the full citation in the sources panel.
 // Keys with the same short name share one link (to the first; its tooltip cites them all).
 function sourceName(key) {
   const hit = (LABELS.source_names || []).find(([prefix]) => key.startsWith(prefix));
@@ -105,7 +105,7 @@ function sourceLink(a) {  // the link's text and tooltip from what is known of i
   const keys = a.dataset.keys.split(";");
   const known = keys.map((k) => SOURCES.get(k)).filter(Boolean);
   const year = known.map(vintageYear).find(Boolean);
-  a.textContent = year ? `${a.dataset.name}, ${year}` : a.dataset.name;
+  a.textContent = year ? `${a.dataset.name}, vintage ${year}` : a.dataset.name;  // "vintage": not the data's year
   a.title = keys.map((k) => { const c = SOURCES.get(k); return c ? `${c.citation}${c.vintage ? ` (${c.vintage})` : ""} [${k}]` : k; }).join("\n");
 }
 function sourceCell(value) {
