@@ -5,11 +5,18 @@ versions get, so the baseline needs no marks of its own):
   * first panel — the members table is in the DOM (the first panel a reader sees filled),
   * first screen — the map and the members table are both in the DOM (at 1320×900 the header, the
     controls and the map fill the first screen; the members table is the first panel below it),
+  * first view — every panel that the first viewport (1320×900) shows is drawn: the page's `sco:first-view`
+    mark (map, members and the power chart; the panels below the fold are built lazily since session 5). A
+    version without that mark builds every panel before it draws its view, so its first view is its view,
   * view — `body[data-ready=1]`: every panel of the view has drawn (map, members, power, what-if, trade,
-    integration, convergence, CINC, arms, overlap, sources), charts included,
+    integration, convergence, CINC, arms, overlap, sources), charts included — the lazy panels built in
+    the idle time after the first view,
+  * lazy panel, scrolled to — the longest build of one lazy panel (its `sco:panel:<id>` measure: from the
+    moment it comes near the viewport, or the page is idle, to its table and chart drawn), what a reader
+    scrolling down waits for at most; 0 for a version that builds everything up front,
   * complete — `body[data-complete=1]`: claims, projects and signposts (the same in every state) too,
-  * long tasks — main-thread tasks over 50 ms before the view is drawn, summed (where parsing plotly.js
-    and drawing charts show up; the profile that says where the time goes).
+  * long tasks — main-thread tasks over 50 ms before the first view is drawn, summed (where parsing
+    plotly.js and drawing charts show up; the profile that says where the time goes).
 
 Both servers are real uvicorn processes on 127.0.0.1 over the same store: the current tree and `git
 archive` of the baseline revision (default 07a1277, before the partial plotly bundle), each in its own
@@ -57,7 +64,8 @@ SERVE = ("import sys, uvicorn; from sco_observatory.web.app import create_app; "
 # and complete, and the long tasks before that.
 TIMING = """(() => {
   const t = window.__scoTiming = {longtasks: 0};
-  try { new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!t.view) t.longtasks += e.duration; })
+  const firstView = () => (performance.getEntriesByName('sco:first-view')[0] || {}).startTime || t.view || Infinity;
+  try { new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.startTime < firstView()) t.longtasks += e.duration; })
         .observe({type: 'longtask', buffered: true}); } catch (e) {}
   new MutationObserver(() => {
     const now = performance.now();
@@ -67,8 +75,10 @@ TIMING = """(() => {
     if (!t.complete && document.body && document.body.dataset.complete === '1') t.complete = now;
   }).observe(document, {subtree: true, childList: true, attributes: true});
 })();"""
-MEASURES = [("first", "first panel (members table)"), ("screen", "first screen (map and members)"), ("view", "view drawn (every panel of the state)"),
-            ("complete", "with claims, projects, signposts"), ("longtasks", "main-thread long tasks before the view")]
+MEASURES = [("first", "first panel (members table)"), ("screen", "first screen (map and members)"),
+            ("firstview", "first view (the first viewport's panels)"), ("lazy", "longest lazy panel build, scrolled to"),
+            ("view", "view drawn (every panel of the state)"),
+            ("complete", "with claims, projects, signposts"), ("longtasks", "main-thread long tasks before the first view")]
 
 
 def free_port() -> int:
@@ -134,8 +144,18 @@ def load(browser, url: str, replay: dict[str, tuple[int, bytes]] | None = None,
     page.wait_for_selector("body[data-ready='1']", timeout=60000)
     page.wait_for_selector("body[data-complete='1']", timeout=60000)
     page.wait_for_function("window.__scoTiming.complete > 0")
-    timing = page.evaluate("window.__scoTiming")
-    tables = {k: page.locator(f"#{k} table").inner_text() for k in ("members", "power")}
+    timing = page.evaluate("""() => {
+      const t = {...window.__scoTiming};
+      const fv = performance.getEntriesByName('sco:first-view')[0];
+      t.firstview = fv ? fv.startTime : t.view;
+      const builds = performance.getEntriesByType('measure').filter((e) => e.name.startsWith('sco:panel:'));
+      t.lazy = builds.length ? Math.max(...builds.map((e) => e.duration)) : 0;
+      return t;
+    }""")
+    # the tables' cells, a source cell as its keys (the versions may label a source differently)
+    tables = {k: page.locator(f"#{k} table").evaluate(r"""t => [...t.rows].map(r => [...r.cells].map(c => c.dataset.col === 'source'
+        ? [...c.querySelectorAll('a.src')].map(a => a.dataset.keys || a.dataset.key).join(';') : c.innerText).join('\t')).slice(1).join('\n')""")
+              for k in ("members", "power")}
     context.close()
     return timing, tables
 
@@ -204,7 +224,8 @@ def main() -> None:
             b = [t.get(key, 0.0) for t in got[(mode, "baseline")]]
             c = [t.get(key, 0.0) for t in got[(mode, "current")]]
             mb, mc = statistics.median(b), statistics.median(c)
-            print(f"{text:46} {mb:10.0f} {max(b):10.0f} {mc:9.0f} {max(c):8.0f} {mb / mc if mc else float('nan'):16.2f}x")
+            ratio = f"{mb / mc:16.2f}x" if mc and mb else f"{'—':>17}"
+            print(f"{text:46} {mb:10.0f} {max(b):10.0f} {mc:9.0f} {max(c):8.0f} {ratio}")
 
 
 if __name__ == "__main__":

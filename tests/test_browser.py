@@ -83,7 +83,9 @@ def test_dashboard_date_change_updates_members(browser, dashboard_url):
     page.wait_for_selector("body[data-ready='1']")
     assert "SCO@2016-12-31+IND+PAK" in page.locator("#expr").inner_text()
     assert {"IND", "PAK"} <= set(page.locator("#members td[data-col=iso3]").all_inner_texts())
-    assert "population con" in page.locator("#whatif").inner_text()  # baseline vs changed group
+    whatif = page.locator("#whatif").inner_text()  # baseline vs changed group, in words
+    assert "Population, total: concentration (CON)" in whatif and "Power balance" in whatif
+    assert "population con" not in whatif and "largest_share" not in whatif
     page.screenshot(path=str(ARTIFACTS / "dashboard-whatif.png"), full_page=True)
     assert errors == []
 

@@ -56,6 +56,14 @@ def test_every_panel_renders_without_errors_overflow_or_serious_a11y_violations(
     assert {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"} <= set(members)  # the six members on the date
     assert "Crimea" in page.locator("#map-note").inner_text()  # the boundary convention is stated
     assert "added (what-if)" in page.locator("#panel-whatif").inner_text()
+    whatif = page.locator("#whatif").inner_text()  # measures and sections in words, not the frame's keys
+    assert "GDP: member's share" in whatif or "GDP: concentration (CON)" in whatif
+    assert "Power balance" in whatif and not re.search(r"\b(gdp|defence) (con|hhi|share)\b", whatif)
+    # a source key reads as its short name with the data's vintage and links to its full citation
+    source = page.locator("#integration td[data-col=source]").first
+    assert re.fullmatch(r"IMF DOTS, vintage \d{4}(; World Bank WDI, vintage \d{4})?", source.inner_text().strip()), source.inner_text()
+    for href in source.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))"):
+        assert page.evaluate("id => document.getElementById(id) !== null", href[1:]), href
     for chart in ["power-chart", "whatif-chart", "trade-chart", "integration-chart", "convergence-chart", "cinc-chart"]:
         assert page.locator(f"#{chart}.js-plotly-plot").count() == 1, chart
     x_title = page.locator("#power-chart .xtitle").text_content()
@@ -134,20 +142,9 @@ def test_download_csv_and_cite(browser, full_url):
 
 
 def _download(page, name: str) -> tuple[str, bytes]:
-    """Click the download button; the file it saves.
-
-    Known problem, not solved (session 4): about half the runs, the click on the what-if chart's PNG
-    button starts no download although the same function called from the page does save the file
-    (probed: Plotly.toImage resolves, the buttons are enabled, no console error). Until the cause is
-    found the click is repeated once after 20 s, so a second silent failure still fails the test."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        with page.expect_download(timeout=20000) as info:
-            page.get_by_role("button", name=name, exact=True).click()
-    except PlaywrightTimeout:
-        with page.expect_download(timeout=60000) as info:
-            page.get_by_role("button", name=name, exact=True).click()
+    """Click the download button; the file it saves. A click that saves nothing fails the test."""
+    with page.expect_download(timeout=30000) as info:
+        page.get_by_role("button", name=name, exact=True).click()
     return info.value.suggested_filename, Path(info.value.path()).read_bytes()
 
 
@@ -268,7 +265,8 @@ def test_arms_panel_draws_supplier_shares_from_the_register(browser, arms_url):
         assert all(v is None for v in parts) or abs(sum(v or 0 for v in parts) - 100) < 1e-6, parts
     kaz_russia = [y for x, y in zip(traces[0]["x"][0], traces[0]["y"]) if x == "Kazakhstan" and y is not None]
     assert kaz_russia and max(kaz_russia) > 50  # Russia supplied most of Kazakhstan's major arms in some block
-    assert "sipri:arms-register" in page.locator("#arms").inner_text()
+    assert "SIPRI Arms Transfers Database" in page.locator("#arms").inner_text()  # the source's short name
+    assert page.locator("#arms a.src[data-key='sipri:arms-register']").count() >= 1  # linking to its citation
     headers = page.locator("#arms th").evaluate_all("ts => ts.map(t => t.textContent.trim())")
     assert headers[0] == "State" and "Share of its arms imports" in headers  # labels.PANEL_HEADERS["arms"]
     assert [h for h in headers if "_" in h or re.fullmatch(r"[a-z][a-z ]*", h)] == []

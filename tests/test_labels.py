@@ -208,3 +208,35 @@ def test_api_labels_serves_the_panels_words(tmp_path):
         body = client.get("/api/labels").json()
     assert body["panels"]["trade"]["iso3_a"] == "Member" and body["panels"]["arms"]["recipient"] == "State"
     assert body["columns"]["flows_flagged"].startswith("Flows flagged")
+
+
+def test_whatif_measures_and_sections_in_words():
+    """The what-if frame's measure keys ("area con") read as words; the key stays the frame's API."""
+    assert labels.measure_words("area con") == "Land area: concentration (CON)"
+    assert labels.measure_words("defence hhi") == "Military expenditure: HHI"
+    assert labels.measure_words("gdp largest_share") == "GDP: largest member's share"  # not "GDP largest: share"
+    assert labels.measure_words("armed_forces share").endswith(": member's share")
+    assert labels.measure_words("MS.MIL.XPND.GD.ZS share") == "Military expenditure (% of GDP): member's share"  # a code keeps its unit
+    assert labels.measure_words("intra_share_trade") == "Intra-group share of trade"
+    assert labels.measure_words("SIEI-style trade index (group)") == "SIEI-style trade index (group)"
+    assert labels.section_word("power") == "Power balance" and labels.section_word("integration") == "Integration"
+
+
+def test_source_keys_have_short_names():
+    assert labels.source_label("imf-dots:dots_focus_reporters_1990_2020") == "IMF DOTS"
+    assert labels.source_label("wdi:NY.GDP.MKTP.CD") == "World Bank WDI"
+    assert labels.source_label("my-own:file") == "my-own:file"  # a user's own source keeps its key
+
+
+def test_api_labels_serves_measure_and_source_words(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from sco_observatory.snapshot_datasets import SHORT_NAMES
+    from sco_observatory.web.app import create_app
+
+    with TestClient(create_app(str(tmp_path / "store.duckdb")), raise_server_exceptions=False) as client:
+        body = client.get("/api/labels").json()
+    assert body["measure_stats"] == labels.MEASURE_STATS and body["sections"] == labels.SECTION_WORDS
+    assert body["measure_words"] == labels.MEASURE_WORDS
+    assert [tuple(p) for p in body["source_names"]] == list(SHORT_NAMES)
+

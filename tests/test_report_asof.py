@@ -106,3 +106,14 @@ def test_estimates_are_marked_where_the_shares_are_printed():
     assert set(shares["source"]) == {"wdi-derived:MS.MIL.XPND.CD"}
     assert "⚑" in legend and "MS.MIL.XPND.CD 2024 (wdi-derived:MS.MIL.XPND.CD): CHN, KAZ, RUS" in legend
     assert none == ""
+
+
+@pytest.mark.slow
+def test_whatif_tables_show_measures_in_words(reports):
+    """The what-if blocks say "Military expenditure: HHI", not the frame's key "defence hhi"."""
+    html = reports[0]
+    block = html[html.index("What if the group changes?"):]
+    block = block[:block.index("</table>", block.index("Belarus joins"))]
+    assert "Military expenditure: HHI" in block
+    assert re.search(r"GDP: largest member(&#x27;|&#39;|')s share", block)
+    assert not re.search(r">(defence|gdp|population) (hhi|con|share|largest_share)<", block)

@@ -124,6 +124,58 @@ STATUS_WORDS: dict[str, str] = {
     "added": "added (what-if)", "removed": "removed (what-if)",
 }
 
+SECTION_WORDS: dict[str, str] = {"power": "Power balance", "integration": "Integration"}
+"""What-if frame `section` -> the words a table shows."""
+
+MEASURE_STATS: dict[str, str] = {
+    "share": "member's share", "hhi": "HHI", "con": "concentration (CON)", "largest_share": "largest member's share",
+}
+"""The statistic a what-if power measure ("<indicator> <stat>", e.g. "area con") names, in words (METHODS §5.3)."""
+
+MEASURE_WORDS: dict[str, str] = {
+    "intra_share_exports": "Intra-group share of exports", "intra_share_trade": "Intra-group share of trade",
+    "intensity_group": "Group trade intensity", "introversion_trade": "Introversion (RTII), trade",
+    "introversion_exports": "Introversion (RTII), exports", "trade measures": "Trade measures",
+}
+"""Whole measure names (the integration section's, METHODS §4) -> words."""
+
+
+def measure_words(measure: str | None) -> str:
+    """"Land area: concentration (CON)" for the what-if measure "area con": the indicator's name (an alias
+    such as `area` read as its code, without the unit; a code with it) and the statistic in words. The frame
+    keeps "area con" (its API); only rendered tables use the words."""
+    m = str(measure or "")
+    if m in MEASURE_WORDS:
+        return MEASURE_WORDS[m]
+    for stat in sorted(MEASURE_STATS, key=len, reverse=True):  # "largest_share" before "share"
+        if m.endswith(" " + stat):
+            from sco_observatory.metrics import ALIASES
+
+            ind = m[: -len(stat) - 1]
+            code = ALIASES.get(ind.lower(), ind)
+            # an alias names one indicator (its unit is known); a code keeps its unit, which may be all that
+            # tells it from another (military expenditure in US$ or in % of GDP)
+            name = indicator_label(code, with_unit=ind.lower() not in ALIASES)
+            if name == code:  # not a named indicator: the alias or code in words
+                name = ind.replace("_", " ").capitalize() if ind.islower() else ind
+            return f"{name}: {MEASURE_STATS[stat]}"
+    return in_words(m) or m
+
+
+def source_label(source_id: str | None) -> str:
+    """"IMF DOTS" for imf-dots:dots_focus_reporters_1990_2020: the short publisher-and-dataset name a table
+    shows for a source key (snapshot_datasets.SHORT_NAMES, the one table of them); the full citation is
+    what the label links to. A key no prefix matches (a user's own source) is shown as it is."""
+    from sco_observatory.snapshot_datasets import short_name
+
+    return short_name(str(source_id or "").strip())
+
+
+def section_word(section: str | None) -> str:
+    """"Power balance" for the what-if section `power`."""
+    return SECTION_WORDS.get(str(section or ""), str(section or "").replace("_", " "))
+
+
 _UNIT = re.compile(r"^(?P<label>.*?)\s*\((?P<unit>[^()]*)\)$")
 
 

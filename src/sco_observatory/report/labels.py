@@ -4,8 +4,9 @@ and keeps the code for its tooltip."""
 
 from __future__ import annotations
 
-from sco_observatory.labels import (COLUMN_HEADERS, STATUS_WORDS, header, indicator_label, indicator_labels,  # noqa: F401
-                                    indicator_names, status_word)
+from sco_observatory.labels import (COLUMN_HEADERS, MEASURE_STATS, MEASURE_WORDS, SECTION_WORDS,  # noqa: F401
+                                    STATUS_WORDS, header, indicator_label, indicator_labels, indicator_names,
+                                    measure_words, section_word, source_label, status_word)
 
 
 def __getattr__(name: str):

@@ -15,7 +15,7 @@ from sco_observatory.groups import ALIASES
 from sco_observatory.kb.model import parse_kb_date
 from sco_observatory.report import charts
 from sco_observatory.report.context import Context, Section
-from sco_observatory.report.labels import indicator_label
+from sco_observatory.report.labels import indicator_label, measure_words
 from sco_observatory.report.html import esc, fmt_number, note, table
 from sco_observatory.store.queries import latest_indicator_year, latest_trade_year
 
@@ -254,6 +254,7 @@ def power_balance(ctx: Context) -> Section:
         frame = whatif.whatif(ctx.store, base, add, remove, wyear, indicators=("defence", "gdp", "population"),
                                  nearest=2, integration=False)
         frame = frame.filter(pl.col("iso3") == "group").select("measure", "baseline", "changed", "delta", "source", "note")
+        frame = frame.with_columns(pl.col("measure").map_elements(measure_words, return_dtype=pl.String))  # words, not "area con"
         blocks.append(f"<h4>{esc(label)}: {esc(base_expr)}+{'+'.join(add)} ({wyear})</h4>"
                       + table(frame, cell=_source_cell(ctx)))
     parts.append("".join(blocks))

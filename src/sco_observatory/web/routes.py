@@ -267,10 +267,12 @@ def add_dashboard_routes(app: FastAPI, store: Callable[[], Store]) -> None:
         columns (and each dashboard panel's narrower ones), and words for statuses."""
         from sco_observatory.labels import PANEL_HEADERS
         from sco_observatory.metrics import ALIASES
+        from sco_observatory.snapshot_datasets import SHORT_NAMES
 
         return {"indicators": {c: {"label": l, "unit": u} for c, (l, u) in labels.indicator_labels().items()},
                 "columns": labels.COLUMN_HEADERS, "panels": PANEL_HEADERS, "statuses": labels.STATUS_WORDS,
-                "aliases": ALIASES}
+                "aliases": ALIASES, "measure_stats": labels.MEASURE_STATS, "measure_words": labels.MEASURE_WORDS,
+                "sections": labels.SECTION_WORDS, "source_names": [list(p) for p in SHORT_NAMES]}
 
     @app.get("/api/catalog", tags=["data"])
     def data_catalog() -> dict:

@@ -88,20 +88,61 @@ function pct(share) {  // a share as a percentage; small shares keep two signifi
   return (Math.abs(p) >= 1 || p === 0 ? p.toLocaleString("en", { maximumFractionDigits: 1 }) : p.toLocaleString("en", { maximumSignificantDigits: 2 })) + " %";
 }
 
+// A source key is shown as the short name of its publisher and dataset ("IMF DOTS" for
+// imf-dots:dots_focus_reporters_1990_2020; the table is snapshot_datasets.SHORT_NAMES, served by /api/labels),
+// with its vintage (the year published, else retrieved) once its citation is known, linking to the full citation in the sources panel.
+// Keys with the same short name share one link (to the first; its tooltip cites them all).
+function sourceName(key) {
+  const hit = (LABELS.source_names || []).find(([prefix]) => key.startsWith(prefix));
+  return hit ? hit[1] : key;
+}
+function vintageYear(c) {
+  const v = String((c && c.vintage) || "");
+  const m = v.match(/published (\d{4})/) || v.match(/(\d{4})/);
+  return m ? m[1] : "";
+}
+function sourceLink(a) {  // the link's text and tooltip from what is known of its keys' citations
+  const keys = a.dataset.keys.split(";");
+  const known = keys.map((k) => SOURCES.get(k)).filter(Boolean);
+  const year = known.map(vintageYear).find(Boolean);
+  a.textContent = year ? `${a.dataset.name}, vintage ${year}` : a.dataset.name;  // "vintage": not the data's year
+  a.title = keys.map((k) => { const c = SOURCES.get(k); return c ? `${c.citation}${c.vintage ? ` (${c.vintage})` : ""} [${k}]` : k; }).join("\n");
+}
 function sourceCell(value) {
   const td = el("td", { "data-col": "source" });
-  String(value || "").split(/[;,]/).filter((k) => k.trim()).forEach((key, i) => {
-    key = key.trim();
-    if (i) td.append("; ");
-    const a = el("a", { class: "src", href: `#src-${encodeURIComponent(key)}`, "data-key": key });
-    key.split(/(?<=[:_.])/).forEach((part, j) => { if (j) a.append(el("wbr")); a.append(part); });  // wrap at : _ . only
-    const known = SOURCES.get(key);
-    if (known) a.title = known.citation;
-    td.append(a);
+  const keys = [...new Set(String(value || "").split(/[;,]/).map((k) => k.trim()).filter(Boolean))];
+  const byName = new Map();
+  for (const key of keys) {
+    const name = sourceName(key);
+    byName.set(name, [...(byName.get(name) || []), key]);
     if (!SOURCES.has(key)) SOURCES.set(key, null);
+  }
+  [...byName].forEach(([name, ks], i) => {
+    if (i) td.append("; ");
+    const a = el("a", { class: "src", href: `#src-${encodeURIComponent(ks[0])}`, "data-key": ks[0], "data-keys": ks.join(";"), "data-name": name });
+    sourceLink(a);
+    td.append(a);
   });
   return td;
 }
+
+// Words for the what-if frame's measure and section keys ("area con" -> "Land area: concentration (CON)"), by
+// labels.measure_words' rule on the tables /api/labels serves (the frame keeps the keys: they are its API).
+function measureWords(m) {
+  m = String(m ?? "");
+  if ((LABELS.measure_words || {})[m]) return LABELS.measure_words[m];
+  const stats = Object.keys(LABELS.measure_stats || {}).sort((a, b) => b.length - a.length);
+  for (const stat of stats) {
+    if (!m.endsWith(" " + stat)) continue;
+    const ind = m.slice(0, -stat.length - 1);
+    const alias = ind.toLowerCase() in (LABELS.aliases || {});
+    let name = indicatorLabel(ind, !alias);
+    if (name === ind) name = /^[a-z_]+$/.test(ind) ? (ind.charAt(0).toUpperCase() + ind.slice(1)).replaceAll("_", " ") : ind;
+    return `${name}: ${LABELS.measure_stats[stat]}`;
+  }
+  return m;
+}
+const sectionWord = (s) => (LABELS.sections || {})[s] || String(s ?? "").replaceAll("_", " ");
 
 // The header people read for a column, from the one label table (labels.py, served by /api/labels): the
 // panel's own word for it (the trade panel's iso3_a is the member), else the column's header, else the
@@ -238,7 +279,18 @@ function csvText(columns, rows) {
   return [columns.map(cell).join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n") + "\n";
 }
 
-function save(name, blob) {
+// Chromium silently drops a download that starts a few tens of milliseconds after the previous one ended
+// (no download event reaches DevTools, although the click's user activation is live and the link is in the
+// page): measured with Playwright, about 1 click in 40 saved nothing when clicks followed each finished download
+// at once, none in 195 with 250 ms between them. So save() starts its downloads at least SAVE_GAP_MS apart:
+// a person clicking two buttons quickly gets both files. (It was the dashboard's "what-if PNG click that saves
+// nothing" of session 4, which was not specific to the what-if panel.)
+const SAVE_GAP_MS = 400;
+let nextSave = 0;  // performance.now() at which the next download may start
+async function save(name, blob) {
+  const now = performance.now(), at = Math.max(now, nextSave);
+  nextSave = at + SAVE_GAP_MS;
+  if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
   const a = el("a", { href: URL.createObjectURL(blob), download: name });
   document.body.append(a); a.click(); a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
@@ -598,7 +650,9 @@ async function showWhatif(s, expr, year) {
     const w = await api("/api/whatif", { base, add: s.add, remove: s.remove, year });
     const groupRows = w.rows.filter((r) => r.iso3 === "group");
     renderTable($("whatif"), { columns: w.columns, rows: groupRows },
-      { columns: ["section", "measure", "baseline", "changed", "delta", "source", "note"] });
+      { columns: ["section", "measure", "baseline", "changed", "delta", "source", "note"],
+        cell: (c, v) => (c === "measure" ? el("td", { "data-col": c, title: v, text: measureWords(v) })
+          : c === "section" ? el("td", { "data-col": c, text: sectionWord(v) }) : null) });
     const alias = s.indicator;
     const shares = w.rows.filter((r) => r.measure === `${alias} share`);
     if (shares.length) {
@@ -797,16 +851,16 @@ async function showOverlap(s, expr) {
   } catch (e) { showError($("overlap"), e); }
 }
 
-async function showStatic() {
-  for (const [panel, path, cols] of [["claims", "/api/claims", ["claim", "stated", "computed", "verdict", "evidence", "source"]],
-    ["projects", "/api/projects", ["name", "kind", "participants", "status", "source", "note"]]]) {
-    try {
-      const body = await api(path);
-      renderTable($(panel), body, { columns: cols,
-        cell: (c, v) => (c === "participants" ? el("td", { "data-col": c, text: String(v || "").split(";").map(countryName).join(", ") }) : null) });
-      register(panel, { columns: body.columns, rows: body.rows, query: body._query });
-    } catch (e) { showError($(panel), e); }
-  }
+const STATIC = { claims: ["/api/claims", ["claim", "stated", "computed", "verdict", "evidence", "source"]],
+  projects: ["/api/projects", ["name", "kind", "participants", "status", "source", "note"]] };
+async function showStatic(panel) {
+  const [path, cols] = STATIC[panel];
+  try {
+    const body = await api(path);
+    renderTable($(panel), body, { columns: cols,
+      cell: (c, v) => (c === "participants" ? el("td", { "data-col": c, text: String(v || "").split(";").map(countryName).join(", ") }) : null) });
+    register(panel, { columns: body.columns, rows: body.rows, query: body._query });
+  } catch (e) { showError($(panel), e); }
 }
 
 const SYMBOL = { "lit": "●", "not lit": "○", "baseline period": "◌", "not evaluable": "?" };
@@ -854,7 +908,7 @@ async function showSources() {
       li.append(" ", el("span", { class: "hint", text: `[${r.id}]` }));
       list.append(li);
     }
-    for (const a of document.querySelectorAll("a.src")) { const s = SOURCES.get(a.dataset.key); if (s) a.title = s.citation; }
+    for (const a of document.querySelectorAll("a.src")) sourceLink(a);
   } catch (e) { showError($("sources-list"), e); }
 }
 
@@ -862,6 +916,60 @@ async function showSources() {
 // Timing marks of the first load (read by benchmarks/bench_first_load.py): the first panel's table on screen,
 // the whole view drawn, and the panels that are the same in every state drawn too.
 function markOnce(name) { if (!performance.getEntriesByName(name).length) performance.mark(name); }
+
+// Panels are built lazily: a panel near the viewport (within NEAR_PX of it) is built at once; the others when
+// they scroll near it, or when the main thread is idle after the first view is drawn (requestIdleCallback), one
+// at a time in page order, so that drawing below the fold never delays what the reader sees first. By the time
+// `data-ready` says the view is drawn, every panel of the state has been built (printing and the downloads
+// therefore see the whole page); `sco:first-view` marks the panels of the first viewport drawn, and each lazy
+// panel's build is a `sco:panel:<id>` performance measure (read by benchmarks/bench_first_load.py).
+const NEAR_PX = 200;
+const PENDING = new Map();  // panel -> {build, resolve}: built when it comes near the viewport or the page is idle
+function isNear(node) {
+  const r = node.getBoundingClientRect();
+  return r.top < window.innerHeight + NEAR_PX && r.bottom > -NEAR_PX;
+}
+const nearObserver = new IntersectionObserver((entries) => {
+  for (const e of entries) if (e.isIntersecting) buildNow(e.target.id.replace(/^panel-/, ""));
+}, { rootMargin: `${NEAR_PX}px 0px` });
+function buildNow(panel) {
+  const job = PENDING.get(panel);
+  if (!job) return null;
+  PENDING.delete(panel);
+  nearObserver.unobserve($(`panel-${panel}`));
+  const start = performance.now();
+  job.running = Promise.resolve().then(job.build).catch(() => {}).finally(() => {
+    try { performance.measure(`sco:panel:${panel}`, { start, end: performance.now() }); } catch (e) { /* old browsers */ }
+    job.resolve();
+  });
+  return job.running;
+}
+// Returns {done, now}: `now` when the panel was near the viewport and its build started at once.
+function lazily(panel, build) {
+  const old = PENDING.get(panel);
+  if (old) old.resolve();  // a newer state replaces a build that had not started
+  let resolve;
+  const done = new Promise((r) => { resolve = r; });
+  PENDING.set(panel, { build, resolve });
+  const section = $(`panel-${panel}`);
+  if (isNear(section)) { buildNow(panel); return { done, now: true }; }
+  nearObserver.observe(section);
+  return { done, now: false };
+}
+const idle = window.requestIdleCallback ? (fn) => requestIdleCallback(fn, { timeout: 500 }) : (fn) => setTimeout(fn, 1);
+function buildWhenIdle() {  // starts the remaining panels' builds, one per idle period, in page order
+  return new Promise((resolve) => {
+    const next = () => {
+      const panel = [...document.querySelectorAll("main > section.panel")].map((n) => n.id.replace(/^panel-/, "")).find((p) => PENDING.has(p));
+      if (!panel) { resolve(); return; }
+      idle(() => { buildNow(panel); next(); });  // its requests run while the next idle period comes
+    };
+    next();
+  });
+}
+// Printing wants every panel: whatever is still waiting starts at once (a print dialog opened in the first
+// second may still show a panel empty; once the view is drawn — data-ready — every panel is there).
+window.addEventListener("beforeprint", () => { for (const panel of [...PENDING.keys()]) buildNow(panel); });
 
 let generation = 0;
 let staticPanels = null;
@@ -881,16 +989,26 @@ async function refresh() {
   const power = showPower(s, expr, year);
   const map = statusMap || power.then((p) => showMap(s, p)).catch((e) => showError($("map"), e));
   Promise.all([members, map]).finally(() => { markOnce("sco:first-screen"); firstScreen(); });
-  await Promise.all([power, map, showWhatif(s, expr, year), showOverlap(s, expr),
-    catalogReady.then(() => Promise.all([showTrade(expr, year), showIntegration(expr, year), showConvergence(expr, year),
-      showCinc(expr, year), showArms(year)]))]);
+  const panels = [lazily("whatif", () => showWhatif(s, expr, year)), lazily("overlap", () => showOverlap(s, expr)),
+    ...[["trade", () => showTrade(expr, year)], ["integration", () => showIntegration(expr, year)],
+      ["convergence", () => showConvergence(expr, year)], ["cinc", () => showCinc(expr, year)], ["arms", () => showArms(year)]]
+      .map(([p, show]) => lazily(p, () => catalogReady.then(show)))];
+  // claims, projects and signposts are the same in every state: built once, lazily like the others
+  if (!staticPanels) {
+    staticPanels = [lazily("claims", () => showStatic("claims")), lazily("projects", () => showStatic("projects")),
+      lazily("scenarios", showScenarios)];
+    Promise.all(staticPanels.map((p) => p.done)).then(showSources).then(() => { document.body.dataset.complete = "1"; markOnce("sco:complete"); });
+  }
+  const first = [power, map, ...[...panels, ...staticPanels].filter((p) => p.now).map((p) => p.done)];
+  await Promise.all(first);
+  if (mine !== generation) return;
+  markOnce("sco:first-view");
+  showSources();  // the first view's sources now; the list is completed once every panel is built
+  await buildWhenIdle();
+  await Promise.all(panels.map((p) => p.done));
   await showSources();
   EARLY.clear();  // answers sent ahead are for the first view only: later views ask afresh (new imports show)
   if (mine === generation) { document.body.dataset.ready = "1"; markOnce("sco:view"); }
-  // claims, projects and signposts are the same in every state: loaded once, after the view is drawn
-  if (!staticPanels) {
-    staticPanels = Promise.all([showStatic(), showScenarios()]).then(showSources).then(() => { document.body.dataset.complete = "1"; markOnce("sco:complete"); });
-  }
 }
 
 let timer = null;
