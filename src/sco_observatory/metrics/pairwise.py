@@ -159,7 +159,8 @@ def _index(values: pl.Series, name: str) -> pl.DataFrame:
 
 
 def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years: list[int],
-               columns: set[str] | None = None) -> pl.DataFrame:
+               columns: set[str] | None = None, *, flagged: pl.DataFrame | None = None,
+               directions: int = 0) -> pl.DataFrame:
     """Every ordered pair (a ∈ countries, b ∈ partners, a ≠ b) × year, with X_ab, X_ba, X_a, M_a, X_Wb,
     X_W and the provenance of the flows, from the totals `t` (exporter, importer, year, value,
     valuation, basis, source), ordered by year, a, b; a code requested twice repeats its rows.
@@ -176,6 +177,9 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
     constant, `source_id` is NOT NULL), so "the labels of the first present flow" is that coalesce.
     `columns`: build only these of the value and label columns (the keys always), e.g. for trade
     intensity, which reads neither X_ba nor M_a nor the labels of X_ba.
+    `flagged` (exporter, importer, year) with `directions` 1 or 2: `flows_flagged`, how many of the
+    row's flows a→b (and b→a) are in it — the small set scattered into the same cube and gathered at
+    the same positions (the equal of `flag_rules.count_pair_flags`, without a join of the panel).
     """
     universe = pl.Series("code", sorted(set(countries) | set(partners) | {"WLD"}), dtype=pl.String)
     n, ny = universe.len(), len(years)
@@ -238,4 +242,13 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
     for name, make in labelled.items():
         if wanted(name):
             cols[name] = make()
+    if flagged is not None and directions:
+        fe = _codes(flagged["exporter"], _index(universe, "code"), "code")
+        fi = _codes(flagged["importer"], _index(universe, "code"), "code")
+        fy = _codes(flagged["year"].cast(pl.Int64), _index(pl.Series(years, dtype=pl.Int64), "year"), "year")
+        fok = (fe >= 0) & (fi >= 0) & (fy >= 0)
+        hit = np.zeros(ny * n * n, dtype=np.uint32)
+        np.add.at(hit, (fy[fok] * n + fe[fok]) * n + fi[fok], 1)
+        count = hit[at["x_ab"]] + (hit[at["x_ba"]] if directions == 2 else 0)
+        cols["flows_flagged"] = pl.Series(count, dtype=pl.UInt32)
     return pl.DataFrame([s.alias(k) for k, s in cols.items()])
