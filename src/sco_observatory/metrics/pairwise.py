@@ -206,32 +206,43 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
     ia = np.array([pos[c] for c in a_codes], dtype=np.int64)
     ib = np.array([pos[c] for c in b_codes], dtype=np.int64)
     na, nb = len(ia), len(ib)
-    keep = np.tile((ia[:, None] != ib[None, :]).ravel(), ny)  # the grid year-major, then a, then b
-    cell = np.flatnonzero(keep)
-    gy, rest = np.divmod(cell, na * nb)
-    ga, gb = np.divmod(rest, nb)
+    # the grid year-major, then a, then b: one year's (a, b) pattern, repeated for every year
+    one_a, one_b = np.divmod(np.flatnonzero((ia[:, None] != ib[None, :]).ravel()), nb)
+    gy = np.repeat(np.arange(ny, dtype=np.int64), one_a.size)
+    ga, gb = np.tile(one_a, ny), np.tile(one_b, ny)
     times = a_times[ga] * b_times[gb]
     if (times > 1).any():
         gy, ga, gb = np.repeat(gy, times), np.repeat(ga, times), np.repeat(gb, times)
     a, b, w = ia[ga], ib[gb], pos["WLD"]
     base = gy * n
-    at = {"x_ab": (base + a) * n + b, "x_ba": (base + b) * n + a, "x_a_world": (base + a) * n + w,
-          "m_a_world": (base + w) * n + a, "x_world_b": (base + w) * n + b, "x_world": (base + w) * n + w}
+    where_ = {"x_ab": lambda: (base + a) * n + b, "x_ba": lambda: (base + b) * n + a,
+              "x_a_world": lambda: (base + a) * n + w, "m_a_world": lambda: (base + w) * n + a,
+              "x_world_b": lambda: (base + w) * n + b, "x_world": lambda: (base + w) * n + w}
+    at: dict[str, np.ndarray] = {}
+
+    def pos_of(name: str) -> np.ndarray:  # flat positions, computed once and only where read
+        if name not in at:
+            at[name] = where_[name]()
+        return at[name]
+
     cols: dict[str, pl.Series] = {
         "iso3_a": pl.Series(a_codes, dtype=pl.String).gather(ga),
         "iso3_b": pl.Series(b_codes, dtype=pl.String).gather(gb),
         "year": pl.Series(years, dtype=pl.Int64).gather(gy),
     }
     wanted = (lambda name: True) if columns is None else columns.__contains__
-    for name, where in at.items():
-        if wanted(name):
-            cols[name] = pl.Series(name, cube[where], nan_to_null=True)
-    c_ab, c_aw = combo[at["x_ab"]], combo[at["x_a_world"]]
-    c_ba = combo[at["x_ba"]] if any(map(wanted, ("valuation_ba", "basis_ba", "source"))) else c_ab[:0]
+    for name in where_:
+        if wanted(name):  # NaN (absent) to null: fill_nan, ~20x cheaper than nan_to_null on 1.4M values
+            cols[name] = pl.Series(name, cube[pos_of(name)]).fill_nan(None)
+    c_ab, c_aw = combo[pos_of("x_ab")], combo[pos_of("x_a_world")]
+    c_ba = combo[pos_of("x_ba")] if any(map(wanted, ("valuation_ba", "basis_ba", "source"))) else c_ab[:0]
+    indices: dict[int, pl.Series] = {}
 
     def gather(col: str, codes: np.ndarray) -> pl.Series:
-        idx = pl.Series(codes, dtype=pl.Int64)
-        return labels[col].gather(idx.set(idx < 0, None) if (codes < 0).any() else idx)
+        if id(codes) not in indices:  # one index per code array, shared by its label columns
+            idx = pl.Series(codes, dtype=pl.Int64)
+            indices[id(codes)] = idx.set(idx < 0, None) if (codes < 0).any() else idx
+        return labels[col].gather(indices[id(codes)])
 
     first_ab_aw = np.where(c_ab >= 0, c_ab, c_aw)
     labelled = {"valuation": lambda: gather("valuation", first_ab_aw),
@@ -249,6 +260,6 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
         fok = (fe >= 0) & (fi >= 0) & (fy >= 0)
         hit = np.zeros(ny * n * n, dtype=np.uint32)
         np.add.at(hit, (fy[fok] * n + fe[fok]) * n + fi[fok], 1)
-        count = hit[at["x_ab"]] + (hit[at["x_ba"]] if directions == 2 else 0)
+        count = hit[pos_of("x_ab")] + (hit[pos_of("x_ba")] if directions == 2 else 0)
         cols["flows_flagged"] = pl.Series(count, dtype=pl.UInt32)
     return pl.DataFrame([s.alias(k) for k, s in cols.items()])
