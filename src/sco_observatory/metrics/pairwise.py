@@ -205,44 +205,50 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
     a_codes, b_codes = a_codes.tolist(), b_codes.tolist()
     ia = np.array([pos[c] for c in a_codes], dtype=np.int64)
     ib = np.array([pos[c] for c in b_codes], dtype=np.int64)
-    na, nb = len(ia), len(ib)
-    # the grid year-major, then a, then b: one year's (a, b) pattern, repeated for every year
-    one_a, one_b = np.divmod(np.flatnonzero((ia[:, None] != ib[None, :]).ravel()), nb)
-    gy = np.repeat(np.arange(ny, dtype=np.int64), one_a.size)
-    ga, gb = np.tile(one_a, ny), np.tile(one_b, ny)
-    times = a_times[ga] * b_times[gb]
+    # the grid year-major, then a, then b: every year holds the same (a, b) pattern (a repeated code
+    # repeats its pattern rows), so each column is one gather of the year × cell cube at the
+    # pattern's cells — one pass over the output instead of building flat positions for every row
+    one_a, one_b = np.divmod(np.flatnonzero((ia[:, None] != ib[None, :]).ravel()), len(ib))
+    times = a_times[one_a] * b_times[one_b]
     if (times > 1).any():
-        gy, ga, gb = np.repeat(gy, times), np.repeat(ga, times), np.repeat(gb, times)
-    a, b, w = ia[ga], ib[gb], pos["WLD"]
-    base = gy * n
-    where_ = {"x_ab": lambda: (base + a) * n + b, "x_ba": lambda: (base + b) * n + a,
-              "x_a_world": lambda: (base + a) * n + w, "m_a_world": lambda: (base + w) * n + a,
-              "x_world_b": lambda: (base + w) * n + b, "x_world": lambda: (base + w) * n + w}
+        one_a, one_b = np.repeat(one_a, times), np.repeat(one_b, times)
+    a, b, w = ia[one_a], ib[one_b], pos["WLD"]
+    cells = one_a.size
+    where_ = {"x_ab": lambda: a * n + b, "x_ba": lambda: b * n + a, "x_a_world": lambda: a * n + w,
+              "m_a_world": lambda: w * n + a, "x_world_b": lambda: w * n + b,
+              "x_world": lambda: np.full(cells, w * n + w, dtype=np.int64)}
     at: dict[str, np.ndarray] = {}
 
-    def pos_of(name: str) -> np.ndarray:  # flat positions, computed once and only where read
+    def pos_of(name: str) -> np.ndarray:  # a year's cells of the column, computed once and only where read
         if name not in at:
             at[name] = where_[name]()
         return at[name]
 
+    def take(cube_: np.ndarray, name: str) -> np.ndarray:
+        """The column's values for every row: the pattern's cells of every year, year-major."""
+        return cube_.reshape(ny, n * n)[:, pos_of(name)].ravel()
+
     cols: dict[str, pl.Series] = {
-        "iso3_a": pl.Series(a_codes, dtype=pl.String).gather(ga),
-        "iso3_b": pl.Series(b_codes, dtype=pl.String).gather(gb),
-        "year": pl.Series(years, dtype=pl.Int64).gather(gy),
+        "iso3_a": pl.Series(a_codes, dtype=pl.String).gather(np.tile(one_a, ny)),
+        "iso3_b": pl.Series(b_codes, dtype=pl.String).gather(np.tile(one_b, ny)),
+        "year": pl.Series(np.repeat(np.asarray(years, dtype=np.int64), cells), dtype=pl.Int64),
     }
     wanted = (lambda name: True) if columns is None else columns.__contains__
     for name in where_:
         if wanted(name):  # NaN (absent) to null: fill_nan, ~20x cheaper than nan_to_null on 1.4M values
-            cols[name] = pl.Series(name, cube[pos_of(name)]).fill_nan(None)
-    c_ab, c_aw = combo[pos_of("x_ab")], combo[pos_of("x_a_world")]
-    c_ba = combo[pos_of("x_ba")] if any(map(wanted, ("valuation_ba", "basis_ba", "source"))) else c_ab[:0]
+            cols[name] = pl.Series(name, take(cube, name)).fill_nan(None)
+    c_ab, c_aw = take(combo, "x_ab"), take(combo, "x_a_world")
+    c_ba = take(combo, "x_ba") if any(map(wanted, ("valuation_ba", "basis_ba", "source"))) else c_ab[:0]
     indices: dict[int, pl.Series] = {}
 
     def gather(col: str, codes: np.ndarray) -> pl.Series:
+        values = labels[col]
+        if values.n_unique() == 1:  # one label (DOTS: FOB, reported): a constant where a flow is present
+            return pl.select(pl.when(pl.Series(codes >= 0)).then(pl.lit(values[0], dtype=values.dtype))).to_series()
         if id(codes) not in indices:  # one index per code array, shared by its label columns
             idx = pl.Series(codes, dtype=pl.Int64)
             indices[id(codes)] = idx.set(idx < 0, None) if (codes < 0).any() else idx
-        return labels[col].gather(indices[id(codes)])
+        return values.gather(indices[id(codes)])
 
     first_ab_aw = np.where(c_ab >= 0, c_ab, c_aw)
     labelled = {"valuation": lambda: gather("valuation", first_ab_aw),
@@ -260,6 +266,6 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
         fok = (fe >= 0) & (fi >= 0) & (fy >= 0)
         hit = np.zeros(ny * n * n, dtype=np.uint32)
         np.add.at(hit, (fy[fok] * n + fe[fok]) * n + fi[fok], 1)
-        count = hit[pos_of("x_ab")] + (hit[pos_of("x_ba")] if directions == 2 else 0)
+        count = take(hit, "x_ab") + (take(hit, "x_ba") if directions == 2 else 0)
         cols["flows_flagged"] = pl.Series(count, dtype=pl.UInt32)
     return pl.DataFrame([s.alias(k) for k, s in cols.items()])
