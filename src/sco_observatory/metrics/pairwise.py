@@ -169,8 +169,9 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
     look-ups each. Six SQL joins hash and probe 1.4M rows each and carry three string columns
     through them and a final sort; here the flows are scattered once into a year × exporter ×
     importer array over the codes involved (C ∪ P ∪ {WLD}: 216² × 31 doubles, ~11 MB for DOTS), every
-    column is one gather at precomputed flat positions, and the labels travel as one integer code per
-    (valuation, basis, source) combination until the frame is built. `valuation` and `basis` are
+    column is one gather of that year × cell cube at one year's (a, b) cells (every year holds the
+    same pairs), and the labels travel as one integer code per (valuation, basis, source)
+    combination until the frame is built. `valuation` and `basis` are
     those of X_ab, else of X_a; `source` of X_ab, else X_ba, else X_a (the coalesce order of
     `trade._PAIRS_SQL`, the SQL definition this equals). The totals' values are never null and a
     present flow always has its three labels (`valuation` is coalesced to FOB/CIF, `basis` is a
