@@ -76,15 +76,20 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
     gy = np.repeat(np.arange(ny, dtype=np.int64), ia.size)
     a, b = np.tile(ia, ny), np.tile(ib, ny)
     src = row[gy * n + a]
-    source = scale["y_source"].gather(pl.Series(src, dtype=pl.Int64).set(pl.Series(src < 0), None))
+    sources = scale["y_source"]
+    if sources.n_unique() == 1:  # one scale source (WDI): a constant where a's scale is held, not a gather
+        source = pl.select(pl.when(pl.Series(src >= 0)).then(pl.lit(sources[0], dtype=sources.dtype))).to_series()
+    else:
+        source = sources.gather(pl.Series(src, dtype=pl.Int64).set(pl.Series(src < 0), None))
     names = pl.Series(isos, dtype=pl.String)
     f_type, y_type = flows.schema["value"], scale.schema["y"]  # the joins' column types (a count stays an integer)
     ab, ba = (gy * n + a) * n + b, (gy * n + b) * n + a
+    # NaN (absent) to null with fill_nan: ~20x cheaper than nan_to_null on 713k values
     cols = [names.gather(a).alias("iso3_a"), names.gather(b).alias("iso3_b"), years.gather(gy).alias("year"),
-            pl.Series("f_ab", cube[ab], nan_to_null=True).cast(f_type),
-            pl.Series("f_ba", cube[ba], nan_to_null=True).cast(f_type),
-            pl.Series("y_a", ys[gy * n + a], nan_to_null=True).cast(y_type), source.alias("y_source"),
-            pl.Series("y_b", ys[gy * n + b], nan_to_null=True).cast(y_type)]
+            pl.Series("f_ab", cube[ab]).fill_nan(None).cast(f_type),
+            pl.Series("f_ba", cube[ba]).fill_nan(None).cast(f_type),
+            pl.Series("y_a", ys[gy * n + a]).fill_nan(None).cast(y_type), source.alias("y_source"),
+            pl.Series("y_b", ys[gy * n + b]).fill_nan(None).cast(y_type)]
     if flagged is not None:
         fo, fd = codes(flagged, "exporter", code, "c"), codes(flagged, "importer", code, "c")
         fyy = codes(flagged, "year", when, "year")
