@@ -78,7 +78,7 @@ def _trade_flow_frame(store, countries, years, basis, source, chapters=None
         ds, world_rows = trade._chosen(store, years, basis, source, False, "WLD" in countries)
         t, flagged = trade.pair_totals(store, ds, years, basis, countries, world_rows=world_rows, flags=True)
         frame = t.select(pl.col("exporter").alias("origin"), pl.col("importer").alias("dest"), "year", "value", "valuation")
-    valuation = "/".join(sorted(set(frame["valuation"].drop_nulls().to_list()))) or "n/a"
+    valuation = "/".join(sorted(frame["valuation"].drop_nulls().unique().to_list())) or "n/a"
     return frame.drop("valuation"), ds.label, valuation, flagged
 
 
