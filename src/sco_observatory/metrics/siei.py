@@ -34,7 +34,7 @@ from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.metrics import require_group, values
 from sco_observatory.metrics.flag_rules import count_pair_flags
 from sco_observatory.metrics.siei_parts import LABEL, Level, _levels, _pairs_from_flows, _scale_frame
-from sco_observatory.metrics.trade import Basis, flagged_set, flows_cte, totals_cte
+from sco_observatory.metrics.trade import Basis, flows_cte, totals_cte
 
 DIMENSIONS = ("trade", "migration", "agriculture", "energy", "education", "investment", "convergence")
 
@@ -61,22 +61,25 @@ _PRODUCT_FLOWS_SQL = """
 _WITHIN_SQL = "SELECT * FROM f WHERE origin IN ($countries) AND dest IN ($countries)"
 
 
-def _trade_flow_frame(store, countries, years, basis, source, chapters=None) -> tuple[pl.DataFrame, str, str]:
-    """Flows origin -> dest within the group (totals, or summed over the given 2-digit HS chapters)."""
+def _trade_flow_frame(store, countries, years, basis, source, chapters=None
+                      ) -> tuple[pl.DataFrame, str, str, pl.DataFrame | None]:
+    """Flows origin -> dest within the group (totals, or summed over the given 2-digit HS chapters),
+    the source label, the valuation label and (totals only) the flagged flows within the group
+    (`trade.pair_totals`: the values and the flags from one fetch of the published rows)."""
     from sco_observatory.metrics import trade
 
-    b = Builder()
     # World rows (synthesised for a dataset without them) are read only if asked for as a country
-    rel, ds = trade._flows(b, store, years, basis, source, bool(chapters), "WLD" in countries)
-    label = ds.label
     if chapters:
+        b = Builder()
+        rel, ds = trade._flows(b, store, years, basis, source, True, "WLD" in countries)
         flows = b.cte("flows", _PRODUCT_FLOWS_SQL, f=rel, chapters=list(chapters))
-        frame = run(store, b.build(_WITHIN_SQL, f=flows, countries=list(countries)))
+        frame, flagged = run(store, b.build(_WITHIN_SQL, f=flows, countries=list(countries))), None
     else:  # the totals as a frame: no ordered DISTINCT aggregates (see trade.totals_frame)
-        t = trade.totals_frame(store, b, rel, countries, trade._has_total(store, ds, years, basis))
+        ds, world_rows = trade._chosen(store, years, basis, source, False, "WLD" in countries)
+        t, flagged = trade.pair_totals(store, ds, years, basis, countries, world_rows=world_rows, flags=True)
         frame = t.select(pl.col("exporter").alias("origin"), pl.col("importer").alias("dest"), "year", "value", "valuation")
-    valuation = "/".join(sorted(set(frame["valuation"].drop_nulls().to_list()))) or "n/a"
-    return frame.drop("valuation"), label, valuation
+    valuation = "/".join(sorted(frame["valuation"].drop_nulls().unique().to_list())) or "n/a"
+    return frame.drop("valuation"), ds.label, valuation, flagged
 
 
 def trade_index(store, countries: Sequence[str], years: tuple[int, int], level: Level = "pair",
@@ -89,21 +92,22 @@ def trade_index(store, countries: Sequence[str], years: tuple[int, int], level: 
     valuation, evidence, source, y_source, flows_flagged (every level counts the flagged flows it sums).
     """
     isos = require_group(countries, 2, "a SIEI-style index")
-    flows, label, valuation = _trade_flow_frame(store, isos, years, basis, source)
+    flows, label, valuation, flagged = _trade_flow_frame(store, isos, years, basis, source)
     scale = _scale_frame(store, "NY.GDP.MKTP.CD", isos, years, gdp_source)
     meta = {"label": LABEL, "dimension": "trade", "formula": "100·(X_ij + X_ji)/(Y_i + Y_j) (METHODS §1.3 H1)",
             "basis": basis, "valuation": valuation,
             "evidence": "[H] hypothesis H1, consistent with the 2014 report's statement; EDB formula not public",
             "source": label}
-    frame = _levels(_pairs_from_flows(flows, scale, isos), level, meta)
-    flagged = flagged_set(store, isos, isos, range(int(years[0]), int(years[1]) + 1), source)
-    return _count_flagged(frame, flagged, level)
+    # flows_flagged of each pair (X_ab and X_ba) gathered in the pair grid; the levels sum it — country:
+    # the country's flows with the group, both directions; group: every intra-group flow of the year
+    return _levels(_pairs_from_flows(flows, scale, isos, flagged), level, meta)
 
 
 def _count_flagged(frame: pl.DataFrame, flagged: pl.DataFrame, level: Level) -> pl.DataFrame:
-    """`flows_flagged` on each row: of the flows the row sums, how many have reported and mirror figures
-    more than a factor 2 apart (`flag_rules`) — pair: X_ab and X_ba; country: the country's flows with
-    the group, both directions; group: every intra-group flow of the year. `flagged` is joined once."""
+    """`flows_flagged` on each row by joins of the flagged set: of the flows the row sums, how many
+    have reported and mirror figures more than a factor 2 apart (`flag_rules`) — pair: X_ab and X_ba;
+    country: the country's flows with the group, both directions; group: every intra-group flow of the
+    year. The definition the pair grid's gathered counts equal (tests/test_metrics_siei_pairs.py)."""
     if level == "pair":
         return count_pair_flags(frame, flagged)
     if level == "country":
@@ -121,7 +125,7 @@ def agriculture_index(store, countries, years, level: Level = "pair", basis: Bas
                       source=None, gdp_source=None) -> pl.DataFrame:
     """SIEI-style agriculture index [H] (METHODS §1.4): the trade index on HS chapters 01–24 over GDP."""
     isos = require_group(countries, 2, "a SIEI-style index")
-    flows, label, valuation = _trade_flow_frame(store, isos, years, basis, source, chapters=AGRI_CHAPTERS)
+    flows, label, valuation, _ = _trade_flow_frame(store, isos, years, basis, source, chapters=AGRI_CHAPTERS)
     scale = _scale_frame(store, "NY.GDP.MKTP.CD", isos, years, gdp_source)
     meta = {"label": LABEL, "dimension": "agriculture", "formula": "100·(A_ij + A_ji)/(Y_i + Y_j), A = trade in HS 01-24",
             "basis": basis, "valuation": valuation, "evidence": "[H] proxy after METHODS §1.4", "source": label}

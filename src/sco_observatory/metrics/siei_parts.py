@@ -30,9 +30,12 @@ def _scale_frame(store, code: str, countries: Sequence[str], years: tuple[int, i
     return s.select("iso3", "year", pl.col("value").alias("y"), pl.col("source").alias("y_source"))
 
 
-def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Sequence[str]) -> pl.DataFrame:
+def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Sequence[str],
+                      flagged: pl.DataFrame | None = None) -> pl.DataFrame:
     """Unordered pairs a<b × the scale's years with flows f_ab, f_ba and scales y_a, y_b, y_source
-    (a's), ordered by year, a, b.
+    (a's), ordered by year, a, b; with `flagged` (exporter, importer, year: `flag_rules.flagged_flows`)
+    also `flows_flagged`, how many of a→b and b→a are in it (scattered into the same grid, so the
+    count is one gather, not a join of the pair frame — `flag_rules.count_pair_flags` is its definition).
 
     Dense: the flows are scattered once into a year × country × country array and the scales into a
     year × country one, and every column is one gather at the pairs' flat positions (DOTS, 215
@@ -44,7 +47,7 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
     years = scale["year"].unique().sort()
     if (flows.height and flows["value"].cast(pl.Float64).is_nan().any()) or (
             scale.height and scale["y"].cast(pl.Float64).is_nan().any()):
-        return _pairs_by_join(flows, scale, countries)
+        return _flag_joined(_pairs_by_join(flows, scale, countries), flagged)
     n, ny = len(isos), years.len()
     code = pl.DataFrame({"c": pl.Series(isos, dtype=pl.String), "_i": np.arange(n, dtype=np.int64)})
     when = pl.DataFrame({"year": years, "_y": np.arange(ny, dtype=np.int64)})
@@ -62,7 +65,7 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
     sok = (sy >= 0) & (si >= 0)
     sflat = sy[sok] * n + si[sok]
     if (flat.size and np.bincount(flat, minlength=1).max() > 1) or (sflat.size and np.bincount(sflat, minlength=1).max() > 1):
-        return _pairs_by_join(flows, scale, countries)
+        return _flag_joined(_pairs_by_join(flows, scale, countries), flagged)
     cube = np.full(ny * n * n, np.nan)  # NaN marks an absent (or null) flow: no value here is NaN
     cube[flat] = flows["value"].cast(pl.Float64).fill_null(np.nan).to_numpy()[ok]
     ys = np.full(ny * n, np.nan)
@@ -70,18 +73,46 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
     row = np.full(ny * n, -1, dtype=np.int64)  # the scale row of (year, country), for y_source
     row[sflat] = np.flatnonzero(sok)
     ia, ib = np.triu_indices(n, k=1)  # a < b, row-major: ordered by a, then b
+    # every year holds the same pairs: each column is one gather of the year × cell array at one
+    # year's cells (no flat position built per output row)
     gy = np.repeat(np.arange(ny, dtype=np.int64), ia.size)
     a, b = np.tile(ia, ny), np.tile(ib, ny)
-    src = row[gy * n + a]
-    source = scale["y_source"].gather(pl.Series(src, dtype=pl.Int64).set(pl.Series(src < 0), None))
+
+    def take(arr: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        return arr.reshape(ny, arr.size // ny)[:, cells].ravel() if ny else arr[:0]
+
+    src = take(row, ia)
+    sources = scale["y_source"]
+    if sources.n_unique() == 1:  # one scale source (WDI): a constant where a's scale is held, not a gather
+        source = pl.select(pl.when(pl.Series(src >= 0)).then(pl.lit(sources[0], dtype=sources.dtype))).to_series()
+    else:
+        source = sources.gather(pl.Series(src, dtype=pl.Int64).set(pl.Series(src < 0), None))
     names = pl.Series(isos, dtype=pl.String)
     f_type, y_type = flows.schema["value"], scale.schema["y"]  # the joins' column types (a count stays an integer)
-    return pl.DataFrame([
-        names.gather(a).alias("iso3_a"), names.gather(b).alias("iso3_b"), years.gather(gy).alias("year"),
-        pl.Series("f_ab", cube[(gy * n + a) * n + b], nan_to_null=True).cast(f_type),
-        pl.Series("f_ba", cube[(gy * n + b) * n + a], nan_to_null=True).cast(f_type),
-        pl.Series("y_a", ys[gy * n + a], nan_to_null=True).cast(y_type), source.alias("y_source"),
-        pl.Series("y_b", ys[gy * n + b], nan_to_null=True).cast(y_type)])
+    ab, ba = ia * n + ib, ib * n + ia
+    # NaN (absent) to null with fill_nan: ~20x cheaper than nan_to_null on 713k values
+    cols = [names.gather(a).alias("iso3_a"), names.gather(b).alias("iso3_b"), years.gather(gy).alias("year"),
+            pl.Series("f_ab", take(cube, ab)).fill_nan(None).cast(f_type),
+            pl.Series("f_ba", take(cube, ba)).fill_nan(None).cast(f_type),
+            pl.Series("y_a", take(ys, ia)).fill_nan(None).cast(y_type), source.alias("y_source"),
+            pl.Series("y_b", take(ys, ib)).fill_nan(None).cast(y_type)]
+    if flagged is not None:
+        fo, fd = codes(flagged, "exporter", code, "c"), codes(flagged, "importer", code, "c")
+        fyy = codes(flagged, "year", when, "year")
+        fok = (fo >= 0) & (fd >= 0) & (fyy >= 0)
+        hit = np.zeros(ny * n * n, dtype=np.uint32)
+        np.add.at(hit, (fyy[fok] * n + fo[fok]) * n + fd[fok], 1)
+        cols.append(pl.Series("flows_flagged", take(hit, ab) + take(hit, ba), dtype=pl.UInt32))
+    return pl.DataFrame(cols)
+
+
+def _flag_joined(p: pl.DataFrame, flagged: pl.DataFrame | None) -> pl.DataFrame:
+    """The join route's pairs with `flows_flagged` (a→b and b→a), where a flagged set is given."""
+    if flagged is None:
+        return p
+    from sco_observatory.metrics.flag_rules import count_pair_flags
+
+    return count_pair_flags(p, flagged)
 
 
 def _pairs_by_join(flows: pl.DataFrame, scale: pl.DataFrame, countries: Sequence[str]) -> pl.DataFrame:
@@ -113,25 +144,28 @@ def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str]) -> pl.DataFrame
     """Pair index `100·(f_ab+f_ba)/(y_a+y_b)` and its country / group aggregates, tidy."""
     p = p.with_columns((100 * (pl.col("f_ab") + pl.col("f_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("value"))
     lit = [pl.lit(v).alias(k) for k, v in meta.items()]
+    flag = ["flows_flagged"] if "flows_flagged" in p.columns else []  # the pairs' count, summed by the levels
+    flag_sum = [pl.col("flows_flagged").sum().cast(pl.UInt32)] if flag else []
     if level == "pair":
         out = _by_year_then_value(p.select("iso3_a", "iso3_b", pl.col("year").cast(pl.Int64), "value", "f_ab", "f_ba",
-                                           "y_a", "y_b", "y_source"))
+                                           "y_a", "y_b", "y_source", *flag))
         # the constant columns after the sort: a gather moves every column it carries
-        return out.select("iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "y_a", "y_b", *lit, "y_source")
+        return out.select("iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "y_a", "y_b", *lit, "y_source", *flag)
     if level == "country":
-        both = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", "value", "y_source"),
-                          p.select(pl.col("iso3_b").alias("iso3"), "year", "value", "y_source")])
-        return (both.group_by(["iso3", "year"]).agg(pl.col("value").sum().alias("value"),
-                                                      pl.col("value").is_null().sum().alias("pairs_missing"),
-                                                      pl.len().alias("pairs"), pl.col("y_source").first())
-                .with_columns(pl.col("year").cast(pl.Int64), *lit,
-                              pl.lit("country: Σ_j pair index (sum over partners in the group)").alias("aggregation"))
-                .sort(["year", "value"], descending=[False, True], nulls_last=True))
+        both = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", "value", "y_source", *flag),
+                          p.select(pl.col("iso3_b").alias("iso3"), "year", "value", "y_source", *flag)])
+        out = (both.group_by(["iso3", "year"]).agg(pl.col("value").sum().alias("value"),
+                                                     pl.col("value").is_null().sum().alias("pairs_missing"),
+                                                     pl.len().alias("pairs"), pl.col("y_source").first(), *flag_sum)
+               .with_columns(pl.col("year").cast(pl.Int64), *lit,
+                             pl.lit("country: Σ_j pair index (sum over partners in the group)").alias("aggregation"))
+               .sort(["year", "value"], descending=[False, True], nulls_last=True))
+        return out.select(pl.exclude(flag), *flag) if flag else out
     if level == "group":
         g = p.group_by("year").agg(
             (pl.col("f_ab").sum() + pl.col("f_ba").sum()).alias("intra"),
             (pl.col("f_ab").is_null().sum() + pl.col("f_ba").is_null().sum()).alias("flows_missing"),
-            pl.col("y_source").first())
+            pl.col("y_source").first(), *flag_sum)
         ys = pl.concat([p.select(pl.col("iso3_a").alias("iso3"), "year", pl.col("y_a").alias("y")),
                         p.select(pl.col("iso3_b").alias("iso3"), "year", pl.col("y_b").alias("y"))]).unique()
         ysum = ys.group_by("year").agg(pl.col("y").sum().alias("y_sum"), pl.col("y").is_null().sum().alias("scale_missing"))
@@ -147,7 +181,7 @@ def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str]) -> pl.DataFrame
                               pl.lit("group: 100·Σ_{i≠j∈R} f_ij / Σ_{i∈R} y_i; empty where a flow or a member's "
                                      "scale is missing (counts in flows_missing, scale_missing)").alias("aggregation"))
                 .select("year", "value", "intra", "intra_present", "y_sum", "flows_missing", "scale_missing",
-                        *meta.keys(), "y_source", "aggregation")
+                        *meta.keys(), "y_source", "aggregation", *flag)
                 .sort("year"))
     raise ObservatoryError(f"unknown level '{level}'", "use --level pair, country or group")
 

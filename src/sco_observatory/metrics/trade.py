@@ -198,6 +198,14 @@ def flows_cte(b: Builder, store, years: tuple[int, int], basis: Basis = "reporte
 def _flows(b: Builder, store, years: tuple[int, int], basis: Basis, source: str | None, product_level: bool,
            world: bool) -> tuple[CteName, Dataset]:
     """`flows_cte`, returning the chosen `Dataset` too."""
+    ds, world_rows = _chosen(store, years, basis, source, product_level, world)
+    return _relation(b, ds, years, basis, world_rows=world_rows), ds
+
+
+def _chosen(store, years: tuple[int, int], basis: Basis, source: str | None, product_level: bool,
+            world: bool) -> tuple[Dataset, bool]:
+    """The dataset `_flows` reads and whether its relation synthesises World rows (refused where the
+    basis' flow side holds no rows)."""
     _basis_check(basis)
     ds = _dataset_filter(store, years, source, product_level)
     y0, y1 = int(years[0]), int(years[1])
@@ -209,7 +217,7 @@ def _flows(b: Builder, store, years: tuple[int, int], basis: Basis, source: str 
             f"{ds.label} holds no {side[1]} for {y0}-{y1}, so the '{basis}' flow basis has no data",
             f"use --flows {side[2]} (CEPII BACI, for one, is exporter-side FOB only)",
         )
-    return _relation(b, ds, years, basis, world_rows=world and not has_world), ds
+    return ds, world and not has_world
 
 
 def _relation(b: Builder, ds: Dataset, years: tuple[int, int], basis: str, *, world_rows: bool) -> CteName:
@@ -259,6 +267,12 @@ def totals_frame(store, b: Builder, rel: CteName, codes: Sequence[str], has_tota
     `has_total`: whether the whole relation holds TOTAL rows (`_has_total`; then only they count).
     """
     raw = run(store, b.build(_RAW_SQL, f=rel, codes=sorted(set(codes))))
+    return _sum_totals(raw, has_total)
+
+
+def _sum_totals(raw: pl.DataFrame, has_total: bool) -> pl.DataFrame:
+    """`totals_frame`'s summation over fetched relation rows (exporter, importer, year, product, value,
+    valuation, basis, source): TOTAL rows only where `has_total`; a one-row flow keeps its row."""
     if has_total:  # TOTAL rows where the dataset has them, else the sum of products
         raw = raw.filter(pl.col("product") == "TOTAL")
     keys = ["exporter", "importer", "year"]
@@ -321,18 +335,22 @@ _PAIRS_SQL = """
     ORDER BY p.year, p.iso3_a, p.iso3_b"""
 
 
-def _pair_frame(store, countries, years, basis, partners, source, columns: set[str] | None = None) -> pl.DataFrame:
-    """Per ordered pair (i, j), i∈countries, j∈partners, j≠i: X_ij, X_ji, X_i, M_i, X_Wj, X_W and provenance.
+def _pair_frame(store, countries, years, basis, partners, source, columns: set[str] | None = None,
+                flags: int = 0) -> pl.DataFrame:
+    """Per ordered pair (i, j), i∈countries, j∈partners, j≠i: X_ij, X_ji, X_i, M_i, X_Wj, X_W and provenance;
+    `flags` 1 or 2: `flows_flagged`, how many of X_ij (and, 2, X_ji) are flagged (`flag_rules`), from
+    the same fetch of the published rows as the values (`pair_totals`).
 
     The totals of the codes involved come from SQL (on the engine in force); the pair × year panel is
     assembled as a dense cube (`pairwise.pair_panel`) — equal to `_pair_frame_sql`, the SQL definition.
     """
     _basis_check(basis)
-    b = Builder()
-    rel, ds = _flows(b, store, years, basis, source, False, True)
+    ds, world_rows = _chosen(store, years, basis, source, False, True)
     parts = list(partners) if partners else list(countries)
-    flows = totals_frame(store, b, rel, sorted(set(countries) | set(parts) | {"WLD"}), _has_total(store, ds, years, basis))
-    frame = pairwise.pair_panel(flows, list(countries), parts, _panel_years(store, ds, years, basis), columns)
+    flows, flagged = pair_totals(store, ds, years, basis, sorted(set(countries) | set(parts) | {"WLD"}),
+                                 world_rows=world_rows, flags=bool(flags))
+    frame = pairwise.pair_panel(flows, list(countries), parts, _panel_years(store, ds, years, basis), columns,
+                                flagged=flagged, directions=flags)
     return frame.with_columns(pl.lit(ds.label).alias("dataset"))
 
 
@@ -383,9 +401,7 @@ def trade_shares(store, countries: Sequence[str], years: tuple[int, int], basis:
     Columns: iso3_a, iso3_b, year, x_ab, x_ba, export_share, import_share, trade_share, flows_flagged,
     valuation, basis, source, formula.
     """
-    f = _pair_frame(store, countries, years, basis, partners, source)
-    flagged = flagged_set(store, countries, partners or countries, range(years[0], years[1] + 1), source)
-    f = flag_rules.count_pair_flags(f, flagged)
+    f = _pair_frame(store, countries, years, basis, partners, source, flags=2)
     return f.with_columns(
         (pl.col("x_ab") / pl.col("x_a_world")).alias("export_share"),
         (pl.col("x_ba") / pl.col("m_a_world")).alias("import_share"),
@@ -406,9 +422,7 @@ def trade_intensity(store, countries: Sequence[str], years: tuple[int, int], bas
     valuation, basis, source, formula.
     """
     f = _pair_frame(store, countries, years, basis, partners, source,
-                    {"x_ab", "x_a_world", "x_world_b", "x_world", "valuation", "basis"})
-    flagged = flagged_set(store, countries, partners or countries, range(years[0], years[1] + 1), source)
-    f = flag_rules.count_pair_flags(f, flagged, directions=1)
+                    {"x_ab", "x_a_world", "x_world_b", "x_world", "valuation", "basis"}, flags=1)
     return f.with_columns(
         ((pl.col("x_ab") / pl.col("x_a_world")) / (pl.col("x_world_b") / pl.col("x_world"))).alias("value"),
         pl.lit("TII_ab = (X_ab/X_a)/(X_Wb/X_W) (WITS; METHODS §4.2)").alias("formula"),
@@ -435,8 +449,7 @@ def group_indicators(store, countries: Sequence[str], years: tuple[int, int], ba
     members_with_totals, n, valuation, basis, source, evidence, formula.
     """
     isos = require_group(countries, 2, "a group trade measure")
-    f = _pair_frame(store, isos, years, basis, None, source)
-    f = flag_rules.count_pair_flags(f, flagged_set(store, isos, isos, range(years[0], years[1] + 1), source), directions=1)
+    f = _pair_frame(store, isos, years, basis, None, source, flags=1)
     n = len(isos)
     per_year = (f.group_by("year").agg(
         pl.col("x_ab").sum().alias("x_rr"), pl.col("flows_flagged").sum().alias("flows_flagged"),
@@ -508,8 +521,7 @@ def group_shares(store, countries, years, basis: Basis = "reported", *, source=N
     flows_flagged, valuation, basis, source.
     """
     isos = require_group(countries, 2, "group trade shares")
-    f = _pair_frame(store, isos, years, basis, None, source)
-    f = flag_rules.count_pair_flags(f, flagged_set(store, isos, isos, range(years[0], years[1] + 1), source))
+    f = _pair_frame(store, isos, years, basis, None, source, flags=2)
     return (f.group_by(["iso3_a", "year"]).agg(
                 pl.col("x_ab").sum().alias("x_to_group"), pl.col("x_ba").sum().alias("m_from_group"),
                 pl.col("x_a_world").first(), pl.col("m_a_world").first(),
@@ -1102,16 +1114,7 @@ def flow_sides(store, countries: Sequence[str], years, partners: Sequence[str] |
     raw = run(store, b.build(_SIDES_ROWS_SQL if partners else _SIDES_ANY_ROWS_SQL, rows=_rows_cte(b, ds, span),
                              codes=sorted(set(countries) | set(partners or ()))))
     keys = ["exporter", "importer", "year"]
-    sides = []
-    for basis, flow in (("reported", "X"), ("mirror", "M")):
-        side = raw.filter(pl.col("flow") == flow)
-        if _has_total(store, ds, span, basis):
-            side = side.filter(pl.col("total"))
-        sides.append(side.group_by(keys).agg(
-            pl.when(pl.col("value").count() > 0).then(pl.col("value").sum()).alias(basis),
-            pl.when(pl.col("source").count() > 0).then(pl.col("source").drop_nulls().unique().sort().str.join(","))
-            .alias(f"{basis}_source")))
-    both = sides[0].join(sides[1], on=keys, how="full", coalesce=True)
+    both = _side_sums(store, raw, ds, span)
     c = list(countries)
     if partners:
         p = list(partners)
@@ -1125,6 +1128,80 @@ def flow_sides(store, countries: Sequence[str], years, partners: Sequence[str] |
     return (both.filter(pl.col("year").is_in(ys) & (pl.col("exporter") != pl.col("importer")) & pairs)
             .select(*keys, "reported", "reported_source", "mirror", "mirror_source")
             .sort(["year", "exporter", "importer"]))
+
+
+def _side_sums(store, raw: pl.DataFrame, ds: Dataset, span: tuple[int, int]) -> pl.DataFrame:
+    """Both sides of each flow (exporter, importer, year) summed over fetched rows (columns flow,
+    exporter, importer, year, total, value, source): reported (X) and mirror (M), each over TOTAL rows
+    where that side has them in the span, else its products; a sum over no value is null; sources
+    sorted, distinct, ','-joined. The sides frame of `flag_rules` (before any pair filter)."""
+    keys = ["exporter", "importer", "year"]
+    sides = []
+    for basis, flow in (("reported", "X"), ("mirror", "M")):
+        side = raw.filter(pl.col("flow") == flow)
+        if _has_total(store, ds, span, basis):
+            side = side.filter(pl.col("total"))
+        sides.append(side.group_by(keys).agg(
+            pl.when(pl.col("value").count() > 0).then(pl.col("value").sum()).alias(basis),
+            pl.when(pl.col("source").count() > 0).then(pl.col("source").drop_nulls().unique().sort().str.join(","))
+            .alias(f"{basis}_source")))
+    return sides[0].join(sides[1], on=keys, how="full", coalesce=True)
+
+
+_PAIR_ROWS_SQL = """
+    SELECT flow, CASE flow WHEN 'X' THEN reporter ELSE partner END AS exporter,
+           CASE flow WHEN 'X' THEN partner ELSE reporter END AS importer,
+           CAST(year AS BIGINT) AS year, product, product = 'TOTAL' AS total, value_usd AS value,
+           coalesce(valuation, CASE flow WHEN 'X' THEN 'FOB' ELSE 'CIF' END) AS valuation, source_id AS source
+    FROM rows WHERE flow IN ($flows) AND reporter IN ($codes) AND partner IN ($codes)"""
+"""The published rows among `codes` of the flow sides an answer reads, in one scan, turned to exporter →
+importer (`_REPORTED_SQL` for X, `_MIRROR_SQL` for M, valuations coalesced the same way)."""
+
+
+def pair_totals(store, ds: Dataset, years: tuple[int, int], basis: str, codes: Sequence[str], *,
+                world_rows: bool, flags: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The totals of the flows among `codes` on one basis (`totals_frame`'s columns and rows) and, with
+    `flags`, the flagged set of the flows among `codes` (`flag_rules.flagged_flows`, default factor),
+    both from one fetch of the published rows.
+
+    Why one fetch: an answer's flagged-flow count needs both published figures of its flows, and its
+    values need one (or, `best`, both) of the same rows; fetching the two sides once (`_PAIR_ROWS_SQL`)
+    and deriving the basis' relation (reported = X rows, mirror = M rows, best = X plus the M rows
+    whose (exporter, importer, year, product) X lacks — `_BEST_SQL`) and both side sums from that frame
+    replaces a second filtered scan per answer (`flagged_set`). The flagged set is kept per store
+    commit, so a later answer over the same codes fetches only its basis' side.
+    `world_rows`: the relation synthesises World rows (a dataset without them): those are sums over
+    the whole relation, not over the codes, so there the totals come from the SQL relation
+    (`totals_frame`) and the fetch serves the flags alone.
+    """
+    codes = sorted(set(codes))
+    y0, y1 = int(years[0]), int(years[1])
+    has_total = _has_total(store, ds, years, basis)
+    box = cache.for_store(store)
+    key = ("pair-flags", ds, (y0, y1), tuple(codes))
+    flagged = box.get(key) if (flags and box is not None) else None
+    need = [] if world_rows else {"reported": ["X"], "mirror": ["M"], "best": ["X", "M"]}[basis]
+    flows = ["X", "M"] if flags and flagged is None else need
+    if flows:
+        b = Builder()
+        raw = run(store, b.build(_PAIR_ROWS_SQL, rows=_rows_cte(b, ds, (y0, y1)), flows=flows, codes=codes))
+    if world_rows:
+        b = Builder()
+        totals = totals_frame(store, b, _relation(b, ds, years, basis, world_rows=True), codes, has_total)
+    else:
+        side = {f: raw.filter(pl.col("flow") == f).with_columns(pl.lit(n).alias("basis"))
+                for f, n in (("X", "reported"), ("M", "mirror")) if f in need}
+        rel = {"reported": lambda: side["X"], "mirror": lambda: side["M"],
+               "best": lambda: pl.concat([side["X"], side["M"].join(
+                   side["X"], on=["exporter", "importer", "year", "product"], how="anti")])}[basis]()
+        totals = _sum_totals(rel.select("exporter", "importer", "year", "product", "value", "valuation", "basis",
+                                        "source"), has_total)
+    if flags and flagged is None:
+        sides = _side_sums(store, raw, ds, (y0, y1)).filter(pl.col("exporter") != pl.col("importer"))
+        flagged = flag_rules.flagged_flows(sides)
+        if box is not None:
+            box[key] = flagged
+    return totals, flagged
 
 
 def flagged_set(store, countries: Sequence[str], partners: Sequence[str] | None, years, source: str | None = None,
