@@ -838,10 +838,12 @@ _GL_PAIRS_SQL = {
 }
 
 
-GL_FILTER_MAX = 16
+GL_FILTER_MAX = 64
 """Up to this many countries (or with `partners`) `grubel_lloyd` filters the flows in SQL before grouping
 (`_grubel_lloyd_sql`); a longer list goes through the integer-coded dense sums (`_grubel_lloyd_dense`),
-which read every bilateral row once whatever the list — the filter only pays when it drops most rows."""
+which read every bilateral row once whatever the list — the filter only pays when it drops most rows.
+Measured on the 10M-row BACI-like year (250 countries, CPU seconds side by side): the SQL costs less
+up to about the 64 largest traders or 125 countries taken at random, and 1.8x more for all 250."""
 
 GL_MAX_CELLS = 1 << 26
 """Largest country × product grid (`_grubel_lloyd_dense`: three float64/bool arrays of this many cells,
