@@ -122,6 +122,15 @@ def _real_store(data):
     return s
 
 
+def _dense_gl(trade, toy):
+    """`grubel_lloyd` by its integer-coded route (`_grubel_lloyd_dense`), which a 4-country list would not take."""
+    before, trade.GL_FILTER_MAX = trade.GL_FILTER_MAX, 0
+    try:
+        return trade.grubel_lloyd(toy, ["AAA", "BBB", "CCC", "DDD"], 2010)
+    finally:
+        trade.GL_FILTER_MAX = before
+
+
 def _cases(real, toy):
     from sco_observatory.metrics import convergence, power, series, siei, trade, values
 
@@ -145,6 +154,7 @@ def _cases(real, toy):
         "complementarity": lambda: trade.complementarity(toy, ["AAA", "BBB", "DDD"], ["AAA", "CCC", "DDD"], 2010),
         "grubel_lloyd world": lambda: trade.grubel_lloyd(toy, ["AAA", "BBB", "CCC", "DDD"], 2010),
         "grubel_lloyd partners": lambda: trade.grubel_lloyd(toy, ["AAA", "BBB"], 2010, partners=["BBB", "CCC", "DDD"]),
+        "grubel_lloyd world, dense route": lambda: _dense_gl(trade, toy),
         "export_similarity": lambda: trade.export_similarity(toy, ["AAA", "BBB", "CCC", "DDD"], 2010),
         "export_similarity market": lambda: trade.export_similarity(toy, ["AAA", "BBB", "DDD"], 2010, market="CCC"),
         "product_concentration": lambda: trade.product_concentration(toy, ["AAA", "BBB", "CCC", "DDD"], 2010),
