@@ -23,6 +23,7 @@ numbered, to name the bad line (`ImportPlan.unnumbered_sql`, `base._numbered`). 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
@@ -108,18 +109,41 @@ def _code_table(codes: Path) -> list[tuple[int, str | None, bool]]:
 
 
 def _codes_subquery(table: list[tuple[int, str | None, bool]]) -> str:
-    """The code table (`_code_table`) as a VALUES subquery (code, iso3, agg)."""
-    values = [f"({code}, {sql_string(iso3) if iso3 else 'NULL'}, {str(agg).upper()})" for code, iso3, agg in table]
-    return f"(SELECT * FROM (VALUES {', '.join(values)}) AS t(code, iso3, agg))"
+    """The code table (`_code_table`) as a VALUES subquery (code, iso3, agg, dom); `dom` is TRUE for
+    a code whose ISO3 is in `_domain` and which is not an aggregate (the reader's `in_domain` flag)."""
+    domain = _domain(table)
+    values = [f"({code}, {sql_string(iso3) if iso3 else 'NULL'}, {str(agg).upper()}, {str(bool(iso3 in domain and not agg)).upper()})"
+              for code, iso3, agg in table]
+    return f"(SELECT * FROM (VALUES {', '.join(values)}) AS t(code, iso3, agg, dom))"
+
+
+def _domain(table: list[tuple[int, str | None, bool]]) -> set[str]:
+    """The reporters/partners a good file gives: the table's ISO3 codes that the resolver maps to
+    themselves and are not aggregates. A code outside (a code missing from the file, which becomes
+    'BACI code N', or an ISO3 the resolver reads as another code or an aggregate) is not flagged, so
+    its rows take the staged path, which maps, counts or reports them with their line as before."""
+    from sco_observatory.countries import resolve_many
+
+    found = resolve_many(iso3 for _, iso3, agg in table if iso3 and not agg)
+    return {raw for raw, c in found.items() if c is not None and c.iso3 == raw and c.kind != "aggregate"}
+
+
+def _file_year(path: Path) -> int | None:
+    """The year in a BACI file's name (BACI_HS17_Y2022_V202401b -> 2022), which every row of it has
+    (`ImportPlan.year`); None when the name carries none. A row of another year is still imported,
+    through the one pass's routed write."""
+    found = re.search(r"_Y(\d{4})(?:_|$)", path.stem)
+    return int(found.group(1)) if found else None
 
 
 def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan:
     if not looks_like_baci(path):
         raise ImportFormatError(f"{path.name}:1: not a BACI file: the header must be t,i,j,k,v,q", HINT)
     codes = _code_table(find_country_codes(path, country_codes))
-    # Every reporter/partner a good file can give: the code file's ISO3 codes (a code missing from
-    # it becomes 'BACI code N', outside the domain, and is reported with its line by the staged path).
-    domain = tuple(sorted({iso3 for _, iso3, _ in codes if iso3}))
+    domain = _domain(codes)
+    # One join per country column to the code table gives the final ISO3 code, the 'nes' flag and
+    # whether the code is in the domain (`_dom_i`, `_dom_j`: the one pass checks them instead of
+    # mapping the codes again, `CodeColumn.in_domain`).
     template = f"""
         WITH src AS (SELECT t, i, j, trim(k) AS k, v/*line*/ FROM {csv_source(path, list(COLUMNS), types=TYPES)}),
              cc AS {_codes_subquery(codes)}
@@ -129,7 +153,8 @@ def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan
                CASE WHEN length(src.k) < 6 THEN lpad(src.k, 6, '0') ELSE src.k END AS product,
                src.v * 1000 AS value_usd, 'FOB' AS valuation, FALSE AS estimate,
                coalesce(ci.agg, FALSE) OR coalesce(cj.agg, FALSE) AS _agg,
-               src.k IS NULL OR src.k = '' OR length(src.k) > 6 AS _bad_k/*line_out*/
+               src.k IS NULL OR src.k = '' OR length(src.k) > 6 AS _bad_k,
+               coalesce(ci.dom, FALSE) AS _dom_i, coalesce(cj.dom, FALSE) AS _dom_j/*line_out*/
         FROM src LEFT JOIN cc ci ON ci.code = src.i LEFT JOIN cc cj ON cj.code = src.j"""
     select = template.replace("/*line*/", ", row_number() OVER () + 1 AS _line").replace("/*line_out*/", ", src._line")
     meta = SourceMeta(
@@ -138,11 +163,14 @@ def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan
     )
     return ImportPlan(
         path, meta, select,
-        code_columns=[CodeColumn("reporter", domain=domain), CodeColumn("partner", domain=domain)],
+        code_columns=[CodeColumn("reporter", domain=tuple(sorted(domain)), in_domain="_dom_i"),
+                      CodeColumn("partner", domain=tuple(sorted(domain)), in_domain="_dom_j")],
         checks=[("_bad_k", "product code k must be an HS6 code of up to 6 characters")],
         drop_where=[("_agg", "rows with a 'nes' area or customs union as exporter or importer")],
         hint=HINT,
         unnumbered_sql=template.replace("/*line*/", "").replace("/*line_out*/", ""),  # line numbers only for a bad file (base._numbered)
+        header_lines=1,  # a strict read_csv: at most one row per line after the header
+        year=_file_year(path),
     )
 
 
