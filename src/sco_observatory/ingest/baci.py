@@ -70,6 +70,85 @@ def _overrides() -> dict[int, tuple[str | None, bool]]:
         return {int(r["code"]): (r["iso3"] or None, r["kind"] == "aggregate") for r in csv.DictReader(fh)}
 
 
+LOOKUPS_FORMAT = 1  # bumped when the cached lookups' layout changes
+LOOKUPS_KEEP = 8  # cached lookup files kept in the cache dir, the most recent first
+
+
+def _lookups_file(texts: list[str]) -> Path | None:
+    """Where the resolver's answers for these texts are cached, keyed by everything they depend on:
+    the texts, the resolver's code and tables and the libraries it reads (as the ledger cache,
+    kb/cache.py); None when the cache is off."""
+    import hashlib
+    import sys
+
+    from sco_observatory.kb import cache
+    from sco_observatory.version import __version__
+
+    folder = cache.cache_dir()
+    if folder is None:
+        return None
+    digest = hashlib.sha256()
+    for part in [f"format={LOOKUPS_FORMAT}", f"sco-observatory={__version__}", f"python={sys.version}",
+                 *cache._library_versions(), *texts]:  # the same library fingerprint as the ledger cache
+        digest.update(part.encode("utf-8") + b"\0")
+    package = Path(__file__).resolve().parents[1]
+    for path in [package / "countries.py", *(package / "data" / name for name in cache._RESOLVER_TABLES)]:
+        digest.update(path.read_bytes() + b"\0")
+    return folder / f"baci-lookups-{digest.hexdigest()[:32]}.json"
+
+
+def _remember_cached_lookups(texts: list[str]) -> Path | None:
+    """Answer this code file's ISO3 lookups from the cache if it holds them (`countries.remember_lookups`).
+
+    Why: resolving a release's ~250 ISO3 codes loads country_converter (pandas) and the CLDR name
+    index, about 1.5 s of a `sco import` that otherwise takes a few seconds more than the read
+    itself (benchmarks/README.md, "Import at the limit"); every BACI year of a release shares the
+    file. Returns the cache file to write after resolving when it is missing or unreadable."""
+    import json
+
+    from sco_observatory.countries import Country, remember_lookups
+
+    path = _lookups_file(texts)
+    if path is None:
+        return None
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        found = {text: Country(*entry) for text, entry in payload["found"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return path
+    remember_lookups(found)
+    return None
+
+
+def _cache_lookups(path: Path, texts: list[str]) -> None:
+    """Write the resolver's answers for `texts` (those it knows) atomically; a cache that cannot be
+    written changes nothing. Files beyond LOOKUPS_KEEP are removed."""
+    import json
+    import os
+    import tempfile
+
+    from sco_observatory.countries import lookup
+
+    found = {t: [c.iso3, c.name, c.kind] for t in texts if (c := lookup(t)) is not None}
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".baci-lookups-", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"found": found}, fh)
+        os.replace(tmp, path)
+        tmp = None
+        others = sorted((p for p in path.parent.glob("baci-lookups-*.json") if p != path),
+                        key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in others[LOOKUPS_KEEP - 1:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
 def _code_table(codes: Path) -> list[tuple[int, str | None, bool]]:
     """The code file as rows (code, iso3, agg), a few hundred rows read in Python.
 
@@ -89,6 +168,8 @@ def _code_table(codes: Path) -> list[tuple[int, str | None, bool]]:
             "pass country_codes=PATH to the release's country_codes_V*.csv",
         )
     ci, ii = header.index("country_code"), header.index(iso_col)
+    texts = sorted({row[ii].strip() for row in rows[1:] if ii < len(row) and row[ii].strip()})
+    write_cache = _remember_cached_lookups(texts)
     overrides = _overrides()
     values = []
     for number, row in enumerate(rows[1:], start=2):
@@ -105,6 +186,8 @@ def _code_table(codes: Path) -> list[tuple[int, str | None, bool]]:
         values.append((int(code), iso3, agg))
     if not values:
         raise ImportFormatError(f"{codes.name}: no country codes in the file", HINT)
+    if write_cache is not None:
+        _cache_lookups(write_cache, texts)
     return values
 
 

@@ -14,7 +14,8 @@ columns plus `_line` (the line in the file, for error messages). `run_import` th
 
 A plan whose code columns all have a `domain` (BACI) takes the one-pass path instead (`_one_pass`,
 issue #17): one `COPY` reads the file, maps the codes, evaluates every check and writes the good
-rows as the source's parquet files (skipped rows as small side files that count them); a scan of
+rows as the source's parquet files (a clean file straight into its year's partition, its line
+count proving no row was skipped; otherwise skipped rows as small side files that count them); a scan of
 the written files gives the guard's statistics and the duplicate-key probe; the store adopts the
 files by renaming them, and the commit is the same. A failing row or a repeated key hands the file
 to the staged path above, which names the line exactly as before.
@@ -593,9 +594,10 @@ def _one_pass(store: Store, plan: ImportPlan, cols: list[str], skipped: dict[str
               before_commit, progress, replace, lines: int | None = None) -> ImportResult:
     """Read, map, check and write the file in one statement, then check the written rows and adopt them.
 
-    `COPY (<_one_pass_sql>) TO scratch (PARTITION_BY (_status[, year]))` parses the file once and
-    writes each row once: the good rows as the parquet files the source will hold, the skipped
-    ones as small files whose counts (`RETURN_STATS`) are the skip counts. A BAD row, or repeated
+    One `COPY` of `_one_pass_sql` parses the file once and writes each good row once, as the parquet
+    files the source will hold (`_write_rows`): for a clean BACI year straight into its year's
+    partition, proved complete by the file's line count; otherwise routed by `_status`, the skipped
+    rows as small files whose counts (`RETURN_STATS`) are the skip counts. A BAD row, or repeated
     keys, hands the file to the staged path (`_Staged`). Then one aggregate scan of the written
     files (columnar, a few columns) gives the guard's statistics and the duplicate-key probe, the
     guard runs, and the store adopts the files by renaming them (`adopt_source_files`). Nothing is
