@@ -70,7 +70,7 @@ def _overrides() -> dict[int, tuple[str | None, bool]]:
         return {int(r["code"]): (r["iso3"] or None, r["kind"] == "aggregate") for r in csv.DictReader(fh)}
 
 
-LOOKUPS_FORMAT = 1  # bumped when the cached lookups' layout changes
+LOOKUPS_FORMAT = 2  # bumped when the cached lookups' layout changes
 LOOKUPS_KEEP = 8  # cached lookup files kept in the cache dir, the most recent first
 
 
@@ -113,23 +113,36 @@ def _remember_cached_lookups(texts: list[str]) -> Path | None:
         return None
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
-        found = {text: Country(*entry) for text, entry in payload["found"].items()}
+        found = {text: Country(*entry) for text, entry in payload["found"].items() if entry is not None}
+        missing = {text for text, entry in payload["found"].items() if entry is None}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return path
     remember_lookups(found)
+    _UNKNOWN.update(missing)
     return None
 
 
+_UNKNOWN: set[str] = set()
+"""Texts the cached lookups say the resolver does not know (`remember_lookups` keeps only answers)."""
+
+
+def _lookup(text: str):
+    """`countries.lookup`, answering a text the cache knows as unknown without asking the resolver."""
+    from sco_observatory.countries import lookup
+
+    return None if text in _UNKNOWN else lookup(text)
+
+
 def _cache_lookups(path: Path, texts: list[str]) -> None:
-    """Write the resolver's answers for `texts` (those it knows) atomically; a cache that cannot be
-    written changes nothing. Files beyond LOOKUPS_KEEP are removed."""
+    """Write the resolver's answers for `texts` (null for a text it does not know) atomically; a
+    cache that cannot be written changes nothing. Files beyond LOOKUPS_KEEP are removed."""
     import json
     import os
     import tempfile
 
     from sco_observatory.countries import lookup
 
-    found = {t: [c.iso3, c.name, c.kind] for t in texts if (c := lookup(t)) is not None}
+    found = {t: [c.iso3, c.name, c.kind] if (c := lookup(t)) is not None else None for t in texts}
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,8 +169,6 @@ def _code_table(codes: Path) -> list[tuple[int, str | None, bool]]:
     Asia, nes', or a 'nes' area) the code is looked up in comtrade_codes.csv; what is in neither is
     left as is and fails in the resolver with the line of its first row.
     """
-    from sco_observatory.countries import lookup
-
     with open(codes, encoding="utf-8-sig", errors="replace", newline="") as fh:
         rows = list(csv.reader(fh))
     header = [c.strip() for c in rows[0]] if rows else []
@@ -179,15 +190,15 @@ def _code_table(codes: Path) -> list[tuple[int, str | None, bool]]:
         if not code.isdigit():
             raise ImportFormatError(f"{codes.name}:{number}: country_code '{code}' is not a number", HINT)
         iso3 = (row[ii].strip() if ii < len(row) else "") or None
-        found = lookup(iso3) if iso3 else None
+        found = _lookup(iso3) if iso3 else None
         agg = False
         if (found is None or found.kind == "aggregate") and int(code) in overrides:
             iso3, agg = overrides[int(code)]
         values.append((int(code), iso3, agg))
     if not values:
         raise ImportFormatError(f"{codes.name}: no country codes in the file", HINT)
-    if write_cache is not None:
-        _cache_lookups(write_cache, texts)
+    if write_cache is not None:  # the file's codes and the final ones (overrides), which `_domain` resolves
+        _cache_lookups(write_cache, sorted(set(texts) | {iso3 for _, iso3, _ in values if iso3}))
     return values
 
 
