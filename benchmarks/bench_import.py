@@ -244,8 +244,8 @@ def whole_process(path: Path, runs: int, warmup: int = 1, baseline: Path | None 
     if baseline is not None:
         against = [a / ab for a, ab in zip(walls[names[0]], walls["A base sco import"])]
         print(f"A / A base, this checkout against the baseline (median of pairs): {statistics.median(against):.2f}x")
-    print(f"{runs} counted runs after {warmup} warm-up, {', '.join(n.split(' sco')[0].split(',')[0] for n in names)} "
-          "in turn; peak RSS = the largest of the runs")
+    order = ", ".join(n.split()[0] + (" base" if "base" in n else "") for n in names)
+    print(f"{runs} counted runs after {warmup} warm-up, {order} in turn; peak RSS = the largest of the runs")
 
 
 def main() -> None:
