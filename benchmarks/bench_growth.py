@@ -125,7 +125,9 @@ def step(part: str, label: str, files: list[Path], metrics: list[str], work: Pat
     first = True
     for name in metrics:
         _, m_rss, text = measured([sys.executable, "-c", METRIC, name, part], env)
-        got = json.loads(text.strip().splitlines()[-1])
+        # the child's answer is the JSON object at the end of its output (DuckDB's progress bar,
+        # drawn with carriage returns on a long query, shares its line)
+        got = json.loads(text[text.rindex('{"seconds"'):].strip())
         rows.append({"part": part, "step": label, "input_rows": got["input_rows"],
                      "import_s": wall if first else None, "import_mb": rss if first else None,
                      "metric": name, "metric_s": got["seconds"], "metric_mb": m_rss, "result_rows": got["result_rows"]})

@@ -8,14 +8,16 @@ Default (a BACI-scale year): whole processes, run by run in turn, each on the sa
      FILE, its country-code file copied beside it): the fixed cost of a `sco` process (interpreter,
      imports, store creation and pinning, commit), so A - A0 is what the rows cost.
 Prints the median of `--runs` (default 3) wall seconds and peak RSS of each (the kernel's
-ru_maxrss of that child alone, via os.wait4), and the ratios A/B and A/C taken run by run (so a
-drift in the machine's speed hits both sides of a pair) with their median. The import's result is
+ru_maxrss of that child alone, via os.wait4), and the ratios of each to B (the CTAS) taken run by run (so
+a drift in the machine's speed hits both sides of a pair) with their median. `--baseline DIR` also
+runs A and A0 from another checkout's sources (e.g. `git worktree add --detach DIR main`), in turn
+with the others, and prints A / A base. The import's result is
 checked first: its row count must equal the file's data rows less the rows it reports skipped.
 
 `--small`: the earlier in-process comparison on the shared WDI and DOTS files against a naive
 row-by-row script and a vectorised pandas script (no validation), best of 3.
 
-Usage: python benchmarks/bench_import.py [FILE] [--rows 10000000] [--runs 3] [--small [FILE ...]]
+Usage: python benchmarks/bench_import.py [FILE] [--rows 10000000] [--runs 3] [--baseline DIR] [--small [FILE ...]]
        (without FILE a BACI-like year of --rows rows is generated into a temporary directory)
 """
 
@@ -168,8 +170,23 @@ def one_row_copy(path: Path, target: Path) -> Path:
     return target / path.name
 
 
-def whole_process(path: Path, runs: int, warmup: int = 1) -> None:
+def _import_once(path: Path, home: Path, expected: int, env_extra: dict) -> tuple[float, float, int, int]:
+    """One `sco import FILE` on a fresh home: (wall s, peak RSS MB, rows kept, rows reported skipped)."""
     import re
+    import shutil
+
+    env = {**os.environ, **env_extra, "SCO_OBSERVATORY_HOME": str(home)}
+    wall, peak, out = child([sys.executable, "-m", "sco_observatory", "import", str(path)], env)
+    imported = int(re.search(r"imported ([\d,]+) rows", out).group(1).replace(",", ""))
+    skipped = sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+) (?:rows with|identical)", out))
+    if imported + skipped != expected:
+        raise SystemExit(f"sco import kept {imported:,} + skipped {skipped:,} rows of {expected:,}: {out.strip()}")
+    shutil.rmtree(home, ignore_errors=True)
+    return wall, peak, imported, skipped
+
+
+def whole_process(path: Path, runs: int, warmup: int = 1, baseline: Path | None = None) -> None:
+    """The judge: A, A0, B, C (and with `baseline`, A and A0 of that checkout) in turn, run by run."""
     import shutil
     import statistics
     import tempfile
@@ -177,47 +194,58 @@ def whole_process(path: Path, runs: int, warmup: int = 1) -> None:
     work = Path(tempfile.mkdtemp(prefix="sco-bench-import-"))
     expected = data_rows(path)
     names = ["A sco import", "B duckdb CTAS", "C duckdb COPY parquet", "A0 sco import, 1 row"]
+    sides = {"A sco import": {}, "A0 sco import, 1 row": {}}
+    if baseline is not None:  # the same commands from another checkout's sources (PYTHONPATH first)
+        base_env = {"PYTHONPATH": str(baseline / "src")}
+        names += ["A base sco import", "A0 base, 1 row"]
+        sides.update({"A base sco import": base_env, "A0 base, 1 row": base_env})
     tiny = one_row_copy(path, work / "tiny")
     walls: dict[str, list[float]] = {n: [] for n in names}
     peaks: dict[str, list[float]] = {n: [] for n in names}
     try:
         for run in range(1 - warmup, runs + 1):  # run 0 (the warm-up) fills the page cache; not counted
-            home = work / f"home{run}"
-            env = {**os.environ, "SCO_OBSERVATORY_HOME": str(home)}
-            wall, peak, out = child([sys.executable, "-m", "sco_observatory", "import", str(path)], env)
-            imported = int(re.search(r"imported ([\d,]+) rows", out).group(1).replace(",", ""))
-            skipped = sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+) (?:rows with|identical)", out))
-            if imported + skipped != expected:
-                raise SystemExit(f"sco import kept {imported:,} + skipped {skipped:,} rows of {expected:,}: {out.strip()}")
-            shutil.rmtree(home, ignore_errors=True)
-            t_wall, t_peak, _ = child([sys.executable, "-m", "sco_observatory", "import", str(tiny)],
-                                      {**os.environ, "SCO_OBSERVATORY_HOME": str(work / f"tiny-home{run}")})
-            shutil.rmtree(work / f"tiny-home{run}", ignore_errors=True)
-            b_wall, b_peak, b_out = child([sys.executable, "-c", CTAS, str(path)])
-            c_wall, c_peak, c_out = child([sys.executable, "-c", PARQUET, str(path), str(work / "x.parquet")])
-            b_out, c_out = b_out.strip().splitlines()[-1], c_out.strip().splitlines()[-1]
-            if int(b_out) != expected or int(c_out) != expected:
-                raise SystemExit(f"baselines read {b_out.strip()} / {c_out.strip()} rows, expected {expected:,}")
+            got: dict[str, tuple[float, float]] = {}
+            for name in names:
+                if name in sides and "A0" not in name:
+                    wall, peak, imported, skipped = _import_once(path, work / f"home{run}", expected, sides[name])
+                    got[name] = (wall, peak)
+                elif name in sides:
+                    got[name] = _import_once(tiny, work / f"tiny-home{run}", 1, sides[name])[:2]
+                elif name.startswith("B"):
+                    b_wall, b_peak, b_out = child([sys.executable, "-c", CTAS, str(path)])
+                    if int(b_out.strip().splitlines()[-1]) != expected:
+                        raise SystemExit(f"the CTAS read {b_out.strip()} rows, expected {expected:,}")
+                    got[name] = (b_wall, b_peak)
+                else:
+                    c_wall, c_peak, c_out = child([sys.executable, "-c", PARQUET, str(path), str(work / "x.parquet")])
+                    if int(c_out.strip().splitlines()[-1]) != expected:
+                        raise SystemExit(f"the COPY read {c_out.strip()} rows, expected {expected:,}")
+                    got[name] = (c_wall, c_peak)
             if run == 1 - warmup:
                 print(f"{path.name}: {expected:,} rows; sco import kept {imported:,} (skipped {skipped:,}); "
-                      f"SCO_MEMORY_LIMIT={os.environ.get('SCO_MEMORY_LIMIT', '1GB')}", flush=True)
+                      f"SCO_MEMORY_LIMIT={os.environ.get('SCO_MEMORY_LIMIT', '1GB')}"
+                      + (f"; baseline sources {baseline}" if baseline else ""), flush=True)
             if run == 0:
                 continue
-            for name, w, p in zip(names, (wall, b_wall, c_wall, t_wall), (peak, b_peak, c_peak, t_peak)):
+            for name, (w, p) in got.items():
                 walls[name].append(w)
                 peaks[name].append(p)
-            print(f"  run {run}: A {wall:.2f} s, B {b_wall:.2f} s, C {c_wall:.2f} s, A0 {t_wall:.2f} s",
-                  file=sys.stderr, flush=True)
+            print(f"  run {run}: " + ", ".join(f"{n.split()[0] + (' base' if 'base' in n else '')} {w:.2f} s"
+                                               for n, (w, _) in got.items()), file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{'command':24} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MB':>12} {'A/this (median of pairs)':>25}")
+    print(f"{'command':24} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MB':>12} {'this/B (median of pairs)':>25}")
     for name in names:
-        ratios = [a / b for a, b in zip(walls[names[0]], walls[name])]
+        ratios = [a / b for a, b in zip(walls[name], walls[names[1]])]
         print(f"{name:24} {statistics.median(walls[name]):>9.2f} {min(walls[name]):>7.2f} {max(walls[name]):>7.2f} "
               f"{max(peaks[name]):>12,.0f} {statistics.median(ratios):>24.2f}x")
     marginal = [(a - a0) / b for a, a0, b in zip(walls[names[0]], walls[names[3]], walls[names[1]])]
     print(f"(A - A0) / B, the rows' cost against the CTAS (median of pairs): {statistics.median(marginal):.2f}x")
-    print(f"{runs} counted runs after {warmup} warm-up, A A0 B C in turn; peak RSS = the largest of the runs")
+    if baseline is not None:
+        against = [a / ab for a, ab in zip(walls[names[0]], walls["A base sco import"])]
+        print(f"A / A base, this checkout against the baseline (median of pairs): {statistics.median(against):.2f}x")
+    order = ", ".join(n.split()[0] + (" base" if "base" in n else "") for n in names)
+    print(f"{runs} counted runs after {warmup} warm-up, {order} in turn; peak RSS = the largest of the runs")
 
 
 def main() -> None:
@@ -231,17 +259,19 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--warmup", type=int, choices=[0, 1], default=1, help="uncounted first round")
     ap.add_argument("--small", action="store_true", help="the in-process comparison on small shared files")
+    ap.add_argument("--baseline", type=Path, help="a checkout (e.g. a git worktree of main) whose `sco import` runs too, "
+                                                  "side by side (its src/ first on PYTHONPATH)")
     args = ap.parse_args()
     if args.small:
         small(args.file or DEFAULT)
         return
     if args.file:
-        whole_process(args.file[0], args.runs, args.warmup)
+        whole_process(args.file[0], args.runs, args.warmup, args.baseline)
         return
     with tempfile.TemporaryDirectory(prefix="sco-baci-") as tmp:
         subprocess.run([sys.executable, str(Path(__file__).with_name("make_baci_sample.py")), tmp, "--rows", str(args.rows)],
                        check=True, stdout=subprocess.DEVNULL)
-        whole_process(next(Path(tmp).glob("BACI_*.csv")), args.runs, args.warmup)
+        whole_process(next(Path(tmp).glob("BACI_*.csv")), args.runs, args.warmup, args.baseline)
 
 
 if __name__ == "__main__":

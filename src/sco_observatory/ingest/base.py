@@ -14,7 +14,8 @@ columns plus `_line` (the line in the file, for error messages). `run_import` th
 
 A plan whose code columns all have a `domain` (BACI) takes the one-pass path instead (`_one_pass`,
 issue #17): one `COPY` reads the file, maps the codes, evaluates every check and writes the good
-rows as the source's parquet files (skipped rows as small side files that count them); a scan of
+rows as the source's parquet files (a clean file straight into its year's partition, its line
+count proving no row was skipped; otherwise skipped rows as small side files that count them); a scan of
 the written files gives the guard's statistics and the duplicate-key probe; the store adopts the
 files by renaming them, and the commit is the same. A failing row or a repeated key hands the file
 to the staged path above, which names the line exactly as before.
@@ -27,6 +28,7 @@ import hashlib
 import re
 import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -44,11 +46,28 @@ MIN_YEAR, MAX_YEAR = 1800, dt.date.today().year + 1
 
 
 def sha256_of(path: Path) -> str:
+    return digest_and_lines(path)[0]
+
+
+def digest_and_lines(path: Path) -> tuple[str, int]:
+    """(sha256, number of lines) of a file in one read.
+
+    Lines are counted as a CSV reader splits records: a line ends at LF, CR or CRLF, and a last line
+    without a terminator counts. No reader gives more records than lines, which is what lets the one
+    pass prove that no row was skipped (`_one_pass`). The counts cost a few `bytes.count` per MB block.
+    """
     digest = hashlib.sha256()
+    ends = 0
+    last = b""
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+            ends += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            if last == b"\r" and block[:1] == b"\n":
+                ends -= 1  # a CRLF split between two blocks
+            last = block[-1:]
+    lines = ends + (1 if last and last not in b"\r\n" else 0)
+    return digest.hexdigest(), lines
 
 
 def sql_string(text: str | Path) -> str:
@@ -71,6 +90,12 @@ class CodeColumn:
     before reading (BACI: the ISO3 codes of its country-code file). With a domain for every code
     column the import maps codes inside its one read (`_one_pass`); a value outside it sends the
     file to the staged path, which names the line."""
+    in_domain: str | None = None
+    """A boolean column of the reader's SELECT that is TRUE only for a value in `domain` (BACI: the
+    code was found in the country-code table). When the resolver maps every domain value to itself
+    (ISO3 codes, no aggregate), the one pass then checks this flag instead of joining each row to
+    the domain map (`_one_pass_sql`): the reader already gives final codes. FALSE or NULL sends the
+    row, as any value outside the domain, to the staged path."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +118,13 @@ class ImportPlan:
     hint: str = "fix the file or choose another --format"
     drop_where: list[tuple[str, str]] = field(default_factory=list)  # (condition, reason) rows to skip and count
     unnumbered_sql: str | None = None  # select_sql without the row_number() window for _line (fast path)
+    header_lines: int | None = None
+    """The file's lines before its first data row, when the reader's SELECT gives at most one row
+    per line of `path` (a strict read_csv of it: BACI, 1). The one pass then knows that rows written
+    == data lines means no row was skipped or failed, and writes without routing rows (`_one_pass`)."""
+    year: int | None = None
+    """The one year every row of a good file has (BACI: the Y in the file's name), so the one pass
+    can write straight into that year's partition; a row of another year takes the routed write."""
 
 
 class _NeedLines(Exception):
@@ -385,7 +417,9 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
         phases[name] = phases.get(name, 0.0) + now - clock[0]
         clock[0] = now
 
-    plan.meta.sha256 = plan.meta.sha256 or sha256_of(plan.path)
+    lines = None
+    if not plan.meta.sha256:
+        plan.meta.sha256, lines = digest_and_lines(plan.path)
     lap("sha256")
     plan.meta.file_name = plan.meta.file_name or plan.path.name
     table = plan.meta.table_name
@@ -402,7 +436,7 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
     if one_pass_ready(plan):
         try:
             result = _one_pass(store, plan, cols, skipped, lap, before_commit=before_commit, progress=progress,
-                               replace=replace)
+                               replace=replace, lines=lines)
         except _Staged as staged:  # the file needs the staged path: a bad row to name, or repeated keys
             skipped.clear()
             fast = fast and not staged.numbered
@@ -499,16 +533,22 @@ def one_pass_ready(plan: ImportPlan) -> bool:
     return plan.unnumbered_sql is not None and all(c.domain is not None for c in plan.code_columns)
 
 
-def _domain_maps(store: Store, staging: str, plan: ImportPlan) -> list[str]:
+def _domain_maps(store: Store, staging: str, plan: ImportPlan) -> list[str | None]:
     """One small temp table (raw, iso3) per code column, resolved from its domain before the read;
     iso3 NULL marks an aggregate to drop. A domain value the resolver does not know is left out, so
-    its rows fail the one pass and the staged path reports them (unknown country, with the line)."""
-    names = []
+    its rows fail the one pass and the staged path reports them (unknown country, with the line).
+
+    None instead of a table for a column whose reader flags its domain (`CodeColumn.in_domain`) when
+    the resolver maps every domain value to itself: there is nothing to map, only the flag to check."""
+    names: list[str | None] = []
     for i, spec in enumerate(plan.code_columns):
         mapping = {raw: c for raw, c in resolve_many(sorted({v for v in spec.domain if v and v.strip()})).items()
                    if c is not None}
         isos = [None if (c.kind == "aggregate" and not (spec.keep_world and c.iso3 == "WLD")) else c.iso3
                 for c in mapping.values()]
+        if spec.in_domain is not None and len(mapping) == len(set(spec.domain)) and list(mapping) == isos:
+            names.append(None)
+            continue
         name = f"{staging}_dom{i}"
         store.con.execute(f"CREATE TEMP TABLE {name} AS SELECT unnest(?::VARCHAR[]) AS raw, unnest(?::VARCHAR[]) AS iso3",
                           [list(mapping), isos])
@@ -528,11 +568,16 @@ def _one_pass_sql(store: Store, plan: ImportPlan, maps: list[str], file_cols: li
     table = plan.meta.table_name
     drops = "".join(f", coalesce(({condition}), FALSE) AS _d{i}" for i, (condition, _) in enumerate(plan.drop_where))
     codes = plan.code_columns
-    joins = " ".join(f"LEFT JOIN {name} m{i} ON s.{c.column} = m{i}.raw" for i, (c, name) in enumerate(zip(codes, maps)))
-    replaces = ", ".join(f"m{i}.iso3 AS {c.column}" for i, c in enumerate(codes))
-    flags = "".join(f", m{i}.raw IS NULL AS _unk{i}, m{i}.iso3 IS NULL AS _gone{i}" for i in range(len(codes)))
+    joined = [(i, c, name) for i, (c, name) in enumerate(zip(codes, maps)) if name is not None]
+    joins = " ".join(f"LEFT JOIN {name} m{i} ON s.{c.column} = m{i}.raw" for i, c, name in joined)
+    replaces = ", ".join(f"m{i}.iso3 AS {c.column}" for i, c, _ in joined)
+    # a joined column: unknown = no map row, gone = mapped to an aggregate; a flagged one
+    # (`CodeColumn.in_domain`, domain mapped to itself): unknown = the reader's flag is not TRUE.
+    flags = "".join(f", m{i}.raw IS NULL AS _unk{i}, m{i}.iso3 IS NULL AS _gone{i}" if name is not None
+                    else f", NOT coalesce(s.{c.in_domain}, FALSE) AS _unk{i}, FALSE AS _gone{i}"
+                    for i, (c, name) in enumerate(zip(codes, maps)))
     # the reader's constant SELECT and drop conditions, schema column names, numbered flags:
-    mapped = (f"SELECT s.*{' REPLACE (' + replaces + ')' if codes else ''}{flags} "  # sql-hygiene: see above
+    mapped = (f"SELECT s.*{' REPLACE (' + replaces + ')' if replaces else ''}{flags} "  # sql-hygiene: see above
               f"FROM (SELECT *{drops} FROM ({plan.unnumbered_sql})) s {joins}")  # sql-hygiene: see above
     cases = [f"WHEN _d{i} THEN 'd{i}'" for i in range(len(plan.drop_where))]
     if codes:
@@ -546,12 +591,13 @@ def _one_pass_sql(store: Store, plan: ImportPlan, maps: list[str], file_cols: li
 
 
 def _one_pass(store: Store, plan: ImportPlan, cols: list[str], skipped: dict[str, int], lap, *,
-              before_commit, progress, replace) -> ImportResult:
+              before_commit, progress, replace, lines: int | None = None) -> ImportResult:
     """Read, map, check and write the file in one statement, then check the written rows and adopt them.
 
-    `COPY (<_one_pass_sql>) TO scratch (PARTITION_BY (_status[, year]))` parses the file once and
-    writes each row once: the good rows as the parquet files the source will hold, the skipped
-    ones as small files whose counts (`RETURN_STATS`) are the skip counts. A BAD row, or repeated
+    One `COPY` of `_one_pass_sql` parses the file once and writes each good row once, as the parquet
+    files the source will hold (`_write_rows`): for a clean BACI year straight into its year's
+    partition, proved complete by the file's line count; otherwise routed by `_status`, the skipped
+    rows as small files whose counts (`RETURN_STATS`) are the skip counts. A BAD row, or repeated
     keys, hands the file to the staged path (`_Staged`). Then one aggregate scan of the written
     files (columnar, a few columns) gives the guard's statistics and the duplicate-key probe, the
     guard runs, and the store adopts the files by renaming them (`adopt_source_files`). Nothing is
@@ -571,20 +617,10 @@ def _one_pass(store: Store, plan: ImportPlan, cols: list[str], skipped: dict[str
             select = _one_pass_sql(store, plan, maps, file_cols)
             lap("map codes (domains)")
             out = scratch / "rows"
-            try:
-                written = _execute_reporting(
-                    con, f"COPY ({select}) TO {sql_string(out)} (FORMAT parquet, PARTITION_BY ({', '.join(['_status', *inner])}), "  # sql-hygiene: partition columns from lake.PARTITIONS
-                         "FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)", "reading", progress)
-            except (duckdb.Error, ValueError):
-                raise _Staged(numbered=True) from None  # the staged path names the line (or the problem)
+            if plan.header_lines is not None and lines is None:  # the sha256 was given: count the lines alone
+                lines = digest_and_lines(plan.path)[1]
+            counts, good = _write_rows(store, plan, select, file_cols, out, inner, lines, progress)
             lap("read, map, check, write (one pass)")
-            counts: dict[str, int] = {}
-            good: list[tuple[Path, int, int]] = []
-            for name, rows, size, *_ in written:
-                status = Path(name).relative_to(out).parts[0].partition("=")[2]
-                counts[status] = counts.get(status, 0) + int(rows)
-                if status == OK:
-                    good.append((Path(name), int(rows), int(size)))
             if counts.get(BAD):
                 raise _Staged(numbered=True)
             for i, (_, reason) in enumerate(plan.drop_where):
@@ -622,12 +658,82 @@ def _one_pass(store: Store, plan: ImportPlan, cols: list[str], skipped: dict[str
                 before_commit()
             con.execute(f"DROP VIEW {rows_sql}")
             for name in maps:
-                con.execute(f"DROP TABLE {name}")
+                if name is not None:
+                    con.execute(f"DROP TABLE {name}")
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     lap("commit")
     return result
+
+
+def _written(result: list, out: Path) -> tuple[dict[str, int], list[tuple[Path, int, int]]]:
+    """(rows per `_status`, the OK files as (path, rows, bytes)) from a COPY's RETURN_STATS rows."""
+    counts: dict[str, int] = {}
+    good: list[tuple[Path, int, int]] = []
+    for name, rows, size, *_ in result:
+        status = Path(name).relative_to(out).parts[0].partition("=")[2]
+        counts[status] = counts.get(status, 0) + int(rows)
+        if status == OK:
+            good.append((Path(name), int(rows), int(size)))
+    return counts, good
+
+
+def _write_rows(store: Store, plan: ImportPlan, select: str, file_cols: list[str], out: Path, inner: list[str],
+                lines: int | None, progress) -> tuple[dict[str, int], list[tuple[Path, int, int]]]:
+    """Write the OK rows of the one-pass SELECT under `out/_status=ok/` and count every status.
+
+    Direct (a plan with `header_lines`, and `year` when the table is partitioned by year): one COPY of
+    the OK rows into one file of the year's partition, no routing. A strict CSV read gives at most
+    one row per line, so OK rows == the file's data lines proves that no row was skipped or failed —
+    the common case, and the whole import then reads and writes once. Otherwise one aggregate read
+    of the same SELECT counts the statuses: a failing row hands the file to the staged path, a row
+    of another year to the routed write; else the direct file stands and the counts are the skips.
+    Routed (every other plan, and that fallback): `COPY ... PARTITION_BY (_status, year)`, the
+    statuses' row counts from RETURN_STATS. Partitioning by the status cost about 15 % of the
+    one pass's CPU (benchmarks/README.md, "Import at the limit"), so only a file that needs it pays.
+    """
+    con = store.con
+    direct = (plan.header_lines is not None and lines is not None
+              and (not inner or (inner == ["year"] and plan.year is not None)))
+    if direct:
+        where = f"_status = '{OK}'" + (f" AND year = {int(plan.year)}" if inner else "")
+        folder = out / f"_status={OK}" / (f"year={int(plan.year)}" if inner else "")
+        folder.mkdir(parents=True)
+        stored = ", ".join(c for c in file_cols if c not in inner)
+        try:
+            result = _execute_reporting(
+                con, f"COPY (SELECT {stored} FROM ({select}) WHERE {where}) "  # sql-hygiene: schema column names, constant status and year
+                     f"TO {sql_string(folder / f'part-{uuid.uuid4()}.parquet')} (FORMAT parquet, RETURN_STATS true)",
+                "reading", progress)
+        except (duckdb.Error, ValueError):
+            raise _Staged(numbered=True) from None  # the staged path names the line (or the problem)
+        counts, good = _written(result, out)
+        data_lines = lines - plan.header_lines
+        if counts.get(OK, 0) == data_lines:
+            return counts, good
+        found = con.execute(f"SELECT _status, year = {int(plan.year) if inner else 'year'}, count(*) "  # sql-hygiene: constant year
+                            f"FROM ({select}) GROUP BY ALL").fetchall()
+        statuses: dict[str, int] = {}
+        other_year = False
+        for status, same_year, n in found:
+            statuses[status] = statuses.get(status, 0) + int(n)
+            other_year = other_year or (status == OK and not same_year)
+        if statuses.get(BAD):
+            raise _Staged(numbered=True)
+        if not other_year:
+            if statuses.get(OK, 0) != counts.get(OK, 0):
+                raise StoreError(f"{plan.path.name}: the one-pass import wrote {counts.get(OK, 0):,} rows but counts "
+                                 f"{statuses.get(OK, 0):,}", "report this as a bug; the store is unchanged")
+            return statuses, good
+        shutil.rmtree(out)
+    try:
+        result = _execute_reporting(
+            con, f"COPY ({select}) TO {sql_string(out)} (FORMAT parquet, PARTITION_BY ({', '.join(['_status', *inner])}), "  # sql-hygiene: partition columns from lake.PARTITIONS
+                 "FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)", "reading", progress)
+    except (duckdb.Error, ValueError):
+        raise _Staged(numbered=True) from None  # the staged path names the line (or the problem)
+    return _written(result, out)
 
 
 def _written_stats(store: Store, rows_sql: str, table: str) -> Scanned:
