@@ -138,29 +138,37 @@ def _raise_missing(store, code: str, countries: Sequence[str], years: tuple[int,
     )
 
 
+_VALUES_SQL = """SELECT iso3, year, code, value, unit, source_id AS source{flag} FROM indicator
+           WHERE code = $code AND source_id = $source AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
+           QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY abs(year - $year), year) = 1"""
+_ESTIMATE = ", bool_or(coalesce(estimate, FALSE)) OVER (PARTITION BY iso3, year) AS estimate"
+"""The publisher's estimate flag of the value chosen, over every row of its (iso3, code, year, source) —
+what metrics/flags.estimate_flags looks up — computed in the same statement (windows run before QUALIFY)."""
+
+
 def values(store, indicator: str, countries: Sequence[str], year: int, *, source: str | None = None,
-           nearest: int = 0) -> pl.DataFrame:
-    """One value per country: columns iso3, year, code, value, unit, source.
+           nearest: int = 0, estimate: bool = False) -> pl.DataFrame:
+    """One value per country: columns iso3, year, code, value, unit, source (and `estimate` if asked).
 
     Every requested country has a row; a country without a value in the chosen source has
     `value = null` (and `year = null`). With `nearest > 0`, a country lacking `year` takes its
     value from the closest year within ±nearest (ties: the earlier year); the `year` column shows
-    the year actually used.
+    the year actually used. `estimate=True` adds the publisher's estimate flag of each value (False
+    where there is none or no value), read by the same query (power shares print it).
     """
     code = indicator_code(indicator)
     isos = list(dict.fromkeys(c.upper() for c in countries))
     window = (year - nearest, year + nearest)
     src = choose_source(store, code, isos, window, source)
     found = run(store, query(
-        """SELECT iso3, year, code, value, unit, source_id AS source FROM indicator
-           WHERE code = $code AND source_id = $source AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
-           QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY abs(year - $year), year) = 1""",
+        _VALUES_SQL.format(flag=_ESTIMATE if estimate else ""),
         code=code, source=src, y0=int(window[0]), y1=int(window[1]), isos=isos, year=int(year)))
     wanted = pl.DataFrame({"iso3": isos, "_order": list(range(len(isos)))})
     out = (wanted.join(found, on="iso3", how="left").sort("_order").drop("_order")
            .with_columns(pl.lit(code).alias("code"), pl.lit(src).alias("source")))
+    flag = [(pl.col("estimate").cast(pl.Boolean).fill_null(False) & pl.col("value").is_not_null()).alias("estimate")]
     return out.select("iso3", pl.col("year").cast(pl.Int64), "code", pl.col("value").cast(pl.Float64),
-                      pl.col("unit").cast(pl.String), "source")
+                      pl.col("unit").cast(pl.String), "source", *(flag if estimate else []))
 
 
 def series(store, indicator: str, countries: Sequence[str], years: tuple[int, int], *,
