@@ -85,6 +85,27 @@ def test_members_loads_no_frame_library(tmp_path, fmt, monkeypatch):
     assert not (FORBIDDEN & modules), sorted(FORBIDDEN & modules)
 
 
+def test_orgs_loads_no_frame_library(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    out, modules = _loaded_by(tmp_path, "orgs", "--format", "csv")
+    assert out.startswith("id,name,kind,") and "\nSCO," in out
+    assert not (FORBIDDEN & modules), sorted(FORBIDDEN & modules)
+
+
+@pytest.mark.parametrize("lang", [None, "ru"])
+def test_orgs_prints_what_the_library_returns(capsys, lang):
+    import json
+
+    import sco_observatory as sco
+
+    frame = sco.open(lang=lang).orgs()
+    extra = ["--lang", lang] if lang else []
+    assert cli.main(["orgs", "--format", "csv", *extra]) == 0
+    assert capsys.readouterr().out == frame.write_csv()
+    assert cli.main(["orgs", "--format", "json", *extra]) == 0
+    assert json.loads(capsys.readouterr().out) == frame.to_dicts()
+
+
 def test_version_loads_no_frame_library_nor_the_ledger(tmp_path):
     out, modules = _loaded_by(tmp_path, "--version")
     assert out.startswith("sco-observatory ")

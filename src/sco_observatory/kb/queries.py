@@ -359,32 +359,27 @@ def history_notes(iso3: str, *, ledger: Ledger | None = None) -> list[str]:
     return notes
 
 
+ORG_COLUMNS = ("id", "name", "kind", "founded", "dissolved", "predecessor", "successor", "aliases", "names",
+               "dating_rule", "source")
+"""The columns of :func:`organisations` (all strings)."""
+
+
 def organisations(*, ledger: Ledger | None = None) -> pl.DataFrame:
     """One row per organisation: ``id, name, kind, founded, dissolved, predecessor, successor, aliases, names,
     dating_rule, source`` (``names``: official names in other languages; ``dating_rule``: which decision
     dates a status in it, docs/kb.md)."""
+    return pl.DataFrame(organisation_rows(ledger=ledger), schema={k: pl.Utf8 for k in ORG_COLUMNS}, orient="row")
+
+
+def organisation_rows(*, ledger: Ledger | None = None) -> list[tuple[str | None, ...]]:
+    """:func:`organisations` as tuples of ORG_COLUMNS (`sco orgs` prints them without a frame)."""
     lg = _l(ledger)
-    return pl.DataFrame(
-        [
-            {
-                "id": o.id,
-                "name": o.name,
-                "kind": o.kind,
-                "founded": _iso(o.founded),
-                "dissolved": _iso(o.dissolved),
-                "predecessor": o.predecessor,
-                "successor": o.successor,
-                "aliases": "; ".join(o.aliases),
-                "names": "; ".join(f"{n.lang}: {n.name}" + (f" ({n.short})" if n.short else "") for n in o.names),
-                "dating_rule": o.dating_rule,
-                "source": o.source,
-            }
-            for o in lg.orgs.values()
-        ],
-        schema={k: pl.Utf8 for k in
-                ["id", "name", "kind", "founded", "dissolved", "predecessor", "successor", "aliases", "names",
-                 "dating_rule", "source"]},
-    )
+    return [
+        (o.id, o.name, o.kind, _iso(o.founded), _iso(o.dissolved), o.predecessor, o.successor, "; ".join(o.aliases),
+         "; ".join(f"{n.lang}: {n.name}" + (f" ({n.short})" if n.short else "") for n in o.names), o.dating_rule,
+         o.source)
+        for o in lg.orgs.values()
+    ]
 
 
 def timeline(org: str, *, ledger: Ledger | None = None) -> pl.DataFrame:
