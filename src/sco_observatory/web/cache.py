@@ -27,10 +27,11 @@ query), labelled with the commit it was computed on:
 - each kept answer of GZIP_MIN_BYTES or more is also kept gzip-compressed (level GZIP_LEVEL, once, when it
   is computed) and that copy is sent, with ``content-encoding: gzip``, to a request whose
   ``accept-encoding`` allows gzip (browsers, httpx, curl --compressed); every answer says
-  ``vary: accept-encoding``. Why: a cache hit costs the same for every endpoint except for its size, and
-  the largest answers (member-shares, scenarios, CINC: 80–130 KB, mostly the same source, formula and
-  method strings on every row) were the three endpoints over 50 ms p95 at 20 clients; gzip makes them
-  7–15 KB (benchmarks/README.md, "Serving");
+  ``vary: accept-encoding``. Why: a cache hit costs the same for every endpoint except for its size; the
+  largest answers (member-shares, scenarios, CINC: 80–130 KB, mostly the same source, formula and
+  method strings on every row) go out as 7–15 KB. (They were the three endpoints over 50 ms p95 at 20
+  clients in one run; back-to-back runs did not show them slower, nor gzip faster, on loopback:
+  benchmarks/README.md, "Serving");
 - errors (4xx, 5xx) are never kept: the requests waiting on that one computation get its answer,
   the next request computes again; non-GET requests and the dashboard's static files pass through
   untouched (the guard's 504s are outside this layer: the computation goes on and its answer is kept).
