@@ -142,7 +142,7 @@ def _modules_after(cache_dir: Path, home: Path, *args: str) -> tuple[str, set[st
     return out, set(modules.split())
 
 
-HEAVY = {"pandas", "country_converter", "babel", "duckdb", "sqlglot", "yaml", "fastapi", "pyarrow", "plotly"}
+HEAVY = {"pandas", "country_converter", "babel", "duckdb", "sqlglot", "yaml", "fastapi", "pyarrow", "plotly", "polars"}
 
 
 def test_members_with_a_warm_cache_loads_neither_pandas_nor_the_yaml(cache_dir, isolated_home):
@@ -176,3 +176,4 @@ def test_version_loads_no_command_module(cache_dir, isolated_home):
     assert out.startswith("sco-observatory ")
     assert not {m for m in modules if m.startswith("sco_observatory.cli.") and m != "sco_observatory.cli.usage"}
     assert "sco_observatory.kb.model" not in modules or "yaml" not in modules
+    assert not ({"polars", "pydantic", "sco_observatory.api"} & modules), sorted({"polars", "pydantic", "sco_observatory.api"} & modules)

@@ -132,3 +132,52 @@ def test_cinc_extended_proxy(store):
     assert c.filter(pl.col("iso3") == "UZB")["components"][0] == 1
     assert c["cinc_group"].sum() == pytest.approx(1.0, abs=0.02)
     assert "MILEX" in c["proxy_codes"][0] and "proxy" in c["method"][0]
+
+
+@pytest.fixture(scope="module")
+def snapshot_store(tmp_path_factory):
+    """A file store holding the open-data snapshot (SIPRI with its estimate marks, the derived 2024 series)."""
+    from sco_observatory.store import open_store
+
+    s = open_store(tmp_path_factory.mktemp("power-flags") / "store")
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("indicator, year, nearest", [("defence", 2024, 0), ("defence", 2023, 1), ("defence", 1995, 2),
+                                                      ("gdp", 2012, 0), ("population", 2020, 2)])
+def test_estimate_flags_read_with_the_values_equal_the_separate_lookup(snapshot_store, indicator, year, nearest):
+    """`values(..., estimate=True)` (one statement) flags exactly what `flags.estimate_flags` finds for the same
+    rows (the second query `power.shares` made before), and `shares` carries it."""
+    from sco_observatory.metrics import values
+    from sco_observatory.metrics.flags import estimate_flags
+
+    group = ["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK", "IRN", "BLR", "AFG"]
+    plain = values(snapshot_store, indicator, group, year, nearest=nearest)
+    expected = estimate_flags(snapshot_store, plain).with_columns(pl.col("estimate") & pl.col("value").is_not_null())
+    both = values(snapshot_store, indicator, group, year, nearest=nearest, estimate=True)
+    assert both.drop("estimate").equals(plain)
+    assert both["estimate"].to_list() == expected["estimate"].to_list()
+    assert power.shares(snapshot_store, group, indicator, year, nearest=nearest)["estimate"].to_list() == expected["estimate"].to_list()
+
+
+def test_the_snapshot_flags_some_values_so_the_comparison_above_can_fail(snapshot_store):
+    from sco_observatory.metrics import values
+
+    flagged = values(snapshot_store, "defence", ["CHN", "RUS", "KAZ", "KGZ", "IND", "PAK"], 2024, estimate=True)
+    assert flagged["estimate"].any() and flagged["value"].is_not_null().all()
+
+
+def test_shares_of_one_frame_for_several_groups_equal_each_groups_own_shares(snapshot_store):
+    """What a what-if does: read the union's values once, take each side's shares from that frame (on the
+    union's source: a small group alone may choose another, which is why a what-if fixes it)."""
+    from sco_observatory.metrics import values
+
+    base, changed = ["RUS", "CHN", "KAZ", "KGZ", "TJK", "UZB"], ["RUS", "CHN", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK"]
+    union = values(snapshot_store, "defence", changed, 2012, nearest=2, estimate=True)
+    for group in (base, changed, ["PAK", "KGZ"]):
+        own = power.shares(snapshot_store, group, "defence", 2012, nearest=2, source=union["source"][0])
+        assert power.shares_of(union, group, 2012).equals(own)
+    with pytest.raises(DataMissingError, match="no MS.MIL.XPND.CD values for XXA, XXB"):
+        power.shares_of(pl.DataFrame({"iso3": ["XXA", "XXB"], "code": ["MS.MIL.XPND.CD"] * 2, "value": [None, None]},
+                                     schema_overrides={"value": pl.Float64}), ["XXA", "XXB"], 2012)

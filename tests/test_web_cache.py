@@ -281,3 +281,65 @@ def test_start_up_warming_waits_while_requests_are_answered():
 
     answer = asyncio.run(run())
     assert answer.json()["name"] == "scenarios" and state["n"] == 3, "the warmed answer was not kept"
+
+
+def _rows_app(n_rows: int):
+    inner = FastAPI()
+
+    @inner.get("/api/rows")
+    async def rows() -> JSONResponse:
+        return JSONResponse({"rows": [{"i": i, "source": "imf-dots:dots_focus_reporters_1990_2020"} for i in range(n_rows)]})
+
+    return inner
+
+
+def _raw(app, path: str, headers: dict) -> list[httpx.Response]:
+    """Two requests (the computation, then the cache hit), bodies not decoded (the bytes on the wire)."""
+    async def run():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            out = []
+            for _ in range(2):
+                async with client.stream("GET", path, headers=headers) as answer:
+                    answer.raw = b"".join([chunk async for chunk in answer.aiter_raw()])
+                    out.append(answer)
+            return out
+
+    return asyncio.run(run())
+
+
+def test_a_large_answer_is_sent_gzipped_to_who_accepts_it_and_equal_once_decoded():
+    import gzip
+    import json
+
+    app = cache.ResponseCache(_rows_app(400), version=lambda: 1)
+    plain = _raw(app, "/api/rows", {"accept-encoding": "identity"})
+    zipped = _raw(app, "/api/rows", {"accept-encoding": "br;q=1.0, gzip;q=0.8"})
+    body = plain[1].raw
+    assert len(body) > 10 * cache.GZIP_MIN_BYTES and json.loads(body)["rows"][399]["i"] == 399
+    for answer in plain:
+        assert "content-encoding" not in answer.headers and answer.headers["vary"] == "accept-encoding"
+    hit = zipped[1]
+    assert hit.headers["content-encoding"] == "gzip" and hit.headers["vary"] == "accept-encoding"
+    assert int(hit.headers["content-length"]) == len(hit.raw) < len(body) / 5
+    assert gzip.decompress(hit.raw) == body, "the gzip copy is the same answer"
+    assert hit.headers["x-sco-commit"] == "1"
+
+
+def test_small_answers_and_refused_gzip_are_sent_as_they_are():
+    app = cache.ResponseCache(_rows_app(2), version=lambda: 1)
+    small = _raw(app, "/api/rows", {"accept-encoding": "gzip"})[1]
+    assert "content-encoding" not in small.headers and len(small.raw) < cache.GZIP_MIN_BYTES
+    app = cache.ResponseCache(_rows_app(400), version=lambda: 1)
+    for refusal in ("gzip;q=0, *", "identity", "deflate, br", "*;q=0"):
+        answer = _raw(app, "/api/rows", {"accept-encoding": refusal})[1]
+        assert "content-encoding" not in answer.headers, refusal
+
+
+@pytest.mark.parametrize("header, ok", [
+    ("gzip", True), ("gzip, deflate, br, zstd", True), ("br;q=1, gzip;q=0.5", True), ("*", True),
+    ("gzip;q=0", False), ("gzip; q=0.000", False), ("*;q=0", False), ("identity", False), ("", False),
+    ("deflate, *;q=0.1", True), ("gzip;q=0, *", False), ("GZIP", True), ("gzip;q=oops", True),
+])
+def test_accept_encoding_is_read_as_rfc_9110_says(header, ok):
+    assert cache.accepts_gzip({"headers": [(b"accept-encoding", header.encode())]}) is ok
+    assert cache.accepts_gzip({"headers": []}) is False

@@ -8,7 +8,19 @@ In a notebook::
     obs.siei("trade", "CA5+RUS", years="2010-2020")
 """
 
-from sco_observatory.api import Convergence, Observatory, Scenarios, open
 from sco_observatory.version import __version__
+
+
+def __getattr__(name: str):
+    """The notebook API (`sco_observatory.api`), imported on first use: `sco --version` and the ledger
+    commands never load it, nor the polars it returns frames in."""
+    if name in ("Convergence", "Observatory", "Scenarios", "open"):
+        from sco_observatory import api
+
+        value = getattr(api, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Convergence", "Observatory", "Scenarios", "__version__", "open"]

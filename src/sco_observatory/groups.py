@@ -117,14 +117,10 @@ def _item_members(token: str, notes: list[str] | None = None) -> tuple[list[Grou
     if org:
         name, statuses, date = org
         as_of = parse_as_of(date)
-        frame = _kb().members_as_of(name, as_of, statuses)
+        rows = _kb().member_rows(name, as_of, statuses)  # iso3, name, status, since, de_facto, next, source
         if notes is not None:
             notes.extend(n for n in _kb().members_notes(name, as_of, statuses) if n not in notes)
-        members = [
-            GroupMember(r["iso3"], r["name"], r["status"], r["since"], r["de_facto"], r["next"], r["source"],
-                        via=token)
-            for r in frame.iter_rows(named=True)
-        ]
+        members = [GroupMember(*row, via=token) for row in rows]
         return members, as_of
     country = countries.resolve(token)
     return [GroupMember(country.iso3, country.name, via=token)], None
@@ -223,16 +219,20 @@ def resolve_group(expression: str) -> Group:
     return group
 
 
+GROUP_COLUMNS = ("iso3", "name", "status", "since", "de_facto", "next", "source")
+"""The columns `sco members` prints (all strings): status as of the date; `next` = what came after."""
+
+
+def group_rows(group: Group) -> list[tuple[str | None, ...]]:
+    """The members as tuples of GROUP_COLUMNS (what `sco members` prints without building a frame)."""
+    return [tuple(getattr(m, c) for c in GROUP_COLUMNS) for m in group.members]
+
+
 def group_frame(group: Group):
-    """The members as a frame with the columns `sco members` prints:
-    iso3, name, status, since, de_facto, next, source (status as of the date; `next` = what came after)."""
+    """The members as a frame of GROUP_COLUMNS (:func:`group_rows`)."""
     import polars as pl
 
-    cols = ("iso3", "name", "status", "since", "de_facto", "next", "source")
-    return pl.DataFrame(
-        [{c: getattr(m, c) for c in cols} for m in group.members],
-        schema={c: pl.String for c in cols},
-    )
+    return pl.DataFrame(group_rows(group), schema={c: pl.String for c in GROUP_COLUMNS}, orient="row")
 
 
 def partner_sets(expressions) -> dict[str, list[str]]:

@@ -20,7 +20,7 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.errors import DataMissingError, GroupExpressionError
-from sco_observatory.metrics import DEFAULT_POWER_INDICATORS, choose_source, indicator_code, power, require_group
+from sco_observatory.metrics import DEFAULT_POWER_INDICATORS, choose_source, indicator_code, power, require_group, values
 
 
 def changed_group(base: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = ()) -> list[str]:
@@ -37,9 +37,18 @@ def changed_group(base: Sequence[str], add: Sequence[str] = (), remove: Sequence
     return out
 
 
-def _power_side(store, countries, year, indicators, nearest, sources):
-    parts = [power.power_balance(store, countries, year, [name], source=sources.get(name), nearest=nearest)
-             for name in indicators]  # a handful of indicators, each on the source fixed for both sides
+def _power_side(store, countries, year, indicators, nearest, sources, union_values):
+    """The power rows of one side. An indicator whose values were read for both sides at once
+    (`union_values`) takes this side's shares from that frame; one without (no source for the union)
+    or where this side has no value is computed on its own, so its note is the one `power_balance`
+    gives for this side."""
+    parts = []
+    for name in indicators:  # a handful of indicators, each on the source fixed for both sides
+        frame = union_values.get(name)
+        if frame is not None and frame.filter(pl.col("iso3").is_in(countries))["value"].is_not_null().any():
+            parts.append(power.labelled_balance(power.shares_of(frame, countries, year), name))
+        else:
+            parts.append(power.power_balance(store, countries, year, [name], source=sources.get(name), nearest=nearest))
     shares = pl.concat([p[0] for p in parts if p[0].height], how="diagonal") if any(p[0].height for p in parts) else pl.DataFrame()
     conc = pl.concat([p[1] for p in parts], how="diagonal")
     rows = []
@@ -104,9 +113,15 @@ def whatif(store, base: Sequence[str], add: Sequence[str] = (), remove: Sequence
             gdp_source = choose_source(store, "NY.GDP.MKTP.CD", union, (year, year))
         except DataMissingError:
             gdp_source = None
+    union_values = {}  # each indicator's values read once for both sides (with their estimate flags)
+    for name in indicators:
+        try:
+            union_values[name] = values(store, name, union, year, source=sources[name], nearest=nearest, estimate=True)
+        except DataMissingError:
+            pass
     sides = []
     for label, group in (("baseline", base_list), ("changed", new)):  # two sides
-        parts = [_power_side(store, group, year, indicators, nearest, sources)]
+        parts = [_power_side(store, group, year, indicators, nearest, sources, union_values)]
         if integration:
             parts.append(_integration_side(store, group, year, gdp_source))
         sides.append(pl.concat(parts, how="diagonal").rename({"value": label}))

@@ -6,9 +6,9 @@ from typing import Optional
 
 import typer
 
-from sco_observatory.cli.options import format_option, lang_option, observatory
-from sco_observatory.cli.output import Format, emit
-from sco_observatory.groups import resolve_group
+from sco_observatory.cli.options import format_option, lang_option
+from sco_observatory.cli.output import Format, Rows, emit
+from sco_observatory.groups import GROUP_COLUMNS, group_rows, resolve_group
 
 
 def members_command(
@@ -20,10 +20,16 @@ def members_command(
 
     Example: sco members SCO:member,observer@2012 (names in Russian: --lang ru)
     """
-    frame = observatory(lang).members(expression)
-    group = resolve_group(expression)  # the dates and notes around the frame (cached; no second lookup of data)
+    from sco_observatory.countries import check_language
+    from sco_observatory.kb.names import localise_rows
+
+    lang = check_language(lang)  # an unknown language is one line before any work (as `sco.open(lang=...)`)
+    # the rows `Observatory.members` returns as a frame, printed as they are (no polars: benchmarks/README.md
+    # "Start-up"; tests/test_api.py checks the two agree)
+    group = resolve_group(expression)
+    rows = localise_rows(GROUP_COLUMNS, group_rows(group), lang)
     dates = ", ".join(d.isoformat() for d in group.as_of)
-    emit(frame, fmt, title=f"{expression}" + (f" (as of {dates})" if dates else ""))
+    emit(Rows(GROUP_COLUMNS, rows), fmt, title=f"{expression}" + (f" (as of {dates})" if dates else ""))
     for line in group.notes:  # merged statuses, year-only dates: one line each, on stderr
         typer.echo(f"note: {line}", err=True)
 

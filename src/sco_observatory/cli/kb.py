@@ -7,14 +7,14 @@ import enum
 import json
 from typing import Optional
 
-import polars as pl
 import typer
 
 from sco_observatory.cli.options import format_option, lang_option, observatory
-from sco_observatory.cli.output import Format, emit
+from sco_observatory.cli.output import Format, Rows, emit
 from sco_observatory.kb.criteria import DEFAULT_THRESHOLD
 from sco_observatory.kb import graph as kb_graph
 from sco_observatory import kb
+from sco_observatory.lazy import polars as pl
 
 FMT_HELP = "table, csv or json."
 
@@ -45,7 +45,17 @@ def orgs_command(fmt: Format = format_option(FMT_HELP), lang: Optional[str] = la
 
     Example: sco orgs --format csv
     """
-    emit(observatory(lang).orgs(), fmt, title="Organisations")
+    from sco_observatory.countries import check_language
+    from sco_observatory.kb.names import org_name
+    from sco_observatory.kb.queries import ORG_COLUMNS, organisation_rows
+
+    # `Observatory.orgs`' rows, printed without a frame (no polars: benchmarks/README.md "Start-up";
+    # tests/test_cli_startup.py checks the two agree)
+    lang = check_language(lang)
+    rows = organisation_rows()
+    if lang is not None:
+        rows = [(r[0], org_name(r[0], lang)) + r[2:] for r in rows]
+    emit(Rows(ORG_COLUMNS, rows), fmt, title="Organisations")
 
 
 def timeline_command(

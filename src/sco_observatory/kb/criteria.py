@@ -35,7 +35,7 @@ import datetime as dt
 import functools
 from typing import Any, Callable, Sequence
 
-import polars as pl
+from sco_observatory.lazy import polars as pl
 
 from sco_observatory.errors import (
     BadDateError,
@@ -61,7 +61,7 @@ _BASIS_TEXT = {
 }
 
 
-TradeShares = Callable[[Sequence[str], tuple[int, int], str], pl.DataFrame]
+TradeShares = Callable[[Sequence[str], tuple[int, int], str], "pl.DataFrame"]
 """`(countries, (first, last), basis) -> frame` of :func:`sco_observatory.metrics.trade.group_shares`
 (columns iso3, year, trade_share, export_share, import_share, partners_with_flows, valuation, source):
 the candidate's goods-trade share with the other countries. The caller supplies it, so the ledger

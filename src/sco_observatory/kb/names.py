@@ -16,7 +16,9 @@ status codes) are never translated, since expressions, joins and the API key on 
 
 from __future__ import annotations
 
-import polars as pl
+from typing import Sequence
+
+from sco_observatory.lazy import polars as pl
 
 from sco_observatory.countries import check_language, display_name
 from sco_observatory.kb.model import Ledger, load_ledger
@@ -74,7 +76,7 @@ def localise(frame: pl.DataFrame, lang: str | None, *, ledger: Ledger | None = N
         return frame
     out = frame
     if "name" in out.columns and "iso3" in out.columns:
-        out = out.with_columns(pl.Series("name", [display_name(c, lang) if c else n for c, n in
+        out = out.with_columns(pl.Series("name", [_country_name(c, n, lang) for c, n in
                                                    zip(out["iso3"].to_list(), out["name"].to_list())],
                                          dtype=pl.Utf8))
     if "org_name" in out.columns and "org" in out.columns:
@@ -83,6 +85,21 @@ def localise(frame: pl.DataFrame, lang: str | None, *, ledger: Ledger | None = N
                                                        zip(out["org"].to_list(), out["org_name"].to_list())],
                                          dtype=pl.Utf8))
     return out
+
+
+def _country_name(iso3: str | None, english: str | None, lang: str) -> str | None:
+    """A ``name`` cell in `lang` (CLDR, from the row's ISO3); a row without a code keeps its name."""
+    return display_name(iso3, lang) if iso3 else english
+
+
+def localise_rows(columns: Sequence[str], rows: list[tuple], lang: str | None) -> list[tuple]:
+    """:func:`localise` for plain rows of `columns` (``name`` from ``iso3``), without a frame: what
+    `sco members` prints (no polars in a ledger command)."""
+    lang = check_language(lang)
+    if lang is None or "name" not in columns or "iso3" not in columns:
+        return rows
+    at, code = list(columns).index("name"), list(columns).index("iso3")
+    return [row[:at] + (_country_name(row[code], row[at], lang),) + row[at + 1:] for row in rows]
 
 
 def with_names(frame: pl.DataFrame, lang: str | None) -> pl.DataFrame:

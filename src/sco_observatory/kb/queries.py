@@ -15,7 +15,7 @@ import datetime as dt
 import difflib
 from typing import Any, Sequence
 
-import polars as pl
+from sco_observatory.lazy import polars as pl
 
 from sco_observatory.errors import BadDateError, KnowledgeBaseError, UnknownCountryError, UnknownOrganisationError
 from sco_observatory.kb.model import (
@@ -222,10 +222,8 @@ def _check_exists(org: Organisation, day: dt.date) -> None:
         )
 
 
-_MEMBER_SCHEMA = {
-    "iso3": pl.Utf8, "name": pl.Utf8, "status": pl.Utf8, "since": pl.Utf8, "de_facto": pl.Utf8,
-    "next": pl.Utf8, "source": pl.Utf8,
-}
+MEMBER_COLUMNS = ("iso3", "name", "status", "since", "de_facto", "next", "source")
+"""The columns of `members_as_of` (all strings)."""
 
 
 def members_as_of(
@@ -245,12 +243,27 @@ def members_as_of(
     on the answer (a merged status, a year-only date): :func:`members_notes`. Raises BadDateError when
     the organisation did not exist on that date and UnknownOrganisationError for an unknown id.
     """
+    rows = member_rows(org, as_of, statuses, ledger=ledger)
+    return pl.DataFrame(rows, schema={c: pl.Utf8 for c in MEMBER_COLUMNS}, orient="row")
+
+
+def member_rows(
+    org: str,
+    as_of: dt.date | str,
+    statuses: Sequence[str] = ("member",),
+    *,
+    ledger: Ledger | None = None,
+) -> list[tuple[str | None, ...]]:
+    """:func:`members_as_of` as plain tuples (MEMBER_COLUMNS), in its order: by the rank of the status
+    in `statuses`, then ISO3. Why apart: `sco members` prints these without building a frame (no polars
+    in a ledger command, benchmarks/README.md "Start-up")."""
     lg = _l(ledger)
     o = organisation(org, ledger=lg)
     day = parse_user_date(as_of)
     wanted = _check_statuses(statuses)
     _check_exists(o, day)
-    rows = []
+    order = {s: i for i, s in enumerate(wanted)}
+    keyed = []
     for m in lg.memberships:
         if m.org != o.id or not m.active_on(day):
             continue
@@ -261,23 +274,11 @@ def members_as_of(
             key = d.state
         else:
             continue
-        rows.append({
-            "iso3": m.iso3,
-            "name": code_name(m.iso3),
-            "status": m.status,
-            "since": m.start.iso(),
-            "de_facto": _de_facto_cell(d),
-            "next": _next_change(lg, m, day),
-            "source": m.source if d is None else f"{m.source};{d.source}",
-            "_key": key,
-        })
-    df = pl.DataFrame(rows, schema={**_MEMBER_SCHEMA, "_key": pl.Utf8})
-    order = {s: i for i, s in enumerate(wanted)}
-    return (
-        df.with_columns(pl.col("_key").replace_strict(order, default=99).alias("_o"))
-        .sort(["_o", "iso3"])
-        .drop("_o", "_key")
-    )
+        row = (m.iso3, code_name(m.iso3), m.status, m.start.iso(), _de_facto_cell(d), _next_change(lg, m, day),
+               m.source if d is None else f"{m.source};{d.source}")
+        keyed.append((order.get(key, 99), m.iso3, len(keyed), row))
+    keyed.sort(key=lambda k: k[:3])  # stable, as the frame's sort was: equal (rank, iso3) keep ledger order
+    return [k[3] for k in keyed]
 
 
 def _events_cell(m: Membership) -> str | None:
@@ -358,32 +359,27 @@ def history_notes(iso3: str, *, ledger: Ledger | None = None) -> list[str]:
     return notes
 
 
+ORG_COLUMNS = ("id", "name", "kind", "founded", "dissolved", "predecessor", "successor", "aliases", "names",
+               "dating_rule", "source")
+"""The columns of :func:`organisations` (all strings)."""
+
+
 def organisations(*, ledger: Ledger | None = None) -> pl.DataFrame:
     """One row per organisation: ``id, name, kind, founded, dissolved, predecessor, successor, aliases, names,
     dating_rule, source`` (``names``: official names in other languages; ``dating_rule``: which decision
     dates a status in it, docs/kb.md)."""
+    return pl.DataFrame(organisation_rows(ledger=ledger), schema={k: pl.Utf8 for k in ORG_COLUMNS}, orient="row")
+
+
+def organisation_rows(*, ledger: Ledger | None = None) -> list[tuple[str | None, ...]]:
+    """:func:`organisations` as tuples of ORG_COLUMNS (`sco orgs` prints them without a frame)."""
     lg = _l(ledger)
-    return pl.DataFrame(
-        [
-            {
-                "id": o.id,
-                "name": o.name,
-                "kind": o.kind,
-                "founded": _iso(o.founded),
-                "dissolved": _iso(o.dissolved),
-                "predecessor": o.predecessor,
-                "successor": o.successor,
-                "aliases": "; ".join(o.aliases),
-                "names": "; ".join(f"{n.lang}: {n.name}" + (f" ({n.short})" if n.short else "") for n in o.names),
-                "dating_rule": o.dating_rule,
-                "source": o.source,
-            }
-            for o in lg.orgs.values()
-        ],
-        schema={k: pl.Utf8 for k in
-                ["id", "name", "kind", "founded", "dissolved", "predecessor", "successor", "aliases", "names",
-                 "dating_rule", "source"]},
-    )
+    return [
+        (o.id, o.name, o.kind, _iso(o.founded), _iso(o.dissolved), o.predecessor, o.successor, "; ".join(o.aliases),
+         "; ".join(f"{n.lang}: {n.name}" + (f" ({n.short})" if n.short else "") for n in o.names), o.dating_rule,
+         o.source)
+        for o in lg.orgs.values()
+    ]
 
 
 def timeline(org: str, *, ledger: Ledger | None = None) -> pl.DataFrame:

@@ -137,9 +137,10 @@ def _by_country(store, code: str) -> dict[tuple[str, str], tuple[list[int], list
         groups = (indicator_rows(store, code)
                   .filter(pl.col("year").is_not_null() & pl.col("iso3").is_not_null() & pl.col("source_id").is_not_null())
                   .sort("year").group_by("source_id", "iso3", maintain_order=True)
-                  .agg(pl.col("year"), pl.col("value"), pl.col("unit")))
-        return {(src, iso): (years, list(zip(vals, units)))
-                for src, iso, years, vals, units in zip(*(groups[c].to_list() for c in groups.columns))}
+                  .agg(pl.col("year"), pl.col("value"), pl.col("unit"),
+                       pl.col("estimate").fill_null(False).any().over("source_id", "iso3", "year").alias("estimate")))
+        return {(src, iso): (years, list(zip(vals, units, ests)))
+                for src, iso, years, vals, units, ests in zip(*(groups[c].to_list() for c in groups.columns))}
     return cache.cached(store, ("indicator_by_country", code), build)
 
 
@@ -177,14 +178,23 @@ def _raise_missing(store, code: str, countries: Sequence[str], years: tuple[int,
     )
 
 
+_VALUES_SQL = """SELECT iso3, year, code, value, unit, source_id AS source{flag} FROM indicator
+           WHERE code = $code AND source_id = $source AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
+           QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY abs(year - $year), year) = 1"""
+_ESTIMATE = ", bool_or(coalesce(estimate, FALSE)) OVER (PARTITION BY iso3, year) AS estimate"
+"""The publisher's estimate flag of the value chosen, over every row of its (iso3, code, year, source) —
+what metrics/flags.estimate_flags looks up — computed in the same statement (windows run before QUALIFY)."""
+
+
 def values(store, indicator: str, countries: Sequence[str], year: int, *, source: str | None = None,
-           nearest: int = 0) -> pl.DataFrame:
-    """One value per country: columns iso3, year, code, value, unit, source.
+           nearest: int = 0, estimate: bool = False) -> pl.DataFrame:
+    """One value per country: columns iso3, year, code, value, unit, source (and `estimate` if asked).
 
     Every requested country has a row; a country without a value in the chosen source has
     `value = null` (and `year = null`). With `nearest > 0`, a country lacking `year` takes its
     value from the closest year within ±nearest (ties: the earlier year); the `year` column shows
-    the year actually used.
+    the year actually used. `estimate=True` adds the publisher's estimate flag of each value (False
+    where there is none or no value), read by the same query (power shares print it).
     """
     code = indicator_code(indicator)
     isos = list(dict.fromkeys(c.upper() for c in countries))
@@ -198,10 +208,12 @@ def values(store, indicator: str, countries: Sequence[str], year: int, *, source
         held, cells = index.get((src, iso), ((), ()))
         lo, hi = bisect.bisect_left(held, window[0]), bisect.bisect_right(held, window[1])
         best = min(range(lo, hi), key=lambda i: (abs(held[i] - year), held[i]), default=None)
-        found.append((iso, None, None, None) if best is None else (iso, held[best], *cells[best]))
-    out = pl.DataFrame(found, schema={"iso3": pl.String, "year": pl.Int64, "value": pl.Float64, "unit": pl.String},
+        found.append((iso, None, None, None, False) if best is None else (iso, held[best], *cells[best]))
+    out = pl.DataFrame(found, schema={"iso3": pl.String, "year": pl.Int64, "value": pl.Float64, "unit": pl.String, "estimate": pl.Boolean},
                        orient="row")
-    return out.select("iso3", "year", pl.lit(code).alias("code"), "value", "unit", pl.lit(src).alias("source"))
+    flag = [(pl.col("estimate").fill_null(False) & pl.col("value").is_not_null()).alias("estimate")]
+    return out.select("iso3", "year", pl.lit(code).alias("code"), "value", "unit", pl.lit(src).alias("source"),
+                      *(flag if estimate else []))
 
 
 def series(store, indicator: str, countries: Sequence[str], years: tuple[int, int], *,

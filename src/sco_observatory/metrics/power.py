@@ -37,12 +37,23 @@ def shares(store, countries: Sequence[str], indicator: str, year: int, *, source
     iso3, year, code, value, unit, share, rank, source, estimate, n_missing. Countries without a value keep a
     row with nulls and are excluded from the total (never counted as zero); `n_missing` says how many.
     `estimate`: the publisher flags the value as an estimate (SIPRI's estimate/uncertain marks, a
-    derived snapshot value: metrics/flags.py), so every printer of the share can mark it.
+    derived snapshot value: metrics/flags.py), so every printer of the share can mark it; read with the
+    values in one statement (`values(..., estimate=True)`).
     """
-    from sco_observatory.metrics.flags import estimate_flags
-
     isos = require_group(countries, 2, "a power share")
-    frame = values(store, indicator, isos, year, source=source, nearest=nearest)
+    return shares_of(values(store, indicator, isos, year, source=source, nearest=nearest, estimate=True), isos, year)
+
+
+def shares_of(frame: pl.DataFrame, isos: Sequence[str], year: int) -> pl.DataFrame:
+    """:func:`shares` of the countries `isos` from a `values(..., estimate=True)` frame holding them.
+
+    Why apart: a what-if reads one frame for the union of its two groups and takes each side's shares
+    from it (whatif.py), instead of reading the same values once per side. The frame's rows of `isos`
+    are taken in the order of `isos`; `year` is the year asked (for the message when none has a value).
+    """
+    isos = list(isos)
+    frame = frame.filter(pl.col("iso3").is_in(isos)).join(
+        pl.DataFrame({"iso3": isos, "_order": list(range(len(isos)))}), on="iso3").sort("_order").drop("_order")
     if frame["value"].is_null().all():
         raise DataMissingError(
             f"no {frame['code'][0]} values for {', '.join(isos)} in {year} ({len(isos)} of {len(isos)} missing)",
@@ -53,9 +64,7 @@ def shares(store, countries: Sequence[str], indicator: str, year: int, *, source
         (pl.col("value") / pl.col("value").sum()).alias("share"),
         pl.col("value").rank(method="min", descending=True).cast(pl.Int64).alias("rank"),
         pl.lit(n_missing).alias("n_missing"),
-    ).pipe(lambda f: estimate_flags(store, f).with_columns(pl.col("estimate") & pl.col("value").is_not_null(),
-                                                            pl.col("year").cast(f.schema["year"]))
-           ).select("iso3", "year", "code", "value", "unit", "share", "rank", "source", "estimate", "n_missing")
+    ).select("iso3", "year", "code", "value", "unit", "share", "rank", "source", "estimate", "n_missing")
 
 
 def concentration(share_frame: pl.DataFrame, share_column: str = "share") -> pl.DataFrame:
@@ -103,10 +112,18 @@ def power_balance(store, countries: Sequence[str], year: int, indicators: Sequen
         except DataMissingError as exc:
             conc_frames.append(pl.DataFrame({"indicator": [name], "code": [indicator_code(name)], "note": [exc.message]}))
             continue
-        share_frames.append(s.with_columns(pl.lit(name).alias("indicator")))
-        conc_frames.append(concentration(s).with_columns(pl.lit(name).alias("indicator"), pl.lit("").alias("note")))
+        s, conc = labelled_balance(s, name)
+        share_frames.append(s)
+        conc_frames.append(conc)
     shares_long = pl.concat(share_frames, how="diagonal") if share_frames else pl.DataFrame()
     return shares_long, pl.concat(conc_frames, how="diagonal")
+
+
+def labelled_balance(share_frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One indicator's part of :func:`power_balance`: its shares and its concentration row, each with
+    an `indicator` column (`name`), the concentration row with an empty `note`."""
+    return (share_frame.with_columns(pl.lit(name).alias("indicator")),
+            concentration(share_frame).with_columns(pl.lit(name).alias("indicator"), pl.lit("").alias("note")))
 
 
 def ratio(store, a: str, b: str, indicator: str, year: int, *, source: str | None = None) -> pl.DataFrame:

@@ -24,6 +24,14 @@ query), labelled with the commit it was computed on:
 - least recently used entries are dropped beyond `max_entries` or `max_bytes` (default 1,024 entries,
   64 MB; one answer per key, the newest commit's); an answer larger than an eighth of `max_bytes` is
   not kept;
+- each kept answer of GZIP_MIN_BYTES or more is also kept gzip-compressed (level GZIP_LEVEL, once, when it
+  is computed) and that copy is sent, with ``content-encoding: gzip``, to a request whose
+  ``accept-encoding`` allows gzip (browsers, httpx, curl --compressed); every answer says
+  ``vary: accept-encoding``. Why: a cache hit costs the same for every endpoint except for its size; the
+  largest answers (member-shares, scenarios, CINC: 80–130 KB, mostly the same source, formula and
+  method strings on every row) go out as 7–15 KB. (They were the three endpoints over 50 ms p95 at 20
+  clients in one run; back-to-back runs did not show them slower, nor gzip faster, on loopback:
+  benchmarks/README.md, "Serving");
 - errors (4xx, 5xx) are never kept: the requests waiting on that one computation get its answer,
   the next request computes again; non-GET requests and the dashboard's static files pass through
   untouched (the guard's 504s are outside this layer: the computation goes on and its answer is kept).
@@ -38,6 +46,7 @@ scenarios, projects...), so the first dashboard after `sco serve` starts finds t
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import threading
 from collections import OrderedDict
@@ -62,6 +71,11 @@ REFRESH_KEYS = 64
 """Most recently used keys of the previous commit recomputed in the background when a new commit is seen."""
 COMMIT_HEADER = b"x-sco-commit"
 STALE_HEADER = b"x-sco-stale"
+GZIP_MIN_BYTES = 1024
+"""Answers at least this long are also kept gzip-compressed (smaller ones gain less than the header costs)."""
+GZIP_LEVEL = 6
+"""zlib level of the kept copy: 128 KB of member-shares JSON to 14 KB in ~2.5 ms, once per commit (level 9: 1% smaller, slower)."""
+VARY = (b"vary", b"accept-encoding")
 
 
 def enabled() -> bool:
@@ -79,14 +93,54 @@ def stale_after_seconds() -> float:
 
 class _Answer:
     """One answer as sent: status, headers, body; `version` is the commit it was computed on and
-    `scope` the request that asked for it (replayed to recompute it for a newer commit)."""
+    `scope` the request that asked for it (replayed to recompute it for a newer commit); `gzipped` the
+    body gzip-compressed (None when it is short, already encoded, or would not shrink)."""
 
-    __slots__ = ("status", "headers", "body", "version", "scope")
+    __slots__ = ("status", "headers", "body", "version", "scope", "gzipped")
 
     def __init__(self, status: int, headers: list, body: bytes, version: Hashable = None,
-                 scope: Scope | None = None) -> None:
+                 scope: Scope | None = None, gzipped: bytes | None = None) -> None:
         self.status, self.headers, self.body = status, headers, body
-        self.version, self.scope = version, scope
+        self.version, self.scope, self.gzipped = version, scope, gzipped
+
+    @property
+    def size(self) -> int:
+        """Bytes kept (both copies)."""
+        return len(self.body) + len(self.gzipped or b"")
+
+
+def _compressed(headers: list, body: bytes) -> bytes | None:
+    """The body gzip-compressed (fixed mtime, so equal bodies give equal bytes), or None (see _Answer)."""
+    if len(body) < GZIP_MIN_BYTES or any(name == b"content-encoding" for name, _ in headers):
+        return None
+    packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
+    return packed if len(packed) < len(body) else None
+
+
+def accepts_gzip(scope: Scope) -> bool:
+    """Whether the request's ``accept-encoding`` allows gzip (RFC 9110 §12.5.3: a listed ``gzip`` or ``*``
+    whose ``q`` is not 0; an explicit ``gzip;q=0`` wins over ``*``)."""
+    for name, value in scope.get("headers") or ():
+        if name != b"accept-encoding":
+            continue
+        star = False
+        for item in value.decode("latin-1").lower().split(","):
+            coding, *params = (part.strip() for part in item.split(";"))
+            allowed = all(_q(p) != 0 for p in params if p.startswith("q="))
+            if coding == "gzip":
+                return allowed
+            if coding == "*":
+                star = allowed
+        return star
+    return False
+
+
+def _q(param: str) -> float:
+    """The weight of a ``q=...`` parameter (a malformed one counts as 1: the coding is not refused)."""
+    try:
+        return float(param[2:])
+    except ValueError:
+        return 1.0
 
 
 class LRU:
@@ -117,18 +171,18 @@ class LRU:
             return answer
 
     def put(self, key: Hashable, answer: _Answer) -> None:
-        size = len(answer.body)
+        size = answer.size
         if size > self.max_bytes // 8:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= old.size
             self._items[key] = answer
             self._bytes += size
             while self._items and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
                 _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                self._bytes -= dropped.size
 
     def peek(self, key: Hashable) -> _Answer | None:
         """The entry without counting a hit or a miss, or moving it."""
@@ -193,7 +247,7 @@ class ResponseCache:
         while True:
             answer = self.lru.get(key)
             if answer is not None and answer.version == version:
-                await _replay(send, answer)
+                await _replay(send, answer, gzip_ok=accepts_gzip(scope))
                 return
             stale = answer
             task = self._computation(version, key, scope, queued=stale is not None)
@@ -203,7 +257,7 @@ class ResponseCache:
                 done, _ = await asyncio.wait({task}, timeout=self.stale_after)
                 if not done:  # still computing: the previous commit's answer, labelled as such
                     self.stale_served += 1
-                    await _replay(send, stale, stale=True)
+                    await _replay(send, stale, stale=True, gzip_ok=accepts_gzip(scope))
                     return
                 result = task.result()
             if result is None:  # computed and kept by this or another request: replay it
@@ -265,9 +319,9 @@ class ResponseCache:
         bodies = [m for m in messages if m["type"] == "http.response.body"]
         complete = bool(bodies) and not bodies[-1].get("more_body", False)
         if complete and start.get("status") == 200:
-            headers = [h for h in start.get("headers", []) if h[0] != COMMIT_HEADER]
-            self.lru.put(key, _Answer(200, headers, b"".join(m.get("body", b"") for m in bodies), version,
-                                      _template(scope)))
+            headers = [h for h in start.get("headers", []) if h[0] not in (COMMIT_HEADER, VARY[0])]
+            body = b"".join(m.get("body", b"") for m in bodies)
+            self.lru.put(key, _Answer(200, headers, body, version, _template(scope), _compressed(headers, body)))
             if self.lru.peek(key) is not None:
                 return None
         return messages
@@ -314,16 +368,22 @@ def _template(scope: Scope) -> Scope:
             if k not in ("route", "endpoint", "path_params") and not k.startswith("fastapi")}
 
 
-def _with_headers(answer: _Answer, stale: bool) -> list:
-    extra = [(COMMIT_HEADER, str(answer.version).encode())]
+def _with_headers(answer: _Answer, stale: bool, gzipped: bool) -> list:
+    extra = [VARY, (COMMIT_HEADER, str(answer.version).encode())]
     if stale:
         extra.append((STALE_HEADER, b"1"))
-    return list(answer.headers) + extra
+    if not gzipped:
+        return list(answer.headers) + extra
+    headers = [h for h in answer.headers if h[0] != b"content-length"]
+    return headers + [(b"content-length", str(len(answer.gzipped)).encode()), (b"content-encoding", b"gzip")] + extra
 
 
-async def _replay(send: Callable, answer: _Answer, stale: bool = False) -> None:
-    await send({"type": "http.response.start", "status": answer.status, "headers": _with_headers(answer, stale)})
-    await send({"type": "http.response.body", "body": answer.body})
+async def _replay(send: Callable, answer: _Answer, stale: bool = False, gzip_ok: bool = False) -> None:
+    """Send a kept answer: its gzip copy when it has one and the request accepts gzip, else the body."""
+    gzipped = gzip_ok and answer.gzipped is not None
+    await send({"type": "http.response.start", "status": answer.status,
+                "headers": _with_headers(answer, stale, gzipped)})
+    await send({"type": "http.response.body", "body": answer.gzipped if gzipped else answer.body})
 
 
 async def _send_all(send: Callable, messages: list[dict]) -> None:
