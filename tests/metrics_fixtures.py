@@ -72,3 +72,14 @@ def load_nmc(store, data: Path) -> None:
         store.con.execute(f"""
             INSERT INTO indicator SELECT stateabb, year, 'COW.NMC.{col.upper()}', {col}, NULL, false, '{sid}'
             FROM read_csv('{path}') WHERE {col} <> -9 AND {col} IS NOT NULL""")
+
+
+def dots_gdp_memory_store(data: Path, years=(1999, 2020)):
+    """An in-memory store holding the DOTS extract for `years` and WDI GDP (current US$): the store
+    the flagged-flow tests compare the answers on (the caller closes it)."""
+    from sco_observatory.store import open_memory_store
+
+    store = open_memory_store()
+    load_dots(store, data, years=years)
+    load_wdi(store, data, "NY.GDP.MKTP.CD")
+    return store

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from itertools import permutations
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -48,16 +49,10 @@ def _flagged(raw, exporter: str, importer: str, year: int) -> int:
 
 @pytest.fixture(scope="module")
 def dots(data):
-    import sys
-
     sys.path.insert(0, str(Path(__file__).parent))
-    from metrics_fixtures import load_dots, load_wdi
+    from metrics_fixtures import dots_gdp_memory_store
 
-    from sco_observatory.store import open_memory_store
-
-    s = open_memory_store()
-    load_dots(s, data, years=(1999, 2020))
-    load_wdi(s, data, "NY.GDP.MKTP.CD")
+    s = dots_gdp_memory_store(data)
     yield s
     s.close()
 

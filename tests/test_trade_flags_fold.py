@@ -25,13 +25,9 @@ BASES = ("reported", "mirror", "best")
 @pytest.fixture(scope="module")
 def dots(dots_data):
     sys.path.insert(0, str(Path(__file__).parent))
-    from metrics_fixtures import load_dots, load_wdi
+    from metrics_fixtures import dots_gdp_memory_store
 
-    from sco_observatory.store import open_memory_store
-
-    s = open_memory_store()
-    load_dots(s, dots_data, years=(1999, 2020))
-    load_wdi(s, dots_data, "NY.GDP.MKTP.CD")
+    s = dots_gdp_memory_store(dots_data)
     yield s
     s.close()
 
