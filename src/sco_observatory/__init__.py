@@ -11,7 +11,7 @@ In a notebook::
 from sco_observatory.version import __version__
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     """The notebook API (`sco_observatory.api`), imported on first use: `sco --version` and the ledger
     commands never load it, nor the polars it returns frames in."""
     if name in ("Convergence", "Observatory", "Scenarios", "open"):

@@ -330,9 +330,8 @@ def _insert_sources(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
             for row in rows:
                 out.write(json.dumps({n: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v
                                       for n, v in zip(names, row)}) + "\n")
-        quoted = path.replace("'", "''")
-        con.execute(f"INSERT INTO source SELECT {', '.join(names)} FROM read_json('{quoted}', "
-                    f"format = 'newline_delimited', columns = {{{columns}}})")
+        con.execute(f"INSERT INTO source SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM read_json(?, "
+                    f"format = 'newline_delimited', columns = {{{columns}}})", [path])
     finally:
         os.unlink(path)
 
