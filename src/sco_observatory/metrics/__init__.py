@@ -178,14 +178,6 @@ def _raise_missing(store, code: str, countries: Sequence[str], years: tuple[int,
     )
 
 
-_VALUES_SQL = """SELECT iso3, year, code, value, unit, source_id AS source{flag} FROM indicator
-           WHERE code = $code AND source_id = $source AND year BETWEEN $y0 AND $y1 AND iso3 IN ($isos)
-           QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY abs(year - $year), year) = 1"""
-_ESTIMATE = ", bool_or(coalesce(estimate, FALSE)) OVER (PARTITION BY iso3, year) AS estimate"
-"""The publisher's estimate flag of the value chosen, over every row of its (iso3, code, year, source) —
-what metrics/flags.estimate_flags looks up — computed in the same statement (windows run before QUALIFY)."""
-
-
 def values(store, indicator: str, countries: Sequence[str], year: int, *, source: str | None = None,
            nearest: int = 0, estimate: bool = False) -> pl.DataFrame:
     """One value per country: columns iso3, year, code, value, unit, source (and `estimate` if asked).

@@ -330,8 +330,10 @@ def _insert_sources(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
             for row in rows:
                 out.write(json.dumps({n: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v
                                       for n, v in zip(names, row)}) + "\n")
-        con.execute(f"INSERT INTO source SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM read_json(?, "
-                    f"format = 'newline_delimited', columns = {{{columns}}})", [path])
+        # the path goes in as a quoted literal, not a bound parameter: binding makes DuckDB import pandas
+        literal = "'" + path.replace("'", "''") + "'"
+        con.execute(f"INSERT INTO source SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM read_json({literal}, "
+                    f"format = 'newline_delimited', columns = {{{columns}}})")
     finally:
         os.unlink(path)
 
