@@ -33,3 +33,15 @@ def test_india_pakistan_rebalance_defence(store):
     assert ind["baseline"] is None and ind["note"] == "added"
     integ = w.filter(pl.col("section") == "integration")
     assert integ["baseline"].is_null().all() and integ["note"].str.contains("no bilateral trade").all()
+
+
+def test_an_indicator_missing_for_both_groups_says_so_once_with_the_years_it_has(store):
+    """The embedded default holds armed forces for 2010-2012 only: asked for 2009, the group row carries
+    one note (not the baseline's and the changed group's side by side) naming the years the store holds,
+    and neither side gets a value."""
+    w = whatif(store, MEMBERS, add=["IND"], year=2009, indicators=["armed_forces"], integration=False)
+    row = w.filter(pl.col("iso3") == "group").row(0, named=True)
+    assert row["baseline"] is None and row["changed"] is None
+    assert " | " not in row["note"] and row["note"].count("no MS.MIL.TOTL.P1 values") == 1
+    assert "in 2009" in row["note"] and "the store holds MS.MIL.TOTL.P1 for" in row["note"]
+    assert "IND" in row["note"]  # the union of both groups

@@ -21,6 +21,11 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def years_text(years: tuple[int, int]) -> str:
+    """A span of years as a message says it: `2012` for one year, `2010-2012` for several."""
+    return str(years[0]) if years[0] == years[1] else f"{years[0]}-{years[1]}"
+
+
 def check_year(year: int, what: str = "year") -> int:
     if not FIRST_YEAR <= year <= today().year:
         raise BadDateError(

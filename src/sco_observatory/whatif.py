@@ -37,13 +37,26 @@ def changed_group(base: Sequence[str], add: Sequence[str] = (), remove: Sequence
     return out
 
 
-def _power_side(store, countries, year, indicators, nearest, sources, union_values):
+def _missing_row(name: str, exc: DataMissingError) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The (shares, concentration) pair of an indicator the store lacks for both groups: no shares, and
+    one concentration row whose note is the union's error with its hint (which years the store holds,
+    what to import), so both sides carry the same note and the merged row says it once."""
+    empty = pl.DataFrame(schema={"indicator": pl.String, "iso3": pl.String, "share": pl.Float64, "source": pl.String})
+    conc = pl.DataFrame({"indicator": [name], "source": [None], "note": [exc.one_line()]},
+                        schema={"indicator": pl.String, "source": pl.String, "note": pl.String})
+    return empty, conc
+
+
+def _power_side(store, countries, year, indicators, nearest, sources, union_values, union_missing):
     """The power rows of one side. An indicator whose values were read for both sides at once
-    (`union_values`) takes this side's shares from that frame; one without (no source for the union)
-    or where this side has no value is computed on its own, so its note is the one `power_balance`
-    gives for this side."""
+    (`union_values`) takes this side's shares from that frame; one the store holds for neither side in
+    the year (`union_missing`) gets the union's note; one without a source for the union, or where this
+    side has no value, is computed on its own, so its note is the one `power_balance` gives for this side."""
     parts = []
     for name in indicators:  # a handful of indicators, each on the source fixed for both sides
+        if name in union_missing:
+            parts.append(_missing_row(name, union_missing[name]))
+            continue
         frame = union_values.get(name)
         if frame is not None and frame.filter(pl.col("iso3").is_in(countries))["value"].is_not_null().any():
             parts.append(power.labelled_balance(power.shares_of(frame, countries, year), name))
@@ -79,7 +92,7 @@ def _integration_side(store, countries, year, gdp_source=None):
                              "source", pl.format("{} {}; {}", "basis", "valuation", "evidence").alias("note")))
     except DataMissingError as exc:
         rows.append(pl.DataFrame({"section": ["integration"], "measure": ["trade measures"], "iso3": ["group"],
-                                  "value": [None], "source": [None], "note": [exc.message]},
+                                  "value": [None], "source": [None], "note": [exc.one_line()]},
                                  schema_overrides={"value": pl.Float64, "source": pl.String}))
     try:
         t = siei.trade_index(store, countries, (year, year), "group", gdp_source=gdp_source)
@@ -87,7 +100,7 @@ def _integration_side(store, countries, year, gdp_source=None):
                              pl.lit("group").alias("iso3"), "value", "source", pl.lit("[H] METHODS §1.3 H1").alias("note")))
     except DataMissingError as exc:
         rows.append(pl.DataFrame({"section": ["integration"], "measure": ["SIEI-style trade index (group)"], "iso3": ["group"],
-                                  "value": [None], "source": [None], "note": [exc.message]},
+                                  "value": [None], "source": [None], "note": [exc.one_line()]},
                                  schema_overrides={"value": pl.Float64, "source": pl.String}))
     return pl.concat(rows, how="diagonal")
 
@@ -114,14 +127,15 @@ def whatif(store, base: Sequence[str], add: Sequence[str] = (), remove: Sequence
         except DataMissingError:
             gdp_source = None
     union_values = {}  # each indicator's values read once for both sides (with their estimate flags)
+    union_missing: dict[str, DataMissingError] = {}  # ... or why the store holds none for either side
     for name in indicators:
         try:
             union_values[name] = values(store, name, union, year, source=sources[name], nearest=nearest, estimate=True)
-        except DataMissingError:
-            pass
+        except DataMissingError as exc:  # neither side, a subset of the union, has a value: one note for both
+            union_missing[name] = exc
     sides = []
     for label, group in (("baseline", base_list), ("changed", new)):  # two sides
-        parts = [_power_side(store, group, year, indicators, nearest, sources, union_values)]
+        parts = [_power_side(store, group, year, indicators, nearest, sources, union_values, union_missing)]
         if integration:
             parts.append(_integration_side(store, group, year, gdp_source))
         sides.append(pl.concat(parts, how="diagonal").rename({"value": label}))

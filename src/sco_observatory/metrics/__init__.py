@@ -31,6 +31,7 @@ import polars as pl
 from sco_observatory.engine import query, run
 from sco_observatory.metrics import cache
 from sco_observatory.errors import DataMissingError, ObservatoryError
+from sco_observatory.dates import years_text
 
 ALIASES: dict[str, str] = {
     "gdp": "NY.GDP.MKTP.CD",
@@ -97,7 +98,7 @@ def choose_source(store, code: str, countries: Sequence[str], years: tuple[int, 
             held = run(store, query("SELECT DISTINCT source_id FROM indicator WHERE code = $code ORDER BY source_id",
                                     code=code)).rows()
             raise DataMissingError(
-                f"source '{source}' holds no {code} for {', '.join(countries)} in {_years_text(years)}",
+                f"source '{source}' holds no {code} for {', '.join(countries)} in {years_text(years)}",
                 "sources holding " + code + ": " + (", ".join(r[0] for r in held) or "none")
                 + "; `sco data list` shows what is in the store",
             )
@@ -158,10 +159,6 @@ def _coverage(store, code: str, countries: Sequence[str], years: tuple[int, int]
     return tuple(counts.items())
 
 
-def _years_text(years: tuple[int, int]) -> str:
-    return str(years[0]) if years[0] == years[1] else f"{years[0]}-{years[1]}"
-
-
 def _raise_missing(store, code: str, countries: Sequence[str], years: tuple[int, int]) -> None:
     span = run(store, query("SELECT min(year) AS y0, max(year) AS y1, count(*) AS n FROM indicator WHERE code = $code",
                             code=code)).row(0)
@@ -172,9 +169,9 @@ def _raise_missing(store, code: str, countries: Sequence[str], years: tuple[int,
             "`sco data list` shows what is there",
         )
     raise DataMissingError(
-        f"no {code} values for {', '.join(countries)} in {_years_text(years)} "
+        f"no {code} values for {', '.join(countries)} in {years_text(years)} "
         f"({len(countries)} of {len(countries)} values missing)",
-        f"the store holds {code} for {span[0]}-{span[1]}; pick a year in that span or import a source that covers it",
+        f"the store holds {code} for {years_text((span[0], span[1]))}; pick a year in that span or import a source that covers it",
     )
 
 

@@ -15,6 +15,7 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.engine import query, run
+from sco_observatory.dates import years_text
 from sco_observatory.errors import DataMissingError
 from sco_observatory.metrics import (DEFAULT_POWER_INDICATORS, InsufficientGroupError, _priority, indicator_code,
                                      require_group, values)
@@ -260,7 +261,7 @@ def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, sour
     long = run(store, query(_NMC_LONG_SQL[kind], **picked))
     if long.height == 0:
         raise DataMissingError(
-            f"the store holds no COW NMC components for {years[0]}-{years[1]}"
+            f"the store holds no COW NMC components for {years_text(years)}"
             + (f" and {', '.join(countries)}" if countries else ""),
             "import them: `sco import NMC-60-abridged.csv` (NMC v6 covers 1816-2016); "
             "after 2016 use `cinc_extended` / `sco power ... --indicator cinc-proxy`",

@@ -29,6 +29,7 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.engine import query, run
+from sco_observatory.dates import years_text
 from sco_observatory.errors import DataMissingError
 from sco_observatory.metrics import require_group
 from sco_observatory.metrics.siei_parts import LABEL, Level, _levels, _no_false_zero, _pairs_from_flows, _scale_frame, pair_flags
@@ -62,7 +63,7 @@ def education_index(store, countries: Sequence[str], years: tuple[int, int], lev
     flows = _student_flows(store, isos, years)
     if flows.height == 0:
         raise DataMissingError(
-            f"no bilateral student counts for {', '.join(isos)} in {years[0]}-{years[1]}",
+            f"no bilateral student counts for {', '.join(isos)} in {years_text(years)}",
             "import the UIS files: `sco import popular-origins-by-destination.csv popular-destinations-by-origin.csv`")
     used = ",".join(sorted(set(flows["used"].to_list())))
     scale = _scale_frame(store, "SP.POP.TOTL", isos, years, population_source)

@@ -24,6 +24,7 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.engine import query, run
+from sco_observatory.dates import years_text
 from sco_observatory.errors import DataMissingError
 from sco_observatory.metrics import require_group
 from sco_observatory.metrics.siei_parts import LABEL, Level, _levels, _no_false_zero, _pairs_from_flows, _scale_frame, pair_flags
@@ -46,7 +47,7 @@ def investment_index(store, countries: Sequence[str], years: tuple[int, int], le
                              isos=list(isos), isos2=list(isos)))
     if flows.height == 0:
         raise DataMissingError(
-            f"no bilateral direct-investment positions for {', '.join(isos)} in {years[0]}-{years[1]}",
+            f"no bilateral direct-investment positions for {', '.join(isos)} in {years_text(years)}",
             "import IMF CDIS: `sco import cdis_table6o_outward_positions_2009_2022_focus.csv`")
     scale = _scale_frame(store, "NY.GDP.MKTP.CD", isos, years, gdp_source)
     meta = {"label": LABEL, "dimension": "investment", "formula": "100·(D_ij + D_ji)/(Y_i + Y_j) (METHODS §1.4)",

@@ -29,6 +29,7 @@ from typing import Sequence
 import polars as pl
 
 from sco_observatory.engine import query, run
+from sco_observatory.dates import years_text
 from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.snapshot_datasets import short_name
 
@@ -55,7 +56,7 @@ def bilateral_series(store, reporters: Sequence[str], partners: Sequence[str], y
                             reporters=list(reporters), partners=list(partners), y0=int(years[0]), y1=int(years[1])))
     if rows.height == 0:
         raise DataMissingError(
-            f"no bilateral trade reported by {', '.join(reporters)} with {', '.join(partners)} in {years[0]}-{years[1]}",
+            f"no bilateral trade reported by {', '.join(reporters)} with {', '.join(partners)} in {years_text(years)}",
             "IMF DOTS ships with the package to 2020; for later years pass --extend-with national after "
             "`sco import national_trade_by_partner_kgz_kaz_uzb.csv` (KAZ, UZB) or russia_fcs_trade_by_partner.csv (RUS)")
     # the last DOTS year of each reporter (over all its partners in the call): the splice point
