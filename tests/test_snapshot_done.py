@@ -61,6 +61,24 @@ def test_cinc_from_the_snapshot():
     assert last == 2022
 
 
+def test_cinc_names_the_release_it_uses_and_the_report_reaches_its_last_year(tmp_path, capsys):
+    """Review finding: CINC answers said "COW NMC v6" while the store held v7.0 only, and the report
+    stopped its CINC chart at 2016 although v7.0 runs to 2022."""
+    from sco_observatory.metrics import power
+    from sco_observatory.store import open_store
+
+    with open_store() as store:
+        frame = power.cinc(store, ["CHN", "RUS", "KAZ"], (2020, 2022))
+    assert set(frame["source"]) == {"cow:nmc-7.0"} and frame["year"].max() == 2022
+    assert set(frame["method"].str.slice(0, 18)) == {"COW NMC v7.0 compo"}
+    out_file = tmp_path / "r.html"
+    rc, _, err = _run(capsys, "report", "-o", str(out_file))
+    assert rc == 0, err
+    html = out_file.read_text(encoding="utf-8")
+    assert "NMC v6" not in html and "concentration (COW NMC v7.0)" in html
+    assert "2022: share of the group's capabilities" in html
+
+
 @pytest.mark.slow
 def test_report_has_no_store_holds_no_placeholder(tmp_path, capsys):
     out_file = tmp_path / "r.html"

@@ -396,7 +396,7 @@ class Observatory:
         HHI = Σ s_i² (METHODS §4.6); CON = sqrt((HHI − 1/N) / (1 − 1/N)) (Ray–Singer, METHODS §5.3),
         as columns `group_hhi`, `group_con`; `estimate` marks a value its publisher flags as an estimate
         and `group_n_estimated` counts them among the shares' inputs. `indicator="cinc"` recomputes COW NMC CINC within the
-        group (METHODS §5.1, to 2016); `"cinc-proxy"` is the documented post-2016 proxy.
+        group (METHODS §5.1; v7.0 to 2022, v6.0 to 2016); `"cinc-proxy"` is the documented proxy for the years after.
 
         Examples:
             >>> frame = open().power("SCO@2012", "defence", 2012)

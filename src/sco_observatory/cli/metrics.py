@@ -30,8 +30,8 @@ def power_command(
 ) -> None:
     """Each member's share of the group total, its rank, and the group's HHI and Ray–Singer CON.
 
-    `cinc` recomputes COW NMC v6 CINC within the group (to 2016); `cinc-proxy` is the documented
-    post-2016 WDI/SIPRI proxy.
+    `cinc` recomputes COW NMC CINC within the group (v7.0 to 2022, v6.0 to 2016); `cinc-proxy` is the
+    documented WDI/SIPRI proxy for the years after.
 
     Example: sco power SCO@2012 --indicator defence --year 2012
     """

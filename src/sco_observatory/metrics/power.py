@@ -237,15 +237,21 @@ _NMC_PUBLISHED_SQL = {
     for g in (False, True) for src in (False, True)}
 
 
+def nmc_release(source: pl.Expr) -> pl.Expr:
+    """The NMC release of a `cow:nmc-<version>` source id (ingest/cow_nmc.py names them so): `7.0`."""
+    return source.str.extract(r"nmc-([0-9.]+)$", 1)
+
+
 def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, source: str | None = None) -> pl.DataFrame:
-    """CINC recomputed within a group from COW NMC v6 components (METHODS §5.1–5.2, Option A [V]).
+    """CINC recomputed within a group from COW NMC components (METHODS §5.1–5.2, Option A [V]), of the
+    release the store holds (v7.0 to 2022, v6.0 to 2016; the newest when both are there, one per call).
 
     `CINC^G_it = (1/6) Σ_c v_cit / Σ_{s∈G} v_cst`, c ∈ {milex, milper, irst, pec, tpop, upop};
     with `countries=None` the system is every state in the store, which reproduces COW's published
     `cinc`. Also returned: `cinc_published` (COW's system-wide CINC) and `cinc_option_b`
     (`CINC_i / Σ_{s∈G} CINC_s`, Option B, an approximation — averaging and normalising do not commute).
     Columns: iso3, year, cinc_group, components, component_list, cinc_published, cinc_option_b,
-    system, source, method. NMC ends in 2016; see `cinc_extended` for later years.
+    system, source, method (which names the release). After the release's last year see `cinc_extended`.
     """
     if countries:
         require_group(countries, 2, "a within-group CINC")
@@ -263,8 +269,9 @@ def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, sour
         raise DataMissingError(
             f"the store holds no COW NMC components for {years_text(years)}"
             + (f" and {', '.join(countries)}" if countries else ""),
-            "import them: `sco import NMC-60-abridged.csv` (NMC v6 covers 1816-2016); "
-            "after 2016 use `cinc_extended` / `sco power ... --indicator cinc-proxy`",
+            "import them: `sco import NMC-70-abridged_from_peacesciencer.csv` (NMC v7.0, 1816-2022) or "
+            "`NMC-60-abridged.csv` (v6.0, 1816-2016); after the release's last year use `cinc_extended` / "
+            "`sco power ... --indicator cinc-proxy`",
         )
     label = "group: " + ",".join(countries) if countries else "all states in the store"
     out = _cinc_from_components(long, label)
@@ -272,7 +279,8 @@ def cinc(store, countries: Sequence[str] | None, years: tuple[int, int], *, sour
     published = run(store, query(_NMC_PUBLISHED_SQL[kind], **picked))
     out = out.join(published, on=["iso3", "year"], how="left").with_columns(
         (pl.col("cinc_published") / pl.col("cinc_published").sum().over("year")).alias("cinc_option_b"),
-        pl.lit("COW NMC v6 components, shares within the system, mean over available components (METHODS §5.2 Option A)").alias("method"),
+        pl.format("COW NMC v{} components, shares within the system, mean over available components (METHODS §5.2 Option A)",
+                  nmc_release(pl.col("source"))).alias("method"),
     )
     return out.select("iso3", "year", "cinc_group", "components", "component_list", "cinc_published",
                       "cinc_option_b", "system", "source", "method")
@@ -314,7 +322,7 @@ def cinc_extended(store, countries: Sequence[str], year: int, *, source: str | N
     note = "; ".join(f"{c}←{p}" for c, p in codes.iter_rows())
     return out.with_columns(
         pl.lit(note).alias("proxy_codes"),
-        pl.lit("CINC-style proxy after NMC v6 (METHODS §5.2 extension): Option A over available proxy components; "
+        pl.lit("CINC-style proxy after the NMC release's last year (METHODS §5.2 extension): Option A over available proxy components; "
                "not comparable one-to-one with COW CINC").alias("method"),
     )
 

@@ -283,24 +283,24 @@ def _cinc_block(ctx: Context) -> str:
     from sco_observatory.metrics import power
 
     try:
-        last = min(ctx.as_of.year, 2016)
-        frame = power.cinc(ctx.store, ctx.group.iso3, (1996, last))
+        frame = power.cinc(ctx.store, ctx.group.iso3, (1996, ctx.as_of.year))  # to the release's last year
     except ObservatoryError as exc:
         return "<h3>CINC within the group</h3>" + note(esc(exc.message) + ".", exc.hint)
     if frame.height == 0:
         return "<h3>CINC within the group</h3>" + note("No COW NMC data for these countries.",
-                                                        "sco import NMC-60-abridged.csv")
+                                                        "sco import NMC-70-abridged_from_peacesciencer.csv")
     years = sorted(frame["year"].unique().to_list())
     con = power.concentration_by_year(frame, "cinc_group")
     by_year = dict(zip(con["year"].to_list(), con["con"].to_list()))
     cons = [by_year.get(y) for y in years]  # a year with no share has no CON (a gap in the line)
     wide = frame.pivot(on="iso3", index="year", values="cinc_group", aggregate_function="first").sort("year")
     series = {iso: wide[iso].to_list() for iso in frame["iso3"].unique(maintain_order=True).to_list()}
+    release = ", ".join("COW NMC v" + r for r in frame.select(power.nmc_release(pl.col("source"))).unique().to_series().sort())
     fig = charts.line_chart(years, {**series, "CON (concentration)": cons},
-                            "CINC recomputed within the group, and its concentration (COW NMC v6)", "share of group capabilities")
+                            f"CINC recomputed within the group, and its concentration ({release})", "share of group capabilities")
     latest = frame.filter(pl.col("year") == years[-1]).select("iso3", "year", "cinc_group", "cinc_published", "components", "source")
     return ("<h3>Composite capabilities (CINC) within the group"
-            f"{_formula(ctx, 'cinc', 'CINC^G_i = (1/6) Σ_c v_ci / Σ_(s in G) v_cs over milex, milper, irst, pec, tpop, upop (COW NMC v6; METHODS §5.2 Option A [V])')}</h3>"
+            f"{_formula(ctx, 'cinc', 'CINC^G_i = (1/6) Σ_c v_ci / Σ_(s in G) v_cs over milex, milper, irst, pec, tpop, upop (COW NMC; METHODS §5.2 Option A [V])')}</h3>"
             + charts.to_div(fig, ctx.chart_id("cinc"))
             + table(latest, table_id="cinc-latest", cell=_source_cell(ctx),
                     caption=f"{years[-1]}: share of the group's capabilities (COW's own system-wide CINC beside it)"))
