@@ -16,7 +16,14 @@ def test_ims2020_counts_values_and_regions(store, shared_data):
     pairs = [r for r in raw if r["origin_is_region"] == "0" and r["destination_is_region"] == "0"]
     result = import_file(store, path)
     assert result.source_id == "undesa:ims-2020"
-    assert result.rows == len(pairs)
+    # the file is a complete matrix without its zero cells: every ordered pair of distinct country names,
+    # every year, is stored — the file's pairs as written and the others as the matrix's 0
+    names = ({r["origin"] for r in raw if r["origin_is_region"] == "0"}
+             | {r["destination"] for r in raw if r["destination_is_region"] == "0"})
+    years = {r["year"] for r in raw}
+    assert result.rows == len(years) * len(names) * (len(names) - 1)
+    zeros = store.con.execute("SELECT count(*) FROM migration WHERE stock = 0 AND source_id = 'undesa:ims-2020'").fetchone()[0]
+    assert zeros == result.rows - len(pairs) and not any(float(r["stock"]) == 0 for r in pairs)
     assert result.skipped["rows with a regional aggregate as origin or destination"] == len(raw) - len(pairs)
 
     def stock(origin, destination, year):
@@ -31,6 +38,9 @@ def test_ims2020_counts_values_and_regions(store, shared_data):
     assert stock("KAZ", "RUS", 2020) == raw_stock("Kazakhstan", "Russia", 2020) == 2558907
     assert stock("UZB", "RUS", 2020) == raw_stock("Uzbekistan", "Russia", 2020) == 1146175
     assert stock("AFG", "IRN", 2020) == raw_stock("Afghanistan", "Iran", 2020) == 2710601
+    # Review finding: Afghans in Central Asia, 2020 = TJK 12,433 + TKM 198; the other three are the matrix's 0
+    assert [stock("AFG", d, 2020) for d in ("TJK", "TKM", "KAZ", "KGZ", "UZB")] == [12433, 198, 0, 0, 0]
+    assert stock("KAZ", "KAZ", 2020) is None  # a country's own cell is no migrant stock
     # The file's own iso3 column writes Chile as CHI (the World Bank's Channel Islands): names are resolved instead.
     chile = [r for r in pairs if r["destination"] == "Chile"]
     assert chile and {r["destination_iso3"] for r in chile} == {"CHI"} and lookup("Chile").iso3 == "CHL"

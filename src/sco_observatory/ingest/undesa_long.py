@@ -10,7 +10,13 @@ cells only) -> migration(origin, destination, year, stock).
   (Chile written CHI, Sudan SUD, Channel Islands JEY), and 14 territories have none.
 * Rows where either side is one of the 11 regional aggregates (`*_is_region` = 1) are dropped and
   counted; stock between regions is not a bilateral country flow.
-* Only non-zero cells are in the file, so an absent pair is not known to be zero.
+* The file is the reshape of a complete matrix (every name x every name x every year) that drops its
+  zero cells (`stock_json_to_long.py`: "absent pair = 0 in the matrix"). The zeros are put back: for
+  every year of the file and every pair of distinct country names in it (as origin or destination),
+  a pair the file does not list is stored with stock 0, as the matrix publishes it — the way the 2019
+  edition's wide table writes its absent links as 0 (ingest/undesa.py keeps those). Without them a
+  pair with no migrants read as unknown, so a group's 2020 total was "not evaluable" while 2019's
+  was computed. A name's own cell (origin = destination) is not a migrant stock and is not added.
 
 The source id is `undesa:ims-<edition>` (`undesa:ims-2020`; the edition is the year in the file
 name, or pass `edition=`), so the 2019 matrix (undesa-stock) and this edition sit side by side.
@@ -37,12 +43,22 @@ def plan_long(path: Path, edition: str | int | None = None) -> ImportPlan:
     require_columns(path, COLUMNS, "UN DESA migrant stock long CSV")
     edition = _edition(path, edition)
     select = f"""
-        WITH src AS (SELECT *, row_number() OVER () + 1 AS _line FROM {csv_source(path)})
+        WITH src AS (SELECT *, row_number() OVER () + 1 AS _line FROM {csv_source(path)}),
+        names AS (SELECT origin AS name FROM src WHERE trim(origin_is_region) = '0'
+                  UNION SELECT destination FROM src WHERE trim(destination_is_region) = '0'),
+        zeros AS (  -- the matrix's zero cells the reshape left out (module docstring)
+            SELECT y.year, o.name AS origin, '0' AS origin_is_region, d.name AS destination,
+                   '0' AS destination_is_region, '0' AS stock, NULL::BIGINT AS _line
+            FROM (SELECT DISTINCT year FROM src WHERE TRY_CAST(year AS INTEGER) IS NOT NULL) y, names o, names d
+            WHERE o.name <> d.name
+              AND NOT EXISTS (SELECT 1 FROM src s WHERE s.year = y.year AND s.origin = o.name AND s.destination = d.name)),
+        cells AS (SELECT year, origin, origin_is_region, destination, destination_is_region, stock, _line FROM src
+                  UNION ALL SELECT * FROM zeros)
         SELECT origin, destination, TRY_CAST(year AS INTEGER) AS year,
                TRY_CAST(trim(stock) AS DOUBLE) AS stock,
                trim(coalesce(stock, '')) AS _raw, year AS _year,
                trim(origin_is_region) AS _oreg, trim(destination_is_region) AS _dreg, _line
-        FROM src"""
+        FROM cells"""
     meta = SourceMeta(
         source_id=f"undesa:ims-{edition}", title=f"UN DESA International Migrant Stock {edition}: by origin and destination",
         publisher="United Nations, Department of Economic and Social Affairs, Population Division", url=URL,
