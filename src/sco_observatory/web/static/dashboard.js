@@ -477,12 +477,10 @@ function linearTicks(max, room) {  // 0 and multiples of a 1-2-5 step up to the 
   if (ticks[ticks.length - 1] < max) ticks.push(ticks[ticks.length - 1] + step);
   return ticks;
 }
-function logTicks(min, max, room) {  // the powers of ten around [min, max], every k-th one when there is no room for all
+function logTicks(min, max) {  // every power of ten from the one at or below min to the one at or above max
   const lo = Math.floor(Math.log10(min)), hi = Math.max(lo + 1, Math.ceil(Math.log10(max)));
-  const every = Math.ceil((hi - lo) / Math.max(1, room));
   const ticks = [];
-  for (let k = lo; k <= hi; k += every) ticks.push(10 ** k);
-  if (ticks[ticks.length - 1] < 10 ** hi) ticks.push(10 ** hi);
+  for (let k = lo; k <= hi; k++) ticks.push(10 ** k);
   return ticks;
 }
 
@@ -508,13 +506,16 @@ function drawPowerChart() {
   const H = axisY + 52 + (missing.length ? 18 : 0);
   const values = bars.map((r) => r.value);
   const room = Math.max(2, Math.floor(plotW / 90));
-  const ticks = log ? logTicks(Math.min(...values), Math.max(...values), room) : linearTicks(Math.max(...values), room);
+  const ticks = log ? logTicks(Math.min(...values), Math.max(...values)) : linearTicks(Math.max(...values), room);
   const [t0, t1] = [ticks[0], ticks[ticks.length - 1]];
   const x = log ? (v) => left + plotW * (Math.log10(v) - Math.log10(t0)) / (Math.log10(t1) - Math.log10(t0))
     : (v) => left + plotW * (v - t0) / (t1 - t0);
-  // tick labels in words ("10 billion") where they fit between their neighbours, else short ("10B")
-  const fits = (f) => Math.max(...ticks.map((t) => textWidth(f.format(t), FONT))) + 10 <= plotW / Math.max(1, ticks.length - 1);
-  const tickWords = fits(COMPACT.long) ? COMPACT.long : COMPACT.short;
+  // tick labels in words ("10 billion") where they fit between their neighbours, else short ("10B"), else on every
+  // k-th tick only (each tick keeps its grid line)
+  const gap = plotW / Math.max(1, ticks.length - 1);
+  const widest = (f) => Math.max(...ticks.map((t) => textWidth(f.format(t), FONT))) + 10;
+  const tickWords = widest(COMPACT.long) <= gap ? COMPACT.long : COMPACT.short;
+  const labelEvery = Math.max(1, Math.ceil(widest(tickWords) / gap));
 
   const svg = svgEl("svg", { xmlns: SVG_NS, width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img",
     "font-family": SVG_FAMILY, "font-size": FONT, fill: "#1d2733",
@@ -523,10 +524,10 @@ function drawPowerChart() {
   const heading = svgEl("text", { class: "chart-title", x: 4, y: 18, "font-weight": "bold", "font-size": 13 });
   lines.forEach((l, i) => heading.append(svgEl("tspan", { x: 4, dy: i ? 16 : 0 }, l)));
   svg.append(heading);
-  for (const t of ticks) {
+  ticks.forEach((t, i) => {
     svg.append(svgEl("line", { x1: x(t), x2: x(t), y1: top - 4, y2: axisY, stroke: "#e3e8ee" }));
-    svg.append(svgEl("text", { class: "tick", x: x(t), y: axisY + 15, "text-anchor": "middle", fill: "#52606d" }, tickWords.format(t)));
-  }
+    if (i % labelEvery === 0) svg.append(svgEl("text", { class: "tick", x: x(t), y: axisY + 15, "text-anchor": "middle", fill: "#52606d" }, tickWords.format(t)));
+  });
   svg.append(svgEl("line", { x1: left, x2: left + plotW, y1: axisY, y2: axisY, stroke: "#8895a3" }));
   svg.append(svgEl("text", { class: "axis-title", x: left + plotW / 2, y: axisY + 36, "text-anchor": "middle" }, axisTitle));
   if (missing.length) svg.append(svgEl("text", { class: "missing", x: 4, y: axisY + 56, fill: "#52606d" }, `No value, no bar: ${missing.join(", ")}.`));
@@ -542,6 +543,7 @@ function drawPowerChart() {
     svg.append(g);
   });
   clear(holder).append(svg);
+  holder.style.minHeight = "0";  // the room kept for it before it was drawn (in the template) is now its own height
   register("power", { svg });
 }
 
