@@ -99,20 +99,4 @@ def test_dashboard_shows_bad_input_as_a_message(browser, dashboard_url):
     assert all("404" in e for e in errors), errors
 
 
-def test_plotly_runs_only_after_the_first_screen_is_drawn(browser, dashboard_url):
-    """plotly.js (the page's longest parse) is fetched and run only after the map and members are drawn."""
-    page, errors = _page(browser)
-    page.add_init_script("""new MutationObserver(() => {
-      if (!window.__plotlyTag && document.querySelector('script[src*="plotly"]')) window.__plotlyTag = performance.now();
-    }).observe(document, {subtree: true, childList: true});""")
-    page.goto(f"{dashboard_url}/?org=SCO&date=2024-12-31&statuses=member&indicator=gdp")
-    page.wait_for_selector("body[data-ready='1']")
-    assert page.locator("meta#plotly-js[content='/static/plotly.min.js']").count() == 1
-    screen = page.evaluate("performance.getEntriesByName('sco:first-screen')[0].startTime")
-    tag = page.evaluate("window.__plotlyTag")
-    fetched = page.evaluate("performance.getEntriesByType('resource').find(e => e.name.endsWith('/static/plotly.min.js')).startTime")
-    assert screen <= fetched and screen <= tag  # nothing of plotly before the first screen
-    assert page.evaluate("performance.getEntriesByName('sco:view')[0].startTime") >= screen
-    assert page.locator("#power-chart.js-plotly-plot").count() == 1  # and the charts are drawn
-    # no script error (a slow server's 504 on a heavy panel, logged by the browser, is not this test's subject)
-    assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+# plotly.js fetched only after the first view: tests/test_browser_power.py (test_no_plotly_before_the_first_view)

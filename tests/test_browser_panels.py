@@ -23,8 +23,9 @@ DATA_FILES = ["trade_imf_dots/dots_focus_reporters_1990_2020.csv", "wdi/ny.gdp.m
               "military_expenditure/sipri_milex_1949_2024_long.csv"]
 PANELS = ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "arms", "overlap", "claims",
           "projects", "scenarios", "sources"]
-# panels with download buttons, and whether their picture is a plotly chart (else the map's SVG or a table's)
-DOWNLOADS = {"map": False, "members": False, "power": True, "whatif": True, "trade": True, "integration": True,
+# panels with download buttons, and what their picture is: a plotly chart, the page's own SVG chart (the map, the
+# power chart), or else a table's picture
+DOWNLOADS = {"map": "svg", "members": False, "power": "svg", "whatif": True, "trade": True, "integration": True,
              "convergence": True, "cinc": True, "history": False, "overlap": False, "claims": False, "projects": False,
              "scenarios": False}
 
@@ -64,9 +65,10 @@ def test_every_panel_renders_without_errors_overflow_or_serious_a11y_violations(
     assert re.fullmatch(r"IMF DOTS, vintage \d{4}(; World Bank WDI, vintage \d{4})?", source.inner_text().strip()), source.inner_text()
     for href in source.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))"):
         assert page.evaluate("id => document.getElementById(id) !== null", href[1:]), href
-    for chart in ["power-chart", "whatif-chart", "trade-chart", "integration-chart", "convergence-chart", "cinc-chart"]:
+    for chart in ["whatif-chart", "trade-chart", "integration-chart", "convergence-chart", "cinc-chart"]:
         assert page.locator(f"#{chart}.js-plotly-plot").count() == 1, chart
-    x_title = page.locator("#power-chart .xtitle").text_content()
+    assert page.locator("#power-chart svg g.bar").count() == 8  # the page's own SVG (tests/test_browser_power.py)
+    x_title = page.locator("#power-chart svg .axis-title").text_content()
     assert "GDP (current US$)" in x_title and "NY.GDP" not in x_title  # a label and unit, not the code
     verdict = page.locator("#beta-verdict").inner_text()
     assert "converging:" in verdict or "no evidence of β-convergence" in verdict
@@ -104,7 +106,7 @@ def test_time_slider_moves_members_and_year(browser, full_url):
     page.wait_for_function("document.body.dataset.ready === '1' && document.querySelector('#date').value === '2003-12-31'")
     page.wait_for_function("document.querySelectorAll('#members td[data-col=iso3]').length === 6")
     assert "Showing 2003: the latest year with data at or before 2003-12-31" in page.locator("#year-note").inner_text()
-    assert page.locator("#power-chart .gtitle").text_content().endswith("2003: value and share of the group")
+    assert page.locator("#power-chart svg .chart-title").text_content().endswith("2003: value and share of the group")
     assert "date=2003-12-31" in page.url
     # a pinned year stays when the date moves
     page.fill("#year", "2010")
@@ -165,9 +167,11 @@ def test_every_panel_downloads_csv_png_and_svg(browser, full_url):
         text = data.decode("utf-8")
         assert name.endswith(".svg") and text.lstrip().startswith("<svg") and text.rstrip().endswith("</svg>"), (panel, text[:80])
         assert "foreignObject" not in text  # rasterisable anywhere, and what the PNG was drawn from
-        if chart:
+        if chart == "svg":
+            assert "main-svg" not in text and ("<path" in text or 'class="bar"' in text), panel  # the page's own chart
+        elif chart:
             assert "main-svg" in text, panel  # plotly's own SVG of the chart
-        elif panel != "map":
+        else:
             cell = page.locator(f"#panel-{panel} table tbody tr").first.locator("td").first.inner_text().strip()
             assert cell and cell.split()[0] in text, (panel, cell)  # the table's first cell is in the picture
     assert errors == []

@@ -373,13 +373,28 @@ function svgSize(svg) {
   return [box[2], box[3]];
 }
 
+// The page's own SVG pictures (a table's picture, the power chart): elements made through the DOM API (text
+// never parsed as markup), in the page's font, with text widths measured on a canvas in that font.
+const SVG_NS = "http://www.w3.org/2000/svg";
+const SVG_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+function svgEl(tag, attrs, text) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+let measurer = null;
+function textWidth(text, size, bold = false) {
+  measurer = measurer || document.createElement("canvas").getContext("2d");
+  measurer.font = `${bold ? "bold " : ""}${size}px ${SVG_FAMILY}`;
+  return measurer.measureText(text).width;
+}
+
 // A table as a standalone SVG of text and lines (no foreignObject, so a canvas can rasterise it to PNG):
 // column widths from the text's measured width, capped, longer cells wrapped at spaces and at : _ . / ;
-const SVG_NS = "http://www.w3.org/2000/svg";
 function tableSvg(table, title) {
-  const FONT = 12, LINE = 16, PAD = 6, MAX = 300, FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-  const ctx = document.createElement("canvas").getContext("2d");
-  const width = (text, bold) => { ctx.font = `${bold ? "bold " : ""}${FONT}px ${FAMILY}`; return ctx.measureText(text).width; };
+  const FONT = 12, LINE = 16, PAD = 6, MAX = 300;
+  const width = (text, bold) => textWidth(text, FONT, bold);
   const grid = [...table.rows].map((tr) => [...tr.cells].map((c) => ({
     text: c.textContent.replace(/\s+/g, " ").trim(), head: c.tagName === "TH", num: c.classList.contains("num") })));
   const ncol = Math.max(...grid.map((r) => r.length));
@@ -400,12 +415,7 @@ function tableSvg(table, title) {
     if (line.trim() || !lines.length) lines.push(line.trimEnd());
     return lines;
   };
-  const node = (tag, attrs, text) => {
-    const e = document.createElementNS(SVG_NS, tag);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
+  const node = svgEl;
   const total = cols.reduce((a, b) => a + b, 0);
   const body = [];
   let y = 34;
@@ -425,7 +435,7 @@ function tableSvg(table, title) {
     body.push(node("line", { x1: 0, x2: total, y1: y, y2: y, stroke: "#d8dee6" }));
   }
   const w = Math.ceil(Math.max(total, width(title, true) + 2 * PAD)), h = Math.ceil(y + PAD);
-  const svg = node("svg", { xmlns: SVG_NS, width: w, height: h, viewBox: `0 0 ${w} ${h}`, "font-family": FAMILY, "font-size": FONT, fill: "#1d2733" });
+  const svg = node("svg", { xmlns: SVG_NS, width: w, height: h, viewBox: `0 0 ${w} ${h}`, "font-family": SVG_FAMILY, "font-size": FONT, fill: "#1d2733" });
   svg.append(node("rect", { x: 0, y: 0, width: w, height: h, fill: "#fff" }), node("text", { x: PAD, y: 20, "font-weight": "bold", "font-size": FONT + 2 }, title), ...body);
   return svg;
 }
@@ -445,14 +455,107 @@ function svgToPng(text, [w, h], scale = 2) {
   });
 }
 
+// ------------------------------------------------------------------ the power chart (own SVG, no plotly)
+// The power panel reaches into the first viewport, so its chart is drawn here as the page's own SVG, as the map is:
+// the first view then needs no plotly.js, whose parse was the longest task before it (benchmarks/README.md, #16).
+// One horizontal bar per country with a value, largest first. Its length is the value on a linear axis from 0, or,
+// with "log scale" checked, log10(value) on an axis from 10^floor(log10 min) to 10^ceil(log10 max) (so the smallest
+// members stay visible); at its end it reads the country's share of the group total, value / Σ values (the API's
+// `share`), and ⚑ where the publisher flags the value as an estimate. Hovering a bar shows its <title>: the value
+// in words and in full, its unit, share, indicator code and source.
+const POWER_BAR = 22, POWER_GAP = 7;    // px: a bar's height, the gap between bars
+const POWER_TOP = 34, POWER_RIGHT = 64;  // px: room for the title above, for the share read out beyond the longest bar
+const COMPACT = { short: new Intl.NumberFormat("en", { notation: "compact", compactDisplay: "short", maximumSignificantDigits: 3 }),
+  long: new Intl.NumberFormat("en", { notation: "compact", compactDisplay: "long", maximumSignificantDigits: 3 }) };
+let POWER_SHOWN = null;  // {power, code, width}: what the power chart draws, kept to redraw it (log toggle, resize)
+
+function linearTicks(max, room) {  // 0 and multiples of a 1-2-5 step up to the first at or above max, at most `room` steps
+  const raw = max / Math.max(1, room), mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  const ticks = [];
+  for (let t = 0; t < max + step / 2 && ticks.length <= room + 1; t += step) ticks.push(t);
+  if (ticks[ticks.length - 1] < max) ticks.push(ticks[ticks.length - 1] + step);
+  return ticks;
+}
+function logTicks(min, max) {  // every power of ten from the one at or below min to the one at or above max
+  const lo = Math.floor(Math.log10(min)), hi = Math.max(lo + 1, Math.ceil(Math.log10(max)));
+  const ticks = [];
+  for (let k = lo; k <= hi; k++) ticks.push(10 ** k);
+  return ticks;
+}
+
+function drawPowerChart() {
+  const holder = $("power-chart");
+  if (!POWER_SHOWN) { clear(holder); return; }
+  const { power, code } = POWER_SHOWN;
+  const log = $("power-log").checked;
+  const bars = power.rows.filter((r) => r.value !== null && r.value > 0).sort((a, b) => b.value - a.value);
+  const missing = power.rows.filter((r) => !(r.value !== null && r.value > 0)).map((r) => countryName(r.iso3));
+  const title = `${indicatorLabel(code, false)}, ${power.year}: value and share of the group`;
+  const axisTitle = `${indicatorLabel(code)}${log ? ", log scale" : ""}`;
+  const unit = (LABELS.indicators[String(code).toUpperCase()] || {}).unit || "";
+  const W = Math.max(320, Math.round(holder.clientWidth || 600));
+  POWER_SHOWN.width = W;
+  if (!bars.length) { clear(holder).append(hint(`No ${indicatorLabel(code, false)} values for ${power.year} to draw.`)); register("power", { svg: null }); return; }
+  const FONT = 12;
+  const lines = textWidth(title, 13, true) > W - 8 ? title.split(/(?<=:) /) : [title];
+  const top = POWER_TOP + 16 * (lines.length - 1);
+  const left = Math.min(Math.round(W * 0.4), 12 + Math.max(...bars.map((r) => textWidth(countryName(r.iso3), FONT))));
+  const plotW = W - left - POWER_RIGHT;
+  const axisY = top + bars.length * (POWER_BAR + POWER_GAP);
+  const H = axisY + 52 + (missing.length ? 18 : 0);
+  const values = bars.map((r) => r.value);
+  const room = Math.max(2, Math.floor(plotW / 90));
+  const ticks = log ? logTicks(Math.min(...values), Math.max(...values)) : linearTicks(Math.max(...values), room);
+  const [t0, t1] = [ticks[0], ticks[ticks.length - 1]];
+  const x = log ? (v) => left + plotW * (Math.log10(v) - Math.log10(t0)) / (Math.log10(t1) - Math.log10(t0))
+    : (v) => left + plotW * (v - t0) / (t1 - t0);
+  // tick labels in words ("10 billion") where they fit between their neighbours, else short ("10B"), else on every
+  // k-th tick only (each tick keeps its grid line)
+  const gap = plotW / Math.max(1, ticks.length - 1);
+  const widest = (f) => Math.max(...ticks.map((t) => textWidth(f.format(t), FONT))) + 10;
+  const tickWords = widest(COMPACT.long) <= gap ? COMPACT.long : COMPACT.short;
+  const labelEvery = Math.max(1, Math.ceil(widest(tickWords) / gap));
+
+  const svg = svgEl("svg", { xmlns: SVG_NS, width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img",
+    "font-family": SVG_FAMILY, "font-size": FONT, fill: "#1d2733",
+    "aria-label": `${title}. ${axisTitle}. ` + bars.map((r) => `${countryName(r.iso3)}: ${COMPACT.long.format(r.value)}${unit ? " " + unit : ""}, ${pct(r.share)}${r.estimate ? " (estimate)" : ""}`).join("; ") + "." });
+  svg.append(svgEl("rect", { x: 0, y: 0, width: W, height: H, fill: "#fff" }));
+  const heading = svgEl("text", { class: "chart-title", x: 4, y: 18, "font-weight": "bold", "font-size": 13 });
+  lines.forEach((l, i) => heading.append(svgEl("tspan", { x: 4, dy: i ? 16 : 0 }, l)));
+  svg.append(heading);
+  ticks.forEach((t, i) => {
+    svg.append(svgEl("line", { x1: x(t), x2: x(t), y1: top - 4, y2: axisY, stroke: "#e3e8ee" }));
+    if (i % labelEvery === 0) svg.append(svgEl("text", { class: "tick", x: x(t), y: axisY + 15, "text-anchor": "middle", fill: "#52606d" }, tickWords.format(t)));
+  });
+  svg.append(svgEl("line", { x1: left, x2: left + plotW, y1: axisY, y2: axisY, stroke: "#8895a3" }));
+  svg.append(svgEl("text", { class: "axis-title", x: left + plotW / 2, y: axisY + 36, "text-anchor": "middle" }, axisTitle));
+  if (missing.length) svg.append(svgEl("text", { class: "missing", x: 4, y: axisY + 56, fill: "#52606d" }, `No value, no bar: ${missing.join(", ")}.`));
+  bars.forEach((r, i) => {
+    const y = top + i * (POWER_BAR + POWER_GAP), name = countryName(r.iso3);
+    const end = x(r.value), share = pct(r.share) + (r.estimate ? " ⚑" : "");
+    const g = svgEl("g", { class: "bar", "data-iso": r.iso3, "data-value": r.value });
+    g.append(svgEl("title", {}, `${name} (${r.iso3}): ${COMPACT.long.format(r.value)} (${fmt(r.value, "value")})${unit ? " " + unit : ""}, ` +
+      `${pct(r.share)} of the group${r.estimate ? ", an estimate flagged by the publisher (or derived)" : ""} · ${code} · ${r.source}`));
+    g.append(svgEl("text", { class: "label", x: left - 8, y: y + POWER_BAR / 2 + 4, "text-anchor": "end" }, name));
+    g.append(svgEl("rect", { x: left, y, width: Math.max(1, end - left), height: POWER_BAR, fill: "#1f4e79" }));
+    g.append(svgEl("text", { class: "share", x: end + 5, y: y + POWER_BAR / 2 + 4 }, share));
+    svg.append(g);
+  });
+  clear(holder).append(svg);
+  holder.style.minHeight = "0";  // the room kept for it before it was drawn (in the template) is now its own height
+  register("power", { svg });
+}
+
 // ------------------------------------------------------------------ charts
 const LAYOUT = { margin: { l: 60, r: 20, t: 36, b: 50 }, font: { size: 12 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
-// plotly.js (plotly's cartesian bundle, 1.4 MB: bar, scatter and heatmap are all this page draws; the map is
-// an SVG) is fetched and run only once the first screen (map and members) is drawn: parsing it is the page's
-// longest task and nothing on the first screen needs it. (Preloading it at once was measured slower: the
-// first API requests then went out ~0.6 s later on this machine.)
+// plotly.js (plotly's cartesian bundle, 1.4 MB: bar, scatter and heatmap are all the panels below the fold draw;
+// the map and the power chart are the page's own SVG) is fetched and run by the first plot() call, i.e. when the
+// first panel with a plotly chart is built (as it comes near the viewport, or in the idle time after the first
+// view): parsing it is the page's longest task and nothing in the first viewport needs it. (Preloading it at
+// once was measured slower in session 4: the first API requests then went out ~0.6 s later on this machine.)
 let plotlyLoad = null;
 function loadPlotly() {
   if (!plotlyLoad) plotlyLoad = new Promise((resolve, reject) => {
@@ -464,9 +567,6 @@ function loadPlotly() {
   });
   return plotlyLoad;
 }
-let firstScreen;  // resolves once the first screen is drawn (or failed): charts wait for it
-const firstScreenDrawn = new Promise((resolve) => { firstScreen = resolve; });
-const plotlyReady = firstScreenDrawn.then(loadPlotly);
 // Plotly reads a subset of HTML (<b>, <br>, <a href>) in every label and decodes entities: text from the
 // URL or the store (country names, indicator codes, titles) reaches it escaped, so it shows as text.
 function esc(v) {
@@ -476,7 +576,7 @@ const escAll = (v) => (Array.isArray(v) ? v.map(escAll) : typeof v === "string" 
 function escTitle(t) { return t && typeof t === "object" && typeof t.text === "string" ? { ...t, text: esc(t.text) } : typeof t === "string" ? esc(t) : t; }
 
 async function plot(id, traces, layout) {
-  await plotlyReady;
+  await loadPlotly();
   const safe = traces.map((t) => {
     const c = { ...t };
     for (const k of ["x", "y", "z", "text", "labels", "customdata"]) if (k in c) c[k] = escAll(c[k]);
@@ -620,21 +720,11 @@ async function showPower(s, expr, year) {
     });
     const estimated = power.rows.filter((r) => r.estimate).length;
     if (estimated) $("power").append(hint(`⚑ ${estimated} of the ${power.rows.filter((r) => r.value !== null).length} values behind these shares are estimates flagged by their publisher or derived (see each row's source).`));
-    const valid = power.rows.filter((r) => r.value !== null && r.value > 0).sort((a, b) => b.value - a.value);
-    const log = $("power-log").checked;
-    await plot("power-chart", [{
-      type: "bar", orientation: "h", y: valid.map((r) => countryName(r.iso3)), x: valid.map((r) => r.value),
-      text: valid.map((r) => pct(r.share)), textposition: "outside", cliponaxis: false,
-      marker: { color: "#1f4e79" }, customdata: valid.map((r) => [r.iso3, r.source]),
-      hovertemplate: `%{y} (%{customdata[0]}): %{x:,.4s}<br>%{text} of the group · ${code} · %{customdata[1]}<extra></extra>`,
-    }], {
-      title: { text: `${indicatorLabel(code, false)}, ${power.year}: value and share of the group`, font: { size: 13 } },
-      xaxis: { title: { text: `${indicatorLabel(code)}${log ? ", log scale" : ""}` }, type: log ? "log" : "linear" },
-      yaxis: { autorange: "reversed", automargin: true }, margin: { ...LAYOUT.margin, l: 110, r: 60 },
-    });
-    register("power", { columns: power.columns, rows: power.rows, chart: $("power-chart"), query: power._query });
+    POWER_SHOWN = { power, code };
+    drawPowerChart();
+    register("power", { columns: power.columns, rows: power.rows, query: power._query });
     return power;
-  } catch (e) { unplot("power-chart"); showError($("power"), e); return null; }
+  } catch (e) { POWER_SHOWN = null; drawPowerChart(); showError($("power"), e); return null; }
 }
 
 async function showWhatif(s, expr, year) {
@@ -988,7 +1078,7 @@ async function refresh() {
   if (mine !== generation) return;
   const power = showPower(s, expr, year);
   const map = statusMap || power.then((p) => showMap(s, p)).catch((e) => showError($("map"), e));
-  Promise.all([members, map]).finally(() => { markOnce("sco:first-screen"); firstScreen(); });
+  Promise.all([members, map]).finally(() => markOnce("sco:first-screen"));
   const panels = [lazily("whatif", () => showWhatif(s, expr, year)), lazily("overlap", () => showOverlap(s, expr)),
     ...[["trade", () => showTrade(expr, year)], ["integration", () => showIntegration(expr, year)],
       ["convergence", () => showConvergence(expr, year)], ["cinc", () => showCinc(expr, year)], ["arms", () => showArms(year)]]
@@ -1057,16 +1147,18 @@ async function init() {
   else inds.then(addCodes);
   applyState(readState());
   for (const p of ["map", "members", "power", "whatif", "trade", "integration", "convergence", "cinc", "arms", "history", "overlap", "claims", "projects", "scenarios"]) addTools(p);
-  for (const e of document.querySelectorAll("#controls input:not(#slider), #controls select, #map-mode, #power-log, #trade-scale")) e.addEventListener("change", () => refreshSoon(0));
+  for (const e of document.querySelectorAll("#controls input:not(#slider), #controls select, #map-mode, #trade-scale")) e.addEventListener("change", () => refreshSoon(0));
   $("slider").addEventListener("input", () => {
     const y = Number($("slider").value);
     $("date").value = y >= new Date().getFullYear() ? today() : `${y}-12-31`;
     refreshSoon();
   });
+  $("power-log").addEventListener("change", drawPowerChart);  // the same values on the other scale: no request
+  new ResizeObserver(() => { if (POWER_SHOWN && Math.abs($("power-chart").clientWidth - POWER_SHOWN.width) > 1) drawPowerChart(); }).observe($("power-chart"));
   $("date").addEventListener("change", () => { $("slider").value = $("date").value.slice(0, 4); });
   $("pin").addEventListener("change", () => { if ($("pin").checked && !$("year").value) $("year").value = new Date().getFullYear(); });
   $("year").addEventListener("change", () => { $("pin").checked = true; });
   await refresh();
 }
 
-init().catch((e) => { showError($("members"), e); firstScreen(); document.body.dataset.ready = "1"; document.body.dataset.complete = "1"; });
+init().catch((e) => { showError($("members"), e); document.body.dataset.ready = "1"; document.body.dataset.complete = "1"; });
