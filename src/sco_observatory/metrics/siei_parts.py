@@ -85,7 +85,8 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
     a, b = np.tile(ia, ny), np.tile(ib, ny)
 
     def take(arr: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        return arr.reshape(ny, arr.size // ny)[:, cells].ravel() if ny else arr[:0]
+        # take(axis=1) is C-ordered; `[:, cells]` is Fortran-ordered and made `ravel` copy it again
+        return arr.reshape(ny, arr.size // ny).take(cells, axis=1).ravel() if ny else arr[:0]
 
     f_ab, f_ba = take(cube, ia * n + ib), take(cube, ib * n + ia)
     y_a, y_b, src = take(ys, ia), take(ys, ib), take(row, ia)
