@@ -55,19 +55,22 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
             scale.height and scale["y"].cast(pl.Float64).is_nan().any()):
         return _joined_route(flows, scale, countries, flagged, by_index)
     n, ny = len(isos), years.len()
-    code = pl.DataFrame({"c": pl.Series(isos, dtype=pl.String), "_i": np.arange(n, dtype=np.int64)})
-    when = pl.DataFrame({"year": years, "_y": np.arange(ny, dtype=np.int64)})
+    index = {"c": (pl.Series(isos, dtype=pl.String), n), "year": (years, ny)}
 
-    def codes(frame: pl.DataFrame, col: str, index: pl.DataFrame, key: str) -> np.ndarray:
-        return (frame.select(pl.col(col).cast(index.schema[key]).alias(key))
-                .join(index, on=key, how="left", maintain_order="left")["_i" if key == "c" else "_y"]
-                .fill_null(-1).to_numpy())
+    def coded(frame: pl.DataFrame, **cols: str) -> list[np.ndarray]:
+        """Each column's integer code (its rank among the countries or the years; -1 outside them),
+        all in one `select` of `replace_strict`s — it was one join per column, and under load every
+        polars call waits for the thread pool (the grid's calls were most of its time at load 17)."""
+        out = frame.select([pl.col(col).cast(index[kind][0].dtype)
+                            .replace_strict(index[kind][0], np.arange(index[kind][1], dtype=np.int64),
+                                            default=-1, return_dtype=pl.Int64).fill_null(-1).alias(col)
+                            for col, kind in cols.items()])
+        return [out[col].to_numpy() for col in cols]
 
-    o, d = codes(flows, "origin", code, "c"), codes(flows, "dest", code, "c")
-    fy = codes(flows, "year", when, "year")
+    o, d, fy = coded(flows, origin="c", dest="c", year="year")
     ok = (o >= 0) & (d >= 0) & (fy >= 0)
     flat = (fy[ok] * n + o[ok]) * n + d[ok]
-    sy, si = codes(scale, "year", when, "year"), codes(scale, "iso3", code, "c")
+    sy, si = coded(scale, year="year", iso3="c")
     sok = (sy >= 0) & (si >= 0)
     sflat = sy[sok] * n + si[sok]
     if (flat.size and np.bincount(flat, minlength=1).max() > 1) or (sflat.size and np.bincount(sflat, minlength=1).max() > 1):
@@ -92,8 +95,7 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
     y_a, y_b, src = take(ys, ia), take(ys, ib), take(row, ia)
     hits = None
     if flagged is not None:
-        fo, fd = codes(flagged, "exporter", code, "c"), codes(flagged, "importer", code, "c")
-        fyy = codes(flagged, "year", when, "year")
+        fo, fd, fyy = coded(flagged, exporter="c", importer="c", year="year")
         fok = (fo >= 0) & (fd >= 0) & (fyy >= 0)
         hit = np.zeros(ny * n * n, dtype=np.uint32)
         np.add.at(hit, (fyy[fok] * n + fo[fok]) * n + fd[fok], 1)
