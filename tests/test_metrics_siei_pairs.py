@@ -55,3 +55,41 @@ def test_empty_flows_and_scale():
     none = siei_parts._pairs_from_flows(flows.clear(), scale, countries)
     assert none.height == 7 * 8 // 2 * scale["year"].n_unique() and none["f_ab"].null_count() == none.height
     assert siei_parts._pairs_from_flows(flows, scale.clear(), countries).height == 0
+
+
+def _index_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The pair level's order applied after the fact (what `_levels` did before the grid was built in it)."""
+    value = (100 * (pl.col("f_ab") + pl.col("f_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("value")
+    return siei_parts._by_year_then_value(frame.with_columns(value)).drop("value")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("value_type", [pl.Float64, pl.Int64])
+def test_by_index_is_the_grid_sorted_after(seed, value_type):
+    flows, scale, countries = _data(seed, value_type)
+    flagged = flows.filter(pl.int_range(pl.len()) % 3 == 0).select(
+        pl.col("origin").alias("exporter"), pl.col("dest").alias("importer"), "year")
+    for flags in (None, flagged):
+        unordered = siei_parts._pairs_from_flows(flows, scale, countries, flags)
+        ordered = siei_parts._pairs_from_flows(flows, scale, countries, flags, by_index=True)
+        assert ordered.equals(_index_order(unordered))  # ties (the many missing pairs) keep year, a, b
+        assert not ordered.equals(unordered)
+
+
+@pytest.mark.parametrize("how", ["duplicate", "nan"])
+def test_by_index_on_the_join_route(how):
+    flows, scale, countries = _data(4, duplicate=how == "duplicate", nan=how == "nan")
+    got = siei_parts._pairs_from_flows(flows, scale, countries, by_index=True)
+    v = got.select(pl.col("year"), (100 * (pl.col("f_ab") + pl.col("f_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("v"))
+    key = v.with_columns(pl.col("v").fill_nan(None))
+    assert key.equals(key.sort(["year", "v"], descending=[False, True], nulls_last=True))
+    assert got.sort(KEYS).equals(siei_parts._pairs_by_join(flows, scale, countries).sort(KEYS))
+
+
+def test_levels_ordered_skips_only_the_sort():
+    flows, scale, countries = _data(6)
+    meta = {"label": "x"}
+    want = siei_parts._levels(siei_parts._pairs_from_flows(flows, scale, countries), "pair", meta)
+    got = siei_parts._levels(siei_parts._pairs_from_flows(flows, scale, countries, by_index=True), "pair", meta,
+                             ordered=True)
+    assert got.equals(want)

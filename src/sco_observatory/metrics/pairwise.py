@@ -226,8 +226,12 @@ def pair_panel(t: pl.DataFrame, countries: list[str], partners: list[str], years
         return at[name]
 
     def take(cube_: np.ndarray, name: str) -> np.ndarray:
-        """The column's values for every row: the pattern's cells of every year, year-major."""
-        return cube_.reshape(ny, n * n)[:, pos_of(name)].ravel()
+        """The column's values for every row: the pattern's cells of every year, year-major.
+
+        `take(axis=1)`, not `[:, cells]`: the slice-then-index form returns a Fortran-ordered array, so
+        the `ravel` copied it a second time, transposed — 8x slower on the DOTS panel (158 → 20 ms a
+        column, 1.4M values; cProfile had `ravel` at ~20 % of trade intensity's call)."""
+        return cube_.reshape(ny, n * n).take(pos_of(name), axis=1).ravel()
 
     cols: dict[str, pl.Series] = {
         "iso3_a": pl.Series(a_codes, dtype=pl.String).gather(np.tile(one_a, ny)),

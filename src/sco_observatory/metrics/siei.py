@@ -100,7 +100,9 @@ def trade_index(store, countries: Sequence[str], years: tuple[int, int], level: 
             "source": label}
     # flows_flagged of each pair (X_ab and X_ba) gathered in the pair grid; the levels sum it — country:
     # the country's flows with the group, both directions; group: every intra-group flow of the year
-    return _levels(_pairs_from_flows(flows, scale, isos, flagged), level, meta)
+    # the pair level's order is built into the grid's gather (no second sort of the finished frame)
+    pair = level == "pair"
+    return _levels(_pairs_from_flows(flows, scale, isos, flagged, by_index=pair), level, meta, ordered=pair)
 
 
 def _count_flagged(frame: pl.DataFrame, flagged: pl.DataFrame, level: Level) -> pl.DataFrame:

@@ -31,7 +31,7 @@ def _scale_frame(store, code: str, countries: Sequence[str], years: tuple[int, i
 
 
 def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Sequence[str],
-                      flagged: pl.DataFrame | None = None) -> pl.DataFrame:
+                      flagged: pl.DataFrame | None = None, *, by_index: bool = False) -> pl.DataFrame:
     """Unordered pairs a<b × the scale's years with flows f_ab, f_ba and scales y_a, y_b, y_source
     (a's), ordered by year, a, b; with `flagged` (exporter, importer, year: `flag_rules.flagged_flows`)
     also `flows_flagged`, how many of a→b and b→a are in it (scattered into the same grid, so the
@@ -42,30 +42,39 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
     reporters × 31 years: 713k pair-years; four hash joins of that grid were most of the SIEI index's
     time). `_pairs_by_join` is the definition this equals; it answers where the dense form would
     not mean the same — a flow or scale key held twice (a join repeats the pair) or a NaN value.
+
+    `by_index`: rows ordered as the pair level shows them — by year, then the pair index
+    `100·(f_ab + f_ba)/(y_a + y_b)` descending, missing last (`_by_year_then_value`; ties keep the
+    year, a, b order). Dense route: the order is taken from the gathered arrays and every column is
+    built once in it — sorting the finished frame gathered its 8+ columns (three of strings) a second
+    time, ~25 % of the SIEI index's call (cProfile, benchmarks/README.md "metrics, session 6").
     """
     isos = sorted(set(countries))
     years = scale["year"].unique().sort()
     if (flows.height and flows["value"].cast(pl.Float64).is_nan().any()) or (
             scale.height and scale["y"].cast(pl.Float64).is_nan().any()):
-        return _flag_joined(_pairs_by_join(flows, scale, countries), flagged)
+        return _joined_route(flows, scale, countries, flagged, by_index)
     n, ny = len(isos), years.len()
-    code = pl.DataFrame({"c": pl.Series(isos, dtype=pl.String), "_i": np.arange(n, dtype=np.int64)})
-    when = pl.DataFrame({"year": years, "_y": np.arange(ny, dtype=np.int64)})
+    index = {"c": (pl.Series(isos, dtype=pl.String), n), "year": (years, ny)}
 
-    def codes(frame: pl.DataFrame, col: str, index: pl.DataFrame, key: str) -> np.ndarray:
-        return (frame.select(pl.col(col).cast(index.schema[key]).alias(key))
-                .join(index, on=key, how="left", maintain_order="left")["_i" if key == "c" else "_y"]
-                .fill_null(-1).to_numpy())
+    def coded(frame: pl.DataFrame, **cols: str) -> list[np.ndarray]:
+        """Each column's integer code (its rank among the countries or the years; -1 outside them),
+        all in one `select` of `replace_strict`s — it was one join per column, and under load every
+        polars call waits for the thread pool (the grid's calls were most of its time at load 17)."""
+        out = frame.select([pl.col(col).cast(index[kind][0].dtype)
+                            .replace_strict(index[kind][0], np.arange(index[kind][1], dtype=np.int64),
+                                            default=-1, return_dtype=pl.Int64).fill_null(-1).alias(col)
+                            for col, kind in cols.items()])
+        return [out[col].to_numpy() for col in cols]
 
-    o, d = codes(flows, "origin", code, "c"), codes(flows, "dest", code, "c")
-    fy = codes(flows, "year", when, "year")
+    o, d, fy = coded(flows, origin="c", dest="c", year="year")
     ok = (o >= 0) & (d >= 0) & (fy >= 0)
     flat = (fy[ok] * n + o[ok]) * n + d[ok]
-    sy, si = codes(scale, "year", when, "year"), codes(scale, "iso3", code, "c")
+    sy, si = coded(scale, year="year", iso3="c")
     sok = (sy >= 0) & (si >= 0)
     sflat = sy[sok] * n + si[sok]
     if (flat.size and np.bincount(flat, minlength=1).max() > 1) or (sflat.size and np.bincount(sflat, minlength=1).max() > 1):
-        return _flag_joined(_pairs_by_join(flows, scale, countries), flagged)
+        return _joined_route(flows, scale, countries, flagged, by_index)
     cube = np.full(ny * n * n, np.nan)  # NaN marks an absent (or null) flow: no value here is NaN
     cube[flat] = flows["value"].cast(pl.Float64).fill_null(np.nan).to_numpy()[ok]
     ys = np.full(ny * n, np.nan)
@@ -79,9 +88,24 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
     a, b = np.tile(ia, ny), np.tile(ib, ny)
 
     def take(arr: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        return arr.reshape(ny, arr.size // ny)[:, cells].ravel() if ny else arr[:0]
+        # take(axis=1) is C-ordered; `[:, cells]` is Fortran-ordered and made `ravel` copy it again
+        return arr.reshape(ny, arr.size // ny).take(cells, axis=1).ravel() if ny else arr[:0]
 
-    src = take(row, ia)
+    f_ab, f_ba = take(cube, ia * n + ib), take(cube, ib * n + ia)
+    y_a, y_b, src = take(ys, ia), take(ys, ib), take(row, ia)
+    hits = None
+    if flagged is not None:
+        fo, fd, fyy = coded(flagged, exporter="c", importer="c", year="year")
+        fok = (fo >= 0) & (fd >= 0) & (fyy >= 0)
+        hit = np.zeros(ny * n * n, dtype=np.uint32)
+        np.add.at(hit, (fyy[fok] * n + fo[fok]) * n + fd[fok], 1)
+        hits = take(hit, ia * n + ib) + take(hit, ib * n + ia)
+    if by_index and gy.size:  # NaN is the missing pair (a null in the frame), sorted last as nulls are
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = 100 * (f_ab + f_ba) / (y_a + y_b)
+        o = np.lexsort((np.where(np.isnan(value), np.inf, -value), gy))
+        gy, a, b, f_ab, f_ba, y_a, y_b, src = (x[o] for x in (gy, a, b, f_ab, f_ba, y_a, y_b, src))
+        hits = hits[o] if hits is not None else None
     sources = scale["y_source"]
     if sources.n_unique() == 1:  # one scale source (WDI): a constant where a's scale is held, not a gather
         source = pl.select(pl.when(pl.Series(src >= 0)).then(pl.lit(sources[0], dtype=sources.dtype))).to_series()
@@ -89,21 +113,26 @@ def _pairs_from_flows(flows: pl.DataFrame, scale: pl.DataFrame, countries: Seque
         source = sources.gather(pl.Series(src, dtype=pl.Int64).set(pl.Series(src < 0), None))
     names = pl.Series(isos, dtype=pl.String)
     f_type, y_type = flows.schema["value"], scale.schema["y"]  # the joins' column types (a count stays an integer)
-    ab, ba = ia * n + ib, ib * n + ia
     # NaN (absent) to null with fill_nan: ~20x cheaper than nan_to_null on 713k values
     cols = [names.gather(a).alias("iso3_a"), names.gather(b).alias("iso3_b"), years.gather(gy).alias("year"),
-            pl.Series("f_ab", take(cube, ab)).fill_nan(None).cast(f_type),
-            pl.Series("f_ba", take(cube, ba)).fill_nan(None).cast(f_type),
-            pl.Series("y_a", take(ys, ia)).fill_nan(None).cast(y_type), source.alias("y_source"),
-            pl.Series("y_b", take(ys, ib)).fill_nan(None).cast(y_type)]
-    if flagged is not None:
-        fo, fd = codes(flagged, "exporter", code, "c"), codes(flagged, "importer", code, "c")
-        fyy = codes(flagged, "year", when, "year")
-        fok = (fo >= 0) & (fd >= 0) & (fyy >= 0)
-        hit = np.zeros(ny * n * n, dtype=np.uint32)
-        np.add.at(hit, (fyy[fok] * n + fo[fok]) * n + fd[fok], 1)
-        cols.append(pl.Series("flows_flagged", take(hit, ab) + take(hit, ba), dtype=pl.UInt32))
+            pl.Series("f_ab", f_ab).fill_nan(None).cast(f_type),
+            pl.Series("f_ba", f_ba).fill_nan(None).cast(f_type),
+            pl.Series("y_a", y_a).fill_nan(None).cast(y_type), source.alias("y_source"),
+            pl.Series("y_b", y_b).fill_nan(None).cast(y_type)]
+    if hits is not None:
+        cols.append(pl.Series("flows_flagged", hits, dtype=pl.UInt32))
     return pl.DataFrame(cols)
+
+
+def _joined_route(flows: pl.DataFrame, scale: pl.DataFrame, countries: Sequence[str],
+                  flagged: pl.DataFrame | None, by_index: bool) -> pl.DataFrame:
+    """`_pairs_from_flows` where the dense form does not apply: the joins, with the flag count and,
+    `by_index`, the pair level's order (`_by_year_then_value` of the pair index)."""
+    p = _flag_joined(_pairs_by_join(flows, scale, countries), flagged)
+    if not by_index:
+        return p
+    value = (100 * (pl.col("f_ab") + pl.col("f_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("value")
+    return _by_year_then_value(p.with_columns(value)).drop("value")
 
 
 def _flag_joined(p: pl.DataFrame, flagged: pl.DataFrame | None) -> pl.DataFrame:
@@ -140,15 +169,19 @@ def _by_year_then_value(frame: pl.DataFrame) -> pl.DataFrame:
     return frame[np.lexsort((key, frame["year"].to_numpy()))]
 
 
-def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str]) -> pl.DataFrame:
-    """Pair index `100·(f_ab+f_ba)/(y_a+y_b)` and its country / group aggregates, tidy."""
+def _levels(p: pl.DataFrame, level: Level, meta: dict[str, str], *, ordered: bool = False) -> pl.DataFrame:
+    """Pair index `100·(f_ab+f_ba)/(y_a+y_b)` and its country / group aggregates, tidy.
+
+    `ordered`: `p` already holds the pair level's order (`_pairs_from_flows(by_index=True)`), so the
+    pair rows are not sorted again."""
     p = p.with_columns((100 * (pl.col("f_ab") + pl.col("f_ba")) / (pl.col("y_a") + pl.col("y_b"))).alias("value"))
     lit = [pl.lit(v).alias(k) for k, v in meta.items()]
     flag = ["flows_flagged"] if "flows_flagged" in p.columns else []  # the pairs' count, summed by the levels
     flag_sum = [pl.col("flows_flagged").sum().cast(pl.UInt32)] if flag else []
     if level == "pair":
-        out = _by_year_then_value(p.select("iso3_a", "iso3_b", pl.col("year").cast(pl.Int64), "value", "f_ab", "f_ba",
-                                           "y_a", "y_b", "y_source", *flag))
+        out = p.select("iso3_a", "iso3_b", pl.col("year").cast(pl.Int64), "value", "f_ab", "f_ba",
+                       "y_a", "y_b", "y_source", *flag)
+        out = out if ordered else _by_year_then_value(out)
         # the constant columns after the sort: a gather moves every column it carries
         return out.select("iso3_a", "iso3_b", "year", "value", "f_ab", "f_ba", "y_a", "y_b", *lit, "y_source", *flag)
     if level == "country":
