@@ -36,7 +36,7 @@ from sco_observatory.store import snapshot_refs
 from sco_observatory.store.catalog import SOURCE_COLUMNS, Catalog, Snapshot, sources_arrow
 from sco_observatory.store.lock import WriterLock
 from sco_observatory.store.provenance import SourceMeta
-from sco_observatory.store.results import arrow, frame, release
+from sco_observatory.store.results import arrow, frame, inline, release
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
 
 CATALOG_FILE = "catalog.sqlite"
@@ -315,7 +315,8 @@ def _insert_sources(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
     Why not an Arrow table registered on the connection (as before): DuckDB's Python client imports
     pandas (~0.3 s) the first time it is handed any Python object, and every open pins; the rows are
     text the store keeps (titles, file names), so they go through a file, never into the SQL. The
-    file's path is ours (a fresh temporary file)."""
+    file's path is ours (a fresh temporary file), written into the statement by `results.inline` where it
+    is inert text (`mkstemp`'s names are), else bound: binding it would import pandas again."""
     import datetime as dt
     import json
 
@@ -330,8 +331,12 @@ def _insert_sources(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
             for row in rows:
                 out.write(json.dumps({n: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v
                                       for n, v in zip(names, row)}) + "\n")
-        con.execute(f"INSERT INTO source SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM read_json(?, "
-                    f"format = 'newline_delimited', columns = {{{columns}}})", [path])
+        sql, params = inline(f"INSERT INTO source SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM read_json(?, "
+                             f"format = 'newline_delimited', columns = {{{columns}}})", [path])
+        if params:
+            con.execute(sql, params)
+        else:
+            con.execute(sql)
     finally:
         os.unlink(path)
 
