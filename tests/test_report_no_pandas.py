@@ -4,7 +4,8 @@ written into its statements instead of being bound (store/results.inline) cannot
 Why: DuckDB's Python client imports pandas (~0.3 s) the first time it is handed any Python value, and
 nothing the report computes needs it (benchmarks/README.md, "Serving": `sco report`); the charts are
 plotly's JSON written without plotly (report/plotly_html.py; plotly ~0.15 s to import and ~0.3 s to
-validate the figures, "report, session 6"), plotly only building its template once per install."""
+validate the figures, "report, session 6"), plotly only building its template once per install; and
+rich (~0.1 s) only where a spinner is drawn on a terminal or a table printed."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from sco_observatory.store import results
 def test_a_report_process_imports_no_pandas(tmp_path):
     env = {**os.environ, "SCO_OBSERVATORY_HOME": str(tmp_path / "home"), "SCO_CACHE_DIR": str(tmp_path / "cache")}
     code = ("import sys; from sco_observatory.cli import main; rc = main(sys.argv[1:]); "
-            "print('PANDAS', 'pandas' in sys.modules); print('PLOTLY', 'plotly' in sys.modules); sys.exit(rc)")
+            "print('PANDAS', 'pandas' in sys.modules); print('PLOTLY', 'plotly' in sys.modules); "
+            "print('RICH', 'rich' in sys.modules); sys.exit(rc)")
     out = tmp_path / "r.html"
     for _ in range(2):  # the first seeds the fresh home (its executemany binds values: pandas) and builds
         # plotly's template into the cache dir
@@ -31,6 +33,7 @@ def test_a_report_process_imports_no_pandas(tmp_path):
         assert done.returncode == 0, done.stderr
     assert "PANDAS False" in done.stdout  # the second: a home that already holds the snapshot
     assert "PLOTLY False" in done.stdout  # and a cache dir holding plotly's template
+    assert "RICH False" in done.stdout  # stderr is a pipe here: no spinner, so no rich (cli/report._spinner)
     assert "id='claims'" in out.read_text("utf-8") or 'id="claims"' in out.read_text("utf-8")
 
 
