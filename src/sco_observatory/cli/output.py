@@ -15,13 +15,13 @@ import enum
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any, Sequence, Union
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, Sequence, Union
 
 from sco_observatory.lazy import polars as pl
+
+if TYPE_CHECKING:  # rich loads where a table is printed: `sco report` prints none (~0.1 s of its import)
+    from rich.console import Console
+    from rich.text import Text
 
 
 class Format(str, enum.Enum):
@@ -74,6 +74,9 @@ def emit(frame: Result, fmt: str | Format = Format.table, title: str | None = No
         records = [dict(zip(frame.columns, row)) for row in frame.rows] if plain else frame.to_dicts()
         sys.stdout.write(json.dumps(records, default=str, ensure_ascii=False, indent=1) + "\n")
         return
+    from rich.table import Table
+    from rich.text import Text
+
     from sco_observatory.labels import cell, header, in_words
 
     table = Table(title=_text(in_words(title)), caption=_text(in_words(caption)), show_lines=False)
@@ -107,9 +110,13 @@ def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def _text(value: str | None) -> Text | None:
+    from rich.text import Text
+
     return None if value is None else Text(value)
 
 
 def plain_console(stderr: bool = False) -> Console:
     """A console that prints every string literally (no markup, no emoji codes, no auto-highlight)."""
+    from rich.console import Console
+
     return Console(stderr=stderr, markup=False, emoji=False, highlight=False)

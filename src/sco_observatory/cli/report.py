@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from sco_observatory.errors import ObservatoryError
 from sco_observatory.report.pdf import PAPERS, paper_name, print_pdf
@@ -40,15 +39,32 @@ def report_command(
         paper = paper_name(paper or "A4")  # a bad paper size is refused before any work
         check_target(out.with_suffix(".pdf"), follow_symlinks=follow_symlinks)
     started = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("building report", total=None)
+    with _spinner() as progress:
         with observatory(lang) as obs:
-            path = obs.report(out, as_of=as_of, group=group, follow_symlinks=follow_symlinks,
-                              progress=lambda name: bar.update(task, description=f"section: {name}"))
+            path = obs.report(out, as_of=as_of, group=group, follow_symlinks=follow_symlinks, progress=progress)
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s")
     if pdf:
         typer.echo(f"wrote {print_pdf(path, paper=paper, follow_symlinks=follow_symlinks)} ({paper})")
+
+
+@contextlib.contextmanager
+def _spinner() -> Iterator[Callable[[str], None] | None]:
+    """A transient spinner on stderr naming the section being built, where stderr is a terminal; the
+    `progress` callback for `build_report` (None where nothing is drawn).
+
+    Why rich is imported here and only for a terminal: rich's console and progress modules cost ~0.1 s
+    to import, and a report written from a script, a pipe or CI (stderr not a TTY) drew nothing with them
+    (the bar was `disable`d there) — benchmarks/README.md, "report, session 6"."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("building report", total=None)
+        yield lambda name: bar.update(task, description=f"section: {name}")
 
 
 def register(app: typer.Typer) -> None:

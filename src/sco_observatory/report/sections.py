@@ -344,9 +344,11 @@ def integration(ctx: Context) -> Section:
         intra = measures.filter(pl.col("measure").str.starts_with("intra_share"))
         intro = measures.filter(pl.col("measure").str.starts_with("introversion"))
         both = pl.concat([intra.select("year", "measure", "value", "source"), intro.select("year", "measure", "value", "source")])
-        series = {m: [both.filter((pl.col("measure") == m) & (pl.col("year") == y))["value"].to_list()[0]
-                      if both.filter((pl.col("measure") == m) & (pl.col("year") == y)).height else None
-                      for y in range(years[0], years[1] + 1)] for m in both["measure"].unique(maintain_order=True).to_list()}
+        first: dict[tuple[str, int], float | None] = {}  # each (measure, year)'s first row, read in one pass
+        for m, y, v in zip(both["measure"].to_list(), both["year"].to_list(), both["value"].to_list()):
+            first.setdefault((m, y), v)
+        series = {m: [first.get((m, y)) for y in range(years[0], years[1] + 1)]
+                  for m in both["measure"].unique(maintain_order=True).to_list()}
         fig = charts.line_chart(list(range(years[0], years[1] + 1)), series,
                                 f"Intra-regional trade share and introversion of {ctx.group_expr}", "share / index")
         parts.append("<h3>Intra-regional share and introversion over time"

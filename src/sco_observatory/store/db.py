@@ -17,6 +17,7 @@ nothing. `open_memory_store()` is the same interface over plain in-memory DuckDB
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -36,7 +37,9 @@ from sco_observatory.store import snapshot_refs
 from sco_observatory.store.catalog import SOURCE_COLUMNS, Catalog, Snapshot, sources_arrow
 from sco_observatory.store.lock import WriterLock
 from sco_observatory.store.provenance import SourceMeta
-from sco_observatory.store.results import arrow, frame, release
+from sco_observatory.store.json_rows import insert_rows
+from sco_observatory.store.results import arrow, first, frame, release
+from sco_observatory.store.results import rows as result_rows
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
 
 CATALOG_FILE = "catalog.sqlite"
@@ -171,7 +174,7 @@ class Store:
         return f"_staging_{uuid.uuid4().hex[:12]}"
 
     def _previous(self, source_id: str):
-        return self.con.execute("SELECT sha256, rows FROM source WHERE source_id = ?", [source_id]).fetchone()
+        return first(self.con, "SELECT sha256, rows FROM source WHERE source_id = ?", [source_id])
 
     TYPED_SCHEMA = "main"  # where this store's connection holds the typed tables of schema.MIGRATIONS
 
@@ -179,10 +182,11 @@ class Store:
         """(SQL true for a row that violates it, message) for each NOT NULL / CHECK constraint of `table`
         except `source_id`'s (bound by the store): read from DuckDB's catalog of the typed table, so
         the DDL stays their one definition. A CHECK fails on FALSE only (NULL passes, as in SQL)."""
-        found = self.con.execute(
+        found = result_rows(
+            self.con,
             "SELECT constraint_type, expression, constraint_column_names FROM duckdb_constraints() "
             "WHERE schema_name = ? AND table_name = ? AND constraint_type IN ('CHECK', 'NOT NULL') ORDER BY constraint_index",
-            [self.TYPED_SCHEMA, _data_table(table)]).fetchall()
+            [self.TYPED_SCHEMA, _data_table(table)])
         tests = []
         for kind, expression, columns in found:
             if kind == "NOT NULL" and columns != ["source_id"]:
@@ -227,9 +231,9 @@ class Store:
 
     def column_types(self, table: str) -> dict[str, str]:
         """Column -> DuckDB type of the typed table `table` (the one definition, `schema.MIGRATIONS`)."""
-        return dict(self.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [self.TYPED_SCHEMA, _data_table(table)]).fetchall())
+        return dict(result_rows(
+            self.con, "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [self.TYPED_SCHEMA, _data_table(table)]))
 
     def scratch_dir(self) -> Path:
         """A new, empty directory for one import's files before they are adopted (`adopt_source_files`).
@@ -252,9 +256,8 @@ class Store:
         return self.replace_source(meta, rows_sql, rows=rows, checked=True)
 
     def _put_source(self, row: tuple) -> None:
-        self.con.execute(
-            f"INSERT OR REPLACE INTO source ({', '.join(n for n, _ in SOURCE_COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in SOURCE_COLUMNS)})", list(row))
+        # through a JSON-lines file: binding the row's values would make DuckDB import pandas (store/json_rows.py)
+        insert_rows(self.con, "source", _SOURCE_TYPES, [_source_json_row(row)], replace=True)
 
     # -- reads -----------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -308,34 +311,25 @@ class _Pending:
     written: list[Path] = field(default_factory=list)
 
 
+def _source_json_row(row: tuple) -> list:
+    """A `source` row (`SOURCE_COLUMNS`' order) as JSON values (the retrieval time as ISO text)."""
+    return [v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v for v in row]
+
+
+_SOURCE_TYPES = [(name, {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
+                         pa.timestamp("us"): "TIMESTAMP"}[kind]) for name, kind in SOURCE_COLUMNS]
+"""`SOURCE_COLUMNS` as (name, DuckDB type), for the JSON-lines inserts of `source` rows."""
+
+
 def _insert_sources(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
     """INSERT the `source` rows (`SOURCE_COLUMNS`' order) into `main.source`, through a JSON-lines file
-    that DuckDB reads with the columns' types.
+    that DuckDB reads with the columns' types (store/json_rows.py).
 
     Why not an Arrow table registered on the connection (as before): DuckDB's Python client imports
     pandas (~0.3 s) the first time it is handed any Python object, and every open pins; the rows are
-    text the store keeps (titles, file names), so they go through a file, never into the SQL. The
-    file's path is ours (a fresh temporary file)."""
-    import datetime as dt
-    import json
-
-    if not rows:
-        return
-    kinds = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.timestamp("us"): "TIMESTAMP"}
-    names = [name for name, _ in SOURCE_COLUMNS]
-    columns = ", ".join(f"{name}: '{kinds[kind]}'" for name, kind in SOURCE_COLUMNS)
-    fd, path = tempfile.mkstemp(prefix="sco-sources-", suffix=".jsonl")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps({n: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v
-                                      for n, v in zip(names, row)}) + "\n")
-        # the path goes in as a quoted literal, not a bound parameter: binding makes DuckDB import pandas
-        literal = "'" + path.replace("'", "''") + "'"
-        con.execute(f"INSERT INTO source SELECT {', '.join(n for n, _ in SOURCE_COLUMNS)} FROM read_json({literal}, "
-                    f"format = 'newline_delimited', columns = {{{columns}}})")
-    finally:
-        os.unlink(path)
+    text the store keeps (titles, file names), so they go through a file, never into the SQL."""
+    if rows:
+        insert_rows(con, "source", _SOURCE_TYPES, (_source_json_row(row) for row in rows))
 
 
 class LakeStore(Store):
@@ -555,7 +549,7 @@ class LakeStore(Store):
         self.pin(self.catalog.snapshot())
 
     def _previous(self, source_id: str):
-        return self.con.execute("SELECT sha256, rows FROM main.source WHERE source_id = ?", [source_id]).fetchone()
+        return first(self.con, "SELECT sha256, rows FROM main.source WHERE source_id = ?", [source_id])
 
     def replace_source(self, meta: SourceMeta, staging: str, *, rows: int | None = None,
                        checked: bool = False) -> ImportResult:
