@@ -48,6 +48,14 @@ def new_page(browser, width: int = 1320, height: int = 900):
     return page, errors
 
 
+def download(page, name: str) -> tuple[str, bytes]:
+    """Click the button named `name`; the file it saves (suggested name, bytes). A click that saves
+    nothing fails the test."""
+    with page.expect_download(timeout=30000) as info:
+        page.get_by_role("button", name=name, exact=True).click()
+    return info.value.suggested_filename, Path(info.value.path()).read_bytes()
+
+
 def overflowing(page) -> list[str]:
     """Elements that stick out of the viewport to the right, outside any horizontally scrolling box.
 

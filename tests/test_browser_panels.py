@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_checks import ARTIFACTS, axe_violations, browser, new_page, overflowing  # noqa: F401 (browser: fixture)
+from browser_checks import ARTIFACTS, axe_violations, browser, download, new_page, overflowing  # noqa: F401 (browser: fixture)
 from live_server import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -143,13 +143,6 @@ def test_download_csv_and_cite(browser, full_url):
     assert errors == []
 
 
-def _download(page, name: str) -> tuple[str, bytes]:
-    """Click the download button; the file it saves. A click that saves nothing fails the test."""
-    with page.expect_download(timeout=30000) as info:
-        page.get_by_role("button", name=name, exact=True).click()
-    return info.value.suggested_filename, Path(info.value.path()).read_bytes()
-
-
 def test_every_panel_downloads_csv_png_and_svg(browser, full_url):
     page, errors = new_page(browser)
     _open(page, f"{full_url}/?org=SCO&date=2016-12-31&statuses=member&add=IND,PAK&indicator=gdp")
@@ -157,13 +150,13 @@ def test_every_panel_downloads_csv_png_and_svg(browser, full_url):
     page.wait_for_selector("#history table")
     for panel, chart in DOWNLOADS.items():
         title = page.locator(f"#panel-{panel}").get_attribute("data-title")
-        name, data = _download(page, f"Download as CSV — {title}")
+        name, data = download(page, f"Download as CSV — {title}")
         assert name.endswith(".csv") and name.startswith(f"sco-{panel}-"), name
         header = data.decode("utf-8").splitlines()[0]
         assert len(data.decode("utf-8").splitlines()) > 1 and "," in header, (panel, header)
-        name, data = _download(page, f"Download as PNG — {title}")
+        name, data = download(page, f"Download as PNG — {title}")
         assert name.endswith(".png") and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000, (panel, name, len(data))
-        name, data = _download(page, f"Download as SVG — {title}")
+        name, data = download(page, f"Download as SVG — {title}")
         text = data.decode("utf-8")
         assert name.endswith(".svg") and text.lstrip().startswith("<svg") and text.rstrip().endswith("</svg>"), (panel, text[:80])
         assert "foreignObject" not in text  # rasterisable anywhere, and what the PNG was drawn from
@@ -274,9 +267,9 @@ def test_arms_panel_draws_supplier_shares_from_the_register(browser, arms_url):
     headers = page.locator("#arms th").evaluate_all("ts => ts.map(t => t.textContent.trim())")
     assert headers[0] == "State" and "Share of its arms imports" in headers  # labels.PANEL_HEADERS["arms"]
     assert [h for h in headers if "_" in h or re.fullmatch(r"[a-z][a-z ]*", h)] == []
-    name, data = _download(page, "Download as CSV — Arms imports by supplier")
+    name, data = download(page, "Download as CSV — Arms imports by supplier")
     assert name.endswith(".csv") and data.decode("utf-8").startswith("recipient,period,first_year")
-    name, data = _download(page, "Download as PNG — Arms imports by supplier")
+    name, data = download(page, "Download as PNG — Arms imports by supplier")
     assert data[:4] == b"\x89PNG"
     page.locator("#panel-arms").screenshot(path=str(ARTIFACTS / "panel-arms.png"))
     assert axe_violations(page, "#panel-arms") == []

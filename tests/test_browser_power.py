@@ -12,11 +12,10 @@ from __future__ import annotations
 import io
 import math
 import struct
-from pathlib import Path
 
 import pytest
 
-from browser_checks import ARTIFACTS, axe_violations, browser, new_page, overflowing  # noqa: F401 (browser: fixture)
+from browser_checks import ARTIFACTS, axe_violations, browser, download, new_page, overflowing  # noqa: F401 (browser: fixture)
 from live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -133,25 +132,19 @@ def test_estimates_are_marked_and_missing_values_named(browser, url):
     assert errors == []
 
 
-def _download(page, name: str) -> tuple[str, bytes]:
-    with page.expect_download(timeout=30000) as info:
-        page.get_by_role("button", name=name, exact=True).click()
-    return info.value.suggested_filename, Path(info.value.path()).read_bytes()
-
-
 def test_power_chart_downloads_csv_png_and_svg(browser, url):
     page, errors = new_page(browser)
     _open(page, url + GDP)
-    name, data = _download(page, "Download as CSV — Power balance")
+    name, data = download(page, "Download as CSV — Power balance")
     lines = data.decode("utf-8").splitlines()
     assert name.startswith("sco-power-") and name.endswith(".csv")
     assert lines[0].startswith("iso3,year,code,value") and len(lines) == 1 + len(_table(page))
-    name, data = _download(page, "Download as SVG — Power balance")
+    name, data = download(page, "Download as SVG — Power balance")
     text = data.decode("utf-8")
     assert name.endswith(".svg") and text.startswith("<svg") and text.rstrip().endswith("</svg>")
     assert 'class="bar"' in text and "China" in text and "<title>" in text and "GDP (current US$), log scale" in text
     assert "main-svg" not in text and "foreignObject" not in text  # the page's own chart, rasterisable
-    name, data = _download(page, "Download as PNG — Power balance")
+    name, data = download(page, "Download as PNG — Power balance")
     assert name.endswith(".png") and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
     png_width = struct.unpack(">I", data[16:20])[0]  # the IHDR chunk's width
     assert png_width == 2 * int(page.locator("#power-chart svg").get_attribute("width"))  # the SVG, at twice its size
