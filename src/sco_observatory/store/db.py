@@ -36,7 +36,8 @@ from sco_observatory.store import snapshot_refs
 from sco_observatory.store.catalog import SOURCE_COLUMNS, Catalog, Snapshot, sources_arrow
 from sco_observatory.store.lock import WriterLock
 from sco_observatory.store.provenance import SourceMeta
-from sco_observatory.store.results import arrow, frame, release
+from sco_observatory.store.results import arrow, first, frame, release
+from sco_observatory.store.results import rows as rows_of
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
 
 CATALOG_FILE = "catalog.sqlite"
@@ -171,7 +172,7 @@ class Store:
         return f"_staging_{uuid.uuid4().hex[:12]}"
 
     def _previous(self, source_id: str):
-        return self.con.execute("SELECT sha256, rows FROM source WHERE source_id = ?", [source_id]).fetchone()
+        return first(self.con, "SELECT sha256, rows FROM source WHERE source_id = ?", [source_id])
 
     TYPED_SCHEMA = "main"  # where this store's connection holds the typed tables of schema.MIGRATIONS
 
@@ -179,10 +180,10 @@ class Store:
         """(SQL true for a row that violates it, message) for each NOT NULL / CHECK constraint of `table`
         except `source_id`'s (bound by the store): read from DuckDB's catalog of the typed table, so
         the DDL stays their one definition. A CHECK fails on FALSE only (NULL passes, as in SQL)."""
-        found = self.con.execute(
-            "SELECT constraint_type, expression, constraint_column_names FROM duckdb_constraints() "
+        found = rows_of(
+            self.con, "SELECT constraint_type, expression, constraint_column_names FROM duckdb_constraints() "
             "WHERE schema_name = ? AND table_name = ? AND constraint_type IN ('CHECK', 'NOT NULL') ORDER BY constraint_index",
-            [self.TYPED_SCHEMA, _data_table(table)]).fetchall()
+            [self.TYPED_SCHEMA, _data_table(table)])
         tests = []
         for kind, expression, columns in found:
             if kind == "NOT NULL" and columns != ["source_id"]:
@@ -204,9 +205,9 @@ class Store:
         if unchanged is not None:
             return unchanged
         if previous:
-            self.con.execute(f"DELETE FROM {table} WHERE source_id = ?", [meta.source_id])
-        self.con.execute(f"INSERT INTO {table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
-                         [meta.source_id])
+            rows_of(self.con, f"DELETE FROM {table} WHERE source_id = ?", [meta.source_id])
+        rows_of(self.con, f"INSERT INTO {table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
+                [meta.source_id])
         self._put_source(_source_row(meta, table, rows))
         return ImportResult(meta.source_id, table, "replaced" if previous else "imported", rows, previous_rows)
 
@@ -221,15 +222,15 @@ class Store:
         previous = self._previous(meta.source_id)
         if previous and meta.sha256 and previous[0] == meta.sha256:
             return table, col_list, rows, previous, 0, ImportResult(meta.source_id, table, "unchanged", previous[1])
-        previous_rows = self.con.execute(
-            f"SELECT count(*) FROM main.{table} WHERE source_id = ?", [meta.source_id]).fetchone()[0] if previous else 0
+        previous_rows = first(
+            self.con, f"SELECT count(*) FROM main.{table} WHERE source_id = ?", [meta.source_id])[0] if previous else 0
         return table, col_list, rows, previous, previous_rows, None
 
     def column_types(self, table: str) -> dict[str, str]:
         """Column -> DuckDB type of the typed table `table` (the one definition, `schema.MIGRATIONS`)."""
-        return dict(self.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [self.TYPED_SCHEMA, _data_table(table)]).fetchall())
+        return dict(rows_of(
+            self.con, "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [self.TYPED_SCHEMA, _data_table(table)]))
 
     def scratch_dir(self) -> Path:
         """A new, empty directory for one import's files before they are adopted (`adopt_source_files`).
@@ -252,9 +253,10 @@ class Store:
         return self.replace_source(meta, rows_sql, rows=rows, checked=True)
 
     def _put_source(self, row: tuple) -> None:
-        self.con.execute(
-            f"INSERT OR REPLACE INTO source ({', '.join(n for n, _ in SOURCE_COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in SOURCE_COLUMNS)})", list(row))
+        """The source's catalog row (`_source_row`) in place of any it had: its text (titles, file
+        names) through `_insert_sources`' file, so no value is bound (binding imports pandas)."""
+        rows_of(self.con, "DELETE FROM source WHERE source_id = ?", [row[0]])
+        _insert_sources(self.con, [row])
 
     # -- reads -----------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -555,7 +557,7 @@ class LakeStore(Store):
         self.pin(self.catalog.snapshot())
 
     def _previous(self, source_id: str):
-        return self.con.execute("SELECT sha256, rows FROM main.source WHERE source_id = ?", [source_id]).fetchone()
+        return first(self.con, "SELECT sha256, rows FROM main.source WHERE source_id = ?", [source_id])
 
     def replace_source(self, meta: SourceMeta, staging: str, *, rows: int | None = None,
                        checked: bool = False) -> ImportResult:
