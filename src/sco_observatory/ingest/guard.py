@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
+from sco_observatory.store.results import first as first_row
 from sco_observatory.store.schema import COUNTRY_COLUMNS, KEYS, VALUE_COLUMN
 
 
@@ -170,10 +171,9 @@ def _stats(con, table: str, where_sql: str, params: list, kind: str | None = Non
     """Stats of `table` (a data table, or a staging table holding the columns of data table `kind`)."""
     columns = COUNTRY_COLUMNS[kind or table]
     countries = " UNION ".join(f"SELECT {c} AS c FROM {table} WHERE {where_sql}" for c in columns)
-    rows, years, first, last = con.execute(
-        f"SELECT count(*), count(DISTINCT year), min(year), max(year) FROM {table} WHERE {where_sql}", params
-    ).fetchone()
-    n_countries = con.execute(f"SELECT count(DISTINCT c) FROM ({countries})", params * len(columns)).fetchone()[0]
+    rows, years, first, last = first_row(
+        con, f"SELECT count(*), count(DISTINCT year), min(year), max(year) FROM {table} WHERE {where_sql}", params)
+    n_countries = first_row(con, f"SELECT count(DISTINCT c) FROM ({countries})", params * len(columns))[0]
     return Stats(rows, n_countries, years, first, last)
 
 
@@ -188,7 +188,7 @@ def compare(con, source_id: str, table: str, staging: str, path: Path, new: Stat
     `new`: the staged rows' statistics when the caller already has them (the import's validation
     scan computes them), which saves two scans of the staged rows."""
     new = new or _stats(con, staging, "TRUE", [], kind=table)
-    previous = con.execute("SELECT source_id FROM source WHERE source_id = ?", [source_id]).fetchone()
+    previous = first_row(con, "SELECT source_id FROM source WHERE source_id = ?", [source_id])
     change = Change(source_id, table, path.name, None, new, unterminated=last_line_unterminated(path))
     if not previous:
         return change
@@ -198,12 +198,11 @@ def compare(con, source_id: str, table: str, staging: str, path: Path, new: Stat
     value = VALUE_COLUMN[table]
     on = " AND ".join(f"o.{k} = n.{k}" for k in keys)
     stored = f"(SELECT {', '.join(keys)}, {value} FROM {table} WHERE source_id = ?)"
-    changed, removed, added = con.execute(
+    changed, removed, added = first_row(con, 
         f"""SELECT count(*) FILTER (WHERE o.{keys[0]} IS NOT NULL AND n.{keys[0]} IS NOT NULL AND o.{value} <> n.{value}),
                    count(*) FILTER (WHERE n.{keys[0]} IS NULL),
                    count(*) FILTER (WHERE o.{keys[0]} IS NULL)
-            FROM {stored} o FULL OUTER JOIN {staging} n ON {on}""", [source_id]
-    ).fetchone()
+            FROM {stored} o FULL OUTER JOIN {staging} n ON {on}""", [source_id])
     change.changed_values, change.removed_keys, change.added_keys = changed, removed, added
     if changed:
         top = con.execute(
@@ -235,7 +234,7 @@ def check_claim(con, source_id: str, fmt: str, file_name: str) -> None:
             f"{file_name}: source id '{source_id}' belongs to the {prefix}: publisher datasets; a {fmt} file cannot take it",
             "choose your own id, e.g. source_id=user:my-series (the store is unchanged)",
         )
-    previous = con.execute("SELECT format FROM source WHERE source_id = ?", [source_id]).fetchone()
+    previous = first_row(con, "SELECT format FROM source WHERE source_id = ?", [source_id])
     if previous and previous[0] != fmt and (fmt in USER_NAMED_FORMATS or previous[0] in USER_NAMED_FORMATS
                                             or previous[0].startswith("embedded")):
         raise ImportFormatError(

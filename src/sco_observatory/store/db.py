@@ -208,9 +208,9 @@ class Store:
         if unchanged is not None:
             return unchanged
         if previous:
-            self.con.execute(f"DELETE FROM {table} WHERE source_id = ?", [meta.source_id])
-        self.con.execute(f"INSERT INTO {table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
-                         [meta.source_id])
+            result_rows(self.con, f"DELETE FROM {table} WHERE source_id = ?", [meta.source_id])
+        result_rows(self.con, f"INSERT INTO {table} ({col_list}, source_id) SELECT {col_list}, ? FROM {staging}",
+                [meta.source_id])
         self._put_source(_source_row(meta, table, rows))
         return ImportResult(meta.source_id, table, "replaced" if previous else "imported", rows, previous_rows)
 
@@ -225,8 +225,8 @@ class Store:
         previous = self._previous(meta.source_id)
         if previous and meta.sha256 and previous[0] == meta.sha256:
             return table, col_list, rows, previous, 0, ImportResult(meta.source_id, table, "unchanged", previous[1])
-        previous_rows = self.con.execute(
-            f"SELECT count(*) FROM main.{table} WHERE source_id = ?", [meta.source_id]).fetchone()[0] if previous else 0
+        previous_rows = first(
+            self.con, f"SELECT count(*) FROM main.{table} WHERE source_id = ?", [meta.source_id])[0] if previous else 0
         return table, col_list, rows, previous, previous_rows, None
 
     def column_types(self, table: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Seed a fresh store with the report's tables (package data), so every command works offline.
 
 The store calls :func:`seed_embedded` when it creates an empty store; this module imports only the
-provenance record and the JSON-lines insert, never the store's engine (no import cycle).
+provenance record, never the store's engine (no import cycle).
 
 The tables are Koldunova & Das Kundu (2014), converted to canonical units by
 scripts/build_embedded.py; each row keeps the report's own source (IISS Military Balance 2013,
@@ -15,16 +15,12 @@ import hashlib
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from sco_observatory.store.json_rows import insert_rows
 from sco_observatory.store.provenance import SourceMeta
 
 if TYPE_CHECKING:  # the store calls in here; importing its engine back would be a cycle
     from sco_observatory.store.db import Store
 
 PACKAGE = "sco_observatory.data.report_2014"
-_STAGING_COLUMNS = [("iso3", "VARCHAR"), ("year", "INTEGER"), ("code", "VARCHAR"), ("value", "DOUBLE"),
-                    ("unit", "VARCHAR"), ("estimate", "BOOLEAN")]
-"""The staging table of one embedded source: the indicator rows as the report's CSV holds them."""
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -40,17 +36,39 @@ def _package_digest() -> str:
     return digest.hexdigest()
 
 
+def _read_indicators(con, table: str, path) -> None:
+    """indicators.csv as a temp table `table` in one statement of DuckDB's CSV reader (values typed as
+    the indicator table's columns, an empty field read as '' as the csv module reads it).
+
+    Why not an `executemany` of the rows: DuckDB ran it as one statement per row and, handed Python
+    values, imported pandas — together about 1 s of every fresh home's first command, on a 2-core
+    machine under load 3-4 s (benchmarks/README.md, "Import, session 6"). The path goes in as a
+    quoted literal, not a bound parameter, for the same reason."""
+    literal = "'" + str(path).replace("'", "''") + "'"
+    text = ", ".join(f"'{c}': 'VARCHAR'" for c in INDICATOR_FILE_COLUMNS)
+    con.execute(f"CREATE TEMP TABLE {table} AS SELECT coalesce(iso3, '') AS iso3, CAST(year AS INTEGER) AS year, "
+                f"coalesce(code, '') AS code, CAST(value AS DOUBLE) AS value, coalesce(unit, '') AS unit, "
+                f"source_key FROM read_csv({literal}, header = true, auto_detect = false, delim = ',', quote = '\"', "  # sql-hygiene: a package file's path, quoted
+                f"escape = '\"', strict_mode = true, columns = {{{text}}})")  # sql-hygiene: column names of the package file (a constant)
+
+
+INDICATOR_FILE_COLUMNS = ("iso3", "year", "code", "value", "unit", "source_key", "note")
+"""The header of report_2014/indicators.csv (scripts/build_embedded.py writes it)."""
+
+
 def embedded_sources() -> dict[str, dict[str, str]]:
     return {r["source_key"]: r for r in _rows("sources.csv")}
 
 
 def seed_embedded(store: Store) -> None:
     """Load every embedded source in one store transaction (one commit; idempotent by sha256)."""
-    indicators = _rows("indicators.csv")
+    from sco_observatory.store.results import rows as rows_of
+
     digest = _package_digest()
-    with store.transaction() as con:
+    with store.transaction() as con, resources.as_file(resources.files(PACKAGE).joinpath("indicators.csv")) as path:
+        table = store.staging_name()
+        _read_indicators(con, table, path)
         for key, src in embedded_sources().items():
-            rows = [r for r in indicators if r["source_key"] == key]
             meta = SourceMeta(
                 source_id=f"embedded:{key}",
                 title=src["title"],
@@ -65,10 +83,9 @@ def seed_embedded(store: Store) -> None:
                 file_name="sco_observatory/data/report_2014/indicators.csv",
             )
             staging = store.staging_name()
-            columns = ", ".join(f"{n} {t}" for n, t in _STAGING_COLUMNS)  # a module constant: names and types
-            con.execute(f"CREATE TEMP TABLE {staging} ({columns})")
-            # through a JSON-lines file, not executemany: DuckDB imports pandas (~0.3 s) for Python values
-            insert_rows(con, staging, _STAGING_COLUMNS,
-                        ((r["iso3"], int(r["year"]), r["code"], float(r["value"]), r["unit"], False) for r in rows))
+            # the source key is package data, inlined as a literal (results.rows): no value is bound
+            rows_of(con, f"CREATE TEMP TABLE {staging} AS SELECT iso3, year, code, value, unit, FALSE AS estimate "
+                         f"FROM {table} WHERE source_key = ?", [key])
             store.replace_source(meta, staging)
             con.execute(f"DROP TABLE {staging}")
+        con.execute(f"DROP TABLE {table}")
