@@ -24,7 +24,7 @@ def test_package_data_covers_every_data_file():
 # ------------------------------------------------------------------------------------ declared dependencies
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
-IMPORT_TO_DIST = {"yaml": "pyyaml"}  # import names that differ from the distribution's
+IMPORT_TO_DIST = {"yaml": "pyyaml", "_plotly_utils": "plotly"}  # import names that differ from the distribution's
 OPTIONAL_IMPORTS = {"pyspark": "spark"}  # imported only by the engine an extra enables
 
 

@@ -37,6 +37,13 @@ def _plotly_div(fig: go.Figure | dict, div_id: str) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _plotly_json_engine(monkeypatch):
+    """plotly's standard-library JSON engine, which plotly_html writes (plotly's "auto" would take orjson
+    where it happens to be installed)."""
+    monkeypatch.setattr(pio.json.config, "default_engine", "json")
+
+
+@pytest.fixture(autouse=True)
 def _own_cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("SCO_CACHE_DIR", str(tmp_path / "cache"))
     plotly_html.white_template.cache_clear()

@@ -5,10 +5,10 @@ and all plotly did with them was serialise them and wrap them in a div. Importin
 ~0.15 s (`plotly.io._json` loads plotly's validators and narwhals), and the figure objects the charts
 were built from another ~0.3 s of validation and deep copies (benchmarks/README.md, "report, session 6").
 What is written here is what plotly 7's `to_html(spec, validate=False, full_html=False,
-include_plotlyjs=False, div_id=..., config=...)` writes for such a spec — the same JSON engine plotly
-picks by default ("auto": orjson where it is installed, else the standard library with compact
-separators, then `<`, `>`, `/` and, for orjson, U+2028/U+2029 escaped), the same div and
-`Plotly.newPlot` script. tests/test_report_charts.py checks it against plotly itself, chart by chart,
+include_plotlyjs=False, div_id=..., config=...)` writes for such a spec with its standard-library
+JSON engine (plotly's encoder, compact separators, then `<`, `>`, `/` escaped; plotly's "auto" picks
+orjson where that is installed, which this package does not depend on, so the JSON is always the
+standard library's), the same div and `Plotly.newPlot` script. tests/test_report_charts.py checks it against plotly itself, chart by chart,
 and benchmarks/compare_reports.py the whole report.
 
 The "plotly_white" template (about 6 kB of JSON, its keys in the order plotly's validation gives
@@ -30,8 +30,6 @@ from typing import Any
 
 _SWAP = (("<", "\\u003c"), (">", "\\u003e"), ("/", "\\u002f"))
 """Characters plotly escapes in every JSON it writes into HTML (plotly/io/_json.py `_swap_json`)."""
-_SWAP_ORJSON = _SWAP + (("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
-"""orjson leaves the two JavaScript line separators raw; plotly escapes them too (`_swap_orjson`)."""
 
 
 def _safe(text: str, swaps: tuple[tuple[str, str], ...]) -> str:
@@ -45,14 +43,7 @@ def figure_json(value: Any) -> str:
     """`plotly.io.json.to_json_plotly(value)` for plain JSON values (dicts, lists, str, numbers, None).
 
     NaN and infinities are written as null by both engines (as plotly's encoder does)."""
-    try:
-        import orjson
-    except ImportError:
-        orjson = None
-    if orjson is not None:
-        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode("utf8")
-        return _safe(text, _SWAP_ORJSON)
-    from _plotly_utils.utils import PlotlyJSONEncoder  # plotly's own encoder: only where orjson is missing
+    from _plotly_utils.utils import PlotlyJSONEncoder  # plotly's own encoder (plotly's json engine without orjson)
 
     return _safe(json.dumps(value, cls=PlotlyJSONEncoder, separators=(",", ":")), _SWAP)
 
