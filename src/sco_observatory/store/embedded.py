@@ -42,14 +42,16 @@ def _read_indicators(con, table: str, path) -> None:
 
     Why not an `executemany` of the rows: DuckDB ran it as one statement per row and, handed Python
     values, imported pandas — together about 1 s of every fresh home's first command, on a 2-core
-    machine under load 3-4 s (benchmarks/README.md, "Import, session 6"). The path goes in as a
-    quoted literal, not a bound parameter, for the same reason."""
-    literal = "'" + str(path).replace("'", "''") + "'"
+    machine under load 3-4 s (benchmarks/README.md, "Import, session 6"). The path is written into the
+    statement by `results.rows` (an inert value inlined, not bound), for the same reason."""
+    from sco_observatory.store.results import rows as rows_of
+
     text = ", ".join(f"'{c}': 'VARCHAR'" for c in INDICATOR_FILE_COLUMNS)
-    con.execute(f"CREATE TEMP TABLE {table} AS SELECT coalesce(iso3, '') AS iso3, CAST(year AS INTEGER) AS year, "
-                f"coalesce(code, '') AS code, CAST(value AS DOUBLE) AS value, coalesce(unit, '') AS unit, "
-                f"source_key FROM read_csv({literal}, header = true, auto_detect = false, delim = ',', quote = '\"', "  # sql-hygiene: a package file's path, quoted
-                f"escape = '\"', strict_mode = true, columns = {{{text}}})")  # sql-hygiene: column names of the package file (a constant)
+    rows_of(con, f"CREATE TEMP TABLE {table} AS SELECT coalesce(iso3, '') AS iso3, CAST(year AS INTEGER) AS year, "
+                 "coalesce(code, '') AS code, CAST(value AS DOUBLE) AS value, coalesce(unit, '') AS unit, "
+                 "source_key FROM read_csv(?, header = true, auto_detect = false, delim = ',', quote = '\"', "
+                 f"escape = '\"', strict_mode = true, columns = {{{text}}})",  # sql-hygiene: column names of the package file (a constant)
+            [str(path)])
 
 
 INDICATOR_FILE_COLUMNS = ("iso3", "year", "code", "value", "unit", "source_key", "note")

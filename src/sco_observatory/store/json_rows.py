@@ -5,8 +5,8 @@ is given â€” a bound parameter, a registered Arrow table, `executemany`'s rows â
 needs pandas. So the rows are written as JSON lines to a fresh temporary file that DuckDB reads with
 the columns' types (`read_json(..., columns = {...})`); the file's path goes into the statement by
 `results.inline` (mkstemp's names are inert text; any other path is bound as before). Used by the
-pin's `source` rows (db._insert_sources) and the embedded seed of a fresh store (embedded.py), the two
-writes every fresh home makes (benchmarks/README.md, "report, session 6").
+pin's `source` rows (db._insert_sources) and each import's catalog row (Store._put_source); the
+embedded seed reads its package CSV with one read_csv instead (embedded.py).
 
 Values must be JSON's: str, int, float (finite: JSON has no NaN), bool, None; dates as ISO text.
 """
