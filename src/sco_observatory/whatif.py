@@ -50,8 +50,9 @@ def _missing_row(name: str, exc: DataMissingError) -> tuple[pl.DataFrame, pl.Dat
 def _power_side(store, countries, year, indicators, nearest, sources, union_values, union_missing):
     """The power rows of one side. An indicator whose values were read for both sides at once
     (`union_values`) takes this side's shares from that frame; one the store holds for neither side in
-    the year (`union_missing`) gets the union's note; one without a source for the union, or where this
-    side has no value, is computed on its own, so its note is the one `power_balance` gives for this side."""
+    the year (`union_missing`: every indicator is in one of the two) gets the union's note; where the
+    union has values but this side none, it is computed on its own, so its note is the one
+    `power_balance` gives for this side."""
     parts = []
     for name in indicators:  # a handful of indicators, each on the source fixed for both sides
         if name in union_missing:
