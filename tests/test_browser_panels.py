@@ -67,6 +67,9 @@ def test_every_panel_renders_without_errors_overflow_or_serious_a11y_violations(
         assert page.evaluate("id => document.getElementById(id) !== null", href[1:]), href
     for chart in ["whatif-chart", "trade-chart", "integration-chart", "convergence-chart", "cinc-chart"]:
         assert page.locator(f"#{chart}.js-plotly-plot").count() == 1, chart
+    # the CINC chart's log axis labels its powers of ten only (plotly's default labels every 2 and 5 too)
+    cinc_ticks = page.locator("#cinc-chart .ytick text").evaluate_all("ts => ts.map(t => t.textContent.trim())")
+    assert len(cinc_ticks) >= 2 and all(re.fullmatch(r"0\.0*1|1(0|,000)*", t) for t in cinc_ticks), cinc_ticks
     assert page.locator("#power-chart svg g.bar").count() == 8  # the page's own SVG (tests/test_browser_power.py)
     x_title = page.locator("#power-chart svg .axis-title").text_content()
     assert "GDP (current US$)" in x_title and "NY.GDP" not in x_title  # a label and unit, not the code

@@ -872,12 +872,18 @@ async function showCinc(expr, year) {
   try {
     const c = await api("/api/cinc", { group: expr, years: `${FIRST_YEAR}-${year}` });
     const isos = [...new Set(c.rows.map((r) => r.iso3))];
+    // One labelled tick per power of ten: plotly's own log ticks label the 2s and 5s of every decade
+    // ("5, 2, 10, 5, 2, 1…"), unreadable when shares span four decades; the power chart does the same.
+    const shares = c.rows.map((r) => 100 * r.cinc_group).filter((v) => v > 0);
+    const tickvals = shares.length ? logTicks(Math.min(...shares), Math.max(...shares)) : undefined;
+    const ticktext = tickvals && tickvals.map((t) => (t >= 1 ? t.toLocaleString("en") : String(+t.toPrecision(1))));
     await plot("cinc-chart", isos.map((iso, i) => {
       const rs = c.rows.filter((r) => r.iso3 === iso);
       return { type: "scatter", mode: "lines", name: countryName(iso), x: rs.map((r) => r.year), y: rs.map((r) => 100 * r.cinc_group),
         line: { color: PALETTE[i % PALETTE.length] }, hovertemplate: `${countryName(iso)}, %{x}: %{y:.1f} % of the group's capabilities<extra></extra>` };
     }), { title: { text: "Share of the group's material capabilities (COW NMC, CINC recomputed within the group)", font: { size: 13 } },
-      yaxis: { title: { text: "% of the group (log scale)" }, type: "log" }, xaxis: { title: { text: "year" } } });
+      yaxis: { title: { text: "% of the group (log scale)" }, type: "log", tickmode: tickvals ? "array" : "auto", tickvals, ticktext },
+      xaxis: { title: { text: "year" } } });
     const latest = Math.max(...c.rows.map((r) => r.year));
     renderTable($("cinc"), { columns: c.columns, rows: c.rows.filter((r) => r.year === latest) },
       { panel: "cinc", columns: ["iso3", "year", "cinc_group", "components", "source"] });
