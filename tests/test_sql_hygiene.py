@@ -78,10 +78,10 @@ REVIEWED: dict[str, set[str]] = {
     # and the temp directory go in through duckdb.connect(config=...), never SQL text
     "store/db.py": {"', '.join(COLUMNS[table])", "paths", "self._hive_types(table)", "DDL_SCHEMA", "PINNED_SCHEMA",
                     "', '.join((n for n, _ in SOURCE_COLUMNS))", "', '.join(('?' for _ in SOURCE_COLUMNS))",
-                    "' UNION ALL '.join(parts)", "self._scan(table, small)", "', '.join(file_cols)", "parts", "literal", "col_list",
+                    "' UNION ALL '.join(parts)", "self._scan(table, small)", "', '.join(file_cols)", "parts", "col_list",
                     "test", "typed"},  # constraint tests from duckdb_constraints(); CASTs to the schema's own types
     "store/catalog.py": {"names", "marks", "', '.join((name for name, _ in SOURCE_COLUMNS))"},
-    "store/lake.py": {"select_sql", "literal", "options"},  # the store's own SELECT and quoted output path
+    "store/lake.py": {"select_sql", "options"},  # the store's own SELECT and quoted output path
     "web/views.py": {"marks", "','.join('?' * len(wanted)) or 'NULL'"},  # ? placeholder lists
 }
 """Sites outside the strict folders read and found safe by construction (file -> interpolated expressions)."""

@@ -41,6 +41,7 @@ from sco_observatory.ingest import guard
 from sco_observatory.store import lake
 from sco_observatory.store.db import ImportResult, SourceMeta, Store
 from sco_observatory.store.results import first as first_row
+from sco_observatory.store.results import sql_string  # noqa: F401 (importers take it from here)
 from sco_observatory.store.schema import COLUMNS, COUNTRY_COLUMNS, KEYS, VALUE_COLUMN, VALUE_MAY_BE_MISSING
 
 MIN_YEAR, MAX_YEAR = 1800, dt.date.today().year + 1
@@ -81,11 +82,6 @@ def digest_and_lines(path: Path) -> tuple[str, int]:
 
 
 CR, LF = ord("\r"), ord("\n")
-
-
-def sql_string(text: str | Path) -> str:
-    """A SQL string literal (file paths go into read_csv by value)."""
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 @dataclass

@@ -38,7 +38,7 @@ from sco_observatory.store.catalog import SOURCE_COLUMNS, Catalog, Snapshot, sou
 from sco_observatory.store.lock import WriterLock
 from sco_observatory.store.provenance import SourceMeta
 from sco_observatory.store.json_rows import insert_rows
-from sco_observatory.store.results import arrow, first, frame, release
+from sco_observatory.store.results import arrow, first, frame, release, sql_string
 from sco_observatory.store.results import rows as result_rows
 from sco_observatory.store.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
 
@@ -283,9 +283,8 @@ class Store:
         root.mkdir(parents=True)
         cols = [c for c in COLUMNS[table] if c not in lake.partition_columns(table)]
         parts = ", ".join(lake.partition_columns(table))
-        literal = "'" + str(root).replace("'", "''") + "'"
         written = self.con.execute(
-            f"COPY (SELECT {', '.join(cols)}, {parts} FROM {table}) TO {literal} "
+            f"COPY (SELECT {', '.join(cols)}, {parts} FROM {table}) TO {sql_string(root)} "
             f"(FORMAT parquet, PARTITION_BY ({parts}), RETURN_STATS true)").fetchall()
         self._exports[table] = root
         return sorted(str(Path(name).resolve()) for name, *_ in written)
@@ -411,7 +410,7 @@ class LakeStore(Store):
 
     def _scan(self, table: str, files) -> str:
         root = self.table_root(table)
-        paths = ", ".join("'" + str(root / rel).replace("'", "''") + "'" for rel in sorted(files))
+        paths = ", ".join(sql_string(root / rel) for rel in sorted(files))
         return (f"SELECT {', '.join(COLUMNS[table])} FROM read_parquet([{paths}], hive_partitioning = true, "
                 f"hive_types = {{{self._hive_types(table)}}})")
 

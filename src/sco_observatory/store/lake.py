@@ -25,6 +25,8 @@ import pyarrow as pa
 from deltalake import DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
+from sco_observatory.store.results import sql_string
+
 LOG_DIR = "_delta_log"
 # Partition columns per table; a table not named here is partitioned by source only.
 PARTITIONS: dict[str, tuple[str, ...]] = {"trade": ("source_id", "year")}
@@ -119,8 +121,7 @@ def write_source_files(con: duckdb.DuckDBPyConnection, root: Path, select_sql: s
     else:
         options = "FORMAT parquet, RETURN_STATS true"
         out = target / f"part-{uuid.uuid4()}.parquet"
-    literal = "'" + str(out).replace("'", "''") + "'"
-    written = con.execute(f"COPY ({select_sql}) TO {literal} ({options})").fetchall()
+    written = con.execute(f"COPY ({select_sql}) TO {sql_string(out)} ({options})").fetchall()
     files: dict[str, DataFile] = {}
     for name, rows, size, *_ in written:
         rel = os.path.relpath(name, root)

@@ -64,6 +64,17 @@ _INERT_TEXT = re.compile(r"[A-Za-z0-9_.:@/+%\-]*\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def sql_string(text: Any) -> str:
+    """The SQL string literal of `text` (a path, a name) with its quotes doubled: how a file path the
+    store or an importer chose goes into `read_csv`/`read_parquet`/`COPY … TO` by value. The one
+    definition: a parameter cannot stand there, and binding one would import pandas (module docstring).
+
+    >>> sql_string("/tmp/o'brien.csv")
+    "'/tmp/o''brien.csv'"
+    """
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def _literal(value: Any) -> str | None:
     """The SQL literal of `value` where it is inert and typed as DuckDB would bind it; else None."""
     if isinstance(value, bool):
