@@ -82,14 +82,73 @@ def emit(frame: Result, fmt: str | Format = Format.table, title: str | None = No
     table = Table(title=_text(in_words(title)), caption=_text(in_words(caption)), show_lines=False)
     columns = [(n, n in frame.numeric) for n in frame.columns] if plain else \
         [(n, dtype.is_numeric()) for n, dtype in frame.schema.items()]
-    for name, numeric in columns:
-        table.add_column(Text(header(name)), justify="right" if numeric else "left", overflow="fold")
     names = list(frame.columns)
-    for row in (frame.rows if plain else frame.iter_rows()):
-        table.add_row(*(Text(_cell(cell(n, v))) for n, v in zip(names, row)))
-    plain_console().print(table)
+    headers = [header(n) for n in names]
+    rows = [[_cell(cell(n, v)) for n, v in zip(names, row)] for row in (frame.rows if plain else frame.iter_rows())]
+    console = plain_console()
+    widths = _column_widths([[h, *(row[i] for row in rows)] for i, h in enumerate(headers)],
+                            console.width - 3 * len(headers) - 1)  # each cell padded by 1, a rule between
+    if rows and widths == []:
+        console.print(_records(table, headers, rows))
+    else:
+        for (name, numeric), h, width in zip(columns, headers, widths or [None] * len(headers)):
+            table.add_column(Text(h), justify="right" if numeric else "left", overflow="fold", width=width)
+        for row in rows:
+            table.add_row(*(Text(v) for v in row))
+        console.print(table)
     if frame.height == 0:
         plain_console(stderr=True).print("(no rows)")
+
+
+def _column_widths(columns: Sequence[Sequence[str]], room: int) -> list[int] | None:
+    """Widths for a table's columns (each a list of its header and cells) in `room` terminal cells: None
+    where every column fits at its natural width (rich lays it out), [] where even each column at its
+    longest word does not fit (print records instead), else each column's longest word plus a share of
+    the spare room in proportion to how much wider its longest line is.
+
+    Why: rich squeezes a wide table by cutting the widest columns first, breaking words mid-way
+    ("2001-06-1" over "5", "Kazakhsta" over "n") even where every word would fit."""
+    from rich.cells import cell_len
+
+    hi = [max((cell_len(line) for text in col for line in text.splitlines()), default=1) for col in columns]
+    if sum(hi) <= room:
+        return None
+    lo = [max((cell_len(word) for text in col for word in text.split()), default=1) for col in columns]
+    if sum(lo) > room:
+        return []
+    spare, want = room - sum(lo), [h - w for h, w in zip(hi, lo)]
+    extra = [spare * w // sum(want) for w in want]
+    for i in sorted(range(len(want)), key=lambda i: -want[i])[:spare - sum(extra)]:
+        extra[i] += 1
+    return [w + e for w, e in zip(lo, extra)]
+
+
+def _records(table, headers: Sequence[str], rows: Sequence[Sequence[str]]):
+    """The rows one block each, a line per column ("Header  value", the value wrapped beside its header),
+    for a table whose narrowest layout (each column as wide as its longest word) is wider than the
+    terminal.
+
+    Why: rich squeezes such a table by folding every cell, so on an 80-column terminal a ten-column
+    listing (`sco history KAZ`) reads "Organ / isati / on" a few letters per line. This is psql's
+    expanded display (`\\x auto`): the same cells, every header once per row, nothing cut. Empty cells
+    are left out of a block; the title and caption stay above and below."""
+    from rich.console import Group
+    from rich.rule import Rule
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = [table.title] if table.title is not None else []
+    for number, row in enumerate(rows, 1):
+        block = Table.grid(padding=(0, 2))
+        block.add_column(no_wrap=True, style="bold")
+        block.add_column(overflow="fold")
+        for name, value in zip(headers, row):
+            if value != "":
+                block.add_row(Text(name), Text(value))
+        parts += [Rule(Text(f"{number} of {len(rows)}"), align="left", characters="─"), block]
+    if table.caption is not None:
+        parts.append(table.caption)
+    return Group(*parts)
 
 
 def _csv_field(value: Any) -> str:
