@@ -128,3 +128,29 @@ def test_detectors_are_unambiguous_on_every_known_layout(shared_data):
                 "military_expenditure/Metadata_Country_API_MS.MIL.XPND.CD_DS2_en_csv_v2_47475.csv"):
         with pytest.raises(ImportFormatError, match="format not recognised"):
             detect_format(shared_data / rel)
+
+
+def test_wdi_unit_is_read_from_the_indicator_name(store, tmp_path):
+    """D4: a WDI row's unit is the trailing parenthesis of the indicator's published name — from the
+    package's list of names for a tidy long file (which has no name column), from the file's own
+    `Indicator Name` for a bulk file; NULL where the name has no unit ("Population, total")."""
+    from sco_observatory.labels import indicator_label
+
+    long_csv = "Country Name,Country Code,Year,Value\nKazakhstan,KAZ,2012,5\nKyrgyz Republic,KGZ,2012,6\n"
+    (tmp_path / "ny.gdp.mktp.cd.csv").write_text(long_csv)
+    (tmp_path / "sp.pop.totl.csv").write_text(long_csv)
+    for name in ("ny.gdp.mktp.cd.csv", "sp.pop.totl.csv"):
+        assert detect_format(tmp_path / name) == "wdi-long"
+        import_file(store, tmp_path / name)
+    bulk = tmp_path / "API_XX.TEST.CD_DS2_en_csv_v2_1.csv"
+    bulk.write_text('"Data Source","World Development Indicators",\n\n"Last Updated Date","2024-03-28",\n\n'
+                    '"Country Name","Country Code","Indicator Name","Indicator Code","2011","2012",\n'
+                    '"Kazakhstan","KAZ","Test spending (constant 2015 US$)","XX.TEST.CD","1","2",\n'
+                    '"Kazakhstan","KAZ","Test count","XX.TEST.N","3","",\n')
+    assert detect_format(bulk) == "worldbank-bulk"
+    import_file(store, bulk)
+    got = dict(store.con.execute("SELECT DISTINCT code, unit FROM indicator WHERE source_id IN "
+                                 "('wdi:NY.GDP.MKTP.CD', 'wdi:SP.POP.TOTL', 'wdi:XX.TEST.CD')").fetchall())
+    assert got == {"NY.GDP.MKTP.CD": "current US$", "SP.POP.TOTL": None,
+                   "XX.TEST.CD": "constant 2015 US$", "XX.TEST.N": None}
+    assert indicator_label("NY.GDP.MKTP.CD") == "GDP (current US$)"  # the name the unit was read from

@@ -45,3 +45,15 @@ def test_an_indicator_missing_for_both_groups_says_so_once_with_the_years_it_has
     assert " | " not in row["note"] and row["note"].count("no MS.MIL.TOTL.P1 values") == 1
     assert "in 2009" in row["note"] and "the store holds MS.MIL.TOTL.P1 for" in row["note"]
     assert "IND" in row["note"]  # the union of both groups
+
+
+def test_each_row_carries_the_year_of_its_values(store):
+    """D1: asked for 2014 with nearest=2, the embedded defence table (2010-2012) answers with 2012's
+    values, and the rows say 2012, not the year asked; asked for 2012 itself, they say 2012 too."""
+    w = whatif(store, MEMBERS, add=["IND", "PAK"], year=2014, indicators=["defence"], nearest=2, integration=False)
+    held = w.filter(pl.col("changed").is_not_null())
+    assert held.height and held["year"].to_list() == [2012] * held.height
+    assert w.filter(pl.col("changed").is_null())["year"].is_null().all()  # no value, no year
+    exact = whatif(store, MEMBERS, add=["IND"], year=2012, indicators=["defence"], integration=False)
+    assert set(exact.filter(pl.col("changed").is_not_null())["year"].to_list()) == {2012}
+    assert w.columns == ["section", "measure", "iso3", "year", "baseline", "changed", "delta", "source", "note"]

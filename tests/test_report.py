@@ -66,3 +66,23 @@ def test_cli_report_and_bad_date(tmp_path, capsys):
     assert out.exists() and "2017-06-09" in out.read_text(encoding="utf-8")
     assert main(["report", "-o", str(out), "--as-of", "2017-02-30"]) == 2
     assert "bad date" in capsys.readouterr().err
+
+
+def test_whatif_heading_prints_the_years_the_rows_hold():
+    """D1: the what-if heading names the years of the values used (each row's `year`), per indicator
+    where they differ — the defence rows of 2022 under a GDP year of 2024 — not the year asked."""
+    import polars as pl
+
+    from sco_observatory.report.sections import _years_used
+
+    def frame(rows):
+        return pl.DataFrame(rows, schema={"section": pl.String, "measure": pl.String, "iso3": pl.String, "year": pl.Int64},
+                            orient="row")
+
+    mixed = frame([("power", "defence share", "CHN", 2022), ("power", "defence share", "UZB", None),
+                   ("power", "defence con", "group", 2022), ("power", "gdp share", "CHN", 2024),
+                   ("power", "population share", "CHN", 2024), ("power", "population share", "RUS", 2023)])
+    assert _years_used(mixed) == "defence 2022; GDP 2024; population 2023–2024"
+    same = frame([("power", "defence share", "CHN", 2012), ("power", "gdp share", "CHN", 2012)])
+    assert _years_used(same) == "2012"
+    assert _years_used(frame([("power", "gdp share", "CHN", None)])) == ""

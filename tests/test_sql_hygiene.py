@@ -52,6 +52,7 @@ REVIEWED: dict[str, set[str]] = {
     "ingest/comtrade.py": {"codes", "freq", "totals"},
     "ingest/cow_nmc.py": {"alias", "union", "factor", "code", "unit_sql", "_codes_join()"},
     "ingest/generic.py": {"unit", "estimate", "estimate_raw", "valuation"},
+    "ingest/wdi.py": {"unit_sql"},  # sql_string of the unit read from the package's indicator names, or NULL::VARCHAR
     "ingest/imf_dots.py": {"year_cols", "factor"},
     "ingest/sipri.py": {"rows", "_mapping_sql()"},
     "ingest/undesa.py": {"_renamed('origin')", "_renamed('\"Dest\"')"},

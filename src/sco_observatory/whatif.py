@@ -1,7 +1,7 @@
 """What-if groups: the same metrics on a baseline group and on a changed one, side by side with deltas.
 
 `whatif(store, base, add=[...], remove=[...], year=Y)` returns one tidy frame with columns
-`section, measure, iso3, baseline, changed, delta, source, note`:
+`section, measure, iso3, year, baseline, changed, delta, source, note`:
 
 - section `power`: each country's share of the group total per indicator (GDP, population, area,
   defence, armed forces — whatever the store holds for the year), and per indicator the group's HHI
@@ -11,6 +11,13 @@
   the store holds bilateral trade (and GDP) for the year, else one row saying what is missing.
 
 A measure that cannot be computed for one side is null on that side (never zero) and the note says why.
+
+`year` is the year of the values a row holds, which is not always the year asked: with `nearest=k` a
+country's value may come from up to k years either side (the report's what-ifs ask for the latest GDP
+year, and the defence rows come from a source that ends two years earlier). A country's share row
+carries its value's year; a group row (HHI, CON, largest share) the latest year among the values it
+combines (as `power.concentration` reports it), the later of the two sides where they differ; an
+integration row the year asked (its measures read that year only); a row without a value none.
 """
 
 from __future__ import annotations
@@ -68,18 +75,19 @@ def _power_side(store, countries, year, indicators, nearest, sources, union_valu
     rows = []
     if shares.height:
         rows.append(shares.select(pl.lit("power").alias("section"), pl.format("{} share", "indicator").alias("measure"),
-                                  "iso3", pl.col("share").alias("value"), "source", pl.lit("").alias("note")))
+                                  "iso3", pl.col("year").cast(pl.Int64), pl.col("share").alias("value"), "source",
+                                  pl.lit("").alias("note")))
     ok = conc.filter(pl.col("note") == "") if "hhi" in conc.columns else conc.head(0)
     for stat in ("hhi", "con", "largest_share"):
         if ok.height:
             rows.append(ok.select(pl.lit("power").alias("section"), pl.format("{} " + stat, "indicator").alias("measure"),
-                                  pl.lit("group").alias("iso3"), pl.col(stat).alias("value"), "source",
-                                  pl.lit("CON [S] METHODS §5.3" if stat == "con" else "").alias("note")))
+                                  pl.lit("group").alias("iso3"), pl.col("year").cast(pl.Int64), pl.col(stat).alias("value"),
+                                  "source", pl.lit("CON [S] METHODS §5.3" if stat == "con" else "").alias("note")))
     bad = conc.filter(pl.col("note") != "")
     if bad.height:
         rows.append(bad.select(pl.lit("power").alias("section"), pl.format("{} share", "indicator").alias("measure"),
-                               pl.lit("group").alias("iso3"), pl.lit(None, pl.Float64).alias("value"),
-                               pl.lit(None, pl.String).alias("source"), "note"))
+                               pl.lit("group").alias("iso3"), pl.lit(None, pl.Int64).alias("year"),
+                               pl.lit(None, pl.Float64).alias("value"), pl.lit(None, pl.String).alias("source"), "note"))
     return pl.concat(rows, how="diagonal")
 
 
@@ -89,28 +97,30 @@ def _integration_side(store, countries, year, gdp_source=None):
     rows = []
     try:
         g = trade.group_indicators(store, countries, (year, year))
-        rows.append(g.select(pl.lit("integration").alias("section"), "measure", pl.lit("group").alias("iso3"), "value",
+        rows.append(g.select(pl.lit("integration").alias("section"), "measure", pl.lit("group").alias("iso3"),
+                             pl.lit(year, pl.Int64).alias("year"), "value",
                              "source", pl.format("{} {}; {}", "basis", "valuation", "evidence").alias("note")))
     except DataMissingError as exc:
-        rows.append(pl.DataFrame({"section": ["integration"], "measure": ["trade measures"], "iso3": ["group"],
+        rows.append(pl.DataFrame({"section": ["integration"], "measure": ["trade measures"], "iso3": ["group"], "year": [None],
                                   "value": [None], "source": [None], "note": [exc.one_line()]},
-                                 schema_overrides={"value": pl.Float64, "source": pl.String}))
+                                 schema_overrides={"year": pl.Int64, "value": pl.Float64, "source": pl.String}))
     try:
         t = siei.trade_index(store, countries, (year, year), "group", gdp_source=gdp_source)
         rows.append(t.select(pl.lit("integration").alias("section"), pl.lit("SIEI-style trade index (group)").alias("measure"),
-                             pl.lit("group").alias("iso3"), "value", "source", pl.lit("[H] METHODS §1.3 H1").alias("note")))
+                             pl.lit("group").alias("iso3"), pl.lit(year, pl.Int64).alias("year"), "value", "source",
+                             pl.lit("[H] METHODS §1.3 H1").alias("note")))
     except DataMissingError as exc:
         rows.append(pl.DataFrame({"section": ["integration"], "measure": ["SIEI-style trade index (group)"], "iso3": ["group"],
-                                  "value": [None], "source": [None], "note": [exc.one_line()]},
-                                 schema_overrides={"value": pl.Float64, "source": pl.String}))
+                                  "year": [None], "value": [None], "source": [None], "note": [exc.one_line()]},
+                                 schema_overrides={"year": pl.Int64, "value": pl.Float64, "source": pl.String}))
     return pl.concat(rows, how="diagonal")
 
 
 def whatif(store, base: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = (), year: int = 2012, *,
            indicators: Sequence[str] = DEFAULT_POWER_INDICATORS, nearest: int = 0, source: str | None = None,
            integration: bool = True) -> pl.DataFrame:
-    """Baseline vs changed group (see module docstring). Columns: section, measure, iso3, baseline,
-    changed, delta, source, note."""
+    """Baseline vs changed group (see module docstring). Columns: section, measure, iso3, year, baseline,
+    changed, delta, source, note (`year`: the year of the row's values, see the module docstring)."""
     base_list = require_group(base, 2, "a what-if baseline")
     new = require_group(changed_group(base_list, add, remove), 2, "the changed group")
     # one source per indicator for *both* sides, chosen over their union: otherwise each side picks the
@@ -146,6 +156,7 @@ def whatif(store, base: Sequence[str], add: Sequence[str] = (), remove: Sequence
     out = out.with_columns(
         (pl.col("changed") - pl.col("baseline")).alias("delta"),
         pl.coalesce("source", "source_changed").alias("source"),
+        pl.max_horizontal("year", "year_changed").alias("year"),  # a country's year is one on both sides
         pl.when(pl.col("note").is_null() | (pl.col("note") == "")).then(pl.col("note_changed"))
         .when(pl.col("note_changed").is_null() | (pl.col("note_changed") == "")).then(pl.col("note"))
         .when(pl.col("note") == pl.col("note_changed")).then(pl.col("note"))
@@ -160,4 +171,4 @@ def whatif(store, base: Sequence[str], add: Sequence[str] = (), remove: Sequence
     return (out.with_columns(pl.col("section").replace_strict(order, default=2).alias("_o"),
                              (pl.col("iso3") == "group").alias("_g"))
             .sort(["_o", "measure", "_g", "iso3"]).drop("_o", "_g")
-            .select("section", "measure", "iso3", "baseline", "changed", "delta", "source", "note"))
+            .select("section", "measure", "iso3", "year", "baseline", "changed", "delta", "source", "note"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
 from sco_observatory.ingest import options
+from sco_observatory.labels import indicator_labels
 from sco_observatory.ingest.base import CodeColumn, Format, ImportPlan, csv_source, first_line, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
@@ -40,15 +41,34 @@ def indicator_code_from_name(path: Path) -> str:
     return code
 
 
+UNIT_PATTERN = r"\(([^()]*)\)$"
+"""The unit of a WDI indicator name: its trailing parenthesis, "GDP (current US$)" -> "current US$" (the
+pattern of `labels._split`, which the dashboard's `/api/labels` uses, so a row's unit and its label agree)."""
+
+
+def unit_of(code: str) -> str | None:
+    """The unit of a WDI code, read from its published name in data/indicator_names.csv (the World Bank's
+    datapackage titles): "current US$" for NY.GDP.MKTP.CD; None for a name without one ("Population, total")
+    or a code not in the list.
+
+    Why from the name: the tidy long files carry `Country Name,Country Code,Year,Value` only — the WDI
+    writes an indicator's unit inside its name, nowhere else — so before this the `unit` column of every
+    WDI row was NULL (the CLI's `unit` column, and whatever compares units across sources)."""
+    found = indicator_labels().get(code.upper())
+    return (found[1] or None) if found else None
+
+
 def plan_long(path: Path, code: str | None = None) -> ImportPlan:
     require_columns(path, LONG_COLUMNS, "WDI long CSV")
     if code is not None:
         code = options.text("code", code, pattern=CODE_RE, max_len=60,
                             hint="give a WDI indicator code, e.g. code=NY.GDP.MKTP.CD")
     code = (code or indicator_code_from_name(path)).upper()
+    unit = unit_of(code)
+    unit_sql = sql_string(unit) if unit else "NULL::VARCHAR"
     select = f"""
         SELECT "Country Code" AS iso3, TRY_CAST("Year" AS INTEGER) AS year, {sql_string(code)} AS code,
-               TRY_CAST("Value" AS DOUBLE) AS value, NULL::VARCHAR AS unit, FALSE AS estimate,
+               TRY_CAST("Value" AS DOUBLE) AS value, {unit_sql} AS unit, FALSE AS estimate,
                "Value" AS _raw, row_number() OVER () + 1 AS _line
         FROM {csv_source(path)}"""
     meta = SourceMeta(
@@ -66,14 +86,17 @@ def plan_long(path: Path, code: str | None = None) -> ImportPlan:
 
 
 def plan_bulk(path: Path) -> ImportPlan:
-    """The wide bulk file: unpivot the year columns."""
+    """The wide bulk file: unpivot the year columns. The unit is the trailing parenthesis of the row's own
+    `Indicator Name` (`UNIT_PATTERN`: "Military expenditure (current USD)" -> "current USD"), NULL where the
+    name has none."""
     select = f"""
         WITH wide AS (SELECT * FROM read_csv({sql_string(path)}, skip = 4, header = true, all_varchar = true,
                                              null_padding = true)),
              numbered AS (SELECT row_number() OVER () + 5 AS _line, * FROM wide),
              long AS (UNPIVOT numbered ON COLUMNS('^[12][0-9]{{3}}$') INTO NAME year_text VALUE value_text)
         SELECT "Country Code" AS iso3, TRY_CAST(year_text AS INTEGER) AS year, upper("Indicator Code") AS code,
-               TRY_CAST(value_text AS DOUBLE) AS value, NULL::VARCHAR AS unit, FALSE AS estimate,
+               TRY_CAST(value_text AS DOUBLE) AS value,
+               nullif(regexp_extract(trim("Indicator Name"), {sql_string(UNIT_PATTERN)}, 1), '') AS unit, FALSE AS estimate,
                value_text AS _raw, _line
         FROM long"""
     stem = path.name.split("_DS2")[0].removeprefix("API_")

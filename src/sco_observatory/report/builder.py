@@ -74,12 +74,18 @@ def build_report(
 
     `lang` (ru, zh, kk, ...): country, organisation and status names in that language (sourced, see
     docs/kb.md); headings and prose stay English.
+
+    A file store is pinned to a commit, and the sections of a report of that commit with the same day, group and language built by the same code are kept in the cache dir
+    and rendered again instead of rebuilt (report/cache.py: the key and why); the generation time and the
+    build's seconds are the run's own.
     """
     from sco_observatory.countries import check_language
     from sco_observatory.safe_output import check_target, write_atomic
 
     lang = check_language(lang)  # an unknown language fails before any work
     check_target(out, follow_symlinks=follow_symlinks)  # before any work: a bad -o fails in milliseconds
+    from sco_observatory.report import cache
+
     started = time.perf_counter()
     day = parse_as_of(as_of)
     expr = group or f"SCO@{day.isoformat()}"
@@ -87,13 +93,22 @@ def build_report(
     own_store = store is None
     store = store or open_store()
     try:
-        ctx = Context(store, day, resolved, expr, lang=lang)
-        _register_sources(ctx)
-        built: list[Section] = []
-        for builder in _section_builders():
-            if progress:
-                progress(builder.__name__)
-            built.append(builder(ctx))
+        # a file store is pinned to a commit: a report of that commit, day, group and language built by
+        # this code before is rendered from its kept sections (report/cache.py)
+        key = cache.report_key(store, day, expr, lang)
+        kept = cache.load(key)
+        if kept is not None:
+            built, notes = kept["sections"], kept["notes"]
+        else:
+            ctx = Context(store, day, resolved, expr, lang=lang)
+            _register_sources(ctx)
+            built = []
+            for builder in _section_builders():
+                if progress:
+                    progress(builder.__name__)
+                built.append(builder(ctx))
+            notes = ctx.notes.ordered()
+            cache.save(key, {"sections": built, "notes": notes})
         env = jinja2.Environment(
             loader=jinja2.FunctionLoader(
                 lambda name: resources.files("sco_observatory.report").joinpath("templates", name).read_text("utf-8")
@@ -102,7 +117,7 @@ def build_report(
         )
         page = env.get_template("report.html.j2").render(
             sections=built,
-            notes=ctx.notes.ordered(),
+            notes=notes,
             as_of=day.isoformat(),
             group_expr=expr,
             group=resolved,

@@ -42,10 +42,18 @@ def _safe(text: str, swaps: tuple[tuple[str, str], ...]) -> str:
 def figure_json(value: Any) -> str:
     """`plotly.io.json.to_json_plotly(value)` for plain JSON values (dicts, lists, str, numbers, None).
 
-    NaN and infinities are written as null by both engines (as plotly's encoder does)."""
-    from _plotly_utils.utils import PlotlyJSONEncoder  # plotly's own encoder (plotly's json engine without orjson)
+    NaN and infinities are written as null by both engines (as plotly's encoder does).
 
-    return _safe(json.dumps(value, cls=PlotlyJSONEncoder, separators=(",", ":")), _SWAP)
+    What `_plotly_utils.utils.PlotlyJSONEncoder.encode` does for such values, written out: the standard
+    encoder's text; where it holds "NaN" or "Infinity" (a NaN constant, or only a title containing the
+    word), parsed with those constants as None and written again with the same separators. Why not the
+    class itself: importing it loads plotly's validators and narwhals (~50 ms of every report that draws a
+    chart); `tests/test_report_charts.py` checks every chart's div against plotly's own `to_html`."""
+    text = json.dumps(value, separators=(",", ":"))
+    if "NaN" in text or "Infinity" in text:
+        strict = json.loads(text, parse_constant=lambda const: None)  # only NaN, Infinity, -Infinity reach here
+        text = json.dumps(strict, separators=(",", ":"))
+    return _safe(text, _SWAP)
 
 
 def _css_size(value: Any) -> str:

@@ -253,9 +253,10 @@ def power_balance(ctx: Context) -> Section:
         wyear = _latest_year(ctx, "MS.MIL.XPND.CD", base + add, ctx.as_of.year) or 2012
         frame = whatif.whatif(ctx.store, base, add, remove, wyear, indicators=("defence", "gdp", "population"),
                                  nearest=2, integration=False)
-        frame = frame.filter(pl.col("iso3") == "group").select("measure", "baseline", "changed", "delta", "source", "note")
+        used = _years_used(frame)
+        frame = frame.filter(pl.col("iso3") == "group").select("measure", "year", "baseline", "changed", "delta", "source", "note")
         frame = frame.with_columns(pl.col("measure").map_elements(measure_words, return_dtype=pl.String))  # words, not "area con"
-        blocks.append(f"<h4>{esc(label)}: {esc(base_expr)}+{'+'.join(add)} ({wyear})</h4>"
+        blocks.append(f"<h4>{esc(label)}: {esc(base_expr)}+{'+'.join(add)} ({esc(used or str(wyear))})</h4>"
                       + table(frame, cell=_source_cell(ctx)))
     parts.append("".join(blocks))
     defence_src: list[str] = []
@@ -263,6 +264,25 @@ def power_balance(ctx: Context) -> Section:
         held = conc.filter(pl.col("source").is_not_null())
         defence_src = held.filter(pl.col("code") == "MS.MIL.XPND.CD")["source"].to_list() or held["source"].to_list()[:1]
     return Section("power", _heading("Power balance", defence_src, year), "".join(parts))
+
+
+def _years_used(frame: pl.DataFrame) -> str:
+    """The years a what-if's power rows hold, for its heading: "2024" when every indicator's values are of
+    one year, else per indicator, "defence 2022; GDP, population 2024" (a span "2021–2022" where one
+    indicator's countries differ).
+
+    Why: the what-if asks for the latest GDP year with `nearest=2`, and the defence source ends two years
+    earlier, so the heading's asked year (2024) was not the year of the defence rows (2022). The years
+    are read from the rows' own `year` (whatif.py: each country's value year), not from the year asked."""
+    held = frame.filter(pl.col("section") == "power", pl.col("iso3") != "group", pl.col("year").is_not_null())
+    spans: dict[str, list[str]] = {}
+    for name, lo, hi in (held.group_by(pl.col("measure").str.replace(r" share$", "").alias("name"), maintain_order=True)
+                         .agg(pl.col("year").min().alias("lo"), pl.col("year").max().alias("hi")).iter_rows()):
+        spans.setdefault(str(lo) if lo == hi else f"{lo}–{hi}", []).append(name)
+    if len(spans) <= 1:
+        return next(iter(spans), "")
+    words = {"gdp": "GDP"}
+    return "; ".join(", ".join(words.get(n, n) for n in names) + " " + span for span, names in spans.items())
 
 
 def _estimate_legend(ctx: Context, shares: pl.DataFrame) -> str:
