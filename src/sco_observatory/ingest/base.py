@@ -29,9 +29,10 @@ import re
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 
@@ -690,6 +691,35 @@ def _written(result: list, out: Path) -> tuple[dict[str, int], list[tuple[Path, 
     return counts, good
 
 
+@contextmanager
+def _code_tables_built(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Keep DuckDB from building its join hash tables on the file's rows during the one pass.
+
+    Why: DuckDB estimates a `read_csv` with fixed columns at a few dozen rows (`EXPLAIN`: "~42
+    rows" for a 3M-row BACI year), fewer than the reader's 250-row code table, so its
+    `build_side_probe_side` optimizer turns the first `LEFT JOIN` to the code table into a RIGHT
+    join that builds a hash table of every row of the file and probes it with the 250 codes. In
+    `EXPLAIN ANALYZE` of the direct COPY (3M rows, one thread) that join took 0.36-0.76 s against
+    0.06 s for the same join built on the code table (benchmarks/README.md, "Import, session 7").
+    A RIGHT join's build is blocking: the whole file is held in its hash table (spilling at the
+    1 GB memory limit for a 10M-row year) before a row leaves, and the rows then leave in hash
+    order. Built on the code table, the rows stream in the file's order. The joined rows are the
+    same either way (only the physical build side changes), so the optimizer is switched off for
+    the one statement and the connection's setting restored after it. A DuckDB without the
+    setting runs as before.
+    """
+    try:
+        before = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]
+        con.execute("SET disabled_optimizers = '" + ",".join([*filter(None, before.split(",")), "build_side_probe_side"]) + "'")  # sql-hygiene: optimizer names from DuckDB's own setting and a constant
+    except duckdb.Error:
+        yield
+        return
+    try:
+        yield
+    finally:
+        con.execute("SET disabled_optimizers = " + sql_string(before))
+
+
 def _write_rows(store: Store, plan: ImportPlan, select: str, file_cols: list[str], out: Path, inner: list[str],
                 lines: int | None, progress) -> tuple[dict[str, int], list[tuple[Path, int, int]]]:
     """Write the OK rows of the one-pass SELECT under `out/_status=ok/` and count every status.
@@ -713,18 +743,20 @@ def _write_rows(store: Store, plan: ImportPlan, select: str, file_cols: list[str
         folder.mkdir(parents=True)
         stored = ", ".join(c for c in file_cols if c not in inner)
         try:
-            result = _execute_reporting(
-                con, f"COPY (SELECT {stored} FROM ({select}) WHERE {where}) "  # sql-hygiene: schema column names, constant status and year
-                     f"TO {sql_string(folder / f'part-{uuid.uuid4()}.parquet')} (FORMAT parquet, RETURN_STATS true)",
-                "reading", progress)
+            with _code_tables_built(con):
+                result = _execute_reporting(
+                    con, f"COPY (SELECT {stored} FROM ({select}) WHERE {where}) "  # sql-hygiene: schema column names, constant status and year
+                         f"TO {sql_string(folder / f'part-{uuid.uuid4()}.parquet')} (FORMAT parquet, RETURN_STATS true)",
+                    "reading", progress)
         except (duckdb.Error, ValueError):
             raise _Staged(numbered=True) from None  # the staged path names the line (or the problem)
         counts, good = _written(result, out)
         data_lines = lines - plan.header_lines
         if counts.get(OK, 0) == data_lines:
             return counts, good
-        found = con.execute(f"SELECT _status, year = {int(plan.year) if inner else 'year'}, count(*) "  # sql-hygiene: constant year
-                            f"FROM ({select}) GROUP BY ALL").fetchall()
+        with _code_tables_built(con):
+            found = con.execute(f"SELECT _status, year = {int(plan.year) if inner else 'year'}, count(*) "  # sql-hygiene: constant year
+                                f"FROM ({select}) GROUP BY ALL").fetchall()
         statuses: dict[str, int] = {}
         other_year = False
         for status, same_year, n in found:
@@ -739,9 +771,10 @@ def _write_rows(store: Store, plan: ImportPlan, select: str, file_cols: list[str
             return statuses, good
         shutil.rmtree(out)
     try:
-        result = _execute_reporting(
-            con, f"COPY ({select}) TO {sql_string(out)} (FORMAT parquet, PARTITION_BY ({', '.join(['_status', *inner])}), "  # sql-hygiene: partition columns from lake.PARTITIONS
-                 "FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)", "reading", progress)
+        with _code_tables_built(con):
+            result = _execute_reporting(
+                con, f"COPY ({select}) TO {sql_string(out)} (FORMAT parquet, PARTITION_BY ({', '.join(['_status', *inner])}), "  # sql-hygiene: partition columns from lake.PARTITIONS
+                     "FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)", "reading", progress)
     except (duckdb.Error, ValueError):
         raise _Staged(numbered=True) from None  # the staged path names the line (or the problem)
     return _written(result, out)
