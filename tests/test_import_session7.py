@@ -103,3 +103,55 @@ def test_an_error_of_the_digest_read_reaches_the_caller_and_the_store_is_unchang
         assert store.con.execute("SELECT count(*) FROM source WHERE source_id LIKE 'baci:%'").fetchone()[0] == 0
         assert store.con.execute("SELECT count(*) FROM trade WHERE source_id LIKE 'baci:%'").fetchone()[0] == 0
         assert_clean(store)
+
+
+def _copies(monkeypatch):
+    statements = []
+    real = base._execute_reporting
+
+    def spy(con, sql, stage, progress):
+        statements.append(sql)
+        return real(con, sql, stage, progress)
+
+    monkeypatch.setattr(base, "_execute_reporting", spy)
+    return statements
+
+
+def _stored(store):
+    return store.con.execute("SELECT * FROM trade WHERE source_id LIKE 'baci:%' ORDER BY ALL").fetchall()
+
+
+def test_constant_codes_are_written_as_dictionaries_and_read_back_as_strings(tmp_path, monkeypatch):
+    path = _baci(tmp_path / "in", ROWS)
+    plan = baci.plan_baci(path)
+    assert plan.dictionaries == {"flow": ("X",), "valuation": ("FOB",)}
+    statements = _copies(monkeypatch)
+    with open_store() as store:
+        base.run_import(store, plan)
+        (copy,) = [s for s in statements if s.startswith("COPY")]
+        assert "CAST(flow AS ENUM('X')) AS flow" in copy and "CAST(valuation AS ENUM('FOB')) AS valuation" in copy
+        rows = _stored(store)
+        (written,) = [f for f in store.table_files("trade") if "baci" in f]
+        schema = dict(store.con.execute(f"SELECT name, converted_type FROM parquet_schema('{written}')").fetchall())  # sql-hygiene: the test's own file
+        stats = store.con.execute(f"SELECT path_in_schema, stats_min_value, stats_max_value FROM parquet_metadata('{written}') "  # sql-hygiene: the test's own file
+                                  "WHERE path_in_schema IN ('flow', 'valuation') ORDER BY 1").fetchall()
+        kinds = dict(store.con.execute("SELECT column_name, column_type FROM (DESCRIBE trade)").fetchall())
+    assert schema["flow"] == schema["valuation"] == schema["reporter"] == "UTF8"  # plain strings in the file
+    assert stats == [("flow", "X", "X"), ("valuation", "FOB", "FOB")]
+    assert kinds["flow"] == kinds["valuation"] == "VARCHAR"
+    assert {(r[3], r[6]) for r in rows} == {("X", "FOB")} and len(rows) == 3
+
+
+def test_a_value_outside_its_dictionary_sends_the_file_to_the_staged_path(tmp_path, monkeypatch):
+    path = _baci(tmp_path / "in", ROWS)
+    with open_store() as store:
+        base.run_import(store, baci.plan_baci(path))
+        expected = _stored(store)
+    monkeypatch.setenv("SCO_OBSERVATORY_HOME", str(tmp_path / "other-home"))
+    plan = baci.plan_baci(path)
+    plan.dictionaries = {"flow": ("M",)}  # a wrong list: the reader gives 'X'
+    with open_store() as store:
+        result = base.run_import(store, plan)
+        assert "read (staging table)" in result.phases and result.rows == 3
+        assert _stored(store) == expected
+        assert_clean(store)

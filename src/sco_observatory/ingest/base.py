@@ -179,6 +179,15 @@ class ImportPlan:
     year: int | None = None
     """The one year every row of a good file has (BACI: the Y in the file's name), so the one pass
     can write straight into that year's partition; a row of another year takes the routed write."""
+    dictionaries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Stored VARCHAR columns whose values in a good file are known before the read, with those
+    values (BACI: flow 'X', valuation 'FOB', constants of its SELECT). The direct write casts them
+    to an ENUM of these values (`_write_rows`): DuckDB's parquet writer then writes the ENUM's
+    dictionary and codes instead of hashing every row's string into a dictionary, which was about
+    a quarter of the parquet writer's CPU for these two constant columns of a BACI year
+    (benchmarks/README.md, "Import, session 7"). The file holds the same UTF-8 string column (the
+    same values, statistics and schema as a VARCHAR write), so every reader reads the same
+    values. A value outside the list fails the cast and sends the file to the staged path."""
 
 
 class _NeedLines(Exception):
@@ -778,6 +787,11 @@ def _code_tables_built(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("SET disabled_optimizers = " + sql_string(before))
 
 
+def _dictionary_cast(column: str, values: tuple[str, ...]) -> str:
+    """`CAST(column AS ENUM(values)) AS column` (`ImportPlan.dictionaries`), the values quoted."""
+    return f"CAST({column} AS ENUM({', '.join(sql_string(v) for v in sorted(set(values)))})) AS {column}"  # sql-hygiene: a schema column name, values quoted by sql_string
+
+
 def _write_rows(store: Store, plan: ImportPlan, select: str, file_cols: list[str], out: Path, inner: list[str],
                 lines: Callable[[], int] | None, progress) -> tuple[dict[str, int], list[tuple[Path, int, int]]]:
     """Write the OK rows of the one-pass SELECT under `out/_status=ok/` and count every status.
@@ -799,7 +813,8 @@ def _write_rows(store: Store, plan: ImportPlan, select: str, file_cols: list[str
         where = f"_status = '{OK}'" + (f" AND year = {int(plan.year)}" if inner else "")
         folder = out / f"_status={OK}" / (f"year={int(plan.year)}" if inner else "")
         folder.mkdir(parents=True)
-        stored = ", ".join(c for c in file_cols if c not in inner)
+        stored = ", ".join(_dictionary_cast(c, plan.dictionaries[c]) if c in plan.dictionaries else c
+                           for c in file_cols if c not in inner)
         try:
             with _code_tables_built(con):
                 result = _execute_reporting(
