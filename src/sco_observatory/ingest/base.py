@@ -115,6 +115,10 @@ class _Digest:
         except BaseException as exc:  # re-raised by result() in the caller's thread
             self._error = exc
 
+    @property
+    def background(self) -> bool:
+        return self._thread is not None
+
     def result(self) -> tuple[str, int]:
         if self._thread is not None:
             self._thread.join()
@@ -486,7 +490,7 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
         # a new source read in one pass hashes its file beside the read (`_Digest`); else the
         # sha256 comes first, since an unchanged file must stop the import before any read
         digest = _Digest(plan.path, background=previous is None and one_pass_ready(plan))
-        if digest._thread is None:
+        if not digest.background:
             plan.meta.sha256 = digest.result()[0]
     lap("sha256")
     plan.meta.file_name = plan.meta.file_name or plan.path.name
