@@ -265,6 +265,7 @@ def plan_baci(path: Path, country_codes: str | Path | None = None) -> ImportPlan
         unnumbered_sql=template.replace("/*line*/", "").replace("/*line_out*/", ""),  # line numbers only for a bad file (base._numbered)
         header_lines=1,  # a strict read_csv: at most one row per line after the header
         year=_file_year(path),
+        dictionaries={"flow": ("X",), "valuation": ("FOB",)},  # the SELECT's constants, written as ENUMs (base.ImportPlan)
     )
 
 

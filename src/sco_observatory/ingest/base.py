@@ -29,9 +29,10 @@ import re
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 
@@ -84,6 +85,50 @@ def digest_and_lines(path: Path) -> tuple[str, int]:
 CR, LF = ord("\r"), ord("\n")
 
 
+class _Digest:
+    """`digest_and_lines(path)`, read now or in a thread beside the one pass (`run_import`).
+
+    Why a thread: the sha256 and line count read the whole file (0.5-0.8 s of a 10M-row BACI
+    year, 9-12 % of an import on an idle machine), and a new source needs neither before its one
+    pass: the sha256 only decides "unchanged" against a stored row (there is none) and goes into
+    the catalog row at adoption, the line count only proves after the COPY that no row was
+    skipped. hashlib and the file reads release the GIL, and DuckDB releases it while it reads,
+    so the hash runs while DuckDB parses the same (page-cached) file. `result()` waits for it and
+    re-raises its error (e.g. the file cannot be read) in the caller's thread.
+    """
+
+    def __init__(self, path: Path, *, background: bool) -> None:
+        self._path = path
+        self._value: tuple[str, int] | None = None
+        self._error: BaseException | None = None
+        self._thread = None
+        if background:
+            import threading
+
+            self._thread = threading.Thread(target=self._run, name="sco-import-digest", daemon=True)
+            self._thread.start()
+        else:
+            self._run()
+
+    def _run(self) -> None:
+        try:
+            self._value = digest_and_lines(self._path)
+        except BaseException as exc:  # re-raised by result() in the caller's thread
+            self._error = exc
+
+    @property
+    def background(self) -> bool:
+        return self._thread is not None
+
+    def result(self) -> tuple[str, int]:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
 @dataclass
 class CodeColumn:
     """A staged column holding publisher names or codes to be mapped to ISO3.
@@ -134,6 +179,15 @@ class ImportPlan:
     year: int | None = None
     """The one year every row of a good file has (BACI: the Y in the file's name), so the one pass
     can write straight into that year's partition; a row of another year takes the routed write."""
+    dictionaries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Stored VARCHAR columns whose values in a good file are known before the read, with those
+    values (BACI: flow 'X', valuation 'FOB', constants of its SELECT). The direct write casts them
+    to an ENUM of these values (`_write_rows`): DuckDB's parquet writer then writes the ENUM's
+    dictionary and codes instead of hashing every row's string into a dictionary, which was about
+    a quarter of the parquet writer's CPU for these two constant columns of a BACI year
+    (benchmarks/README.md, "Import, session 7"). The file holds the same UTF-8 string column (the
+    same values, statistics and schema as a VARCHAR write), so every reader reads the same
+    values. A value outside the list fails the cast and sends the file to the staged path."""
 
 
 class _NeedLines(Exception):
@@ -426,16 +480,20 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
         phases[name] = phases.get(name, 0.0) + now - clock[0]
         clock[0] = now
 
-    lines = None
+    previous = first_row(store.con, "SELECT sha256, rows FROM source WHERE source_id = ?", [plan.meta.source_id])
+    digest = None
     if not plan.meta.sha256:
-        plan.meta.sha256, lines = digest_and_lines(plan.path)
+        # a new source read in one pass hashes its file beside the read (`_Digest`); else the
+        # sha256 comes first, since an unchanged file must stop the import before any read
+        digest = _Digest(plan.path, background=previous is None and one_pass_ready(plan))
+        if not digest.background:
+            plan.meta.sha256 = digest.result()[0]
     lap("sha256")
     plan.meta.file_name = plan.meta.file_name or plan.path.name
     table = plan.meta.table_name
     cols = [c for c in COLUMNS[table] if c != "source_id"]
     staging = store.staging_name()
     skipped: dict[str, int] = {}
-    previous = first_row(store.con, "SELECT sha256, rows FROM source WHERE source_id = ?", [plan.meta.source_id])
     if previous and previous[0] == plan.meta.sha256:
         return ImportResult(plan.meta.source_id, table, "unchanged", previous[1], seconds=time.perf_counter() - started)
     fast = plan.unnumbered_sql is not None
@@ -443,10 +501,12 @@ def run_import(store: Store, plan: ImportPlan, *, before_commit: Callable[[], No
     if one_pass_ready(plan):
         try:
             result = _one_pass(store, plan, cols, skipped, lap, before_commit=before_commit, progress=progress,
-                               replace=replace, lines=lines)
+                               replace=replace, digest=digest)
         except _Staged as staged:  # the file needs the staged path: a bad row to name, or repeated keys
             skipped.clear()
             fast = fast and not staged.numbered
+    if digest is not None and not plan.meta.sha256:  # the staged path's catalog row needs it
+        plan.meta.sha256 = digest.result()[0]
     try:
         if result is None:
             result = _stage_and_swap(store, plan, staging, cols, skipped, lap, numbered=not fast,
@@ -598,7 +658,7 @@ def _one_pass_sql(store: Store, plan: ImportPlan, maps: list[str], file_cols: li
 
 
 def _one_pass(store: Store, plan: ImportPlan, cols: list[str], skipped: dict[str, int], lap, *,
-              before_commit, progress, replace, lines: int | None = None) -> ImportResult:
+              before_commit, progress, replace, digest: _Digest | None = None) -> ImportResult:
     """Read, map, check and write the file in one statement, then check the written rows and adopt them.
 
     One `COPY` of `_one_pass_sql` parses the file once and writes each good row once, as the parquet
@@ -624,10 +684,22 @@ def _one_pass(store: Store, plan: ImportPlan, cols: list[str], skipped: dict[str
             select = _one_pass_sql(store, plan, maps, file_cols)
             lap("map codes (domains)")
             out = scratch / "rows"
-            if plan.header_lines is not None and lines is None:  # the sha256 was given: count the lines alone
-                lines = digest_and_lines(plan.path)[1]
-            counts, good = _write_rows(store, plan, select, file_cols, out, inner, lines, progress)
+            if plan.header_lines is not None and digest is None:  # the sha256 was given: count the lines alone
+                digest = _Digest(plan.path, background=True)
+
+            def lines() -> int:
+                """The file's line count (waits for the digest read beside the COPY)."""
+                found = digest.result()
+                if not plan.meta.sha256:
+                    plan.meta.sha256 = found[0]
+                return found[1]
+
+            counts, good = _write_rows(store, plan, select, file_cols, out, inner,
+                                       lines if digest is not None else None, progress)
             lap("read, map, check, write (one pass)")
+            if digest is not None:
+                lines()  # the catalog row needs the sha256, whichever way the rows were written
+                lap("sha256 (the rest, read beside the one pass)")
             if counts.get(BAD):
                 raise _Staged(numbered=True)
             for i, (_, reason) in enumerate(plan.drop_where):
@@ -686,8 +758,42 @@ def _written(result: list, out: Path) -> tuple[dict[str, int], list[tuple[Path, 
     return counts, good
 
 
+@contextmanager
+def _code_tables_built(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Keep DuckDB from building its join hash tables on the file's rows during the one pass.
+
+    Why: DuckDB estimates a `read_csv` with fixed columns at a few dozen rows (`EXPLAIN`: "~42
+    rows" for a 3M-row BACI year), fewer than the reader's 250-row code table, so its
+    `build_side_probe_side` optimizer turns the first `LEFT JOIN` to the code table into a RIGHT
+    join that builds a hash table of every row of the file and probes it with the 250 codes. In
+    `EXPLAIN ANALYZE` of the direct COPY (3M rows, one thread) that join took 0.36-0.76 s against
+    0.06 s for the same join built on the code table (benchmarks/README.md, "Import, session 7").
+    A RIGHT join's build is blocking: the whole file is held in its hash table (spilling at the
+    1 GB memory limit for a 10M-row year) before a row leaves, and the rows then leave in hash
+    order. Built on the code table, the rows stream in the file's order. The joined rows are the
+    same either way (only the physical build side changes), so the optimizer is switched off for
+    the one statement and the connection's setting restored after it. A DuckDB without the
+    setting runs as before.
+    """
+    try:
+        before = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]
+        con.execute("SET disabled_optimizers = '" + ",".join([*filter(None, before.split(",")), "build_side_probe_side"]) + "'")  # sql-hygiene: optimizer names from DuckDB's own setting and a constant
+    except duckdb.Error:
+        yield
+        return
+    try:
+        yield
+    finally:
+        con.execute("SET disabled_optimizers = " + sql_string(before))
+
+
+def _dictionary_cast(column: str, values: tuple[str, ...]) -> str:
+    """`CAST(column AS ENUM(values)) AS column` (`ImportPlan.dictionaries`), the values quoted."""
+    return f"CAST({column} AS ENUM({', '.join(sql_string(v) for v in sorted(set(values)))})) AS {column}"  # sql-hygiene: a schema column name, values quoted by sql_string
+
+
 def _write_rows(store: Store, plan: ImportPlan, select: str, file_cols: list[str], out: Path, inner: list[str],
-                lines: int | None, progress) -> tuple[dict[str, int], list[tuple[Path, int, int]]]:
+                lines: Callable[[], int] | None, progress) -> tuple[dict[str, int], list[tuple[Path, int, int]]]:
     """Write the OK rows of the one-pass SELECT under `out/_status=ok/` and count every status.
 
     Direct (a plan with `header_lines`, and `year` when the table is partitioned by year): one COPY of
@@ -707,20 +813,23 @@ def _write_rows(store: Store, plan: ImportPlan, select: str, file_cols: list[str
         where = f"_status = '{OK}'" + (f" AND year = {int(plan.year)}" if inner else "")
         folder = out / f"_status={OK}" / (f"year={int(plan.year)}" if inner else "")
         folder.mkdir(parents=True)
-        stored = ", ".join(c for c in file_cols if c not in inner)
+        stored = ", ".join(_dictionary_cast(c, plan.dictionaries[c]) if c in plan.dictionaries else c
+                           for c in file_cols if c not in inner)
         try:
-            result = _execute_reporting(
-                con, f"COPY (SELECT {stored} FROM ({select}) WHERE {where}) "  # sql-hygiene: schema column names, constant status and year
-                     f"TO {sql_string(folder / f'part-{uuid.uuid4()}.parquet')} (FORMAT parquet, RETURN_STATS true)",
-                "reading", progress)
+            with _code_tables_built(con):
+                result = _execute_reporting(
+                    con, f"COPY (SELECT {stored} FROM ({select}) WHERE {where}) "  # sql-hygiene: schema column names, constant status and year
+                         f"TO {sql_string(folder / f'part-{uuid.uuid4()}.parquet')} (FORMAT parquet, RETURN_STATS true)",
+                    "reading", progress)
         except (duckdb.Error, ValueError):
             raise _Staged(numbered=True) from None  # the staged path names the line (or the problem)
         counts, good = _written(result, out)
-        data_lines = lines - plan.header_lines
+        data_lines = lines() - plan.header_lines  # counted beside the COPY (`_Digest`)
         if counts.get(OK, 0) == data_lines:
             return counts, good
-        found = con.execute(f"SELECT _status, year = {int(plan.year) if inner else 'year'}, count(*) "  # sql-hygiene: constant year
-                            f"FROM ({select}) GROUP BY ALL").fetchall()
+        with _code_tables_built(con):
+            found = con.execute(f"SELECT _status, year = {int(plan.year) if inner else 'year'}, count(*) "  # sql-hygiene: constant year
+                                f"FROM ({select}) GROUP BY ALL").fetchall()
         statuses: dict[str, int] = {}
         other_year = False
         for status, same_year, n in found:
@@ -735,9 +844,10 @@ def _write_rows(store: Store, plan: ImportPlan, select: str, file_cols: list[str
             return statuses, good
         shutil.rmtree(out)
     try:
-        result = _execute_reporting(
-            con, f"COPY ({select}) TO {sql_string(out)} (FORMAT parquet, PARTITION_BY ({', '.join(['_status', *inner])}), "  # sql-hygiene: partition columns from lake.PARTITIONS
-                 "FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)", "reading", progress)
+        with _code_tables_built(con):
+            result = _execute_reporting(
+                con, f"COPY ({select}) TO {sql_string(out)} (FORMAT parquet, PARTITION_BY ({', '.join(['_status', *inner])}), "  # sql-hygiene: partition columns from lake.PARTITIONS
+                     "FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)", "reading", progress)
     except (duckdb.Error, ValueError):
         raise _Staged(numbered=True) from None  # the staged path names the line (or the problem)
     return _written(result, out)
