@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from sco_observatory.engine.base import split
 from sco_observatory.engine.query import Query
-from sco_observatory.store.results import frame
+from sco_observatory.store.results import arrow, frame
 
 
 class DuckDBEngine:
@@ -31,3 +31,9 @@ class DuckDBEngine:
         expression, values = split(query, params)
         sql = expression.sql(dialect=self.dialect)
         return frame(self.con, sql, values)
+
+    def arrow(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None):
+        """`execute` as an Arrow table: string columns stay Arrow strings (`.pl()` converts every one
+        to polars' string layout, a copy a caller that only codes the strings does not need)."""
+        expression, values = split(query, params)
+        return arrow(self.con, expression.sql(dialect=self.dialect), values)

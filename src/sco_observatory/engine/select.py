@@ -76,3 +76,11 @@ def engine_for(store) -> Engine:
 def run(store, query: Query) -> pl.DataFrame:
     """Execute a built query on the engine in force for `store`."""
     return engine_for(store).execute(query)
+
+
+def run_arrow(store, query: Query):
+    """`run` as a `pyarrow.Table`, for callers that turn string columns into integer codes themselves
+    (an engine without an `arrow` method: its frame, converted)."""
+    engine = engine_for(store)
+    to_arrow = getattr(engine, "arrow", None)
+    return to_arrow(query) if to_arrow is not None else engine.execute(query).to_arrow()

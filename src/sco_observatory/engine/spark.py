@@ -181,3 +181,10 @@ class SparkEngine:
         _register(spark, self.store)
         frame = spark.sql(spark_sql(expression), args=values or None)
         return pl.from_arrow(frame.toArrow())
+
+    def arrow(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None):
+        """`execute` as an Arrow table (Spark's own `toArrow`)."""
+        expression, values = split(query, params)
+        spark = session()
+        _register(spark, self.store)
+        return spark.sql(spark_sql(expression), args=values or None).toArrow()

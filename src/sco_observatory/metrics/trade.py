@@ -26,7 +26,7 @@ from typing import Literal, Sequence
 import numpy as np
 import polars as pl
 
-from sco_observatory.engine import Builder, CteName, query, run
+from sco_observatory.engine import Builder, CteName, query, run, run_arrow
 from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.metrics import cache, flag_rules, pairwise, require_group
 
@@ -934,15 +934,23 @@ def _gl_keys(store, ds: Dataset, year: int, basis: str) -> tuple[tuple[str, ...]
     return codes["c"], codes["p"]
 
 
-# Integer codes are ranks in sorted order: SQL ORDER BY on the engine (binary collation, DuckDB and
-# Spark alike) and Python's sorted() agree — both order by code point.
-_GL_CODE_SQL = """SELECT code, CAST(row_number() OVER (ORDER BY code) - 1 AS BIGINT) AS i
-                  FROM (SELECT unnest([$codes]) AS code) AS u"""
-_GL_CELLS_SQL = """
-    SELECT ce.i * $n + pk.i AS xc, cm.i * $n + pk.i AS mc, b.value
-    FROM b JOIN pk ON b.product = pk.code JOIN ck AS ce ON b.exporter = ce.code JOIN ck AS cm ON b.importer = cm.code"""
-"""Each bilateral row as its two cells of the country × product grid: (exporter, product) where it is
-an export, (importer, product) where it is an import — `cell = country code · n_products + product code`."""
+_GL_ROWS_SQL = "SELECT exporter, importer, product, value FROM b"
+"""The bilateral rows `_grubel_lloyd_dense` reads: the three keys as strings and the value, nothing else."""
+
+
+def _gl_codes(column, keys: Sequence[str]) -> np.ndarray | None:
+    """Each value's position in the sorted `keys` (an Arrow string column in, int64 codes out), by
+    Arrow's `index_in` (one hash look-up per row in a table of the keys); None where a value is not
+    a key (the caller runs the SQL definition).
+
+    Positions in Python's sorted() order are the ranks SQL ORDER BY gives (binary collation, by code point)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    at = pc.index_in(column, value_set=pa.array(keys, type=pa.string()).cast(column.type))  # Spark: large strings
+    if at.null_count:
+        return None
+    return at.to_numpy().astype(np.int64, copy=False)
 
 
 def _grubel_lloyd_dense(store, b: Builder, p: "_Products", countries: Sequence[str]) -> pl.DataFrame | None:
@@ -951,24 +959,32 @@ def _grubel_lloyd_dense(store, b: Builder, p: "_Products", countries: Sequence[s
 
     Why: as SQL the world GL is one GROUP BY (country, product) over the exports and the imports
     stacked — twice the rows hashed on two strings into ~1.2M groups (10M-row BACI year: 70% of the
-    query, EXPLAIN ANALYZE; benchmarks/README.md). Here each row is read once and turned into two
-    integer cells by three joins with small dictionaries (`_gl_keys`: countries, products); the
-    sums are then dense: `X = bincount(xc, v)`, `M = bincount(mc, v)` on the country × product grid,
-    and per country `Σ_k[(X+M) − |X−M|]` and `Σ_k (X+M)` are row sums (cells without a row are 0 on
-    both sides and add nothing). `products` counts the cells holding a row on either side — the
-    SQL's groups (by the counts of rows, unless every value is > 0); a zero denominator gives null
-    (`NULLIF`). The country filter comes last: each country's GL reads only its own cells.
+    query, EXPLAIN ANALYZE; benchmarks/README.md). Here each row is read once (`_GL_ROWS_SQL`: the
+    three keys and the value, one scan) and its keys become integer codes — ranks in the year's
+    sorted countries and products (`_gl_keys`, kept per store commit) — by Arrow's hash look-up
+    (`_gl_codes`) on the fetched Arrow columns; two cells per row, `exporter·P + product` (the
+    export side) and `importer·P + product` (the import side). (Session 7: the codes were three SQL
+    joins with code tables before; those joins, their 5,000-code statement and the 10M-row integer
+    frame cost more than fetching the strings as Arrow and coding them here — benchmarks/README.md,
+    "Metrics, session 7".) The sums are then dense: `X = bincount(xc, v)`, `M = bincount(mc, v)` on
+    the country × product grid, and per country `Σ_k[(X+M) − |X−M|]` and `Σ_k (X+M)` are row sums
+    (cells without a row are 0 on both sides and add nothing). `products` counts the cells holding a
+    row on either side — the SQL's groups (by the counts of rows, unless every value is > 0); a zero
+    denominator gives null (`NULLIF`). The country filter comes last: each country's GL reads only
+    its own cells.
     """
     codes, products = _gl_keys(store, p.dataset, p.year, p.basis)
     cells = len(codes) * len(products)
     if not cells or cells > GL_MAX_CELLS:
         return None
-    ck = b.cte("ck", _GL_CODE_SQL, codes=list(codes))
-    pk = b.cte("pk", _GL_CODE_SQL, codes=list(products))
-    rows = run(store, b.build(_GL_CELLS_SQL, b=p.bilateral, ck=ck, pk=pk, n=len(products)))
-    if rows["value"].null_count():  # the trade table holds none (NOT NULL); SQL's coalesce would be needed
+    rows = run_arrow(store, b.build(_GL_ROWS_SQL, b=p.bilateral))
+    if rows["value"].null_count:  # the trade table holds none (NOT NULL); SQL's coalesce would be needed
         return None
-    xc, mc, v = (rows[c].to_numpy() for c in ("xc", "mc", "value"))
+    e, i, k = (_gl_codes(rows[c], keys) for c, keys in (("exporter", codes), ("importer", codes), ("product", products)))
+    if e is None or i is None or k is None:
+        return None
+    xc, mc = e * len(products) + k, i * len(products) + k
+    v = rows["value"].to_numpy().astype(np.float64, copy=False)
     x = np.bincount(xc, weights=v, minlength=cells).reshape(len(codes), -1)
     m = np.bincount(mc, weights=v, minlength=cells).reshape(len(codes), -1)
     if v.size and v.min() > 0:  # every row > 0: a cell holds a row iff its sum is > 0
