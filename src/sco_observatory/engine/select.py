@@ -78,9 +78,12 @@ def run(store, query: Query) -> pl.DataFrame:
     return engine_for(store).execute(query)
 
 
-def run_arrow(store, query: Query):
-    """`run` as a `pyarrow.Table`, for callers that turn string columns into integer codes themselves
-    (an engine without an `arrow` method: its frame, converted)."""
+def run_batches(store, query: Query, batch_size: int = 1 << 18):
+    """`run` as an iterator of `pyarrow.RecordBatch` of at most `batch_size` rows, for callers that turn
+    string columns into integer codes themselves (an engine without a `batches` method: its frame,
+    converted)."""
     engine = engine_for(store)
-    to_arrow = getattr(engine, "arrow", None)
-    return to_arrow(query) if to_arrow is not None else engine.execute(query).to_arrow()
+    batches = getattr(engine, "batches", None)
+    if batches is not None:
+        return batches(query, batch_size=batch_size)
+    return iter(engine.execute(query).to_arrow().to_batches(batch_size))

@@ -182,9 +182,9 @@ class SparkEngine:
         frame = spark.sql(spark_sql(expression), args=values or None)
         return pl.from_arrow(frame.toArrow())
 
-    def arrow(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None):
-        """`execute` as an Arrow table (Spark's own `toArrow`)."""
+    def batches(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None, batch_size: int = 1 << 18):
+        """`execute` as Arrow record batches (Spark's own `toArrow`, cut into batches)."""
         expression, values = split(query, params)
         spark = session()
         _register(spark, self.store)
-        return spark.sql(spark_sql(expression), args=values or None).toArrow()
+        return iter(spark.sql(spark_sql(expression), args=values or None).toArrow().to_batches(batch_size))

@@ -26,7 +26,7 @@ from typing import Literal, Sequence
 import numpy as np
 import polars as pl
 
-from sco_observatory.engine import Builder, CteName, query, run, run_arrow
+from sco_observatory.engine import Builder, CteName, Query, query, run, run_batches
 from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.metrics import cache, flag_rules, pairwise, require_group
 
@@ -857,6 +857,11 @@ which read every bilateral row once whatever the list — the filter only pays w
 Measured on the 10M-row BACI-like year (250 countries, CPU seconds side by side): the SQL costs less
 up to about the 64 largest traders or 125 countries taken at random, and 1.8x more for all 250."""
 
+GL_BATCH_ROWS = 1 << 18
+"""Rows per Arrow batch `_grubel_lloyd_dense` codes and sums at a time: each batch is coded and added to
+the grid while DuckDB produces the next (10M-row BACI year, side by side: 256k-row batches cost less
+CPU and wall than one whole table or 1M-row batches; benchmarks/README.md, "Metrics, session 7")."""
+
 GL_MAX_CELLS = 1 << 26
 """Largest country × product grid (`_grubel_lloyd_dense`: three float64/bool arrays of this many cells,
 at most ~1.1 GB; HS6 BACI is ~250 × 5,000 = 1.25M cells). Larger grids take the SQL definition."""
@@ -960,16 +965,17 @@ def _grubel_lloyd_dense(store, b: Builder, p: "_Products", countries: Sequence[s
     Why: as SQL the world GL is one GROUP BY (country, product) over the exports and the imports
     stacked — twice the rows hashed on two strings into ~1.2M groups (10M-row BACI year: 70% of the
     query, EXPLAIN ANALYZE; benchmarks/README.md). Here each row is read once (`_GL_ROWS_SQL`: the
-    three keys and the value, one scan) and its keys become integer codes — ranks in the year's
-    sorted countries and products (`_gl_keys`, kept per store commit) — by Arrow's hash look-up
-    (`_gl_codes`) on the fetched Arrow columns; two cells per row, `exporter·P + product` (the
-    export side) and `importer·P + product` (the import side). (Session 7: the codes were three SQL
-    joins with code tables before; those joins, their 5,000-code statement and the 10M-row integer
-    frame cost more than fetching the strings as Arrow and coding them here — benchmarks/README.md,
-    "Metrics, session 7".) The sums are then dense: `X = bincount(xc, v)`, `M = bincount(mc, v)` on
-    the country × product grid, and per country `Σ_k[(X+M) − |X−M|]` and `Σ_k (X+M)` are row sums
-    (cells without a row are 0 on both sides and add nothing). `products` counts the cells holding a
-    row on either side — the SQL's groups (by the counts of rows, unless every value is > 0); a zero
+    three keys and the value, one scan), streamed as Arrow batches of `GL_BATCH_ROWS` rows, and its
+    keys become integer codes — ranks in the year's sorted countries and products (`_gl_keys`, kept
+    per store commit) — by Arrow's hash look-up (`_gl_codes`); two cells per row, `exporter·P +
+    product` (the export side) and `importer·P + product` (the import side). (Until session 7 the
+    codes were three SQL joins with code tables: those joins, a statement printing 5,000 codes and a
+    10M-row integer frame cost more than streaming the strings and coding them here —
+    benchmarks/README.md, "Metrics, session 7".) The sums are dense: `X += bincount(xc, v)`,
+    `M += bincount(mc, v)` per batch on the country × product grid, and per country
+    `Σ_k[(X+M) − |X−M|]` and `Σ_k (X+M)` are row sums (cells without a row are 0 on both sides and
+    add nothing). `products` counts the cells holding a row on either side — the SQL's groups: a
+    cell whose sum is not 0, or one holding a row ≤ 0 (rows all > 0 never sum to 0); a zero
     denominator gives null (`NULLIF`). The country filter comes last: each country's GL reads only
     its own cells.
     """
@@ -977,20 +983,25 @@ def _grubel_lloyd_dense(store, b: Builder, p: "_Products", countries: Sequence[s
     cells = len(codes) * len(products)
     if not cells or cells > GL_MAX_CELLS:
         return None
-    rows = run_arrow(store, b.build(_GL_ROWS_SQL, b=p.bilateral))
-    if rows["value"].null_count:  # the trade table holds none (NOT NULL); SQL's coalesce would be needed
-        return None
-    e, i, k = (_gl_codes(rows[c], keys) for c, keys in (("exporter", codes), ("importer", codes), ("product", products)))
-    if e is None or i is None or k is None:
-        return None
-    xc, mc = e * len(products) + k, i * len(products) + k
-    v = rows["value"].to_numpy().astype(np.float64, copy=False)
-    x = np.bincount(xc, weights=v, minlength=cells).reshape(len(codes), -1)
-    m = np.bincount(mc, weights=v, minlength=cells).reshape(len(codes), -1)
-    if v.size and v.min() > 0:  # every row > 0: a cell holds a row iff its sum is > 0
-        held = (x > 0) | (m > 0)
-    else:
-        held = ((np.bincount(xc, minlength=cells) + np.bincount(mc, minlength=cells)) > 0).reshape(len(codes), -1)
+    n_p = len(products)
+    x, m = np.zeros(cells), np.zeros(cells)
+    marked = np.zeros(cells, dtype=bool)  # cells holding a row whose value is <= 0 (see below)
+    for batch in run_batches(store, b.build(_GL_ROWS_SQL, b=p.bilateral), GL_BATCH_ROWS):
+        if batch.column(3).null_count:  # the trade table holds none (NOT NULL); SQL's coalesce would be needed
+            return None
+        e, i, k = (_gl_codes(batch.column(c), keys) for c, keys in ((0, codes), (1, codes), (2, products)))
+        if e is None or i is None or k is None:
+            return None
+        xc, mc = e * n_p + k, i * n_p + k
+        v = batch.column(3).to_numpy().astype(np.float64, copy=False)
+        x += np.bincount(xc, weights=v, minlength=cells)
+        m += np.bincount(mc, weights=v, minlength=cells)
+        low = v <= 0
+        if low.any():
+            marked[xc[low]] = marked[mc[low]] = True
+    # a cell holds a row iff its sum is not 0 or it holds a row <= 0 (rows all > 0 cannot sum to 0)
+    held = ((x != 0) | (m != 0) | marked).reshape(len(codes), -1)
+    x, m = x.reshape(len(codes), -1), m.reshape(len(codes), -1)
     both = x + m
     num = (both - np.abs(x - m)).sum(axis=1)
     den = both.sum(axis=1)
@@ -1281,6 +1292,19 @@ _PAIR_ROWS_SQL = """
 importer (`_REPORTED_SQL` for X, `_MIRROR_SQL` for M, valuations coalesced the same way)."""
 
 
+@lru_cache(maxsize=256)
+def _pair_rows_query(ds: Dataset, y0: int, y1: int, flows: tuple[str, ...], codes: tuple[str, ...]) -> Query:
+    """`_PAIR_ROWS_SQL` over the dataset's rows of the years, built once per process and shape.
+
+    Why: the statement depends only on these arguments (none of them store content), and building it
+    — sqlglot copying, renaming and splicing the fragments — then printing it (`Query.sql`, memoised
+    on the query) was a fixed ~20 ms of every pair answer (cProfile of `group_indicators`, 9 members,
+    session 7), a quarter of the group measures' call beside a 50 ms scan. The query is never changed
+    after it is built (engines read it), so one object serves every call."""
+    b = Builder()
+    return b.build(_PAIR_ROWS_SQL, rows=_rows_cte(b, ds, (y0, y1)), flows=list(flows), codes=list(codes))
+
+
 def pair_totals(store, ds: Dataset, years: tuple[int, int], basis: str, codes: Sequence[str], *,
                 world_rows: bool, flags: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """The totals of the flows among `codes` on one basis (`totals_frame`'s columns and rows) and, with
@@ -1306,8 +1330,7 @@ def pair_totals(store, ds: Dataset, years: tuple[int, int], basis: str, codes: S
     need = [] if world_rows else {"reported": ["X"], "mirror": ["M"], "best": ["X", "M"]}[basis]
     flows = ["X", "M"] if flags and flagged is None else need
     if flows:
-        b = Builder()
-        raw = run(store, b.build(_PAIR_ROWS_SQL, rows=_rows_cte(b, ds, (y0, y1)), flows=flows, codes=codes))
+        raw = run(store, _pair_rows_query(ds, y0, y1, tuple(flows), tuple(codes)))
     if world_rows:
         b = Builder()
         totals = totals_frame(store, b, _relation(b, ds, years, basis, world_rows=True), codes, has_total)
