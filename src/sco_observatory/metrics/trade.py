@@ -26,6 +26,7 @@ from typing import Literal, Sequence
 import numpy as np
 import polars as pl
 
+from sco_observatory.dates import years_text
 from sco_observatory.engine import Builder, CteName, Query, query, run, run_batches
 from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.metrics import cache, flag_rules, pairwise, require_group
@@ -95,7 +96,7 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
         fam = [r for r in rows if r[0] == source.rstrip(":") or source in r[1].split(",")]
         if not fam:
             raise DataMissingError(
-                f"trade source '{source}' holds no {'product-level ' if product_level else ''}flows for {years[0]}-{years[1]}",
+                f"trade source '{source}' holds no {'product-level ' if product_level else ''}flows for {years_text(years)}",
                 "`sco data list` shows the trade sources; import IMF DOTS with "
                 "`sco import dots_focus_reporters_1990_2020.csv` (IMF DOTS) or `sco fetch imf --reporters CA5 --partners SCO --years 1995-2024`",
             )
@@ -105,7 +106,7 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
     if not rows:
         what = "product-level (HS/SITC) bilateral trade" if product_level else "bilateral trade"
         raise DataMissingError(
-            f"the store holds no {what} for {years[0]}-{years[1]}",
+            f"the store holds no {what} for {years_text(years)}",
             ("import a product-level dataset (CEPII BACI or UN Comtrade by HS code); IMF DOTS holds totals only"
              if product_level else
              "import IMF DOTS: `sco import dots_focus_reporters_1990_2020.csv "
@@ -214,7 +215,7 @@ def _chosen(store, years: tuple[int, int], basis: Basis, source: str | None, pro
     has_flow, has_world = _probe(store, ds, years, side[0] if side else "X")
     if side and not has_flow:
         raise DataMissingError(  # an empty basis would otherwise give empty frames, silently
-            f"{ds.label} holds no {side[1]} for {y0}-{y1}, so the '{basis}' flow basis has no data",
+            f"{ds.label} holds no {side[1]} for {years_text((y0, y1))}, so the '{basis}' flow basis has no data",
             f"use --flows {side[2]} (CEPII BACI, for one, is exporter-side FOB only)",
         )
     return ds, world and not has_world
