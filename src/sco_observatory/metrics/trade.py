@@ -271,15 +271,16 @@ def totals_frame(store, b: Builder, rel: CteName, codes: Sequence[str], has_tota
     return _sum_totals(raw, has_total)
 
 
-def _sum_totals(raw: pl.DataFrame, has_total: bool) -> pl.DataFrame:
+def _sum_totals(raw: pl.DataFrame | pl.LazyFrame, has_total: bool) -> pl.DataFrame:
     """`totals_frame`'s summation over fetched relation rows (exporter, importer, year, product, value,
     valuation, basis, source): TOTAL rows only where `has_total`; a one-row flow keeps its row."""
+    lazy = raw.lazy()  # one polars call for the split below (the calls, not the rows, cost on small answers)
     if has_total:  # TOTAL rows where the dataset has them, else the sum of products
-        raw = raw.filter(pl.col("product") == "TOTAL")
+        lazy = lazy.filter(pl.col("product") == "TOTAL")
     keys = ["exporter", "importer", "year"]
-    raw = raw.with_columns(pl.len().over(keys).alias("_n"))
-    single = raw.filter(pl.col("_n") == 1).select(*keys, "value", "valuation", "basis", "source")
-    several = raw.filter(pl.col("_n") > 1)
+    lazy = lazy.with_columns(pl.len().over(keys).alias("_n"))
+    single, several = pl.collect_all([lazy.filter(pl.col("_n") == 1).select(*keys, "value", "valuation", "basis", "source"),
+                                      lazy.filter(pl.col("_n") > 1)])
     if several.height == 0:
         return single
 
@@ -1363,8 +1364,8 @@ def pair_totals(store, ds: Dataset, years: tuple[int, int], basis: str, codes: S
         b = Builder()
         totals = totals_frame(store, b, _relation(b, ds, years, basis, world_rows=True), codes, has_total)
     else:
-        side = {f: raw.filter(pl.col("flow") == f).with_columns(pl.lit(n).alias("basis"))
-                for f, n in (("X", "reported"), ("M", "mirror")) if f in need}
+        side = {f: raw.lazy().filter(pl.col("flow") == f).with_columns(pl.lit(n).alias("basis"))
+                for f, n in (("X", "reported"), ("M", "mirror")) if f in need}  # lazy: run in _sum_totals' call
         rel = {"reported": lambda: side["X"], "mirror": lambda: side["M"],
                "best": lambda: pl.concat([side["X"], side["M"].join(
                    side["X"], on=["exporter", "importer", "year", "product"], how="anti")])}[basis]()
