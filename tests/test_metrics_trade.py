@@ -144,3 +144,15 @@ def test_dots_market_concentration(dots_store):
 def test_dots_group_shares_sum(dots_store):
     g = trade.group_shares(dots_store, ["KAZ", "KGZ", "TJK", "TKM", "UZB"], (2012, 2012))
     assert g.height == 5 and (g["export_share"] < 1).all()
+
+
+def test_a_one_year_span_is_said_as_one_year():
+    """The 'no data' messages name a one-year span as the year (`dates.years_text`), not '2024-2024'."""
+    s = open_memory_store(seed=False)
+    for call in (lambda: trade.rca(s, ["KAZ"], 2024), lambda: trade.bilateral_flows(s, ["KAZ"], (2024, 2024)),
+                 lambda: trade.bilateral_flows(s, ["KAZ"], (2023, 2024))):
+        with pytest.raises(DataMissingError) as err:
+            call()
+        text = str(err.value)
+        assert "2024-2024" not in text
+        assert "for 2024" in text or "for 2023-2024" in text

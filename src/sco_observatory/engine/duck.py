@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from sco_observatory.engine.base import split
 from sco_observatory.engine.query import Query
-from sco_observatory.store.results import frame
+from sco_observatory.store.results import arrow_batches, frame
 
 
 class DuckDBEngine:
@@ -29,5 +29,14 @@ class DuckDBEngine:
 
     def execute(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         expression, values = split(query, params)
-        sql = expression.sql(dialect=self.dialect)
+        sql = query.sql(self.dialect) if isinstance(query, Query) else expression.sql(dialect=self.dialect)
         return frame(self.con, sql, values)
+
+    def batches(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None, batch_size: int = 1 << 18):
+        """`execute` as a stream of Arrow record batches (`results.arrow_batches`): string columns stay
+        Arrow strings (`.pl()` converts every one to polars' layout, a copy a caller that only codes
+        the strings does not need), and the caller works on one batch while DuckDB's threads produce
+        the next (a whole table is converted on one thread before the caller sees any row)."""
+        expression, values = split(query, params)
+        sql = query.sql(self.dialect) if isinstance(query, Query) else expression.sql(dialect=self.dialect)
+        return arrow_batches(self.con, sql, values, batch_size)

@@ -56,10 +56,18 @@ class Query:
 
     expression: exp.Expression
     params: dict[str, Any] = field(default_factory=dict)
+    _text: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def sql(self, dialect: str = READ_DIALECT) -> str:
-        """The query text in `dialect`; placeholders stay placeholders (`$p1_x` in DuckDB, `:p1_x` in Spark)."""
-        return self.expression.sql(dialect=dialect)
+        """The query text in `dialect`; placeholders stay placeholders (`$p1_x` in DuckDB, `:p1_x` in Spark).
+
+        Printed once per dialect and kept: a built query is not changed afterwards (the engines only
+        read it), and a query kept for reuse (`trade._pair_rows_query`) is then not printed again on
+        every call — sqlglot's generator was most of the fixed cost of a small answer."""
+        text = self._text.get(dialect)
+        if text is None:
+            text = self._text[dialect] = self.expression.sql(dialect=dialect)
+        return text
 
 
 _PARSE_LOCK = threading.Lock()

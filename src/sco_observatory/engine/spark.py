@@ -181,3 +181,10 @@ class SparkEngine:
         _register(spark, self.store)
         frame = spark.sql(spark_sql(expression), args=values or None)
         return pl.from_arrow(frame.toArrow())
+
+    def batches(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None, batch_size: int = 1 << 18):
+        """`execute` as Arrow record batches (Spark's own `toArrow`, cut into batches)."""
+        expression, values = split(query, params)
+        spark = session()
+        _register(spark, self.store)
+        return iter(spark.sql(spark_sql(expression), args=values or None).toArrow().to_batches(batch_size))

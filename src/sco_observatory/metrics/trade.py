@@ -26,7 +26,8 @@ from typing import Literal, Sequence
 import numpy as np
 import polars as pl
 
-from sco_observatory.engine import Builder, CteName, query, run
+from sco_observatory.dates import years_text
+from sco_observatory.engine import Builder, CteName, Query, query, run, run_batches
 from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.metrics import cache, flag_rules, pairwise, require_group
 
@@ -95,7 +96,7 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
         fam = [r for r in rows if r[0] == source.rstrip(":") or source in r[1].split(",")]
         if not fam:
             raise DataMissingError(
-                f"trade source '{source}' holds no {'product-level ' if product_level else ''}flows for {years[0]}-{years[1]}",
+                f"trade source '{source}' holds no {'product-level ' if product_level else ''}flows for {years_text(years)}",
                 "`sco data list` shows the trade sources; import IMF DOTS with "
                 "`sco import dots_focus_reporters_1990_2020.csv` (IMF DOTS) or `sco fetch imf --reporters CA5 --partners SCO --years 1995-2024`",
             )
@@ -105,7 +106,7 @@ def _dataset_filter(store, years: tuple[int, int], source: str | None, product_l
     if not rows:
         what = "product-level (HS/SITC) bilateral trade" if product_level else "bilateral trade"
         raise DataMissingError(
-            f"the store holds no {what} for {years[0]}-{years[1]}",
+            f"the store holds no {what} for {years_text(years)}",
             ("import a product-level dataset (CEPII BACI or UN Comtrade by HS code); IMF DOTS holds totals only"
              if product_level else
              "import IMF DOTS: `sco import dots_focus_reporters_1990_2020.csv "
@@ -214,7 +215,7 @@ def _chosen(store, years: tuple[int, int], basis: Basis, source: str | None, pro
     has_flow, has_world = _probe(store, ds, years, side[0] if side else "X")
     if side and not has_flow:
         raise DataMissingError(  # an empty basis would otherwise give empty frames, silently
-            f"{ds.label} holds no {side[1]} for {y0}-{y1}, so the '{basis}' flow basis has no data",
+            f"{ds.label} holds no {side[1]} for {years_text((y0, y1))}, so the '{basis}' flow basis has no data",
             f"use --flows {side[2]} (CEPII BACI, for one, is exporter-side FOB only)",
         )
     return ds, world and not has_world
@@ -270,15 +271,16 @@ def totals_frame(store, b: Builder, rel: CteName, codes: Sequence[str], has_tota
     return _sum_totals(raw, has_total)
 
 
-def _sum_totals(raw: pl.DataFrame, has_total: bool) -> pl.DataFrame:
+def _sum_totals(raw: pl.DataFrame | pl.LazyFrame, has_total: bool) -> pl.DataFrame:
     """`totals_frame`'s summation over fetched relation rows (exporter, importer, year, product, value,
     valuation, basis, source): TOTAL rows only where `has_total`; a one-row flow keeps its row."""
+    lazy = raw.lazy()  # one polars call for the split below (the calls, not the rows, cost on small answers)
     if has_total:  # TOTAL rows where the dataset has them, else the sum of products
-        raw = raw.filter(pl.col("product") == "TOTAL")
+        lazy = lazy.filter(pl.col("product") == "TOTAL")
     keys = ["exporter", "importer", "year"]
-    raw = raw.with_columns(pl.len().over(keys).alias("_n"))
-    single = raw.filter(pl.col("_n") == 1).select(*keys, "value", "valuation", "basis", "source")
-    several = raw.filter(pl.col("_n") > 1)
+    lazy = lazy.with_columns(pl.len().over(keys).alias("_n"))
+    single, several = pl.collect_all([lazy.filter(pl.col("_n") == 1).select(*keys, "value", "valuation", "basis", "source"),
+                                      lazy.filter(pl.col("_n") > 1)])
     if several.height == 0:
         return single
 
@@ -463,35 +465,62 @@ def group_indicators(store, countries: Sequence[str], years: tuple[int, int], ba
                .group_by("year").agg(pl.col("x_a_world").sum().alias("x_r"), pl.col("m_a_world").sum().alias("m_r"),
                                      (pl.col("x_a_world").is_not_null() & pl.col("m_a_world").is_not_null()).sum()
                                      .alias("members_with_totals")))
-    g = per_year.join(members, on="year").with_columns(pl.lit(n * (n - 1)).alias("pairs_possible"), pl.lit(n).alias("n"))
+    g = per_year.join(members, on="year").sort("year")
     # missing is not zero (docs/metrics.md): a sum with an absent flow or member total is absent
-    g = g.with_columns(pl.when(pl.col("pairs_with_flows") == pl.col("pairs_possible")).then(pl.col("x_rr")).alias("x_rr"),
-                       pl.when(pl.col("members_with_totals") == n).then(pl.col("x_r")).alias("x_r"),
-                       pl.when(pl.col("members_with_totals") == n).then(pl.col("m_r")).alias("m_r"))
-    is_x = pl.col("x_rr") / pl.col("x_r")
-    is_t = 2 * pl.col("x_rr") / (pl.col("x_r") + pl.col("m_r"))
-    w_t = (pl.col("x_r") + pl.col("m_r")) / (2 * pl.col("x_world"))
-    w_x = pl.col("x_r") / pl.col("x_world")
+    whole = g["pairs_with_flows"].to_numpy() == n * (n - 1)
+    members_ok = g["members_with_totals"].to_numpy() == n
+    sums = ("x_rr", "x_r", "m_r", "x_world")
+    got = g.select(*(pl.col(c).cast(pl.Float64).fill_null(0.0) for c in sums),
+                   *(pl.col(c).is_null().alias(f"{c}_null") for c in sums))  # one polars call for the four
 
-    def rtii(is_, w):
-        hi, he = is_ / w, (1 - is_) / (1 - w)
-        return (hi - he) / (hi + he)
+    def values(col: str, ok: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(values, null mask) of a year column, null also where `ok` is False."""
+        null = got[f"{col}_null"].to_numpy()
+        return got[col].to_numpy(), (null if ok is None else null | ~ok)
 
-    measures = {
-        "intra_share_exports": (is_x, "IS_R = X_RR/X_R", "[V] METHODS §4.1"),
-        "intra_share_trade": (is_t, "IS_R = 2X_RR/(X_R+M_R)", "[V] METHODS §4.1"),
-        "intensity_group": (is_x / (pl.col("m_r") / pl.col("x_world")), "TII_RR = (X_RR/X_R)/(X_WR/X_W)", "[V] METHODS §4.2"),
-        "introversion_trade": (rtii(is_t, w_t), "RTII = (HI-HE)/(HI+HE), HI = IS/W, HE = (1-IS)/(1-W), trade basis",
-                               "[S/R] METHODS §4.3 — Iapadre's exact definition not verified"),
-        "introversion_exports": (rtii(is_x, w_x), "RTII on the export basis (IS = X_RR/X_R, W = X_R/X_W)",
-                                 "[S/R] METHODS §4.3 — Iapadre's exact definition not verified"),
-    }
-    frames = [g.with_columns(expr.alias("value"), pl.lit(name).alias("measure"), pl.lit(formula).alias("formula"),
-                             pl.lit(ev).alias("evidence"))
-              for name, (expr, formula, ev) in measures.items()]
+    (x_rr, n_rr), (x_r, n_r), (m_r, n_m), (x_w, n_w) = (values("x_rr", whole), values("x_r", members_ok),
+                                                         values("m_r", members_ok), values("x_world"))
+    with np.errstate(divide="ignore", invalid="ignore"):  # IEEE results (inf, NaN), as polars divides
+        is_x, is_t = x_rr / x_r, 2 * x_rr / (x_r + m_r)
+        w_t, w_x = (x_r + m_r) / (2 * x_w), x_r / x_w
+
+        def rtii(is_, w):
+            hi, he = is_ / w, (1 - is_) / (1 - w)
+            return (hi - he) / (hi + he)
+
+        # sorted by name: the rows come out sorted by (year, measure) without a sort
+        measures = {
+            "intensity_group": (is_x / (m_r / x_w), n_rr | n_r | n_m | n_w,
+                                "TII_RR = (X_RR/X_R)/(X_WR/X_W)", "[V] METHODS §4.2"),
+            "intra_share_exports": (is_x, n_rr | n_r, "IS_R = X_RR/X_R", "[V] METHODS §4.1"),
+            "intra_share_trade": (is_t, n_rr | n_r | n_m, "IS_R = 2X_RR/(X_R+M_R)", "[V] METHODS §4.1"),
+            "introversion_exports": (rtii(is_x, w_x), n_rr | n_r | n_w,
+                                     "RTII on the export basis (IS = X_RR/X_R, W = X_R/X_W)",
+                                     "[S/R] METHODS §4.3 — Iapadre's exact definition not verified"),
+            "introversion_trade": (rtii(is_t, w_t), n_rr | n_r | n_m | n_w,
+                                   "RTII = (HI-HE)/(HI+HE), HI = IS/W, HE = (1-IS)/(1-W), trade basis",
+                                   "[S/R] METHODS §4.3 — Iapadre's exact definition not verified"),
+        }
+    k = len(measures)
+    value = np.stack([v for v, _, _, _ in measures.values()], axis=1).ravel()  # year-major, then measure
+    null = np.stack([z for _, z, _, _ in measures.values()], axis=1).ravel()
+    rows = np.repeat(np.arange(g.height), k)
+
+    def nulled(col: str, arr: np.ndarray, mask: np.ndarray) -> pl.Series:
+        return pl.Series(col, np.where(mask, np.nan, arr)[rows], nan_to_null=True)  # sums: never NaN themselves
+
+    # the same frame (columns, dtypes, rows) the per-measure polars frames concatenated and sorted gave;
+    # built from numpy on the ≤ 31 year rows: two polars calls instead of ~12 (a fixed cost per answer)
+    out = g[rows].with_columns(
+        pl.Series("value", value).set(pl.Series(null), None) if null.any() else pl.Series("value", value),
+        pl.Series("measure", list(measures) * g.height, dtype=pl.String),
+        nulled("x_rr", x_rr, n_rr), nulled("x_r", x_r, n_r), nulled("m_r", m_r, n_m),
+        pl.lit(n * (n - 1), dtype=pl.Int32).alias("pairs_possible"), pl.lit(n, dtype=pl.Int32).alias("n"),
+        pl.Series("formula", [f for _, _, f, _ in measures.values()] * g.height, dtype=pl.String),
+        pl.Series("evidence", [e for _, _, _, e in measures.values()] * g.height, dtype=pl.String))
     cols = ["year", "measure", "value", "x_rr", "x_r", "m_r", "x_world", "pairs_with_flows", "pairs_possible",
             "flows_flagged", "members_with_totals", "n", "valuation", "basis", "source", "evidence", "formula"]
-    return pl.concat(frames).select(cols).sort(["year", "measure"])
+    return out.select(cols)
 
 
 def intra_regional_share(store, countries, years, basis: Basis = "reported", *, source=None) -> pl.DataFrame:
@@ -857,6 +886,11 @@ which read every bilateral row once whatever the list — the filter only pays w
 Measured on the 10M-row BACI-like year (250 countries, CPU seconds side by side): the SQL costs less
 up to about the 64 largest traders or 125 countries taken at random, and 1.8x more for all 250."""
 
+GL_BATCH_ROWS = 1 << 18
+"""Rows per Arrow batch `_grubel_lloyd_dense` codes and sums at a time: each batch is coded and added to
+the grid while DuckDB produces the next (10M-row BACI year, side by side: 256k-row batches cost less
+CPU and wall than one whole table or 1M-row batches; benchmarks/README.md, "Metrics, session 7")."""
+
 GL_MAX_CELLS = 1 << 26
 """Largest country × product grid (`_grubel_lloyd_dense`: three float64/bool arrays of this many cells,
 at most ~1.1 GB; HS6 BACI is ~250 × 5,000 = 1.25M cells). Larger grids take the SQL definition."""
@@ -934,15 +968,23 @@ def _gl_keys(store, ds: Dataset, year: int, basis: str) -> tuple[tuple[str, ...]
     return codes["c"], codes["p"]
 
 
-# Integer codes are ranks in sorted order: SQL ORDER BY on the engine (binary collation, DuckDB and
-# Spark alike) and Python's sorted() agree — both order by code point.
-_GL_CODE_SQL = """SELECT code, CAST(row_number() OVER (ORDER BY code) - 1 AS BIGINT) AS i
-                  FROM (SELECT unnest([$codes]) AS code) AS u"""
-_GL_CELLS_SQL = """
-    SELECT ce.i * $n + pk.i AS xc, cm.i * $n + pk.i AS mc, b.value
-    FROM b JOIN pk ON b.product = pk.code JOIN ck AS ce ON b.exporter = ce.code JOIN ck AS cm ON b.importer = cm.code"""
-"""Each bilateral row as its two cells of the country × product grid: (exporter, product) where it is
-an export, (importer, product) where it is an import — `cell = country code · n_products + product code`."""
+_GL_ROWS_SQL = "SELECT exporter, importer, product, value FROM b"
+"""The bilateral rows `_grubel_lloyd_dense` reads: the three keys as strings and the value, nothing else."""
+
+
+def _gl_codes(column, keys: Sequence[str]) -> np.ndarray | None:
+    """Each value's position in the sorted `keys` (an Arrow string column in, int64 codes out), by
+    Arrow's `index_in` (one hash look-up per row in a table of the keys); None where a value is not
+    a key (the caller runs the SQL definition).
+
+    Positions in Python's sorted() order are the ranks SQL ORDER BY gives (binary collation, by code point)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    at = pc.index_in(column, value_set=pa.array(keys, type=pa.string()).cast(column.type))  # Spark: large strings
+    if at.null_count:
+        return None
+    return at.to_numpy().astype(np.int64, copy=False)
 
 
 def _grubel_lloyd_dense(store, b: Builder, p: "_Products", countries: Sequence[str]) -> pl.DataFrame | None:
@@ -951,30 +993,44 @@ def _grubel_lloyd_dense(store, b: Builder, p: "_Products", countries: Sequence[s
 
     Why: as SQL the world GL is one GROUP BY (country, product) over the exports and the imports
     stacked — twice the rows hashed on two strings into ~1.2M groups (10M-row BACI year: 70% of the
-    query, EXPLAIN ANALYZE; benchmarks/README.md). Here each row is read once and turned into two
-    integer cells by three joins with small dictionaries (`_gl_keys`: countries, products); the
-    sums are then dense: `X = bincount(xc, v)`, `M = bincount(mc, v)` on the country × product grid,
-    and per country `Σ_k[(X+M) − |X−M|]` and `Σ_k (X+M)` are row sums (cells without a row are 0 on
-    both sides and add nothing). `products` counts the cells holding a row on either side — the
-    SQL's groups (by the counts of rows, unless every value is > 0); a zero denominator gives null
-    (`NULLIF`). The country filter comes last: each country's GL reads only its own cells.
+    query, EXPLAIN ANALYZE; benchmarks/README.md). Here each row is read once (`_GL_ROWS_SQL`: the
+    three keys and the value, one scan), streamed as Arrow batches of `GL_BATCH_ROWS` rows, and its
+    keys become integer codes — ranks in the year's sorted countries and products (`_gl_keys`, kept
+    per store commit) — by Arrow's hash look-up (`_gl_codes`); two cells per row, `exporter·P +
+    product` (the export side) and `importer·P + product` (the import side). (Until session 7 the
+    codes were three SQL joins with code tables: those joins, a statement printing 5,000 codes and a
+    10M-row integer frame cost more than streaming the strings and coding them here —
+    benchmarks/README.md, "Metrics, session 7".) The sums are dense: `X += bincount(xc, v)`,
+    `M += bincount(mc, v)` per batch on the country × product grid, and per country
+    `Σ_k[(X+M) − |X−M|]` and `Σ_k (X+M)` are row sums (cells without a row are 0 on both sides and
+    add nothing). `products` counts the cells holding a row on either side — the SQL's groups: a
+    cell whose sum is not 0, or one holding a row ≤ 0 (rows all > 0 never sum to 0); a zero
+    denominator gives null (`NULLIF`). The country filter comes last: each country's GL reads only
+    its own cells.
     """
     codes, products = _gl_keys(store, p.dataset, p.year, p.basis)
     cells = len(codes) * len(products)
     if not cells or cells > GL_MAX_CELLS:
         return None
-    ck = b.cte("ck", _GL_CODE_SQL, codes=list(codes))
-    pk = b.cte("pk", _GL_CODE_SQL, codes=list(products))
-    rows = run(store, b.build(_GL_CELLS_SQL, b=p.bilateral, ck=ck, pk=pk, n=len(products)))
-    if rows["value"].null_count():  # the trade table holds none (NOT NULL); SQL's coalesce would be needed
-        return None
-    xc, mc, v = (rows[c].to_numpy() for c in ("xc", "mc", "value"))
-    x = np.bincount(xc, weights=v, minlength=cells).reshape(len(codes), -1)
-    m = np.bincount(mc, weights=v, minlength=cells).reshape(len(codes), -1)
-    if v.size and v.min() > 0:  # every row > 0: a cell holds a row iff its sum is > 0
-        held = (x > 0) | (m > 0)
-    else:
-        held = ((np.bincount(xc, minlength=cells) + np.bincount(mc, minlength=cells)) > 0).reshape(len(codes), -1)
+    n_p = len(products)
+    x, m = np.zeros(cells), np.zeros(cells)
+    marked = np.zeros(cells, dtype=bool)  # cells holding a row whose value is <= 0 (see below)
+    for batch in run_batches(store, b.build(_GL_ROWS_SQL, b=p.bilateral), GL_BATCH_ROWS):
+        if batch.column(3).null_count:  # the trade table holds none (NOT NULL); SQL's coalesce would be needed
+            return None
+        e, i, k = (_gl_codes(batch.column(c), keys) for c, keys in ((0, codes), (1, codes), (2, products)))
+        if e is None or i is None or k is None:
+            return None
+        xc, mc = e * n_p + k, i * n_p + k
+        v = batch.column(3).to_numpy().astype(np.float64, copy=False)
+        x += np.bincount(xc, weights=v, minlength=cells)
+        m += np.bincount(mc, weights=v, minlength=cells)
+        low = v <= 0
+        if low.any():
+            marked[xc[low]] = marked[mc[low]] = True
+    # a cell holds a row iff its sum is not 0 or it holds a row <= 0 (rows all > 0 cannot sum to 0)
+    held = ((x != 0) | (m != 0) | marked).reshape(len(codes), -1)
+    x, m = x.reshape(len(codes), -1), m.reshape(len(codes), -1)
     both = x + m
     num = (both - np.abs(x - m)).sum(axis=1)
     den = both.sum(axis=1)
@@ -1265,6 +1321,19 @@ _PAIR_ROWS_SQL = """
 importer (`_REPORTED_SQL` for X, `_MIRROR_SQL` for M, valuations coalesced the same way)."""
 
 
+@lru_cache(maxsize=256)
+def _pair_rows_query(ds: Dataset, y0: int, y1: int, flows: tuple[str, ...], codes: tuple[str, ...]) -> Query:
+    """`_PAIR_ROWS_SQL` over the dataset's rows of the years, built once per process and shape.
+
+    Why: the statement depends only on these arguments (none of them store content), and building it
+    — sqlglot copying, renaming and splicing the fragments — then printing it (`Query.sql`, memoised
+    on the query) was a fixed ~20 ms of every pair answer (cProfile of `group_indicators`, 9 members,
+    session 7), a quarter of the group measures' call beside a 50 ms scan. The query is never changed
+    after it is built (engines read it), so one object serves every call."""
+    b = Builder()
+    return b.build(_PAIR_ROWS_SQL, rows=_rows_cte(b, ds, (y0, y1)), flows=list(flows), codes=list(codes))
+
+
 def pair_totals(store, ds: Dataset, years: tuple[int, int], basis: str, codes: Sequence[str], *,
                 world_rows: bool, flags: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """The totals of the flows among `codes` on one basis (`totals_frame`'s columns and rows) and, with
@@ -1290,14 +1359,13 @@ def pair_totals(store, ds: Dataset, years: tuple[int, int], basis: str, codes: S
     need = [] if world_rows else {"reported": ["X"], "mirror": ["M"], "best": ["X", "M"]}[basis]
     flows = ["X", "M"] if flags and flagged is None else need
     if flows:
-        b = Builder()
-        raw = run(store, b.build(_PAIR_ROWS_SQL, rows=_rows_cte(b, ds, (y0, y1)), flows=flows, codes=codes))
+        raw = run(store, _pair_rows_query(ds, y0, y1, tuple(flows), tuple(codes)))
     if world_rows:
         b = Builder()
         totals = totals_frame(store, b, _relation(b, ds, years, basis, world_rows=True), codes, has_total)
     else:
-        side = {f: raw.filter(pl.col("flow") == f).with_columns(pl.lit(n).alias("basis"))
-                for f, n in (("X", "reported"), ("M", "mirror")) if f in need}
+        side = {f: raw.lazy().filter(pl.col("flow") == f).with_columns(pl.lit(n).alias("basis"))
+                for f, n in (("X", "reported"), ("M", "mirror")) if f in need}  # lazy: run in _sum_totals' call
         rel = {"reported": lambda: side["X"], "mirror": lambda: side["M"],
                "best": lambda: pl.concat([side["X"], side["M"].join(
                    side["X"], on=["exporter", "importer", "year", "product"], how="anti")])}[basis]()
