@@ -12,13 +12,14 @@ from sco_observatory import config
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Seconds per module on an idle 2-core machine (CI run of session 3; the crash and Spark modules
-# scaled by their CPU ratios measured in session 4): a scheduling hint only, so a wrong or missing
-# entry costs wall time, never a result. Modules not listed are estimated by `_estimate`.
+# Seconds per module (wall, 2 xdist workers; session 7's run on the shared 2-core machine, scaled to
+# its idle speed): a scheduling hint only, so a wrong or missing entry costs wall time, never a
+# result. Modules not listed are estimated by `_estimate`.
 MODULE_SECONDS = {
-    "test_engine_spark.py": 60, "test_fuzz_cli.py": 80, "test_store_crash.py": 120, "test_store_load.py": 40,
-    "test_labels.py": 25, "test_cli_formats.py": 25, "test_bench_metrics_quick.py": 20, "test_sources_bounds.py": 20,
-    "test_typing.py": 14, "test_api.py": 14,
+    "test_fuzz_cli.py": 85, "test_engine_spark.py": 60, "test_store_crash.py": 55, "test_browser_panels.py": 90,
+    "test_store_load.py": 35, "test_snapshot.py": 32, "test_sources_bounds.py": 30, "test_labels.py": 25,
+    "test_cli_formats.py": 22, "test_bench_metrics_quick.py": 22, "test_store_crash_commit.py": 20,
+    "test_typing.py": 10, "test_api.py": 14,
 }
 MARKED_SECONDS, UNMARKED_SECONDS = 15.0, 0.3
 """The estimate of one test marked slow, browser or spark, and of any other test."""
