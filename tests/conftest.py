@@ -21,7 +21,9 @@ MODULE_SECONDS = {
     "test_browser_panels.py": 35, "test_browser_pdf.py": 30, "test_snapshot.py": 30, "test_store_load.py": 30,
     "test_bench_metrics_quick.py": 25, "test_trade_flagged.py": 20, "test_sources_bounds.py": 20,
     "test_cli_formats.py": 20, "test_browser.py": 18, "test_packaging_wheel.py": 15, "test_browser_power.py": 15,
-    "test_api.py": 14, "test_store_crash_commit.py": 12, "test_typing.py": 10,
+    "test_api.py": 14, "test_store_crash_commit.py": 12, "test_typing.py": 10, "test_report_asof.py": 11,
+    "test_browser_report.py": 10, "test_docs_site.py": 9, "test_report_no_pandas.py": 7, "test_lang.py": 5,
+    "test_ingest_files.py": 5, "test_import_fixed_cost.py": 3, "test_web_dashboard_api.py": 1,
 }
 MARKED_SECONDS, UNMARKED_SECONDS = 15.0, 0.3
 """The estimate of one test marked slow, browser or spark, and of any other test."""
