@@ -12,13 +12,18 @@ from sco_observatory import config
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Seconds per module on an idle 2-core machine (CI run of session 3; the crash and Spark modules
-# scaled by their CPU ratios measured in session 4): a scheduling hint only, so a wrong or missing
-# entry costs wall time, never a result. Modules not listed are estimated by `_estimate`.
+# Seconds per module, idle 2-core machine, 2 xdist workers: session 7's runs (docs/testing.md) — the
+# per-module sums of `--durations=0` under load, scaled to the idle times of the modules measured
+# both ways. A scheduling hint only, so a wrong or missing entry costs wall time, never a result.
+# Modules not listed are estimated by `_estimate` (which overrates browser modules: listed here).
 MODULE_SECONDS = {
-    "test_engine_spark.py": 60, "test_fuzz_cli.py": 80, "test_store_crash.py": 120, "test_store_load.py": 40,
-    "test_labels.py": 25, "test_cli_formats.py": 25, "test_bench_metrics_quick.py": 20, "test_sources_bounds.py": 20,
-    "test_typing.py": 14, "test_api.py": 14,
+    "test_fuzz_cli.py": 85, "test_engine_spark.py": 60, "test_store_crash.py": 50, "test_labels.py": 30,
+    "test_browser_panels.py": 35, "test_browser_pdf.py": 30, "test_snapshot.py": 30, "test_store_load.py": 30,
+    "test_bench_metrics_quick.py": 25, "test_trade_flagged.py": 20, "test_sources_bounds.py": 20,
+    "test_cli_formats.py": 20, "test_browser.py": 18, "test_packaging_wheel.py": 15, "test_browser_power.py": 15,
+    "test_api.py": 14, "test_store_crash_commit.py": 12, "test_typing.py": 10, "test_report_asof.py": 11,
+    "test_browser_report.py": 10, "test_docs_site.py": 9, "test_report_no_pandas.py": 7, "test_lang.py": 5,
+    "test_ingest_files.py": 5, "test_import_fixed_cost.py": 3, "test_web_dashboard_api.py": 1,
 }
 MARKED_SECONDS, UNMARKED_SECONDS = 15.0, 0.3
 """The estimate of one test marked slow, browser or spark, and of any other test."""

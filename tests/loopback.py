@@ -346,16 +346,35 @@ def sco(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+class TableSnapshot:
+    """A whole table's rows, sorted on every column, as one Arrow table; `==` is exact equality.
+
+    Why Arrow and not `fetchall()`: a fresh home holds the open-data snapshot (~350,000 indicator and
+    ~220,000 trade rows), and turning them into Python tuples and comparing those took ~1 CPU-second
+    per snapshot, two snapshots per test in the connector modules. `pyarrow.Table.equals` compares the
+    same rows, values and column types exactly (a NaN equals nothing, as with tuples of floats)."""
+
+    def __init__(self, table) -> None:
+        self.table = table
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TableSnapshot) and self.table.equals(other.table)
+
+    def __repr__(self) -> str:
+        return f"TableSnapshot({self.table.num_rows} rows, {self.table.schema.names})"
+
+
 def store_snapshot() -> tuple:
     """Everything a failed fetch must leave untouched: the source table and every data table."""
     from sco_observatory.store import open_store
+    from sco_observatory.store.results import arrow
 
     with open_store() as store:
         con = store.con
         return (
             con.execute("SELECT * FROM source ORDER BY source_id").fetchall(),
-            con.execute("SELECT * FROM indicator ORDER BY ALL").fetchall(),
-            con.execute("SELECT * FROM trade ORDER BY ALL").fetchall(),
+            TableSnapshot(arrow(con, "SELECT * FROM indicator ORDER BY ALL")),
+            TableSnapshot(arrow(con, "SELECT * FROM trade ORDER BY ALL")),
         )
 
 

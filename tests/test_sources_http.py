@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 
-from loopback import FakeWorldBank, Reply, loopback, sco, store_snapshot  # noqa: F401 (fixture)
+from loopback import FakeWorldBank, Reply, TableSnapshot, loopback, sco, store_snapshot  # noqa: F401 (fixture)
 from sco_observatory.errors import SourceError
 from sco_observatory.sources.http import (
     BadResponse, Fetcher, HttpCache, HttpSettings, Request, redact, retry_after_seconds,
@@ -25,6 +25,23 @@ def _json(response):
 
 def _requests(server, n):
     return [Request("test", f"{server.url}/x/{i}", label=f"x{i}") for i in range(n)]
+
+
+def test_table_snapshot_sees_one_changed_value_row_or_type():
+    """The connector tests' "store exactly as before" (loopback.store_snapshot compares Arrow tables):
+    equal for the same rows, unequal for a changed value, a missing row, a changed type or a NaN."""
+    import pyarrow as pa
+
+    base = pa.table({"iso3": ["KAZ", "RUS"], "year": pa.array([2011, 2012], pa.int32()), "value": [1.0, 2.0]})
+    assert TableSnapshot(base) == TableSnapshot(pa.table(base.to_pydict(), schema=base.schema))
+    changed = base.set_column(2, "value", pa.array([1.0, 2.0000001]))
+    assert TableSnapshot(base) != TableSnapshot(changed)
+    assert TableSnapshot(base) != TableSnapshot(base.slice(0, 1))
+    assert TableSnapshot(base) != TableSnapshot(base.set_column(1, "year", pa.array([2011, 2012], pa.int64())))
+    with_nan = base.set_column(2, "value", pa.array([1.0, float("nan")]))
+    assert TableSnapshot(with_nan) != TableSnapshot(with_nan)  # as with tuples of floats: NaN equals nothing
+    before = store_snapshot()
+    assert store_snapshot() == before and before[1].table.num_rows > 0
 
 
 def test_concurrency_is_bounded(loopback):
