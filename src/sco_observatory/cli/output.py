@@ -103,8 +103,9 @@ def emit(frame: Result, fmt: str | Format = Format.table, title: str | None = No
 def _column_widths(columns: Sequence[Sequence[str]], room: int) -> list[int] | None:
     """Widths for a table's columns (each a list of its header and cells) in `room` terminal cells: None
     where every column fits at its natural width (rich lays it out), [] where even each column at its
-    longest word does not fit (print records instead), else each column's longest word plus a share of
-    the spare room in proportion to how much wider its longest line is.
+    longest word does not fit (print records instead), else each column's longest word plus an equal
+    share of the spare room, a column taking no more than its longest line needs (water-filling: a
+    short column is never wrapped to widen a long one).
 
     Why: rich squeezes a wide table by cutting the widest columns first, breaking words mid-way
     ("2001-06-1" over "5", "Kazakhsta" over "n") even where every word would fit."""
@@ -116,11 +117,19 @@ def _column_widths(columns: Sequence[Sequence[str]], room: int) -> list[int] | N
     lo = [max((cell_len(word) for text in col for word in text.split()), default=1) for col in columns]
     if sum(lo) > room:
         return []
-    spare, want = room - sum(lo), [h - w for h, w in zip(hi, lo)]
-    extra = [spare * w // sum(want) for w in want]
-    for i in sorted(range(len(want)), key=lambda i: -want[i])[:spare - sum(extra)]:
-        extra[i] += 1
-    return [w + e for w, e in zip(lo, extra)]
+    widths, spare = list(lo), room - sum(lo)
+    while spare:  # water-filling: the spare room shared equally by the columns still narrower than their longest line
+        short = [i for i in range(len(widths)) if widths[i] < hi[i]]
+        share = spare // len(short)
+        if share == 0:
+            for i in sorted(short, key=lambda i: widths[i] - hi[i])[:spare]:
+                widths[i] += 1
+            break
+        for i in short:
+            step = min(share, hi[i] - widths[i])
+            widths[i] += step
+            spare -= step
+    return widths
 
 
 def _records(table, headers: Sequence[str], rows: Sequence[Sequence[str]]):
