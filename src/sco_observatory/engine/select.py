@@ -87,3 +87,46 @@ def run_batches(store, query: Query, batch_size: int = 1 << 18):
     if batches is not None:
         return batches(query, batch_size=batch_size)
     return iter(engine.execute(query).to_arrow().to_batches(batch_size))
+
+
+def prefetched(batches, depth: int = 2):
+    """`batches` (an iterator of record batches) pulled by a second thread, at most `depth` ahead.
+
+    Why: a stream's next batch is made (DuckDB's result converted to Arrow, on one thread) only when
+    the caller asks, so the caller's work on a batch (coding, summing) and the making of the next one
+    take turns on one core; DuckDB and pyarrow/numpy release the GIL, so with a producer thread the two
+    overlap on a 2-core machine. The caller must not use the connection until the stream ends; if it
+    stops early (returns, raises), the producer is told to stop and the rest of the stream is drained
+    before control returns, so the connection is idle again."""
+    import queue
+    import threading
+
+    end = object()
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def pull() -> None:
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    break
+                q.put(batch)
+        except BaseException as exc:  # re-raised in the caller's thread
+            q.put(exc)
+        q.put(end)
+
+    thread = threading.Thread(target=pull, name="sco-prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a producer blocked on a full queue finish
+            try:
+                q.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()

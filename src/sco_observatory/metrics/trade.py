@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from sco_observatory.dates import years_text
-from sco_observatory.engine import Builder, CteName, Query, query, run, run_batches
+from sco_observatory.engine import Builder, CteName, Query, prefetched, query, run, run_batches
 from sco_observatory.errors import DataMissingError, ObservatoryError
 from sco_observatory.metrics import cache, flag_rules, pairwise, require_group
 
@@ -994,7 +994,9 @@ def _grubel_lloyd_dense(store, b: Builder, p: "_Products", countries: Sequence[s
     Why: as SQL the world GL is one GROUP BY (country, product) over the exports and the imports
     stacked — twice the rows hashed on two strings into ~1.2M groups (10M-row BACI year: 70% of the
     query, EXPLAIN ANALYZE; benchmarks/README.md). Here each row is read once (`_GL_ROWS_SQL`: the
-    three keys and the value, one scan), streamed as Arrow batches of `GL_BATCH_ROWS` rows, and its
+    three keys and the value, one scan), streamed as Arrow batches of `GL_BATCH_ROWS` rows (pulled a
+    thread ahead, `engine.prefetched`: DuckDB makes the next batch while this one is coded and
+    summed — 1.72 → 0.86 s on a 10M-row year, benchmarks/README.md "Session 7"), and its
     keys become integer codes — ranks in the year's sorted countries and products (`_gl_keys`, kept
     per store commit) — by Arrow's hash look-up (`_gl_codes`); two cells per row, `exporter·P +
     product` (the export side) and `importer·P + product` (the import side). (Until session 7 the
@@ -1015,7 +1017,7 @@ def _grubel_lloyd_dense(store, b: Builder, p: "_Products", countries: Sequence[s
     n_p = len(products)
     x, m = np.zeros(cells), np.zeros(cells)
     marked = np.zeros(cells, dtype=bool)  # cells holding a row whose value is <= 0 (see below)
-    for batch in run_batches(store, b.build(_GL_ROWS_SQL, b=p.bilateral), GL_BATCH_ROWS):
+    for batch in prefetched(run_batches(store, b.build(_GL_ROWS_SQL, b=p.bilateral), GL_BATCH_ROWS)):
         if batch.column(3).null_count:  # the trade table holds none (NOT NULL); SQL's coalesce would be needed
             return None
         e, i, k = (_gl_codes(batch.column(c), keys) for c, keys in ((0, codes), (1, codes), (2, products)))
