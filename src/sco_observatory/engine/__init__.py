@@ -12,8 +12,7 @@ See docs/architecture.md, section "Engines".
 from sco_observatory.engine.base import Engine
 from sco_observatory.engine.query import Builder, CteName, Query, query
 from sco_observatory.engine.select import (ENGINES, UnknownEngineError, engine_for, engine_name, prefetched, run,
-                                           run_batches,
-                                           set_engine, using)
+                                           run_batches, set_engine, using)
 
 __all__ = ["ENGINES", "Builder", "CteName", "Engine", "Query", "UnknownEngineError", "engine_for", "engine_name",
            "prefetched", "query", "run", "run_batches", "set_engine", "using"]

@@ -8,7 +8,7 @@ its own way and hand back a polars frame; the metric code never sees which engin
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol, runtime_checkable
+from typing import Any, Iterator, Mapping, Protocol, runtime_checkable
 
 import polars as pl
 from sqlglot import exp
@@ -25,6 +25,12 @@ class Engine(Protocol):
 
     def execute(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         """Result rows of `query` with its placeholders bound to `params` (default: `query.params`)."""
+        ...
+
+    def batches(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None,
+                batch_size: int = 1 << 18) -> Iterator[Any]:
+        """`execute`'s rows as `pyarrow.RecordBatch`es of at most `batch_size` rows (string columns stay
+        Arrow strings, for callers that code them themselves)."""
         ...
 
 

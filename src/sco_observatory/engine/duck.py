@@ -27,16 +27,17 @@ class DuckDBEngine:
     def __init__(self, con) -> None:
         self.con = con
 
-    def execute(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    def _text(self, query: Query | exp.Expression, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
+        """(DuckDB SQL text, values): a built `Query` prints itself once (`Query.sql` keeps the text)."""
         expression, values = split(query, params)
-        sql = query.sql(self.dialect) if isinstance(query, Query) else expression.sql(dialect=self.dialect)
-        return frame(self.con, sql, values)
+        return (query.sql(self.dialect) if isinstance(query, Query) else expression.sql(dialect=self.dialect)), values
+
+    def execute(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        return frame(self.con, *self._text(query, params))
 
     def batches(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None, batch_size: int = 1 << 18):
         """`execute` as a stream of Arrow record batches (`results.arrow_batches`): string columns stay
         Arrow strings (`.pl()` converts every one to polars' layout, a copy a caller that only codes
         the strings does not need), and the caller works on one batch while DuckDB's threads produce
         the next (a whole table is converted on one thread before the caller sees any row)."""
-        expression, values = split(query, params)
-        sql = query.sql(self.dialect) if isinstance(query, Query) else expression.sql(dialect=self.dialect)
-        return arrow_batches(self.con, sql, values, batch_size)
+        return arrow_batches(self.con, *self._text(query, params), batch_size)

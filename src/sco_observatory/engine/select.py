@@ -80,13 +80,8 @@ def run(store, query: Query) -> pl.DataFrame:
 
 def run_batches(store, query: Query, batch_size: int = 1 << 18):
     """`run` as an iterator of `pyarrow.RecordBatch` of at most `batch_size` rows, for callers that turn
-    string columns into integer codes themselves (an engine without a `batches` method: its frame,
-    converted)."""
-    engine = engine_for(store)
-    batches = getattr(engine, "batches", None)
-    if batches is not None:
-        return batches(query, batch_size=batch_size)
-    return iter(engine.execute(query).to_arrow().to_batches(batch_size))
+    string columns into integer codes themselves (`Engine.batches`)."""
+    return engine_for(store).batches(query, batch_size=batch_size)
 
 
 def prefetched(batches, depth: int = 2):

@@ -175,16 +175,16 @@ class SparkEngine:
     def __init__(self, store) -> None:
         self.store = store
 
-    def execute(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    def _arrow(self, query: Query | exp.Expression, params: Mapping[str, Any] | None):
+        """The result as one Arrow table (Spark's own `toArrow`), the store's tables registered as views."""
         expression, values = split(query, params)
         spark = session()
         _register(spark, self.store)
-        frame = spark.sql(spark_sql(expression), args=values or None)
-        return pl.from_arrow(frame.toArrow())
+        return spark.sql(spark_sql(expression), args=values or None).toArrow()
+
+    def execute(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        return pl.from_arrow(self._arrow(query, params))
 
     def batches(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None, batch_size: int = 1 << 18):
-        """`execute` as Arrow record batches (Spark's own `toArrow`, cut into batches)."""
-        expression, values = split(query, params)
-        spark = session()
-        _register(spark, self.store)
-        return iter(spark.sql(spark_sql(expression), args=values or None).toArrow().to_batches(batch_size))
+        """`execute` as Arrow record batches (the one Arrow table, cut into batches)."""
+        return iter(self._arrow(query, params).to_batches(batch_size))
