@@ -972,16 +972,16 @@ _GL_ROWS_SQL = "SELECT exporter, importer, product, value FROM b"
 """The bilateral rows `_grubel_lloyd_dense` reads: the three keys as strings and the value, nothing else."""
 
 
-def _gl_codes(column, keys: Sequence[str]) -> np.ndarray | None:
+def _gl_codes(column, keys) -> np.ndarray | None:
     """Each value's position in the sorted `keys` (an Arrow string column in, int64 codes out), by
     Arrow's `index_in` (one hash look-up per row in a table of the keys); None where a value is not
-    a key (the caller runs the SQL definition).
+    a key (the caller runs the SQL definition). `keys` is an Arrow string array, made once per call of
+    `_grubel_lloyd_dense`, not per batch.
 
     Positions in Python's sorted() order are the ranks SQL ORDER BY gives (binary collation, by code point)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    at = pc.index_in(column, value_set=pa.array(keys, type=pa.string()).cast(column.type))  # Spark: large strings
+    at = pc.index_in(column, value_set=keys if keys.type == column.type else keys.cast(column.type))  # Spark: large strings
     if at.null_count:
         return None
     return at.to_numpy().astype(np.int64, copy=False)
@@ -1014,13 +1014,16 @@ def _grubel_lloyd_dense(store, b: Builder, p: "_Products", countries: Sequence[s
     cells = len(codes) * len(products)
     if not cells or cells > GL_MAX_CELLS:
         return None
+    import pyarrow as pa
+
     n_p = len(products)
+    code_set, product_set = pa.array(codes, type=pa.string()), pa.array(products, type=pa.string())
     x, m = np.zeros(cells), np.zeros(cells)
     marked = np.zeros(cells, dtype=bool)  # cells holding a row whose value is <= 0 (see below)
     for batch in prefetched(run_batches(store, b.build(_GL_ROWS_SQL, b=p.bilateral), GL_BATCH_ROWS)):
         if batch.column(3).null_count:  # the trade table holds none (NOT NULL); SQL's coalesce would be needed
             return None
-        e, i, k = (_gl_codes(batch.column(c), keys) for c, keys in ((0, codes), (1, codes), (2, products)))
+        e, i, k = (_gl_codes(batch.column(c), keys) for c, keys in ((0, code_set), (1, code_set), (2, product_set)))
         if e is None or i is None or k is None:
             return None
         xc, mc = e * n_p + k, i * n_p + k
