@@ -176,7 +176,11 @@ def section_word(section: str | None) -> str:
     return SECTION_WORDS.get(str(section or ""), str(section or "").replace("_", " "))
 
 
-_UNIT = re.compile(r"^(?P<label>.*?)\s*\((?P<unit>[^()]*)\)$")
+UNIT_PATTERN = r"\(([^()]*)\)$"
+"""The unit of an indicator name: its trailing parenthesis, "GDP (current US$)" -> "current US$" (group 1).
+One definition for Python's `re` (`_split`, the labels) and DuckDB's `regexp_extract` (the WDI importer's
+`unit` column), so a row's unit and its label agree."""
+_UNIT = re.compile(r"^(?P<label>.*?)\s*" + UNIT_PATTERN)
 
 
 @lru_cache(maxsize=1)
@@ -189,7 +193,7 @@ def indicator_names() -> dict[str, tuple[str, str]]:
 def _split(name: str) -> tuple[str, str]:
     """'GDP (current US$)' -> ('GDP', 'current US$'); a name without a trailing unit keeps it all."""
     hit = _UNIT.match(name)
-    return (hit["label"], hit["unit"]) if hit else (name, "")
+    return (hit["label"], hit[2]) if hit else (name, "")  # group 2: UNIT_PATTERN's own group
 
 
 def indicator_label(code: str, *, with_unit: bool = True) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sco_observatory.errors import ImportFormatError
 from sco_observatory.ingest import options
-from sco_observatory.labels import indicator_labels
+from sco_observatory.labels import UNIT_PATTERN, indicator_labels
 from sco_observatory.ingest.base import CodeColumn, Format, ImportPlan, csv_source, first_line, require_columns, sql_string
 from sco_observatory.store.db import SourceMeta
 
@@ -39,11 +39,6 @@ def indicator_code_from_name(path: Path) -> str:
             "name the file after the indicator, e.g. NY.GDP.MKTP.CD.csv, or pass --code",
         )
     return code
-
-
-UNIT_PATTERN = r"\(([^()]*)\)$"
-"""The unit of a WDI indicator name: its trailing parenthesis, "GDP (current US$)" -> "current US$" (the
-pattern of `labels._split`, which the dashboard's `/api/labels` uses, so a row's unit and its label agree)."""
 
 
 def unit_of(code: str) -> str | None:
