@@ -79,7 +79,8 @@ def emit(frame: Result, fmt: str | Format = Format.table, title: str | None = No
 
     from sco_observatory.labels import cell, header, in_words
 
-    table = Table(title=_text(in_words(title)), caption=_text(in_words(caption)), show_lines=False)
+    title_text, caption_text = _text(in_words(title)), _text(in_words(caption))
+    table = Table(title=title_text, caption=caption_text, show_lines=False)
     columns = [(n, n in frame.numeric) for n in frame.columns] if plain else \
         [(n, dtype.is_numeric()) for n, dtype in frame.schema.items()]
     names = list(frame.columns)
@@ -89,7 +90,7 @@ def emit(frame: Result, fmt: str | Format = Format.table, title: str | None = No
     widths = _column_widths([[h, *(row[i] for row in rows)] for i, h in enumerate(headers)],
                             console.width - 3 * len(headers) - 1)  # each cell padded by 1, a rule between
     if rows and widths == []:
-        console.print(_records(table, headers, rows))
+        console.print(_records(title_text, caption_text, headers, rows))
     else:
         for (name, numeric), h, width in zip(columns, headers, widths or [None] * len(headers)):
             table.add_column(Text(h), justify="right" if numeric else "left", overflow="fold", width=width)
@@ -132,7 +133,7 @@ def _column_widths(columns: Sequence[Sequence[str]], room: int) -> list[int] | N
     return widths
 
 
-def _records(table, headers: Sequence[str], rows: Sequence[Sequence[str]]):
+def _records(title: Text | None, caption: Text | None, headers: Sequence[str], rows: Sequence[Sequence[str]]):
     """The rows one block each, a line per column ("Header  value", the value wrapped beside its header),
     for a table whose narrowest layout (each column as wide as its longest word) is wider than the
     terminal.
@@ -146,7 +147,7 @@ def _records(table, headers: Sequence[str], rows: Sequence[Sequence[str]]):
     from rich.table import Table
     from rich.text import Text
 
-    parts: list[Any] = [table.title] if table.title is not None else []
+    parts: list[Any] = [title] if title is not None else []
     for number, row in enumerate(rows, 1):
         block = Table.grid(padding=(0, 2))
         block.add_column(no_wrap=True, style="bold")
@@ -155,8 +156,8 @@ def _records(table, headers: Sequence[str], rows: Sequence[Sequence[str]]):
             if value != "":
                 block.add_row(Text(name), Text(value))
         parts += [Rule(Text(f"{number} of {len(rows)}"), align="left", characters="─"), block]
-    if table.caption is not None:
-        parts.append(table.caption)
+    if caption is not None:
+        parts.append(caption)
     return Group(*parts)
 
 

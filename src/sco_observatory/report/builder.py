@@ -75,9 +75,10 @@ def build_report(
     `lang` (ru, zh, kk, ...): country, organisation and status names in that language (sourced, see
     docs/kb.md); headings and prose stay English.
 
-    A file store is pinned to a commit, and the sections of a report of that commit with the same day, group and language built by the same code are kept in the cache dir
-    and rendered again instead of rebuilt (report/cache.py: the key and why); the generation time and the
-    build's seconds are the run's own.
+    A file store is pinned to a commit, and the sections of a report of that commit with the same day,
+    group and language built by the same code are kept in the cache dir and rendered again instead of
+    rebuilt (report/cache.py: the key and why); the generation time and the build's seconds are the
+    run's own.
     """
     from sco_observatory.countries import check_language
     from sco_observatory.safe_output import check_target, write_atomic
