@@ -51,3 +51,20 @@ def test_v7_is_detected_counted_and_read(store, shared_data):
     assert six.source_id == "cow:nmc-6.0" and store.con.execute(
         "SELECT count(DISTINCT source_id) FROM indicator WHERE code = 'COW.NMC.CINC' AND iso3 = 'KAZ' AND year = 2012"
     ).fetchone()[0] == 2
+
+
+def test_release_year_is_the_vintage_not_the_copy_date(store, shared_data):
+    """A source's vintage is the year COW published the release (its own `version` column), not the year
+    the copy was taken: the dashboard said "COW NMC, vintage 2026" for the 2025 release."""
+    from sco_observatory.ingest.cow_nmc import NMC_RELEASE_YEARS
+    from sco_observatory.store.queries import source_citations
+
+    with open(shared_data / "cow_nmc" / "NMC-60-abridged.csv", newline="", encoding="utf-8") as fh:
+        assert {r["version"] for r in csv.DictReader(fh)} == {str(NMC_RELEASE_YEARS["6.0"])}
+    provenance = (shared_data / "cow_nmc_v7" / "PROVENANCE.md").read_text(encoding="utf-8")
+    assert f"`version` = {NMC_RELEASE_YEARS['7.0']}" in provenance
+    import_file(store, shared_data / "cow_nmc_v7" / "NMC-70-abridged_from_peacesciencer.csv")
+    import_file(store, shared_data / "cow_nmc" / "NMC-60-abridged.csv")
+    vintage = dict(source_citations(store, ["cow:nmc-7.0", "cow:nmc-6.0"]).select("id", "vintage").iter_rows())
+    assert vintage["cow:nmc-7.0"].startswith("published 2025; retrieved ")
+    assert vintage["cow:nmc-6.0"].startswith("published 2021; retrieved ")

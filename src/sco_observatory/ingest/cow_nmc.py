@@ -56,6 +56,11 @@ URL_NMC = "https://correlatesofwar.org/data-sets/national-material-capabilities/
 URL_TRADE = "https://correlatesofwar.org/data-sets/bilateral-trade/"
 LICENCE = "COW data: free to use with citation"
 HINT = "check the file against docs/formats.md (Correlates of War), or pass the right --format"
+# The year each NMC release was published, which is what the release writes in its own `version` column:
+# 2021 in NMC-60-abridged.csv (every row), 2025 in the official NMC-70-abridged.csv (recorded in
+# ../shared/data/cow_nmc_v7/PROVENANCE.md; peacesciencer's copy drops the column). A source's "vintage"
+# is this year, not the year the file was copied. tests/test_ingest_cow_nmc_v7.py checks both against the files.
+NMC_RELEASE_YEARS = {"6.0": 2021, "7.0": 2025}
 
 
 def looks_like_nmc(path: Path) -> bool:
@@ -135,6 +140,7 @@ def plan_nmc(path: Path) -> ImportPlan:
     meta = SourceMeta(
         source_id=f"cow:nmc-{version}", title=f"Correlates of War National Material Capabilities v{version}",
         publisher="Correlates of War Project", url=URL_NMC, licence=LICENCE, format="cow-nmc", table_name="indicator",
+        year=NMC_RELEASE_YEARS.get(version),
         citation=f"Singer, Bremer & Stuckey (1972); National Material Capabilities Data Documentation v{version}"
                  + (" (Greig & Enterline 2021)" if version == "6.0" else ""),
     )
