@@ -64,7 +64,7 @@ def test_dashboard_date_change_updates_members(browser, dashboard_url):
     page.wait_for_selector("body[data-ready='1'][data-complete='1']")
     before = set(page.locator("#members td[data-col=iso3]").all_inner_texts())
     assert before == {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"}
-    assert "CHN" in page.locator("#power").inner_text()
+    assert "China" in page.locator("#power").inner_text()  # country cells name the country
     # the scenarios grid: one row per signpost, 2010 onwards, with the 2014 baseline column marked
     assert page.locator("#scenarios tbody tr").count() >= 8
     assert page.locator("#scenarios th.base").inner_text() == "2014"

@@ -70,6 +70,11 @@ def test_every_panel_renders_without_errors_overflow_or_serious_a11y_violations(
     # the CINC chart's log axis labels its powers of ten only (plotly's default labels every 2 and 5 too)
     cinc_ticks = page.locator("#cinc-chart .ytick text").evaluate_all("ts => ts.map(t => t.textContent.trim())")
     assert len(cinc_ticks) >= 2 and all(re.fullmatch(r"0\.0*1|1(0|,000)*", t) for t in cinc_ticks), cinc_ticks
+    # country cells name the country (its ISO code in the tooltip), in every table without a name column
+    for panel in ["power", "cinc", "trade", "integration"]:
+        cells = page.locator(f"#{panel} td[data-col^=iso3]").evaluate_all("tds => tds.map(td => [td.title, td.textContent])")
+        assert cells and all(re.fullmatch(r"[A-Z]{3}", iso) and text and text != iso for iso, text in cells), (panel, cells)
+    assert "Kazakhstan" in page.locator("#cinc td[data-col=iso3]").all_inner_texts()
     assert page.locator("#power-chart svg g.bar").count() == 8  # the page's own SVG (tests/test_browser_power.py)
     x_title = page.locator("#power-chart svg .axis-title").text_content()
     assert "GDP (current US$)" in x_title and "NY.GDP" not in x_title  # a label and unit, not the code

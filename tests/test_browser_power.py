@@ -48,9 +48,10 @@ def _bars(page) -> list[dict]:
 
 
 def _table(page) -> dict[str, str]:
-    """iso3 -> the value cell's text, from the power table under the chart."""
+    """iso3 -> the value cell's text, from the power table under the chart (the country cell shows the name,
+    its ISO code in the tooltip)."""
     rows = page.locator("#power tbody tr").evaluate_all(
-        "trs => trs.map(tr => [tr.querySelector('[data-col=iso3]').textContent, tr.querySelector('[data-col=value]').textContent])")
+        "trs => trs.map(tr => [tr.querySelector('[data-col=iso3]').title, tr.querySelector('[data-col=value]').textContent])")
     return dict(rows)
 
 
@@ -66,6 +67,8 @@ def test_power_chart_draws_a_labelled_bar_per_country_with_units(browser, url):
     assert [b["value"] for b in bars] == sorted((b["value"] for b in bars), reverse=True)  # largest first
     names = {r["iso3"]: r["name"] for r in page.evaluate("fetch('/api/members?group=SCO%402024-12-31').then(r => r.json())")["rows"]}
     assert [b["label"] for b in bars] == [names[b["iso"]] for b in bars]  # names in words, not codes
+    cells = page.locator("#power td[data-col=iso3]").evaluate_all("tds => tds.map(td => [td.title, td.textContent])")
+    assert cells and all(text == names[iso] for iso, text in cells)  # the table too
     assert bars[0]["iso"] == "CHN" and bars[0]["share"].endswith("%")
     for b in bars:
         assert "current US$" in b["title"] and "% of the group" in b["title"] and "NY.GDP.MKTP.CD" in b["title"], b["title"]
@@ -114,7 +117,7 @@ def test_estimates_are_marked_and_missing_values_named(browser, url):
     page, errors = new_page(browser)
     _open(page, url + DEFENCE)
     flagged = set(page.locator("#power td.flag").evaluate_all(
-        "tds => tds.filter(td => td.textContent.includes('estimate')).map(td => td.parentElement.querySelector('[data-col=iso3]').textContent)"))
+        "tds => tds.filter(td => td.textContent.includes('estimate')).map(td => td.parentElement.querySelector('[data-col=iso3]').title)"))
     bars = _bars(page)
     assert flagged, "the snapshot's SIPRI-sourced WDI military expenditure carries estimate flags"
     for b in bars:

@@ -155,11 +155,13 @@ function headerOf(c, panel) {
 }
 
 // columns: [name]; opts.panel: whose words (LABELS.panels); opts.cell(col, value, row) may return a <td>
+const COUNTRY_COLUMNS = new Set(["iso3", "iso3_a", "iso3_b"]);
 function renderTable(node, payload, opts = {}) {
   const cols = (opts.columns || payload.columns).map((c) => [c, headerOf(c, opts.panel)]);
   clear(node);
   if (!payload.rows.length) { node.append(hint("No rows.")); return; }
   const head = el("tr", {}, ...cols.map(([c, h]) => el("th", { scope: "col", title: c, text: h })));  // the column name in the tooltip
+  const named = cols.some(([c]) => c === "name");
   const body = el("tbody");
   for (const r of payload.rows) {
     const tr = el("tr");
@@ -171,6 +173,9 @@ function renderTable(node, payload, opts = {}) {
       if (!td && opts.link === c && v) {
         td = el("td", { "data-col": c }, el("button", { class: "iso", type: "button", "data-iso": v, text: v }));
       }
+      // a country column shows the name, its ISO code in the tooltip (the code is what the CSV download carries),
+      // unless the table has a name column of its own
+      if (!td && !named && COUNTRY_COLUMNS.has(c) && v) td = el("td", { "data-col": c, title: v, text: countryName(v) });
       if (!td) td = el("td", { class: typeof v === "number" ? "num" : null, "data-col": c, text: fmt(v, c) });
       tr.append(td);
     }
@@ -818,8 +823,7 @@ async function showTrade(expr, year) {
     ].filter(Boolean).join(" ");
     const latest = Math.max(...t.rows.map((r) => r.year));
     renderTable($("trade"), { columns: t.columns, rows: t.rows.filter((r) => r.year === latest && r.iso3_a !== r.iso3_b) },
-      { panel: "trade", columns: ["iso3_a", "iso3_b", "year", "export_share", "import_share", "trade_share", "flows_flagged", "source"],
-        cell: (c, v) => (c === "iso3_a" || c === "iso3_b" ? el("td", { "data-col": c, text: countryName(v) }) : null) });
+      { panel: "trade", columns: ["iso3_a", "iso3_b", "year", "export_share", "import_share", "trade_share", "flows_flagged", "source"] });
     register("trade", { columns: t.columns, rows: t.rows, chart: $("trade-chart"), query: t._query });
   } catch (e) { unplot("trade-chart"); showError($("trade"), e); }
 }
@@ -842,8 +846,7 @@ async function showIntegration(expr, year) {
     const top = [...yr].sort((a, b) => b.value - a.value).slice(0, 8);
     $("integration").replaceChildren(el("h3", { class: "hint", text: "Most integrated pairs" }));
     const holder = el("div"); $("integration").append(holder);
-    renderTable(holder, { columns: g.columns, rows: top }, { panel: "integration", columns: ["iso3_a", "iso3_b", "year", "value", "flows_flagged", "source"],
-      cell: (c, v) => (c === "iso3_a" || c === "iso3_b" ? el("td", { "data-col": c, text: countryName(v) }) : null) });
+    renderTable(holder, { columns: g.columns, rows: top }, { panel: "integration", columns: ["iso3_a", "iso3_b", "year", "value", "flows_flagged", "source"] });
     if (top.length) $("integration").append(hint(`Formula ${top[0].formula}; ${top[0].evidence}.`));
     register("integration", { columns: g.columns, rows: g.rows, chart: $("integration-chart"), query: g._query });
   } catch (e) { unplot("integration-chart"); showError($("integration"), e); }
