@@ -17,7 +17,7 @@ from sco_observatory.report import charts
 from sco_observatory.report.context import Context, Section
 from sco_observatory.report.labels import indicator_label, measure_indicator, measure_words
 from sco_observatory.report.html import esc, fmt_number, note, table
-from sco_observatory.store.queries import latest_indicator_year, latest_trade_year
+from sco_observatory.store.queries import latest_trade_year
 
 STATUS_TITLES = {"member": "Members", "observer": "Observers", "dialogue_partner": "Dialogue partners",
                  "partner": "Partners"}
@@ -176,8 +176,11 @@ def _formula(ctx: Context, key: str, text: str) -> str:
 
 
 def _latest_year(ctx: Context, code: str, countries: list[str], ceiling: int) -> int | None:
-    """The latest year <= ceiling for which the store holds `code` for most of the countries."""
-    return latest_indicator_year(ctx.store, code, countries, ceiling)
+    """The latest year <= ceiling for which the store holds `code` for most of the countries
+    (`metrics.latest_year`: store.queries.latest_indicator_year's rule on the code's rows kept per commit)."""
+    from sco_observatory.metrics import latest_year
+
+    return latest_year(ctx.store, code, countries, ceiling)
 
 
 def power_balance(ctx: Context) -> Section:
