@@ -155,3 +155,27 @@ def test_latest_year_from_the_kept_rows_is_the_sql_rule(tmp_path):
     mem = open_memory_store()
     assert latest_year(mem, "MS.MIL.XPND.CD", ["CHN", "RUS", "KAZ"], 2020) == 2012
     assert latest_year(mem, "MS.MIL.XPND.CD", ["CHN", "RUS", "KAZ"], 2011, quorum=0) == 2011
+
+
+def test_latest_trade_year_from_the_kept_pairs_is_the_sql_rule(tmp_path):
+    """`trade.latest_year` (the report's, from the (year, reporter) pairs kept per commit) gives what
+    `store.queries.latest_trade_year` (one SQL statement) gives on the snapshot store, and raises alike."""
+    from sco_observatory.store.queries import latest_trade_year
+
+    groups = [["KAZ", "KGZ", "TJK", "TKM", "UZB", "RUS", "CHN"], ["CHN", "RUS", "IND", "PAK", "IRN", "BLR", "KAZ", "KGZ"],
+              ["KAZ", "XXX", "YYY"], ["RUS"], ["KAZ", "KAZ", "XXX"]]
+    answers = set()
+    with open_store(tmp_path / "store") as store:
+        for countries in groups:
+            for ceiling in (1980, 1995, 2012, 2020, 2030):
+                try:
+                    want = latest_trade_year(store, countries, ceiling)
+                except DataMissingError:
+                    with pytest.raises(DataMissingError, match="no bilateral trade"):
+                        trade.latest_year(store, countries, ceiling)
+                    continue
+                assert trade.latest_year(store, countries, ceiling) == want, (countries, ceiling)
+                answers.add(want)
+        with pytest.raises(DataMissingError):
+            trade.latest_year(store, ["XXX"], 2020)
+    assert len(answers) >= 3  # the ceilings give different years: the comparison is not of one constant

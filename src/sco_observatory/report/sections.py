@@ -17,7 +17,6 @@ from sco_observatory.report import charts
 from sco_observatory.report.context import Context, Section
 from sco_observatory.report.labels import indicator_label, measure_indicator, measure_words
 from sco_observatory.report.html import esc, fmt_number, note, table
-from sco_observatory.store.queries import latest_trade_year
 
 STATUS_TITLES = {"member": "Members", "observer": "Observers", "dialogue_partner": "Dialogue partners",
                  "partner": "Partners"}
@@ -564,8 +563,11 @@ def arms(ctx: Context) -> Section:
 
 
 def _trade_year(ctx: Context, countries: list[str]) -> int:
-    """The latest year up to the report's date with bilateral trade of most of `countries` (DataMissingError if none)."""
-    return latest_trade_year(ctx.store, countries, ctx.as_of.year)
+    """The latest year up to the report's date with bilateral trade of most of `countries` (DataMissingError if none):
+    `trade.latest_year`, store.queries.latest_trade_year's rule on the (year, reporter) pairs kept per commit."""
+    from sco_observatory.metrics import trade
+
+    return trade.latest_year(ctx.store, countries, ctx.as_of.year)
 
 
 # ------------------------------------------------------------------------------------ convergence
