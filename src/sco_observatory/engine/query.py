@@ -268,7 +268,9 @@ class Builder:
         values = {k: v for k, v in bindings.items() if not isinstance(v, CteName)}
         if set(values) != set(counts) or any(isinstance(v, _LISTS) and k not in listable for k, v in values.items()):
             Builder()._fragment(sql, bindings)  # raises the programming error
-        self._steps.append((kind, name, sql, dict(bindings)))
+        # lists kept as tuples: the values a memo hit reads and an expression built later (Spark) are the
+        # ones of this call, even if the caller changes its list afterwards
+        self._steps.append((kind, name, sql, {k: tuple(v) if isinstance(v, _LISTS) else v for k, v in bindings.items()}))
         return sum(n * (len(values[k]) if isinstance(values[k], _LISTS) else 1) for k, n in counts.items())
 
     @staticmethod
