@@ -131,3 +131,51 @@ def test_per_commit_is_not_kept_without_a_commit():
     s = open_memory_store(seed=False)
     assert f(s, 1) == f(s, 1) == 1 and n == [1, 1]
     s.close()
+
+
+def test_latest_year_from_the_kept_rows_is_the_sql_rule(tmp_path):
+    """`metrics.latest_year` (the report's, read from the code's rows kept per commit) gives what
+    `store.queries.latest_indicator_year` (one SQL statement) gives, over codes, groups, ceilings and quorums
+    of the snapshot store, and on the in-memory store (nothing kept) too."""
+    from sco_observatory.metrics import latest_year
+    from sco_observatory.store.queries import latest_indicator_year
+
+    groups = [["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB"], ["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK", "IRN", "BLR"],
+              ["KAZ", "XXX"], ["UZB"], []]
+    checked = 0
+    with open_store(tmp_path / "store") as store:
+        for code in ("MS.MIL.XPND.CD", "ny.gdp.mktp.cd", "SP.POP.TOTL", "COW.NMC.CINC", "NO.SUCH.CODE"):
+            for countries in groups:
+                for ceiling in (1990, 2012, 2022, 2030):
+                    for quorum in (0.0, 0.5, 1.0):
+                        want = latest_indicator_year(store, code, countries, ceiling, quorum=quorum)
+                        assert latest_year(store, code, countries, ceiling, quorum=quorum) == want, (code, countries, ceiling, quorum)
+                        checked += want is not None
+    assert checked > 50  # most questions have an answer: the comparison is not of two Nones
+    mem = open_memory_store()
+    assert latest_year(mem, "MS.MIL.XPND.CD", ["CHN", "RUS", "KAZ"], 2020) == 2012
+    assert latest_year(mem, "MS.MIL.XPND.CD", ["CHN", "RUS", "KAZ"], 2011, quorum=0) == 2011
+
+
+def test_latest_trade_year_from_the_kept_pairs_is_the_sql_rule(tmp_path):
+    """`trade.latest_year` (the report's, from the (year, reporter) pairs kept per commit) gives what
+    `store.queries.latest_trade_year` (one SQL statement) gives on the snapshot store, and raises alike."""
+    from sco_observatory.store.queries import latest_trade_year
+
+    groups = [["KAZ", "KGZ", "TJK", "TKM", "UZB", "RUS", "CHN"], ["CHN", "RUS", "IND", "PAK", "IRN", "BLR", "KAZ", "KGZ"],
+              ["KAZ", "XXX", "YYY"], ["RUS"], ["KAZ", "KAZ", "XXX"]]
+    answers = set()
+    with open_store(tmp_path / "store") as store:
+        for countries in groups:
+            for ceiling in (1980, 1995, 2012, 2020, 2030):
+                try:
+                    want = latest_trade_year(store, countries, ceiling)
+                except DataMissingError:
+                    with pytest.raises(DataMissingError, match="no bilateral trade"):
+                        trade.latest_year(store, countries, ceiling)
+                    continue
+                assert trade.latest_year(store, countries, ceiling) == want, (countries, ceiling)
+                answers.add(want)
+        with pytest.raises(DataMissingError):
+            trade.latest_year(store, ["XXX"], 2020)
+    assert len(answers) >= 3  # the ceilings give different years: the comparison is not of one constant

@@ -82,7 +82,31 @@ def test_whatif_heading_prints_the_years_the_rows_hold():
     mixed = frame([("power", "defence share", "CHN", 2022), ("power", "defence share", "UZB", None),
                    ("power", "defence con", "group", 2022), ("power", "gdp share", "CHN", 2024),
                    ("power", "population share", "CHN", 2024), ("power", "population share", "RUS", 2023)])
-    assert _years_used(mixed) == "defence 2022; GDP 2024; population 2023–2024"
+    assert _years_used(mixed) == "Military expenditure 2022; GDP 2024; Population, total 2023–2024"
     same = frame([("power", "defence share", "CHN", 2012), ("power", "gdp share", "CHN", 2012)])
     assert _years_used(same) == "2012"
     assert _years_used(frame([("power", "gdp share", "CHN", None)])) == ""
+
+
+@pytest.mark.parametrize("lang", [None, "ru"])
+def test_whatif_heading_names_the_indicators_as_its_table_does(tmp_path, lang):
+    """The what-if heading's years name each indicator as the table under it does ("Military expenditure
+    2022", the table's "Military expenditure: HHI"), not by the alias ("defence"): one definition,
+    labels.measure_indicator. Russian report: the headings stay English, so the same names."""
+    import html as html_lib
+
+    page = build_report(tmp_path / "r.html", lang=lang).read_text(encoding="utf-8")
+    blocks = re.findall(r"<h4>(.*?)</h4>(.*?)</table>", page, flags=re.S)
+    whatifs = [(h, t) for h, t in blocks if " join" in h]
+    assert len(whatifs) == 3
+    assert any(";" in h for h, _ in whatifs)  # the snapshot's defence rows (2022) end before its GDP (2024)
+    for heading, table in whatifs:
+        years = html_lib.unescape(re.search(r"\(([^()]*(?:\([^()]*\))?[^()]*)\)$", heading)[1])
+        if ";" not in years:  # every indicator of one year: the heading names none
+            assert re.fullmatch(r"\d{4}(–\d{4})?", years), heading
+            continue
+        rows = html_lib.unescape(table)
+        for entry in years.split("; "):
+            name = re.fullmatch(r"(.+) \d{4}(?:–\d{4})?", entry)[1]
+            assert f"{name}: " in rows, (entry, heading)  # the table's measure "<name>: HHI" etc.
+        assert "defence" not in years.lower() and "gdp," not in years.lower()

@@ -149,17 +149,23 @@ def measure_words(measure: str | None) -> str:
         return MEASURE_WORDS[m]
     for stat in sorted(MEASURE_STATS, key=len, reverse=True):  # "largest_share" before "share"
         if m.endswith(" " + stat):
-            from sco_observatory.metrics import ALIASES
-
-            ind = m[: -len(stat) - 1]
-            code = ALIASES.get(ind.lower(), ind)
-            # an alias names one indicator (its unit is known); a code keeps its unit, which may be all that
-            # tells it from another (military expenditure in US$ or in % of GDP)
-            name = indicator_label(code, with_unit=ind.lower() not in ALIASES)
-            if name == code:  # not a named indicator: the alias or code in words
-                name = ind.replace("_", " ").capitalize() if ind.islower() else ind
-            return f"{name}: {MEASURE_STATS[stat]}"
+            return f"{measure_indicator(m[: -len(stat) - 1])}: {MEASURE_STATS[stat]}"
     return in_words(m) or m
+
+
+def measure_indicator(indicator: str) -> str:
+    """"Military expenditure" for the what-if indicator `defence`: the name a what-if measure ("defence hhi")
+    gives its indicator, the one definition for the table's rows (`measure_words`) and the heading's years
+    (report/sections._years_used), so both name it alike. An alias names one indicator (its unit is known,
+    so the name drops it); a code keeps its unit, which may be all that tells it from another (military
+    expenditure in US$ or in % of GDP); neither named: the alias or code in words."""
+    from sco_observatory.metrics import ALIASES
+
+    code = ALIASES.get(indicator.lower(), indicator)
+    name = indicator_label(code, with_unit=indicator.lower() not in ALIASES)
+    if name == code:
+        return indicator.replace("_", " ").capitalize() if indicator.islower() else indicator
+    return name
 
 
 def source_label(source_id: str | None) -> str:

@@ -8,12 +8,14 @@ its own way and hand back a polars frame; the metric code never sees which engin
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Protocol, runtime_checkable
 
 import polars as pl
-from sqlglot import exp
 
 from sco_observatory.engine.query import Query
+
+if TYPE_CHECKING:  # sqlglot is imported where a query is built or printed by it (engine/query.py)
+    from sqlglot import exp
 
 
 @runtime_checkable

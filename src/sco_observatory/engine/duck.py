@@ -8,14 +8,16 @@ statement there instead of bound (`store.results.inline`: binding makes DuckDB i
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import polars as pl
-from sqlglot import exp
 
 from sco_observatory.engine.base import split
 from sco_observatory.engine.query import Query
 from sco_observatory.store.results import arrow_batches, frame
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 
 class DuckDBEngine:
@@ -28,9 +30,12 @@ class DuckDBEngine:
         self.con = con
 
     def _text(self, query: Query | exp.Expression, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
-        """(DuckDB SQL text, values): a built `Query` prints itself once (`Query.sql` keeps the text)."""
+        """(DuckDB SQL text, values): a built `Query` prints itself once (`Query.sql` keeps the text; one
+        answered by the text memo holds it without a sqlglot expression, engine/query.py `_Memo`)."""
+        if isinstance(query, Query):
+            return query.sql(self.dialect), dict(query.params if params is None else params)
         expression, values = split(query, params)
-        return (query.sql(self.dialect) if isinstance(query, Query) else expression.sql(dialect=self.dialect)), values
+        return expression.sql(dialect=self.dialect), values
 
     def execute(self, query: Query | exp.Expression, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         return frame(self.con, *self._text(query, params))

@@ -62,6 +62,36 @@ def _summary(store) -> pl.DataFrame:
     return cache.cached(store, ("trade-summary",), lambda: run(store, query(_SUMMARY_SQL)))
 
 
+def _reporter_years(store) -> dict[int, frozenset[str]]:
+    """year -> the reporters with a row of it in the trade table, read in one scan per store commit."""
+    def build() -> dict[int, frozenset[str]]:
+        rows = run(store, query("SELECT DISTINCT CAST(year AS BIGINT) AS year, reporter FROM trade "
+                                "WHERE year IS NOT NULL AND reporter IS NOT NULL"))
+        held: dict[int, set[str]] = {}
+        for year, reporter in zip(rows["year"].to_list(), rows["reporter"].to_list()):
+            held.setdefault(year, set()).add(reporter)
+        return {y: frozenset(r) for y, r in held.items()}
+    return cache.cached(store, ("reporter-years",), build)
+
+
+def latest_year(store, reporters: Sequence[str], ceiling: int) -> int:
+    """The latest year <= `ceiling` that most of `reporters` report flows for: the rule of
+    `store.queries.latest_trade_year` (a year where at least half of them report; where none reaches
+    half, the latest year any of them reports; DataMissingError when none does), answered from the
+    trade table's (year, reporter) pairs kept per store commit (`_reporter_years`).
+
+    Why: the report asks it for two groups, and each SQL answer scanned the trade table (~20 ms)."""
+    wanted = set(reporters)
+    counts = {y: len(wanted & held) for y, held in _reporter_years(store).items() if y <= ceiling}
+    counts = {y: n for y, n in counts.items() if n}
+    if not counts:
+        raise DataMissingError("the store holds no bilateral trade for these countries",
+                               "sco import dots_focus_reporters_1990_2020.csv (IMF DOTS) or "
+                               "sco fetch imf --reporters CA5 --partners SCO --years 1995-2024")
+    most = [y for y, n in counts.items() if n * 2 >= len(reporters)]
+    return max(most) if most else max(counts)
+
+
 def _years_summary(store, years: tuple[int, int]) -> pl.DataFrame:
     return _summary(store).filter(pl.col("year").is_between(int(years[0]), int(years[1])))
 

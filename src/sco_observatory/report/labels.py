@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sco_observatory.labels import (COLUMN_HEADERS, MEASURE_STATS, MEASURE_WORDS, SECTION_WORDS,  # noqa: F401
                                     STATUS_WORDS, header, indicator_label, indicator_labels, indicator_names,
-                                    measure_words, section_word, source_label, status_word)
+                                    measure_indicator, measure_words, section_word, source_label, status_word)
 
 
 def __getattr__(name: str):

@@ -15,9 +15,8 @@ from sco_observatory.groups import ALIASES
 from sco_observatory.kb.model import parse_kb_date
 from sco_observatory.report import charts
 from sco_observatory.report.context import Context, Section
-from sco_observatory.report.labels import indicator_label, measure_words
+from sco_observatory.report.labels import indicator_label, measure_indicator, measure_words
 from sco_observatory.report.html import esc, fmt_number, note, table
-from sco_observatory.store.queries import latest_indicator_year, latest_trade_year
 
 STATUS_TITLES = {"member": "Members", "observer": "Observers", "dialogue_partner": "Dialogue partners",
                  "partner": "Partners"}
@@ -176,8 +175,11 @@ def _formula(ctx: Context, key: str, text: str) -> str:
 
 
 def _latest_year(ctx: Context, code: str, countries: list[str], ceiling: int) -> int | None:
-    """The latest year <= ceiling for which the store holds `code` for most of the countries."""
-    return latest_indicator_year(ctx.store, code, countries, ceiling)
+    """The latest year <= ceiling for which the store holds `code` for most of the countries
+    (`metrics.latest_year`: store.queries.latest_indicator_year's rule on the code's rows kept per commit)."""
+    from sco_observatory.metrics import latest_year
+
+    return latest_year(ctx.store, code, countries, ceiling)
 
 
 def power_balance(ctx: Context) -> Section:
@@ -273,16 +275,17 @@ def _years_used(frame: pl.DataFrame) -> str:
 
     Why: the what-if asks for the latest GDP year with `nearest=2`, and the defence source ends two years
     earlier, so the heading's asked year (2024) was not the year of the defence rows (2022). The years
-    are read from the rows' own `year` (whatif.py: each country's value year), not from the year asked."""
+    are read from the rows' own `year` (whatif.py: each country's value year), not from the year asked.
+    Each indicator is named as the table below names it (labels.measure_indicator: "Military expenditure"
+    for `defence`), one entry per indicator: a name may hold a comma itself ("Population, total")."""
     held = frame.filter(pl.col("section") == "power", pl.col("iso3") != "group", pl.col("year").is_not_null())
-    spans: dict[str, list[str]] = {}
+    spans: dict[str, str] = {}
     for name, lo, hi in (held.group_by(pl.col("measure").str.replace(r" share$", "").alias("name"), maintain_order=True)
                          .agg(pl.col("year").min().alias("lo"), pl.col("year").max().alias("hi")).iter_rows()):
-        spans.setdefault(str(lo) if lo == hi else f"{lo}–{hi}", []).append(name)
-    if len(spans) <= 1:
-        return next(iter(spans), "")
-    words = {"gdp": "GDP"}
-    return "; ".join(", ".join(words.get(n, n) for n in names) + " " + span for span, names in spans.items())
+        spans[name] = str(lo) if lo == hi else f"{lo}–{hi}"
+    if len(set(spans.values())) <= 1:
+        return next(iter(spans.values()), "")
+    return "; ".join(f"{measure_indicator(name)} {span}" for name, span in spans.items())
 
 
 def _estimate_legend(ctx: Context, shares: pl.DataFrame) -> str:
@@ -560,8 +563,11 @@ def arms(ctx: Context) -> Section:
 
 
 def _trade_year(ctx: Context, countries: list[str]) -> int:
-    """The latest year up to the report's date with bilateral trade of most of `countries` (DataMissingError if none)."""
-    return latest_trade_year(ctx.store, countries, ctx.as_of.year)
+    """The latest year up to the report's date with bilateral trade of most of `countries` (DataMissingError if none):
+    `trade.latest_year`, store.queries.latest_trade_year's rule on the (year, reporter) pairs kept per commit."""
+    from sco_observatory.metrics import trade
+
+    return trade.latest_year(ctx.store, countries, ctx.as_of.year)
 
 
 # ------------------------------------------------------------------------------------ convergence
